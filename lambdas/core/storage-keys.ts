@@ -1,0 +1,29 @@
+/**
+ * Where a distribution's bytes live, and the URL path that reaches them. The path alone
+ * identifies the object (project, sha256, filename), so a download needs no index read,
+ * and the key contains the sha256, so a stored file is never overwritten by other bytes.
+ */
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+export const FILES_PREFIX = 'files/';
+export const METADATA_SUFFIX = '.metadata';
+
+/** S3 key of a distribution file. */
+export function distributionKey(project: string, sha256: string, filename: string): string {
+  return `${FILES_PREFIX}${project}/${sha256}/${filename}`;
+}
+
+/** S3 key of a distribution's core metadata file (PEP 658: the file's URL plus `.metadata`). */
+export function metadataKey(project: string, sha256: string, filename: string): string {
+  return distributionKey(project, sha256, filename) + METADATA_SUFFIX;
+}
+
+/** URL path (no leading slash, percent-encoded) of a distribution file. */
+export function distributionPath(project: string, sha256: string, filename: string): string {
+  return `${FILES_PREFIX}${encodeURIComponent(project)}/${sha256}/${encodeURIComponent(filename)}`;
+}
+
+export function isSha256Hex(value: string): boolean {
+  return SHA256_HEX.test(value);
+}

@@ -1,0 +1,43 @@
+/**
+ * The one route table. The CDK construct creates these API Gateway routes and functions;
+ * the local server dispatches by the same table, so no route exists only locally.
+ */
+
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface RouteSpec {
+  readonly method: HttpMethod;
+  /** API Gateway HTTP API route path, e.g. `/simple/{proxy+}`. */
+  readonly path: string;
+}
+
+export interface FunctionSpec {
+  /** Entry file, relative to the repository root. */
+  readonly entry: string;
+  /** What the function may do with the table and the bucket (least privilege). */
+  readonly access: 'read' | 'write';
+  readonly routes: readonly RouteSpec[];
+}
+
+export const FUNCTIONS = {
+  read: {
+    entry: 'lambdas/handlers/read.ts',
+    access: 'read',
+    routes: [
+      { method: 'GET', path: '/' },
+      { method: 'HEAD', path: '/' },
+      { method: 'GET', path: '/{proxy+}' },
+      { method: 'HEAD', path: '/{proxy+}' },
+    ],
+  },
+} as const satisfies Record<string, FunctionSpec>;
+
+export type FunctionName = keyof typeof FUNCTIONS;
+
+/** Environment variables the functions read at start-up (set by the CDK construct). */
+export const ENV = {
+  tableName: 'WHARF_TABLE_NAME',
+  bucketName: 'WHARF_BUCKET_NAME',
+  pageCacheControl: 'WHARF_PAGE_CACHE_CONTROL',
+  signingWindowSeconds: 'WHARF_SIGNING_WINDOW_SECONDS',
+} as const;

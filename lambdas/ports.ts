@@ -1,0 +1,48 @@
+/**
+ * The narrow storage ports the use cases depend on. Adapters (DynamoDB, S3) implement them
+ * with a handful of primitive operations; every rule (immutability, hash checks, name
+ * normalization) stays in the core and the use cases.
+ */
+import type { DistributionFile, ProjectPageData, ProjectRecord } from './core/model.ts';
+
+export interface ProjectListing {
+  readonly name: string;
+  readonly displayName: string;
+}
+
+export type PutFileOutcome = 'created' | 'unchanged';
+
+export interface MetadataStore {
+  /** One project's record and files: a single (paged) Query. Undefined when nothing is stored. */
+  getProjectPage(project: string): Promise<ProjectPageData | undefined>;
+  /** Every project, sorted by normalized name: a single (paged) Query, never a Scan. */
+  listProjects(): Promise<ProjectListing[]>;
+  /**
+   * Store a file's index entry unless one with its filename exists. An existing entry with
+   * the same sha256 is `unchanged`; one with another sha256 raises FileExistsError.
+   */
+  putFile(file: DistributionFile): Promise<PutFileOutcome>;
+  /** Store the project record and its root-listing entry; idempotent, first writer wins. */
+  putProject(project: ProjectRecord): Promise<void>;
+}
+
+export interface PutBlobOptions {
+  readonly contentType: string;
+  readonly cacheControl?: string;
+}
+
+export interface PresignOptions {
+  /** Seconds the URL stays valid from its signing date. */
+  readonly expiresIn: number;
+  /** The signing date; the same date and key yield the same URL. */
+  readonly signingDate: Date;
+  /** Cache-Control S3 sends with the object (response-cache-control override). */
+  readonly responseCacheControl?: string;
+}
+
+export interface BlobStore {
+  put(key: string, body: Uint8Array, options: PutBlobOptions): Promise<void>;
+  /** Whether an object exists at `key`. */
+  exists(key: string): Promise<boolean>;
+  presignGet(key: string, options: PresignOptions): Promise<string>;
+}
