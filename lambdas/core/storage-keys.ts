@@ -27,3 +27,15 @@ export function distributionPath(project: string, sha256: string, filename: stri
 export function isSha256Hex(value: string): boolean {
   return SHA256_HEX.test(value);
 }
+
+const DOWNLOAD_FILENAME = /^[A-Za-z0-9][A-Za-z0-9._+!~-]{0,254}$/;
+const DOWNLOAD_EXTENSION = /\.(whl|tar\.gz|zip)(\.metadata)?$/;
+
+/**
+ * Whether a filename from a download URL could name a stored distribution or its
+ * `.metadata`: a conservative character set (every stored filename passed the upload's
+ * stricter checks) and a distribution extension. Keeps odd keys away from S3.
+ */
+export function isDownloadFilename(filename: string): boolean {
+  return DOWNLOAD_FILENAME.test(filename) && DOWNLOAD_EXTENSION.test(filename) && !filename.includes('..');
+}

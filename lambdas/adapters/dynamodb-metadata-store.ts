@@ -1,0 +1,217 @@
+/**
+ * MetadataStore on one DynamoDB table (partition key `pk`, sort key `sk`, both strings).
+ *
+ *   pk                   sk                 what
+ *   PROJECT#{name}       #PROJECT           project record (display name, created)
+ *   PROJECT#{name}       FILE#{filename}    one distribution file
+ *   PROJECTS#{shard}     {name}             root-listing entry, shard = hash(name) % 16
+ *
+ * A project page is one Query on PROJECT#{name}. The root listing is one Query per shard,
+ * run in parallel and merged: no Scan, and no single hot partition for 100k+ projects.
+ * Writes are single-item Puts with conditions; no transactions.
+ */
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { FileExistsError } from '../core/errors.ts';
+import type { DistributionFile, PackageType, ProjectPageData, ProjectRecord } from '../core/model.ts';
+import type { MetadataStore, ProjectListing, PutFileOutcome } from '../ports.ts';
+
+export const LISTING_SHARDS = 16;
+
+const PROJECT_SK = '#PROJECT';
+const FILE_SK_PREFIX = 'FILE#';
+
+export const projectPk = (name: string) => `PROJECT#${name}`;
+export const fileSk = (filename: string) => `${FILE_SK_PREFIX}${filename}`;
+
+/** FNV-1a over the normalized name: stable, cheap, evenly spread. */
+export function listingShard(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) {
+    h ^= name.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % LISTING_SHARDS;
+}
+export const listingPk = (shard: number) => `PROJECTS#${shard.toString().padStart(2, '0')}`;
+
+interface FileItem {
+  pk: string;
+  sk: string;
+  filename: string;
+  version: string;
+  packagetype: PackageType;
+  sha256: string;
+  size: number;
+  uploadTime: string;
+  requiresPython?: string;
+  yankedReason?: string;
+  metadataSha256?: string;
+}
+
+function toItem(file: DistributionFile): FileItem {
+  return {
+    pk: projectPk(file.project),
+    sk: fileSk(file.filename),
+    filename: file.filename,
+    version: file.version,
+    packagetype: file.packagetype,
+    sha256: file.sha256,
+    size: file.size,
+    uploadTime: file.uploadTime,
+    ...(file.requiresPython !== undefined ? { requiresPython: file.requiresPython } : {}),
+    ...(file.yanked !== undefined ? { yankedReason: file.yanked.reason } : {}),
+    ...(file.metadataSha256 !== undefined ? { metadataSha256: file.metadataSha256 } : {}),
+  };
+}
+
+function fromItem(project: string, item: Record<string, unknown>): DistributionFile {
+  const i = item as unknown as FileItem;
+  return {
+    project,
+    filename: i.filename,
+    version: i.version,
+    packagetype: i.packagetype,
+    sha256: i.sha256,
+    size: Number(i.size),
+    uploadTime: i.uploadTime,
+    ...(i.requiresPython !== undefined ? { requiresPython: i.requiresPython } : {}),
+    ...(i.yankedReason !== undefined ? { yanked: { reason: i.yankedReason } } : {}),
+    ...(i.metadataSha256 !== undefined ? { metadataSha256: i.metadataSha256 } : {}),
+  };
+}
+
+export class DynamoDbMetadataStore implements MetadataStore {
+  private readonly doc: DynamoDBDocumentClient;
+
+  constructor(
+    client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {
+    this.doc = DynamoDBDocumentClient.from(client, {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+  }
+
+  async getProjectPage(project: string): Promise<ProjectPageData | undefined> {
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': projectPk(project) },
+      // A file published a moment ago must be on the very next page view.
+      ConsistentRead: true,
+    });
+    if (items.length === 0) return undefined;
+    let record: ProjectRecord | undefined;
+    const files: DistributionFile[] = [];
+    for (const item of items) {
+      const sk = String(item.sk);
+      if (sk === PROJECT_SK) {
+        record = {
+          name: project,
+          displayName: String(item.displayName),
+          createdAt: String(item.createdAt),
+        };
+      } else if (sk.startsWith(FILE_SK_PREFIX)) {
+        files.push(fromItem(project, item));
+      }
+    }
+    return { ...(record ? { project: record } : {}), files };
+  }
+
+  async listProjects(): Promise<ProjectListing[]> {
+    const shards = await Promise.all(
+      Array.from({ length: LISTING_SHARDS }, (_, shard) =>
+        this.queryAll({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': listingPk(shard) },
+          ProjectionExpression: 'sk, displayName',
+        }),
+      ),
+    );
+    const projects: ProjectListing[] = [];
+    for (const items of shards) {
+      for (const item of items) {
+        projects.push({ name: String(item.sk), displayName: String(item.displayName) });
+      }
+    }
+    return projects.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async putFile(file: DistributionFile): Promise<PutFileOutcome> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: toItem(file),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return 'created';
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
+    const existing = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: projectPk(file.project), sk: fileSk(file.filename) },
+        ConsistentRead: true,
+        ProjectionExpression: 'sha256',
+      }),
+    );
+    if (existing.Item?.sha256 === file.sha256) return 'unchanged';
+    throw new FileExistsError(
+      `File already exists: ${file.filename} was published before with different content ` +
+        `(sha256 ${String(existing.Item?.sha256)}). Published files are immutable: ` +
+        'publish a new version instead.',
+    );
+  }
+
+  async putProject(project: ProjectRecord): Promise<void> {
+    await this.putIfAbsent({
+      pk: projectPk(project.name),
+      sk: PROJECT_SK,
+      displayName: project.displayName,
+      createdAt: project.createdAt,
+    });
+    await this.putIfAbsent({
+      pk: listingPk(listingShard(project.name)),
+      sk: project.name,
+      displayName: project.displayName,
+    });
+  }
+
+  private async putIfAbsent(item: Record<string, unknown>): Promise<void> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
+  }
+
+  private async queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({ ...input, ...(startKey ? { ExclusiveStartKey: startKey } : {}) }),
+      );
+      if (page.Items) items.push(...page.Items);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+}

@@ -1,0 +1,32 @@
+/** Use cases of the simple repository API: the root listing and a project page. */
+import { normalizeName } from '../core/names.ts';
+import {
+  renderProjectHtml,
+  renderProjectJson,
+  renderRootHtml,
+  renderRootJson,
+} from '../core/simple-pages.ts';
+import { MEDIA_JSON_V1, type SimpleFormat } from '../core/negotiation.ts';
+import type { MetadataStore } from '../ports.ts';
+
+export class SimpleIndex {
+  constructor(private readonly metadata: MetadataStore) {}
+
+  async rootPage(format: SimpleFormat): Promise<string> {
+    const projects = await this.metadata.listProjects();
+    return format === MEDIA_JSON_V1 ? renderRootJson(projects) : renderRootHtml(projects);
+  }
+
+  /** The rendered page, or undefined when the project has no files and no record. */
+  async projectPage(name: string, format: SimpleFormat): Promise<string | undefined> {
+    const normalized = normalizeName(name);
+    const data = await this.metadata.getProjectPage(normalized);
+    if (!data) return undefined;
+    const page = {
+      name: normalized,
+      displayName: data.project?.displayName ?? normalized,
+      files: data.files,
+    };
+    return format === MEDIA_JSON_V1 ? renderProjectJson(page) : renderProjectHtml(page);
+  }
+}

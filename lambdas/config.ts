@@ -1,0 +1,51 @@
+/**
+ * Configuration, read once at start-up from the environment the CDK construct sets.
+ * A missing or malformed setting fails fast, naming the variable.
+ */
+import { ENV } from './functions.ts';
+
+export interface WharfConfig {
+  readonly tableName: string;
+  readonly bucketName: string;
+  readonly pageCacheControl: string;
+  readonly signingWindowSeconds: number;
+}
+
+export const DEFAULTS = {
+  pageCacheControl: 'max-age=30',
+  signingWindowSeconds: 300,
+} as const;
+
+export class ConfigError extends Error {}
+
+function required(env: Record<string, string | undefined>, name: string): string {
+  const value = env[name];
+  if (value === undefined || value.trim() === '') {
+    throw new ConfigError(`${name} is not set: Wharf cannot start without it.`);
+  }
+  return value;
+}
+
+function positiveInt(env: Record<string, string | undefined>, name: string, fallback: number): number {
+  const value = env[name];
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) {
+    throw new ConfigError(`${name} must be a positive whole number of seconds, not "${value}".`);
+  }
+  return n;
+}
+
+export function loadConfig(env: Record<string, string | undefined>): WharfConfig {
+  const signingWindowSeconds = positiveInt(env, ENV.signingWindowSeconds, DEFAULTS.signingWindowSeconds);
+  // Presigned URLs live two windows; SigV4 allows at most 7 days.
+  if (signingWindowSeconds * 2 > 7 * 24 * 3600) {
+    throw new ConfigError(`${ENV.signingWindowSeconds} must be at most 302400 (3.5 days).`);
+  }
+  return {
+    tableName: required(env, ENV.tableName),
+    bucketName: required(env, ENV.bucketName),
+    pageCacheControl: env[ENV.pageCacheControl] || DEFAULTS.pageCacheControl,
+    signingWindowSeconds,
+  };
+}

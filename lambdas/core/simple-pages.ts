@@ -1,0 +1,110 @@
+/**
+ * Rendering of the simple repository API pages: PEP 503 HTML (with PEP 629's
+ * repository-version meta) and PEP 691 JSON (with PEP 700's versions, size, upload-time),
+ * plus PEP 592 yanks and PEP 658/714 core-metadata links. Links are relative, so the pages
+ * work behind any host name, stage prefix or custom domain.
+ */
+import { escapeHtml } from './html.ts';
+import type { DistributionFile } from './model.ts';
+import { distributionPath } from './storage-keys.ts';
+import { sortVersions } from './versions.ts';
+
+/** The API version these pages implement (PEP 629 / PEP 691 `meta.api-version`). */
+export const API_VERSION = '1.1';
+
+export interface RootEntry {
+  readonly name: string;
+  readonly displayName: string;
+}
+
+export interface ProjectPage {
+  /** Normalized name. */
+  readonly name: string;
+  readonly displayName: string;
+  readonly files: readonly DistributionFile[];
+}
+
+/** URL of a file relative to its project page `/simple/{project}/`. */
+export function fileUrlFromProjectPage(file: DistributionFile): string {
+  return '../../' + distributionPath(file.project, file.sha256, file.filename);
+}
+
+/** Files in PEP 440 version order, then by filename, and the distinct versions in that order. */
+export function orderFiles(files: readonly DistributionFile[]): {
+  files: DistributionFile[];
+  versions: string[];
+} {
+  const versions = sortVersions([...new Set(files.map((f) => f.version))]);
+  const rank = new Map(versions.map((v, i) => [v, i]));
+  const ordered = [...files].sort(
+    (a, b) =>
+      rank.get(a.version)! - rank.get(b.version)! ||
+      (a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0),
+  );
+  return { files: ordered, versions };
+}
+
+const HTML_HEAD = (title: string) =>
+  '<!DOCTYPE html>\n<html>\n  <head>\n' +
+  `    <meta name="pypi:repository-version" content="${API_VERSION}">\n` +
+  `    <title>${title}</title>\n  </head>\n  <body>\n    <h1>${title}</h1>\n`;
+const HTML_TAIL = '  </body>\n</html>\n';
+
+export function renderRootHtml(projects: readonly RootEntry[]): string {
+  const parts: string[] = [HTML_HEAD('Simple index')];
+  for (const p of projects) {
+    parts.push(`    <a href="${encodeURIComponent(p.name)}/">${escapeHtml(p.displayName)}</a><br />\n`);
+  }
+  parts.push(HTML_TAIL);
+  return parts.join('');
+}
+
+export function renderRootJson(projects: readonly RootEntry[]): string {
+  return JSON.stringify({
+    meta: { 'api-version': API_VERSION },
+    projects: projects.map((p) => ({ name: p.displayName })),
+  });
+}
+
+export function renderProjectHtml(page: ProjectPage): string {
+  const { files } = orderFiles(page.files);
+  const title = `Links for ${escapeHtml(page.displayName)}`;
+  const parts: string[] = [HTML_HEAD(title)];
+  for (const f of files) {
+    let attrs = `href="${escapeHtml(fileUrlFromProjectPage(f))}#sha256=${f.sha256}"`;
+    if (f.requiresPython !== undefined && f.requiresPython !== '') {
+      attrs += ` data-requires-python="${escapeHtml(f.requiresPython)}"`;
+    }
+    if (f.metadataSha256 !== undefined) {
+      const hash = `sha256=${f.metadataSha256}`;
+      attrs += ` data-dist-info-metadata="${hash}" data-core-metadata="${hash}"`;
+    }
+    if (f.yanked !== undefined) attrs += ` data-yanked="${escapeHtml(f.yanked.reason)}"`;
+    parts.push(`    <a ${attrs}>${escapeHtml(f.filename)}</a><br />\n`);
+  }
+  parts.push(HTML_TAIL);
+  return parts.join('');
+}
+
+export function renderProjectJson(page: ProjectPage): string {
+  const { files, versions } = orderFiles(page.files);
+  return JSON.stringify({
+    meta: { 'api-version': API_VERSION },
+    name: page.name,
+    versions,
+    files: files.map((f) => {
+      const coreMetadata = f.metadataSha256 === undefined ? false : { sha256: f.metadataSha256 };
+      return {
+        filename: f.filename,
+        url: fileUrlFromProjectPage(f),
+        hashes: { sha256: f.sha256 },
+        ...(f.requiresPython ? { 'requires-python': f.requiresPython } : {}),
+        'core-metadata': coreMetadata,
+        'dist-info-metadata': coreMetadata,
+        yanked: f.yanked === undefined ? false : f.yanked.reason === '' ? true : f.yanked.reason,
+        size: f.size,
+        'upload-time': f.uploadTime,
+      };
+    }),
+  });
+}

@@ -1,0 +1,78 @@
+/**
+ * API Gateway HTTP API (payload format 2.0) events in, results out. The local server builds
+ * the same events, so this is the only translation between the platform and the routes.
+ */
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { compress } from './caching.ts';
+import { textResponse } from './responses.ts';
+import type { HttpRequest, HttpResponse } from './types.ts';
+
+/**
+ * Lambda's synchronous response limit is 6 MB (6,291,456 bytes) for the whole JSON result;
+ * keep headroom for headers and JSON framing.
+ */
+export const MAX_RESPONSE_PAYLOAD_BYTES = 6 * 1024 * 1024 - 64 * 1024;
+
+export function toHttpRequest(event: APIGatewayProxyEventV2): HttpRequest {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.headers ?? {})) {
+    if (value !== undefined) headers[name.toLowerCase()] = value;
+  }
+  if (event.cookies?.length) headers['cookie'] = event.cookies.join('; ');
+  const stage = event.requestContext.stage;
+  const basePath = stage && stage !== '$default' ? `/${stage}` : '';
+  let path = event.rawPath || '/';
+  if (basePath && (path === basePath || path.startsWith(`${basePath}/`))) {
+    path = path.slice(basePath.length) || '/';
+  }
+  const body =
+    event.body === undefined
+      ? undefined
+      : event.isBase64Encoded
+        ? Buffer.from(event.body, 'base64')
+        : Buffer.from(event.body, 'utf8');
+  return {
+    method: event.requestContext.http.method.toUpperCase(),
+    path,
+    query: new URLSearchParams(event.rawQueryString ?? ''),
+    headers,
+    basePath,
+    ...(body ? { body } : {}),
+  };
+}
+
+export function toApiGatewayResult(
+  request: HttpRequest,
+  response: HttpResponse,
+): APIGatewayProxyStructuredResultV2 {
+  const encoded = compress(request, response);
+  const body = encoded.body;
+  let result: APIGatewayProxyStructuredResultV2;
+  if (body === undefined || request.method === 'HEAD') {
+    result = { statusCode: encoded.status, headers: encoded.headers, body: '' };
+  } else if (typeof body === 'string') {
+    result = { statusCode: encoded.status, headers: encoded.headers, body };
+  } else {
+    result = {
+      statusCode: encoded.status,
+      headers: encoded.headers,
+      body: Buffer.from(body).toString('base64'),
+      isBase64Encoded: true,
+    };
+  }
+  if (Buffer.byteLength(result.body ?? '') > MAX_RESPONSE_PAYLOAD_BYTES) {
+    return tooLarge(request);
+  }
+  return result;
+}
+
+function tooLarge(request: HttpRequest): APIGatewayProxyStructuredResultV2 {
+  const gzipHint = /gzip/i.test(request.headers['accept-encoding'] ?? '')
+    ? ''
+    : ' Ask for it compressed (Accept-Encoding: gzip; curl --compressed), which makes it far smaller.';
+  const response = textResponse(
+    502,
+    `This response is larger than the 6 MB an AWS Lambda function can return.${gzipHint}`,
+  );
+  return { statusCode: response.status, headers: response.headers, body: String(response.body) };
+}

@@ -1,0 +1,158 @@
+/**
+ * Routes of the read function: the simple API pages, downloads and the health probe.
+ */
+import {
+  formatFromQuery,
+  negotiateFormat,
+  MEDIA_JSON_V1,
+  SUPPORTED_FORMATS,
+  type SimpleFormat,
+} from '../core/negotiation.ts';
+import { isNormalizedName, isValidName, normalizeName } from '../core/names.ts';
+import { isDownloadFilename, isSha256Hex } from '../core/storage-keys.ts';
+import type { Downloads } from '../app/downloads.ts';
+import type { SimpleIndex } from '../app/simple-index.ts';
+import { cacheablePage } from './caching.ts';
+import { errorResponse, type ErrorLogger } from './error-map.ts';
+import { jsonResponse, redirectResponse, textResponse } from './responses.ts';
+import type { HttpRequest, HttpResponse, RouteHandler } from './types.ts';
+
+export interface ReadRoutesDeps {
+  readonly simpleIndex: SimpleIndex;
+  readonly downloads: Downloads;
+  /** Cache-Control of index pages. */
+  readonly pageCacheControl: string;
+  readonly logger: ErrorLogger;
+}
+
+const PAGE_SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  // The pages carry no script, style or form: forbid them all, whatever metadata says.
+  'content-security-policy': "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+};
+
+function contentTypeOf(format: SimpleFormat): string {
+  return format === MEDIA_JSON_V1 ? format : `${format}; charset=utf-8`;
+}
+
+function splitPath(path: string): string[] | undefined {
+  try {
+    return path.split('/').slice(1).map(decodeURIComponent);
+  } catch {
+    return undefined;
+  }
+}
+
+function queryString(request: HttpRequest): string {
+  const qs = request.query.toString();
+  return qs ? `?${qs}` : '';
+}
+
+export function createReadRoutes(deps: ReadRoutesDeps): RouteHandler {
+  const pageHeaders = (format: SimpleFormat) => ({
+    'content-type': contentTypeOf(format),
+    vary: 'Accept',
+    'cache-control': deps.pageCacheControl,
+    ...PAGE_SECURITY_HEADERS,
+  });
+
+  /** PEP 691: `?format=` wins over Accept; nothing acceptable is a 406 that lists what is. */
+  function chooseFormat(request: HttpRequest): SimpleFormat | HttpResponse {
+    const requested = request.query.get('format');
+    if (requested !== null) {
+      return (
+        formatFromQuery(requested) ??
+        textResponse(
+          400,
+          `Unknown format "${requested}". Use one of: ${SUPPORTED_FORMATS.join(', ')} (or json, html).`,
+        )
+      );
+    }
+    return (
+      negotiateFormat(request.headers['accept']) ??
+      textResponse(
+        406,
+        `None of the media types in your Accept header is served here. ` +
+          `Accept one of: ${SUPPORTED_FORMATS.join(', ')}.`,
+        { vary: 'Accept' },
+      )
+    );
+  }
+
+  async function root(request: HttpRequest): Promise<HttpResponse> {
+    const format = chooseFormat(request);
+    if (typeof format !== 'string') return format;
+    const body = await deps.simpleIndex.rootPage(format);
+    return cacheablePage(request, { status: 200, headers: pageHeaders(format), body });
+  }
+
+  async function project(request: HttpRequest, name: string, trailingSlash: boolean): Promise<HttpResponse> {
+    if (!isValidName(name)) {
+      return textResponse(404, `"${name}" is not a valid project name, so no such project exists here.`);
+    }
+    const normalized = normalizeName(name);
+    if (!trailingSlash || !isNormalizedName(name)) {
+      // PEP 503: redirect to the normalized URL, keeping ?format= and friends.
+      return redirectResponse(301, `${request.basePath}/simple/${normalized}/${queryString(request)}`, {
+        'cache-control': 'max-age=86400',
+      });
+    }
+    const format = chooseFormat(request);
+    if (typeof format !== 'string') return format;
+    const body = await deps.simpleIndex.projectPage(normalized, format);
+    if (body === undefined) {
+      return textResponse(404, `Project "${normalized}" is not in this index.`, { vary: 'Accept' });
+    }
+    return cacheablePage(request, { status: 200, headers: pageHeaders(format), body });
+  }
+
+  async function download(segments: string[]): Promise<HttpResponse> {
+    const [projectName = '', sha256 = '', filename = ''] = segments;
+    if (
+      segments.length !== 3 ||
+      !isNormalizedName(projectName) ||
+      !isSha256Hex(sha256) ||
+      !isDownloadFilename(filename)
+    ) {
+      return textResponse(404, 'No such file: download URLs look like /files/{project}/{sha256}/{filename}.');
+    }
+    const url = await deps.downloads.presignedUrl({ project: projectName, sha256, filename });
+    // The redirect itself is not cached: the presigned URL it names expires.
+    return redirectResponse(302, url, { 'cache-control': 'no-store' });
+  }
+
+  async function route(request: HttpRequest): Promise<HttpResponse> {
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      return textResponse(405, `${request.method} is not allowed here; this path serves GET and HEAD.`, {
+        allow: 'GET, HEAD',
+      });
+    }
+    const segments = splitPath(request.path);
+    if (!segments) return textResponse(400, 'The URL path is not valid percent-encoded UTF-8.');
+    const [first, ...rest] = segments;
+
+    if (segments.length === 1 && (first === '' || first === undefined)) {
+      return redirectResponse(302, `${request.basePath}/simple/`);
+    }
+    if (first === 'health' && rest.length === 0) {
+      return jsonResponse(200, { status: 'ok' }, { 'cache-control': 'no-store' });
+    }
+    if (first === 'simple') {
+      if (rest.length === 0) return redirectResponse(301, `${request.basePath}/simple/${queryString(request)}`);
+      if (rest.length === 1 && rest[0] === '') return root(request);
+      if (rest.length === 1) return project(request, rest[0]!, false);
+      if (rest.length === 2 && rest[1] === '') return project(request, rest[0]!, true);
+    }
+    if (first === 'files') return download(rest);
+    return textResponse(404, `Nothing here. The index is at ${request.basePath}/simple/.`);
+  }
+
+  return async (request) => {
+    try {
+      return await route(request);
+    } catch (err) {
+      return errorResponse(err, deps.logger);
+    }
+  };
+}
+

@@ -1,0 +1,21 @@
+/** The HTTP shapes the use-case routes speak, independent of API Gateway and Node's http. */
+
+export interface HttpRequest {
+  readonly method: string;
+  /** The path as sent, still percent-encoded, without the stage prefix. */
+  readonly path: string;
+  readonly query: URLSearchParams;
+  /** Header names in lower case; repeated headers joined with `, `. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Prefix to put before absolute paths in Location headers (`/stage`, or ''). */
+  readonly basePath: string;
+  readonly body?: Uint8Array;
+}
+
+export interface HttpResponse {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body?: string | Uint8Array;
+}
+
+export type RouteHandler = (request: HttpRequest) => Promise<HttpResponse>;
