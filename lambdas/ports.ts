@@ -15,6 +15,8 @@ export type PutFileOutcome = 'created' | 'unchanged';
 export interface MetadataStore {
   /** One project's record and files: a single (paged) Query. Undefined when nothing is stored. */
   getProjectPage(project: string): Promise<ProjectPageData | undefined>;
+  /** One file's index entry, or undefined. */
+  getFile(project: string, filename: string): Promise<DistributionFile | undefined>;
   /** Every project, sorted by normalized name: a single (paged) Query, never a Scan. */
   listProjects(): Promise<ProjectListing[]>;
   /**
@@ -42,6 +44,8 @@ export interface PresignOptions {
 
 export interface BlobStore {
   put(key: string, body: Uint8Array, options: PutBlobOptions): Promise<void>;
+  /** Remove the object at `key`; removing a missing object is not an error. */
+  delete(key: string): Promise<void>;
   /** Whether an object exists at `key`. */
   exists(key: string): Promise<boolean>;
   presignGet(key: string, options: PresignOptions): Promise<string>;

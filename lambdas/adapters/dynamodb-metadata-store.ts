@@ -125,6 +125,17 @@ export class DynamoDbMetadataStore implements MetadataStore {
     return { ...(record ? { project: record } : {}), files };
   }
 
+  async getFile(project: string, filename: string): Promise<DistributionFile | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: projectPk(project), sk: fileSk(filename) },
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? fromItem(project, Item) : undefined;
+  }
+
   async listProjects(): Promise<ProjectListing[]> {
     const shards = await Promise.all(
       Array.from({ length: LISTING_SHARDS }, (_, shard) =>
@@ -167,11 +178,7 @@ export class DynamoDbMetadataStore implements MetadataStore {
       }),
     );
     if (existing.Item?.sha256 === file.sha256) return 'unchanged';
-    throw new FileExistsError(
-      `File already exists: ${file.filename} was published before with different content ` +
-        `(sha256 ${String(existing.Item?.sha256)}). Published files are immutable: ` +
-        'publish a new version instead.',
-    );
+    throw FileExistsError.forFile(file.filename, String(existing.Item?.sha256));
   }
 
   async putProject(project: ProjectRecord): Promise<void> {

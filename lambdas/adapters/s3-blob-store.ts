@@ -1,5 +1,6 @@
 /** BlobStore on one S3 bucket. */
 import {
+  DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   NotFound,
@@ -26,6 +27,10 @@ export class S3BlobStore implements BlobStore {
         ...(options.cacheControl ? { CacheControl: options.cacheControl } : {}),
       }),
     );
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucketName, Key: key }));
   }
 
   async exists(key: string): Promise<boolean> {

@@ -17,4 +17,12 @@ export class InvalidInputError extends WharfError {}
 export class NotFoundError extends WharfError {}
 
 /** A file with this filename exists with other content. */
-export class FileExistsError extends WharfError {}
+export class FileExistsError extends WharfError {
+  /** twine and other clients look for "File already exists" at the start of a 400 body. */
+  static forFile(filename: string, existingSha256: string): FileExistsError {
+    return new FileExistsError(
+      `File already exists: ${filename} was published before with different content ` +
+        `(sha256 ${existingSha256}). Published files are immutable: publish a new version instead.`,
+    );
+  }
+}

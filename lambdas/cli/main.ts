@@ -1,0 +1,68 @@
+/**
+ * The `wharf` command: `serve` runs the index locally, `import` loads distributions.
+ * Run it as `npm start` / `npm run wharf -- <command>`.
+ */
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+
+import { parseArgs } from 'node:util';
+
+const USAGE = `Usage: npm run wharf -- <command> [options]
+
+Commands:
+  serve                 Run Wharf locally (what \`npm start\` does)
+      --port N            port to listen on (default 8080, or $WHARF_PORT)
+      --host ADDR         address to listen on (default 127.0.0.1)
+      --data-dir DIR      where the index keeps its data (default .wharf, or $WHARF_DATA_DIR)
+      --memory            keep everything in memory: a throwaway index
+      --quiet             no access log
+  import PATH...        Load wheels and sdists from files or directories
+      --data-dir DIR      the local index to import into (default .wharf)
+      --stack NAME        import into a deployed Wharf stack (by its outputs) instead
+      --table T --bucket B  import into a deployed index by table and bucket name
+      --region R          AWS region of the deployed index
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === 'serve') {
+    const { values } = parseArgs({
+      args: rest,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'data-dir': { type: 'string' },
+        memory: { type: 'boolean' },
+        quiet: { type: 'boolean' },
+      },
+    });
+    const { serveCommand } = await import('./serve-command.ts');
+    return serveCommand(values);
+  }
+  if (command === 'import') {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: {
+        'data-dir': { type: 'string' },
+        stack: { type: 'string' },
+        table: { type: 'string' },
+        bucket: { type: 'string' },
+        region: { type: 'string' },
+      },
+    });
+    const { importCommand } = await import('./import-run.ts');
+    return importCommand(values, positionals);
+  }
+  process.stdout.write(USAGE);
+  return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`wharf: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

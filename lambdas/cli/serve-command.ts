@@ -1,0 +1,71 @@
+/** `wharf serve` / `npm start`: Wharf on this machine, with embedded DynamoDB and S3. */
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { startLocalWharf } from '../local/local-wharf.ts';
+import { SERVER_STATE_FILE, type ServerState } from './import-target.ts';
+
+export function defaultDataDir(): string {
+  return process.env['WHARF_DATA_DIR'] || '.wharf';
+}
+
+export interface ServeOptions {
+  port?: string;
+  host?: string;
+  'data-dir'?: string;
+  memory?: boolean;
+  quiet?: boolean;
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`--port must be a whole number from 0 to 65535, not "${value}".`);
+  }
+  return port;
+}
+
+export async function serveCommand(options: ServeOptions): Promise<number> {
+  const dataDir = path.resolve(options['data-dir'] ?? defaultDataDir());
+  const port = parsePort(options.port ?? process.env['WHARF_PORT'] ?? '8080');
+  const host = options.host ?? '127.0.0.1';
+  const wharf = await startLocalWharf({
+    host,
+    port,
+    ...(options.memory ? {} : { dataDir }),
+    ...(options.quiet
+      ? {}
+      : {
+          onRequest: ({ method, url, status, ms }) =>
+            process.stdout.write(`${new Date().toISOString()} ${method} ${url} ${status} ${ms}ms\n`),
+        }),
+  });
+  // `wharf import` finds the running server's stores through this file.
+  await mkdir(dataDir, { recursive: true });
+  const stateFile = path.join(dataDir, SERVER_STATE_FILE);
+  const state: ServerState = { pid: process.pid, url: wharf.url, ...wharf.stores };
+  await writeFile(stateFile, JSON.stringify(state, null, 2));
+
+  process.stdout.write(
+    [
+      `Wharf is running ${options.memory ? 'with a throwaway in-memory index' : `with its data in ${dataDir}`}.`,
+      '',
+      `  Index URL:  ${wharf.indexUrl}`,
+      `  Install:    python3 -m pip install --index-url ${wharf.indexUrl} NAME`,
+      `  Import:     npm run wharf -- import${options['data-dir'] ? ` --data-dir ${dataDir}` : ''} path/to/dist/`,
+      `  Health:     ${wharf.url}/health`,
+      '',
+      'Press Ctrl+C to stop.',
+      '',
+    ].join('\n'),
+  );
+
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  process.stdout.write('Stopping Wharf...\n');
+  await rm(stateFile, { force: true });
+  await wharf.close();
+  return 0;
+}

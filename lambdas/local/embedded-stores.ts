@@ -1,0 +1,145 @@
+/**
+ * The embedded DynamoDB-compatible (dynalite) and S3-compatible (s3rver) servers behind
+ * `wharf serve`, both on loopback. Data lives under the data directory, or in memory and a
+ * temporary directory for `--memory`.
+ */
+import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import dynalite from 'dynalite';
+import S3rver from 's3rver';
+
+export const LOCAL_TABLE_NAME = 'wharf';
+export const LOCAL_BUCKET_NAME = 'wharf-local';
+export const LOCAL_REGION = 'us-east-1';
+// s3rver checks no signatures but the SDK must sign with something.
+const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+
+export interface StoreEndpoints {
+  readonly dynamodbEndpoint: string;
+  readonly s3Endpoint: string;
+  readonly tableName: string;
+  readonly bucketName: string;
+}
+
+export interface EmbeddedStores extends StoreEndpoints {
+  close(): Promise<void>;
+}
+
+export function createDynamoDbClient(endpoint: string): DynamoDBClient {
+  return new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+}
+
+export function createS3Client(endpoint: string): S3Client {
+  return new S3Client({
+    endpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+    forcePathStyle: true,
+    // s3rver corrupts streamed uploads that carry the SDK's default trailing checksums.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
+
+/** The table as the CDK construct defines it: string keys `pk` and `sk`, on demand. */
+export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return;
+  } catch (err) {
+    if (!(err instanceof ResourceNotFoundException)) throw err;
+  }
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+    }),
+  );
+}
+
+export async function ensureBucket(client: S3Client, bucketName: string): Promise<void> {
+  try {
+    await client.send(new HeadBucketCommand({ Bucket: bucketName }));
+  } catch {
+    await client.send(new CreateBucketCommand({ Bucket: bucketName }));
+  }
+}
+
+export interface EmbeddedStoresOptions {
+  /** Directory for persistent data; undefined keeps everything in memory / a temp dir. */
+  readonly dataDir?: string;
+  readonly host?: string;
+  readonly dynamodbPort?: number;
+  readonly s3Port?: number;
+}
+
+export async function startEmbeddedStores(options: EmbeddedStoresOptions): Promise<EmbeddedStores> {
+  const host = options.host ?? '127.0.0.1';
+  let dynamoDir: string | undefined;
+  let s3Dir: string;
+  let tempDir: string | undefined;
+  if (options.dataDir) {
+    dynamoDir = path.join(options.dataDir, 'dynamodb');
+    s3Dir = path.join(options.dataDir, 's3');
+    await mkdir(dynamoDir, { recursive: true });
+    await mkdir(s3Dir, { recursive: true });
+  } else {
+    tempDir = await mkdtemp(path.join(tmpdir(), 'wharf-s3-'));
+    s3Dir = tempDir;
+  }
+
+  const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(dynamoDir ? { path: dynamoDir } : {}) });
+  await new Promise<void>((resolve, reject) => {
+    dynamo.once('error', reject);
+    dynamo.listen(options.dynamodbPort ?? 0, host, () => resolve());
+  });
+  const dynamoPort = (dynamo.address() as AddressInfo).port;
+
+  const s3 = new S3rver({ address: host, port: options.s3Port ?? 0, silent: true, directory: s3Dir });
+  let s3Port: number;
+  try {
+    s3Port = (await s3.run()).port;
+  } catch (err) {
+    await new Promise((resolve) => dynamo.close(resolve));
+    throw err;
+  }
+
+  const endpoints: StoreEndpoints = {
+    dynamodbEndpoint: `http://${host}:${dynamoPort}`,
+    s3Endpoint: `http://${host}:${s3Port}`,
+    tableName: LOCAL_TABLE_NAME,
+    bucketName: LOCAL_BUCKET_NAME,
+  };
+  const ddbClient = createDynamoDbClient(endpoints.dynamodbEndpoint);
+  const s3Client = createS3Client(endpoints.s3Endpoint);
+  await ensureTable(ddbClient, endpoints.tableName);
+  await ensureBucket(s3Client, endpoints.bucketName);
+  ddbClient.destroy();
+  s3Client.destroy();
+
+  return {
+    ...endpoints,
+    async close() {
+      await s3.close();
+      await new Promise((resolve) => dynamo.close(resolve));
+      if (tempDir) await rm(tempDir, { recursive: true, force: true });
+    },
+  };
+}

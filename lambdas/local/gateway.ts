@@ -1,0 +1,157 @@
+/**
+ * A local stand-in for API Gateway (HTTP API, payload format 2.0): matches a request to a
+ * route of lambdas/functions.ts, builds the event API Gateway would send, invokes the same
+ * handler the Lambda runs, and writes its result. Platform limits are enforced the same way.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { FUNCTIONS, type FunctionName } from '../functions.ts';
+import type { WharfLambdaHandler } from '../http/lambda-handler.ts';
+
+/** API Gateway HTTP API's maximum request payload. */
+export const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+
+interface CompiledRoute {
+  readonly functionName: FunctionName;
+  readonly method: string;
+  readonly pattern: RegExp;
+  /** API Gateway prefers literal segments over parameters over greedy paths. */
+  readonly rank: number;
+}
+
+function compileRoutes(): CompiledRoute[] {
+  const routes: CompiledRoute[] = [];
+  for (const [functionName, spec] of Object.entries(FUNCTIONS) as [FunctionName, (typeof FUNCTIONS)[FunctionName]][]) {
+    for (const route of spec.routes) {
+      let rank = 0;
+      const source = route.path
+        .split('/')
+        .map((segment) => {
+          if (/^\{[^}]+\+\}$/.test(segment)) return '.+';
+          if (/^\{[^}]+\}$/.test(segment)) {
+            rank += 1;
+            return '[^/]+';
+          }
+          rank += 2;
+          return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+        })
+        .join('/');
+      routes.push({ functionName, method: route.method, pattern: new RegExp(`^${source}$`), rank });
+    }
+  }
+  return routes.sort((a, b) => b.rank - a.rank);
+}
+
+const ROUTES = compileRoutes();
+
+export function matchRoute(method: string, path: string): FunctionName | undefined {
+  return ROUTES.find((r) => r.method === method && r.pattern.test(path))?.functionName;
+}
+
+function lambdaContext(functionName: string, requestId: string): Context {
+  const deadline = Date.now() + 29_000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: `wharf-${functionName}`,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:wharf-${functionName}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/wharf-${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_REQUEST_BYTES) return 'too-large';
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function sendText(res: ServerResponse, status: number, message: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+  res.end(`${message}\n`);
+}
+
+export function createGateway(handlers: Record<FunctionName, WharfLambdaHandler>) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const method = (req.method ?? 'GET').toUpperCase();
+    const functionName = matchRoute(method, url.pathname);
+    if (!functionName) {
+      // What API Gateway answers for a route it does not have.
+      sendText(res, 404, `Not Found: no route for ${method} ${url.pathname}.`);
+      return;
+    }
+    const body = await readBody(req);
+    if (body === 'too-large') {
+      sendText(res, 413, `Request body larger than API Gateway's ${MAX_REQUEST_BYTES} byte limit.`);
+      req.resume();
+      return;
+    }
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value === undefined || name === 'cookie') continue;
+      headers[name] = Array.isArray(value) ? value.join(',') : value;
+    }
+    const requestId = randomUUID();
+    const rawQueryString = url.search.startsWith('?') ? url.search.slice(1) : '';
+    const event: APIGatewayProxyEventV2 = {
+      version: '2.0',
+      routeKey: '$default',
+      rawPath: (req.url ?? '/').split('?')[0] ?? '/',
+      rawQueryString,
+      headers,
+      ...(req.headers.cookie ? { cookies: req.headers.cookie.split(/;\s*/) } : {}),
+      ...(rawQueryString
+        ? { queryStringParameters: Object.fromEntries(new URLSearchParams(rawQueryString)) }
+        : {}),
+      requestContext: {
+        accountId: '000000000000',
+        apiId: 'local',
+        domainName: headers['host'] ?? 'localhost',
+        domainPrefix: 'localhost',
+        http: {
+          method,
+          path: url.pathname,
+          protocol: `HTTP/${req.httpVersion}`,
+          sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+          userAgent: headers['user-agent'] ?? '',
+        },
+        requestId,
+        routeKey: '$default',
+        stage: '$default',
+        time: new Date().toISOString(),
+        timeEpoch: Date.now(),
+      },
+      isBase64Encoded: body.length > 0,
+      ...(body.length > 0 ? { body: body.toString('base64') } : {}),
+    };
+    let result;
+    try {
+      result = await handlers[functionName](event, lambdaContext(functionName, requestId));
+    } catch (err) {
+      console.error(err);
+      sendText(res, 500, 'Internal Server Error');
+      return;
+    }
+    const responseHeaders: Record<string, string | string[]> = { ...(result.headers ?? {}) } as Record<string, string>;
+    if (result.cookies?.length) responseHeaders['set-cookie'] = result.cookies;
+    const payload = result.body
+      ? Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8')
+      : Buffer.alloc(0);
+    responseHeaders['content-length'] = String(payload.length);
+    res.writeHead(result.statusCode ?? 200, responseHeaders);
+    res.end(method === 'HEAD' ? undefined : payload);
+  };
+}

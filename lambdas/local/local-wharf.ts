@@ -1,0 +1,99 @@
+/**
+ * A whole Wharf on one machine: embedded stores, the functions of lambdas/functions.ts and
+ * the local gateway in front of them. `wharf serve` and the integration tests start this.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DynamoDbMetadataStore } from '../adapters/dynamodb-metadata-store.ts';
+import { S3BlobStore } from '../adapters/s3-blob-store.ts';
+import { DEFAULTS } from '../config.ts';
+import {
+  createDynamoDbClient,
+  createS3Client,
+  startEmbeddedStores,
+  type StoreEndpoints,
+} from './embedded-stores.ts';
+import { createGateway } from './gateway.ts';
+import { buildLocalFunctions } from './local-functions.ts';
+
+export interface LocalWharfOptions {
+  readonly host?: string;
+  /** 0 picks a free port. */
+  readonly port?: number;
+  /** Persistent data directory; undefined for a throwaway in-memory index. */
+  readonly dataDir?: string;
+  readonly pageCacheControl?: string;
+  readonly signingWindowSeconds?: number;
+  /** Called once per request, after the response is written. */
+  readonly onRequest?: (line: { method: string; url: string; status: number; ms: number }) => void;
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+}
+
+export interface LocalWharf {
+  /** Base URL, e.g. http://127.0.0.1:8080 */
+  readonly url: string;
+  readonly indexUrl: string;
+  readonly stores: StoreEndpoints;
+  close(): Promise<void>;
+}
+
+export async function startLocalWharf(options: LocalWharfOptions = {}): Promise<LocalWharf> {
+  const host = options.host ?? '127.0.0.1';
+  const stores = await startEmbeddedStores({
+    host,
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+  });
+  const dynamodb = createDynamoDbClient(stores.dynamodbEndpoint);
+  const s3 = createS3Client(stores.s3Endpoint);
+  const handlers = buildLocalFunctions({
+    metadata: new DynamoDbMetadataStore(dynamodb, stores.tableName),
+    blobs: new S3BlobStore(s3, stores.bucketName),
+    config: {
+      pageCacheControl: options.pageCacheControl ?? DEFAULTS.pageCacheControl,
+      signingWindowSeconds: options.signingWindowSeconds ?? DEFAULTS.signingWindowSeconds,
+    },
+    ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+  });
+  const gateway = createGateway(handlers);
+  const server: Server = createServer((req, res) => {
+    const started = performance.now();
+    res.on('finish', () =>
+      options.onRequest?.({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        status: res.statusCode,
+        ms: Math.round(performance.now() - started),
+      }),
+    );
+    gateway(req, res).catch((err: unknown) => {
+      console.error(err);
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 8080, host, () => resolve());
+    });
+  } catch (err) {
+    await stores.close();
+    throw err;
+  }
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${host}:${port}`;
+  return {
+    url,
+    indexUrl: `${url}/simple/`,
+    stores,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      dynamodb.destroy();
+      s3.destroy();
+      await stores.close();
+    },
+  };
+}
