@@ -1,0 +1,71 @@
+/** In-memory stores for unit tests of pure logic (the adapters are tested against the emulators). */
+import { FileExistsError } from '../../lambdas/core/errors.ts';
+import type { DistributionFile, ProjectPageData, ProjectRecord } from '../../lambdas/core/model.ts';
+import type {
+  BlobStore,
+  MetadataStore,
+  PresignOptions,
+  ProjectListing,
+  PutBlobOptions,
+  PutFileOutcome,
+} from '../../lambdas/ports.ts';
+
+export class MemoryMetadataStore implements MetadataStore {
+  readonly projects = new Map<string, ProjectRecord>();
+  readonly files = new Map<string, Map<string, DistributionFile>>();
+
+  async getProjectPage(project: string): Promise<ProjectPageData | undefined> {
+    const record = this.projects.get(project);
+    const files = [...(this.files.get(project)?.values() ?? [])];
+    if (!record && files.length === 0) return undefined;
+    return { ...(record ? { project: record } : {}), files };
+  }
+
+  async getFile(project: string, filename: string): Promise<DistributionFile | undefined> {
+    return this.files.get(project)?.get(filename);
+  }
+
+  async listProjects(): Promise<ProjectListing[]> {
+    return [...this.projects.values()]
+      .map((p) => ({ name: p.name, displayName: p.displayName }))
+      .sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+
+  async putFile(file: DistributionFile): Promise<PutFileOutcome> {
+    const files = this.files.get(file.project) ?? new Map<string, DistributionFile>();
+    this.files.set(file.project, files);
+    const existing = files.get(file.filename);
+    if (existing) {
+      if (existing.sha256 === file.sha256) return 'unchanged';
+      throw FileExistsError.forFile(file.filename, existing.sha256);
+    }
+    files.set(file.filename, file);
+    return 'created';
+  }
+
+  async putProject(project: ProjectRecord): Promise<void> {
+    if (!this.projects.has(project.name)) this.projects.set(project.name, project);
+  }
+}
+
+export class MemoryBlobStore implements BlobStore {
+  readonly objects = new Map<string, { body: Uint8Array; options: PutBlobOptions }>();
+  readonly presigned: Array<{ key: string; options: PresignOptions }> = [];
+
+  async put(key: string, body: Uint8Array, options: PutBlobOptions): Promise<void> {
+    this.objects.set(key, { body, options });
+  }
+
+  async delete(key: string): Promise<void> {
+    this.objects.delete(key);
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return this.objects.has(key);
+  }
+
+  async presignGet(key: string, options: PresignOptions): Promise<string> {
+    this.presigned.push({ key, options });
+    return `https://blobs.example/${key}?date=${options.signingDate.toISOString()}&expires=${options.expiresIn}`;
+  }
+}
