@@ -1,0 +1,130 @@
+/** The DynamoDB and S3 adapters against the embedded dynalite and s3rver servers. */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDbMetadataStore, LISTING_SHARDS, listingShard } from '../../lambdas/adapters/dynamodb-metadata-store.ts';
+import { S3BlobStore } from '../../lambdas/adapters/s3-blob-store.ts';
+import { FileExistsError } from '../../lambdas/core/errors.ts';
+import type { DistributionFile } from '../../lambdas/core/model.ts';
+import { startTestStores, type TestStores } from '../support/embedded.ts';
+
+const sha = (n: number) => n.toString(16).padStart(64, '0');
+
+function file(project: string, n: number, overrides: Partial<DistributionFile> = {}): DistributionFile {
+  return {
+    project,
+    filename: `${project.replace(/-/g, '_')}-1.0.${n}-py3-none-any.whl`,
+    version: `1.0.${n}`,
+    packagetype: 'bdist_wheel',
+    sha256: sha(n),
+    size: 1000 + n,
+    uploadTime: new Date(Date.UTC(2026, 0, 1) + n * 1000).toISOString(),
+    ...overrides,
+  };
+}
+
+describe('DynamoDbMetadataStore on dynalite', () => {
+  let t: TestStores;
+  let store: DynamoDbMetadataStore;
+  before(async () => {
+    t = await startTestStores();
+    store = new DynamoDbMetadataStore(t.dynamodb, t.stores.tableName);
+  });
+  after(() => t.close());
+
+  test('a file round-trips with every attribute', async () => {
+    const f = file('round-trip', 1, { requiresPython: '>=3.9', metadataSha256: sha(99), yanked: { reason: 'oops' } });
+    assert.equal(await store.putFile(f), 'created');
+    assert.deepEqual(await store.getFile('round-trip', f.filename), f);
+    const bare = file('round-trip', 2);
+    await store.putFile(bare);
+    assert.deepEqual(await store.getFile('round-trip', bare.filename), bare);
+    assert.equal(await store.getFile('round-trip', 'nope.whl'), undefined);
+  });
+
+  test('same filename: same sha256 is unchanged, other sha256 is "File already exists"', async () => {
+    const f = file('dupes', 1);
+    assert.equal(await store.putFile(f), 'created');
+    assert.equal(await store.putFile(f), 'unchanged');
+    await assert.rejects(store.putFile({ ...f, sha256: sha(2) }), (err: unknown) => {
+      assert.ok(err instanceof FileExistsError);
+      assert.match(err.message, /^File already exists/);
+      return true;
+    });
+    assert.equal((await store.getFile('dupes', f.filename))?.sha256, sha(1));
+  });
+
+  test('putProject is first-writer-wins and idempotent', async () => {
+    await store.putProject({ name: 'first-wins', displayName: 'First_Wins', createdAt: '2026-01-01T00:00:00.000Z' });
+    await store.putProject({ name: 'first-wins', displayName: 'FIRST.WINS', createdAt: '2026-02-01T00:00:00.000Z' });
+    const page = await store.getProjectPage('first-wins');
+    assert.equal(page?.project?.displayName, 'First_Wins');
+    assert.equal(page?.files.length, 0);
+    assert.equal(await store.getProjectPage('never-published'), undefined);
+  });
+
+  test('a project page past 1 MB is one paged Query, and returns every file', async () => {
+    const project = 'big-project';
+    const count = 2500;
+    const longReason = 'x'.repeat(400);
+    for (let i = 0; i < count; i += 50) {
+      await Promise.all(
+        Array.from({ length: 50 }, (_, j) => store.putFile(file(project, i + j, { yanked: { reason: longReason } }))),
+      );
+    }
+    const before = t.calls.get('QueryCommand') ?? 0;
+    const page = await store.getProjectPage(project);
+    const queries = (t.calls.get('QueryCommand') ?? 0) - before;
+    assert.equal(page?.files.length, count);
+    assert.ok(queries >= 2, `paged past 1 MB (${queries} Query pages)`);
+    assert.equal(t.calls.get('ScanCommand') ?? 0, 0);
+  });
+
+  test('the root listing spans every shard, is sorted, and never Scans', async () => {
+    const names = Array.from({ length: 60 }, (_, i) => `listed-${String(i).padStart(2, '0')}`);
+    await Promise.all(names.map((name) => store.putProject({ name, displayName: name.toUpperCase(), createdAt: '' })));
+    assert.ok(new Set(names.map(listingShard)).size > LISTING_SHARDS / 2, 'names spread over shards');
+    const before = t.calls.get('QueryCommand') ?? 0;
+    const listed = await store.listProjects();
+    assert.equal((t.calls.get('QueryCommand') ?? 0) - before, LISTING_SHARDS);
+    const ours = listed.filter((p) => p.name.startsWith('listed-'));
+    assert.deepEqual(ours.map((p) => p.name), names);
+    assert.equal(ours[0]?.displayName, 'LISTED-00');
+    const all = listed.map((p) => p.name);
+    assert.deepEqual(all, [...all].sort());
+    assert.equal(t.calls.get('ScanCommand') ?? 0, 0);
+    // Sanity: a Scan would see the same projects (this is the test, not the code path).
+    const scan = await t.dynamodb.send(new ScanCommand({ TableName: t.stores.tableName, Select: 'COUNT' }));
+    assert.ok((scan.Count ?? 0) > 0);
+  });
+});
+
+describe('S3BlobStore on s3rver', () => {
+  let t: TestStores;
+  let blobs: S3BlobStore;
+  before(async () => {
+    t = await startTestStores();
+    blobs = new S3BlobStore(t.s3, t.stores.bucketName);
+  });
+  after(() => t.close());
+
+  test('put, exists, presigned GET returns the bytes with the immutable Cache-Control, delete', async () => {
+    const key = `files/demo/${sha(1)}/demo-1.0.tar.gz`;
+    const body = new Uint8Array(300_000).map((_, i) => (i * 7) % 251);
+    assert.equal(await blobs.exists(key), false);
+    await blobs.put(key, body, { contentType: 'application/octet-stream', cacheControl: 'public, max-age=31536000, immutable' });
+    assert.equal(await blobs.exists(key), true);
+    const url = await blobs.presignGet(key, {
+      expiresIn: 600,
+      signingDate: new Date(),
+      responseCacheControl: 'public, max-age=31536000, immutable',
+    });
+    const res = await fetch(url);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+    assert.deepEqual(new Uint8Array(await res.arrayBuffer()), body);
+    await blobs.delete(key);
+    assert.equal(await blobs.exists(key), false);
+    await blobs.delete(key);
+  });
+});
