@@ -1,0 +1,228 @@
+/**
+ * A Python package index: the metadata table, the files bucket, one Lambda function per
+ * entry of the route table (`lambdas/functions.ts`) and the HTTP API in front of them.
+ * Adding a function or a route is an edit of that table only.
+ */
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  HttpApi,
+  HttpMethod,
+  HttpStage,
+  LogGroupLogDestination,
+  type ThrottleSettings,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { ENV, FUNCTIONS, type FunctionName, type FunctionSpec } from '../lambdas/functions.ts';
+import { WharfFunction } from './wharf-function.ts';
+
+const REPOSITORY_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface PackageIndexProps {
+  /**
+   * What happens to the table, the buckets and the log groups when they leave the stack
+   * (or the stack is deleted). With RETAIN the table also gets deletion protection.
+   * DESTROY is for throw-away stacks; CloudFormation cannot delete a bucket that still
+   * holds objects, so empty the buckets first.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * `Cache-Control` of the simple pages (`WHARF_PAGE_CACHE_CONTROL`). Short, because a new
+   * upload must show up soon; pip and uv revalidate after it.
+   * @default 'max-age=30'
+   */
+  readonly pageCacheControl?: string;
+  /**
+   * Width of the window to which presigned download URLs are aligned, and their lifetime
+   * (`WHARF_SIGNING_WINDOW_SECONDS`). The same file yields the same URL within a window,
+   * so pip's HTTP cache (keyed by URL) hits.
+   * @default 300
+   */
+  readonly signingWindowSeconds?: number;
+  /**
+   * Retention of the functions' logs and of the API access log.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * Memory of every function, in MB.
+   * @default 1024
+   */
+  readonly memorySize?: number;
+  /**
+   * Request throttling of the API's `$default` stage (every route).
+   * @default { rateLimit: 200, burstLimit: 400 }
+   */
+  readonly throttle?: ThrottleSettings;
+  /**
+   * Days after which a replaced or deleted object version in the files bucket is removed
+   * for good. Stored files are immutable, so only mistakes and manual deletions produce
+   * such versions.
+   * @default Duration.days(30)
+   */
+  readonly noncurrentVersionExpiration?: Duration;
+  /**
+   * Days the files bucket's S3 server access logs are kept.
+   * @default Duration.days(90)
+   */
+  readonly accessLogExpiration?: Duration;
+  /**
+   * Directory holding package.json, package-lock.json, tsconfig.json and the handler
+   * entries named in `lambdas/functions.ts`.
+   * @default - the directory above `lib/`
+   */
+  readonly projectRoot?: string;
+}
+
+export class PackageIndex extends Construct {
+  /** Metadata: partition key `pk`, sort key `sk` (both strings). */
+  public readonly table: Table;
+  /** Distribution files and their `.metadata` files, under `files/`. */
+  public readonly bucket: Bucket;
+  /**
+   * Receives the S3 server access logs of `bucket`. It has no access log of its own
+   * (cdk-nag's S1 accepts a bucket that is another bucket's log target).
+   */
+  public readonly accessLogBucket: Bucket;
+  public readonly api: HttpApi;
+  /** The `$default` stage: throttling and access logging live here. */
+  public readonly stage: HttpStage;
+  public readonly apiAccessLogGroup: LogGroup;
+  /** One function per entry of `FUNCTIONS`, by its key. */
+  public readonly functions: Readonly<Record<FunctionName, WharfFunction>>;
+  /** The index URL to give pip (`--index-url`): the API endpoint plus `/simple/`. */
+  public readonly indexUrl: string;
+
+  constructor(scope: Construct, id: string, props: PackageIndexProps = {}) {
+    super(scope, id);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
+    const projectRoot = props.projectRoot ?? REPOSITORY_ROOT;
+
+    this.table = new Table(this, 'Table', {
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      sortKey: { name: 'sk', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: TableEncryption.AWS_MANAGED,
+      removalPolicy,
+      deletionProtection: removalPolicy !== RemovalPolicy.DESTROY,
+    });
+
+    this.accessLogBucket = new Bucket(this, 'AccessLogBucket', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      // S3 server access logging delivers only to SSE-S3 buckets.
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      removalPolicy,
+      lifecycleRules: [{ id: 'expire-access-logs', expiration: props.accessLogExpiration ?? Duration.days(90) }],
+    });
+
+    this.bucket = new Bucket(this, 'FilesBucket', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      versioned: true,
+      removalPolicy,
+      serverAccessLogsBucket: this.accessLogBucket,
+      serverAccessLogsPrefix: 'files-bucket/',
+      lifecycleRules: [
+        // Direct-to-S3 multipart uploads that a client abandoned.
+        { id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
+        {
+          id: 'expire-noncurrent-versions',
+          noncurrentVersionExpiration: props.noncurrentVersionExpiration ?? Duration.days(30),
+          expiredObjectDeleteMarker: true,
+        },
+      ],
+    });
+
+    this.apiAccessLogGroup = new LogGroup(this, 'ApiAccessLogs', { retention: logRetention, removalPolicy });
+    this.api = new HttpApi(this, 'Api', {
+      description: 'Wharf Python package index (PEP 503/691 simple API and uploads)',
+      // The default stage that HttpApi would create takes no access log settings.
+      createDefaultStage: false,
+    });
+    this.stage = new HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: props.throttle ?? { rateLimit: 200, burstLimit: 400 },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.apiAccessLogGroup),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            time: '$context.requestTime',
+            ip: '$context.identity.sourceIp',
+            userAgent: '$context.identity.userAgent',
+            method: '$context.httpMethod',
+            path: '$context.path',
+            routeKey: '$context.routeKey',
+            protocol: '$context.protocol',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            responseLatency: '$context.responseLatency',
+            integrationLatency: '$context.integrationLatency',
+            integrationError: '$context.integrationErrorMessage',
+            error: '$context.error.message',
+          }),
+        ),
+      },
+    });
+
+    const environment: Record<string, string> = {
+      [ENV.pageCacheControl]: props.pageCacheControl ?? 'max-age=30',
+      [ENV.signingWindowSeconds]: String(props.signingWindowSeconds ?? 300),
+    };
+    const functions: Partial<Record<FunctionName, WharfFunction>> = {};
+    const routeKeys = new Set<string>();
+    for (const [name, spec] of Object.entries(FUNCTIONS) as [FunctionName, FunctionSpec][]) {
+      const fn = new WharfFunction(this, `${pascalCase(name)}Function`, {
+        entry: resolve(projectRoot, spec.entry),
+        projectRoot,
+        description: `Wharf ${name} (${spec.access} access)`,
+        memorySize: props.memorySize,
+        logRetention,
+        logRemovalPolicy: removalPolicy,
+        environment,
+      })
+        .grantTable(this.table, spec.access)
+        .grantBucket(this.bucket, spec.access);
+      functions[name] = fn;
+
+      const integration = new HttpLambdaIntegration(`${pascalCase(name)}Integration`, fn.function);
+      for (const route of spec.routes) {
+        const key = `${route.method} ${route.path}`;
+        if (routeKeys.has(key)) throw new Error(`Route "${key}" appears twice in lambdas/functions.ts`);
+        routeKeys.add(key);
+        const [httpRoute] = this.api.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration });
+        if (httpRoute) {
+          Validations.of(httpRoute).acknowledge({
+            id: 'AwsSolutions-APIG4',
+            reason: 'Authorization is done in the Lambda handlers (upload tokens and Basic auth, as twine and pip send them), not by an API Gateway authorizer, so the same rules run in the local server and behind API Gateway.',
+          });
+        }
+      }
+    }
+    this.functions = functions as Record<FunctionName, WharfFunction>;
+    this.indexUrl = `${this.api.apiEndpoint}/simple/`;
+  }
+}
+
+function pascalCase(name: string): string {
+  return name
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part[0]!.toUpperCase() + part.slice(1))
+    .join('');
+}

@@ -1,0 +1,47 @@
+/**
+ * The deployable stack: one PackageIndex and the outputs a user needs to point pip at it.
+ */
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { PackageIndex, type PackageIndexProps } from './package-index.ts';
+
+export interface WharfStackProps extends StackProps {
+  /**
+   * Settings of the package index (removal policy, cache control, signing window, ...).
+   * @default - the PackageIndex defaults
+   */
+  readonly index?: PackageIndexProps;
+}
+
+export class WharfStack extends Stack {
+  public readonly index: PackageIndex;
+
+  constructor(scope: Construct, id: string, props: WharfStackProps = {}) {
+    super(scope, id, {
+      description: 'Wharf: a serverless Python package index (PEP 503/691) on API Gateway, Lambda, DynamoDB and S3',
+      ...props,
+    });
+    this.index = new PackageIndex(this, 'Index', props.index);
+
+    new CfnOutput(this, 'IndexUrl', {
+      description: 'The simple index URL for pip --index-url, uv --index-url, or a poetry source',
+      value: this.index.indexUrl,
+    });
+    new CfnOutput(this, 'PipConfig', {
+      description: 'Run this to make pip use the index',
+      value: `pip config set global.index-url ${this.index.indexUrl}`,
+    });
+    new CfnOutput(this, 'ApiEndpoint', {
+      description: 'Base URL of the HTTP API',
+      value: this.index.api.apiEndpoint,
+    });
+    new CfnOutput(this, 'TableName', {
+      description: 'DynamoDB table holding the index metadata',
+      value: this.index.table.tableName,
+    });
+    new CfnOutput(this, 'BucketName', {
+      description: 'S3 bucket holding the distribution files',
+      value: this.index.bucket.bucketName,
+    });
+  }
+}

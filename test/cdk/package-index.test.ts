@@ -1,0 +1,344 @@
+/**
+ * The synthesized Wharf stack: secure defaults of table and bucket, one function and its
+ * routes per entry of the route table, least privilege by role, and a clean cdk-nag run.
+ * The stack is synthesized (and the handlers bundled) once per file and shared.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { App, CfnResource, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { ENV, FUNCTIONS, type FunctionName, type FunctionSpec } from '../../lambdas/functions.ts';
+import { WharfStack, type WharfStackProps } from '../../lib/wharf-stack.ts';
+
+// The same feature flags as `cdk synth`, so the tests check what gets deployed.
+const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
+  context: Record<string, unknown>;
+};
+const ENVIRONMENT = { account: '123456789012', region: 'eu-west-1' };
+
+function synth(props: WharfStackProps = {}): { app: App; stack: WharfStack; template: Template } {
+  const app = new App({ context: cdkJson.context });
+  const stack = new WharfStack(app, 'Wharf', { env: ENVIRONMENT, ...props });
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+const { app, stack, template } = synth();
+const functionEntries = Object.entries(FUNCTIONS) as [FunctionName, FunctionSpec][];
+
+function logicalId(construct: IConstruct): string {
+  const resource = construct.node.defaultChild;
+  assert.ok(resource instanceof CfnResource, `${construct.node.path} has no CloudFormation resource`);
+  return Stack.of(construct).resolve(resource.logicalId) as string;
+}
+
+/** Every action of every Allow statement that reaches a role: its policies, inline and managed. */
+function roleActions(roleId: string): string[] {
+  const role = template.toJSON().Resources[roleId];
+  assert.ok(role, `role ${roleId} not found`);
+  assert.equal(role.Properties.ManagedPolicyArns, undefined, 'no managed policies on a Wharf role');
+  const documents: { Statement: { Effect: string; Action: string | string[] }[] }[] = [
+    ...(role.Properties.Policies ?? []).map((p: { PolicyDocument: unknown }) => p.PolicyDocument),
+  ];
+  for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
+    const roles = policy.Properties.Roles as unknown[];
+    if (roles.some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId }))) {
+      documents.push(policy.Properties.PolicyDocument);
+    }
+  }
+  return documents
+    .flatMap((d) => d.Statement)
+    .filter((s) => s.Effect === 'Allow')
+    .flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+}
+
+describe('metadata table', () => {
+  test('has pk/sk string keys, on-demand billing, PITR, encryption, and is retained and protected', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: Match.arrayWith([
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ]),
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+        DeletionProtectionEnabled: true,
+      },
+    });
+  });
+});
+
+describe('buckets', () => {
+  const filesBucketId = logicalId(stack.index.bucket);
+  const logBucketId = logicalId(stack.index.accessLogBucket);
+
+  test('every bucket is encrypted, blocks all public access and is retained', () => {
+    const buckets = template.findResources('AWS::S3::Bucket');
+    assert.deepEqual(Object.keys(buckets).sort(), [filesBucketId, logBucketId].sort());
+    for (const [id, bucket] of Object.entries(buckets)) {
+      assert.equal(bucket.DeletionPolicy, 'Retain', id);
+      assert.equal(bucket.UpdateReplacePolicy, 'Retain', id);
+      assert.deepEqual(
+        bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault,
+        { SSEAlgorithm: 'AES256' },
+        id,
+      );
+      assert.deepEqual(
+        bucket.Properties.PublicAccessBlockConfiguration,
+        { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        id,
+      );
+    }
+  });
+
+  test('every bucket policy denies requests without TLS', () => {
+    for (const id of [filesBucketId, logBucketId]) {
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: id },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: 's3:*',
+              Principal: { AWS: '*' },
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      });
+    }
+  });
+
+  test('the files bucket is versioned, logs access to the log bucket and cleans up after itself', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      VersioningConfiguration: { Status: 'Enabled' },
+      LoggingConfiguration: { DestinationBucketName: { Ref: logBucketId } },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 }, Status: 'Enabled' }),
+          Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 30 }, Status: 'Enabled' }),
+        ]),
+      },
+    });
+    const filesBucket = template.toJSON().Resources[filesBucketId];
+    assert.deepEqual(filesBucket.Properties.LoggingConfiguration.DestinationBucketName, { Ref: logBucketId });
+  });
+});
+
+describe('functions', () => {
+  test('one Lambda function per entry of the route table, and no other', () => {
+    template.resourceCountIs('AWS::Lambda::Function', functionEntries.length);
+    assert.deepEqual(Object.keys(stack.index.functions).sort(), functionEntries.map(([name]) => name).sort());
+  });
+
+  for (const [name] of functionEntries) {
+    test(`${name}: Node.js 22 on arm64, traced, 29 s, 1024 MB, own log group, WHARF_ environment`, () => {
+      const fn = stack.index.functions[name];
+      const resource = template.toJSON().Resources[logicalId(fn.function)];
+      assert.ok(resource);
+      assert.equal(resource.Properties.Runtime, 'nodejs22.x');
+      assert.deepEqual(resource.Properties.Architectures, ['arm64']);
+      assert.deepEqual(resource.Properties.TracingConfig, { Mode: 'Active' });
+      assert.equal(resource.Properties.Timeout, 29);
+      assert.equal(resource.Properties.MemorySize, 1024);
+      assert.equal(resource.Properties.Handler, 'index.handler');
+      assert.deepEqual(resource.Properties.LoggingConfig, { LogGroup: { Ref: logicalId(fn.logGroup) } });
+      const variables = resource.Properties.Environment.Variables;
+      assert.equal(variables.NODE_OPTIONS, '--enable-source-maps');
+      assert.deepEqual(variables[ENV.tableName], { Ref: logicalId(stack.index.table) });
+      assert.deepEqual(variables[ENV.bucketName], { Ref: logicalId(stack.index.bucket) });
+      assert.equal(variables[ENV.pageCacheControl], 'max-age=30');
+      assert.equal(variables[ENV.signingWindowSeconds], '300');
+      const logGroup = template.toJSON().Resources[logicalId(fn.logGroup)];
+      assert.equal(logGroup.DeletionPolicy, 'Retain');
+      assert.equal(logGroup.Properties.RetentionInDays, RetentionDays.ONE_MONTH);
+    });
+  }
+});
+
+describe('HTTP API', () => {
+  const apiId = logicalId(stack.index.api);
+
+  test('a $default stage with access logging and throttling', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      ApiId: { Ref: apiId },
+      StageName: '$default',
+      AutoDeploy: true,
+      AccessLogSettings: {
+        DestinationArn: { 'Fn::GetAtt': [logicalId(stack.index.apiAccessLogGroup), 'Arn'] },
+        Format: Match.stringLikeRegexp('\\$context\\.requestId'),
+      },
+      DefaultRouteSettings: { ThrottlingBurstLimit: 400, ThrottlingRateLimit: 200 },
+    });
+  });
+
+  test('one route per RouteSpec, each to its own function', () => {
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
+    const integrations = template.findResources('AWS::ApiGatewayV2::Integration');
+    const expected = functionEntries.flatMap(([name, spec]) =>
+      spec.routes.map((route) => ({ name, key: `${route.method} ${route.path}` })),
+    );
+    assert.equal(routes.length, expected.length);
+    for (const { name, key } of expected) {
+      const route = routes.find((r) => r.Properties.RouteKey === key);
+      assert.ok(route, `route "${key}" missing`);
+      assert.deepEqual(route.Properties.ApiId, { Ref: apiId });
+      const target = route.Properties.Target['Fn::Join'][1] as unknown[];
+      const integrationId = (target[1] as { Ref: string }).Ref;
+      const integration = integrations[integrationId];
+      assert.ok(integration, `route "${key}" targets no integration`);
+      assert.equal(integration.Properties.IntegrationType, 'AWS_PROXY');
+      assert.equal(integration.Properties.PayloadFormatVersion, '2.0');
+      assert.deepEqual(integration.Properties.IntegrationUri, {
+        'Fn::GetAtt': [logicalId(stack.index.functions[name].function), 'Arn'],
+      });
+    }
+  });
+});
+
+describe('least privilege', () => {
+  const WRITE_ACTIONS = [
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:BatchWriteItem',
+    's3:PutObject',
+    's3:DeleteObject',
+    's3:AbortMultipartUpload',
+  ];
+
+  for (const [name, spec] of functionEntries) {
+    const actions = () => roleActions(logicalId(stack.index.functions[name].role));
+
+    test(`${name}: no wildcard actions, no Scan, no table or bucket management`, () => {
+      for (const action of actions()) {
+        assert.ok(!action.includes('*'), `${name} has wildcard action ${action}`);
+        assert.ok(!/^dynamodb:(Scan|Describe|Create|Delete(Table|Backup)|Update(Table|TimeToLive))/.test(action), `${name} may ${action}`);
+        assert.ok(!/^s3:(PutBucket|DeleteBucket|PutLifecycle|PutEncryption)/.test(action), `${name} may ${action}`);
+      }
+    });
+
+    if (spec.access === 'read') {
+      test(`${name} (read): only Query/GetItem/BatchGetItem and s3:GetObject, no write action`, () => {
+        const granted = actions();
+        for (const action of WRITE_ACTIONS) {
+          assert.ok(!granted.includes(action), `${name} may ${action}`);
+        }
+        assert.deepEqual(
+          granted.filter((a) => a.startsWith('dynamodb:')).sort(),
+          ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'],
+        );
+        assert.deepEqual(granted.filter((a) => a.startsWith('s3:')).sort(), ['s3:GetObject']);
+      });
+    } else {
+      test(`${name} (write): may put items and objects`, () => {
+        const granted = actions();
+        for (const action of ['dynamodb:PutItem', 'dynamodb:Query', 's3:PutObject', 's3:GetObject']) {
+          assert.ok(granted.includes(action), `${name} may not ${action}`);
+        }
+      });
+    }
+  }
+
+  test('object grants are limited to files/*', () => {
+    for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
+      for (const statement of policy.Properties.PolicyDocument.Statement) {
+        const actions: string[] = Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+        if (!actions.some((a) => a.startsWith('s3:') && a !== 's3:ListBucket')) continue;
+        assert.deepEqual(statement.Resource, {
+          'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(stack.index.bucket), 'Arn'] }, '/files/*']],
+        });
+      }
+    }
+  });
+});
+
+describe('outputs', () => {
+  test('IndexUrl, PipConfig, ApiEndpoint, TableName and BucketName', () => {
+    const endpoint = { 'Fn::GetAtt': [logicalId(stack.index.api), 'ApiEndpoint'] };
+    template.hasOutput('IndexUrl', { Value: { 'Fn::Join': ['', [endpoint, '/simple/']] } });
+    template.hasOutput('PipConfig', {
+      Value: { 'Fn::Join': ['', ['pip config set global.index-url ', endpoint, '/simple/']] },
+    });
+    template.hasOutput('ApiEndpoint', { Value: endpoint });
+    template.hasOutput('TableName', { Value: { Ref: logicalId(stack.index.table) } });
+    template.hasOutput('BucketName', { Value: { Ref: logicalId(stack.index.bucket) } });
+  });
+
+  test('the stack has a description', () => {
+    assert.match(template.toJSON().Description, /Wharf/);
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  test('no finding is left unacknowledged, errors or warnings', () => {
+    const report = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(app);
+    const findings = report.violations.map(
+      (v) => `${v.severity} ${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`,
+    );
+    assert.deepEqual(findings, []);
+    assert.equal(report.success, true);
+  });
+
+  test('the stack carries no CDK error or warning annotations', () => {
+    const annotations = Annotations.fromStack(stack);
+    assert.deepEqual(annotations.findError('*', Match.anyValue()), []);
+    assert.deepEqual(annotations.findWarning('*', Match.anyValue()), []);
+  });
+
+  test('every acknowledgement names one rule and gives a specific reason', () => {
+    const acknowledged = stack.node
+      .findAll()
+      .flatMap((c) => c.node.metadata)
+      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((m) => Object.entries(m.data as Record<string, string>));
+    assert.ok(acknowledged.length > 0);
+    for (const [id, reason] of acknowledged) {
+      assert.match(id, /AwsSolutions-[A-Z]+\d+/);
+      assert.ok(reason.length >= 60, `reason for ${id} is too thin: "${reason}"`);
+    }
+  });
+});
+
+describe('PackageIndex props', () => {
+  test('removal policy, caching, signing window, memory and log retention can be overridden', () => {
+    const custom = synth({
+      index: {
+        removalPolicy: RemovalPolicy.DESTROY,
+        pageCacheControl: 'max-age=5',
+        signingWindowSeconds: 60,
+        memorySize: 512,
+        logRetention: RetentionDays.ONE_WEEK,
+        throttle: { rateLimit: 10, burstLimit: 20 },
+      },
+    });
+    custom.template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Delete',
+      Properties: { DeletionProtectionEnabled: false },
+    });
+    for (const bucket of Object.values(custom.template.findResources('AWS::S3::Bucket'))) {
+      assert.equal(bucket.DeletionPolicy, 'Delete');
+    }
+    custom.template.allResourcesProperties('AWS::Lambda::Function', {
+      MemorySize: 512,
+      Environment: {
+        Variables: Match.objectLike({ [ENV.pageCacheControl]: 'max-age=5', [ENV.signingWindowSeconds]: '60' }),
+      },
+    });
+    custom.template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
+    custom.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingBurstLimit: 20, ThrottlingRateLimit: 10 },
+    });
+  });
+});
