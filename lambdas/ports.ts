@@ -42,11 +42,15 @@ export interface PresignOptions {
   readonly responseCacheControl?: string;
 }
 
+/** What serving downloads needs: signing, and nothing that touches a stored byte. */
+export interface DownloadSigner {
+  presignGet(key: string, options: PresignOptions): Promise<string>;
+}
+
 export interface BlobStore {
   put(key: string, body: Uint8Array, options: PutBlobOptions): Promise<void>;
   /** Remove the object at `key`; removing a missing object is not an error. */
   delete(key: string): Promise<void>;
   /** Whether an object exists at `key`. */
   exists(key: string): Promise<boolean>;
-  presignGet(key: string, options: PresignOptions): Promise<string>;
 }

@@ -5,11 +5,11 @@ import { SimpleIndex } from './app/simple-index.ts';
 import type { WharfConfig } from './config.ts';
 import { createLambdaHandler, type WharfLambdaHandler } from './http/lambda-handler.ts';
 import { createReadRoutes } from './http/read-routes.ts';
-import type { BlobStore, MetadataStore } from './ports.ts';
+import type { DownloadSigner, MetadataStore } from './ports.ts';
 
 export interface ReadFunctionDeps {
   readonly metadata: MetadataStore;
-  readonly blobs: BlobStore;
+  readonly signer: DownloadSigner;
   readonly config: Pick<WharfConfig, 'pageCacheControl' | 'signingWindowSeconds'>;
   readonly logger: Logger;
   readonly now?: () => number;
@@ -18,7 +18,7 @@ export interface ReadFunctionDeps {
 export function createReadFunction(deps: ReadFunctionDeps): WharfLambdaHandler {
   const routes = createReadRoutes({
     simpleIndex: new SimpleIndex(deps.metadata),
-    downloads: new Downloads(deps.blobs, deps.config, deps.now),
+    downloads: new Downloads(deps.signer, deps.config, deps.now),
     pageCacheControl: deps.config.pageCacheControl,
     logger: deps.logger,
   });

@@ -1,14 +1,12 @@
 /** BlobStore on one S3 bucket. */
 import {
   DeleteObjectCommand,
-  GetObjectCommand,
   HeadObjectCommand,
   NotFound,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { BlobStore, PresignOptions, PutBlobOptions } from '../ports.ts';
+import type { BlobStore, PutBlobOptions } from '../ports.ts';
 
 export class S3BlobStore implements BlobStore {
   constructor(
@@ -41,17 +39,5 @@ export class S3BlobStore implements BlobStore {
       if (err instanceof NotFound || (err as { name?: string }).name === 'NotFound') return false;
       throw err;
     }
-  }
-
-  presignGet(key: string, options: PresignOptions): Promise<string> {
-    return getSignedUrl(
-      this.client,
-      new GetObjectCommand({
-        Bucket: this.bucketName,
-        Key: key,
-        ...(options.responseCacheControl ? { ResponseCacheControl: options.responseCacheControl } : {}),
-      }),
-      { expiresIn: options.expiresIn, signingDate: options.signingDate },
-    );
   }
 }

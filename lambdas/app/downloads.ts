@@ -4,7 +4,7 @@
  * yields the same URL within the window, so pip's HTTP cache (keyed on the URL) can hit.
  */
 import { distributionKey } from '../core/storage-keys.ts';
-import type { BlobStore } from '../ports.ts';
+import type { DownloadSigner } from '../ports.ts';
 
 /** Stored files never change (content-addressed keys), so caches may keep them forever. */
 export const IMMUTABLE_CACHE_CONTROL = 'public, max-age=31536000, immutable';
@@ -23,7 +23,7 @@ export interface DownloadTarget {
 
 export class Downloads {
   constructor(
-    private readonly blobs: BlobStore,
+    private readonly signer: DownloadSigner,
     private readonly settings: DownloadSettings,
     private readonly now: () => number = Date.now,
   ) {}
@@ -32,7 +32,7 @@ export class Downloads {
   presignedUrl(target: DownloadTarget): Promise<string> {
     const windowMs = this.settings.signingWindowSeconds * 1000;
     const signingDate = new Date(Math.floor(this.now() / windowMs) * windowMs);
-    return this.blobs.presignGet(distributionKey(target.project, target.sha256, target.filename), {
+    return this.signer.presignGet(distributionKey(target.project, target.sha256, target.filename), {
       signingDate,
       expiresIn: 2 * this.settings.signingWindowSeconds,
       responseCacheControl: IMMUTABLE_CACHE_CONTROL,

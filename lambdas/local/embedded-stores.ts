@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import dynalite from 'dynalite';
+import { S3UrlSigner } from '../adapters/s3-url-signer.ts';
 import S3rver from 's3rver';
 
 export const LOCAL_TABLE_NAME = 'wharf';
@@ -36,6 +37,11 @@ export interface EmbeddedStores extends StoreEndpoints {
 
 export function createDynamoDbClient(endpoint: string): DynamoDBClient {
   return new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+}
+
+/** The signer the read function uses, pointed at the local S3-compatible server. */
+export function createLocalUrlSigner(endpoint: string, bucketName: string): S3UrlSigner {
+  return new S3UrlSigner({ endpoint, bucketName, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
 }
 
 export function createS3Client(endpoint: string): S3Client {

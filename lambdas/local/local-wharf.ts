@@ -9,6 +9,7 @@ import { S3BlobStore } from '../adapters/s3-blob-store.ts';
 import { DEFAULTS } from '../config.ts';
 import {
   createDynamoDbClient,
+  createLocalUrlSigner,
   createS3Client,
   startEmbeddedStores,
   type StoreEndpoints,
@@ -48,6 +49,7 @@ export async function startLocalWharf(options: LocalWharfOptions = {}): Promise<
   const handlers = buildLocalFunctions({
     metadata: new DynamoDbMetadataStore(dynamodb, stores.tableName),
     blobs: new S3BlobStore(s3, stores.bucketName),
+    signer: createLocalUrlSigner(stores.s3Endpoint, stores.bucketName),
     config: {
       pageCacheControl: options.pageCacheControl ?? DEFAULTS.pageCacheControl,
       signingWindowSeconds: options.signingWindowSeconds ?? DEFAULTS.signingWindowSeconds,

@@ -6,6 +6,7 @@ import { DynamoDbMetadataStore, LISTING_SHARDS, listingShard } from '../../lambd
 import { S3BlobStore } from '../../lambdas/adapters/s3-blob-store.ts';
 import { FileExistsError } from '../../lambdas/core/errors.ts';
 import type { DistributionFile } from '../../lambdas/core/model.ts';
+import { createLocalUrlSigner } from '../../lambdas/local/embedded-stores.ts';
 import { startTestStores, type TestStores } from '../support/embedded.ts';
 
 const sha = (n: number) => n.toString(16).padStart(64, '0');
@@ -108,13 +109,14 @@ describe('S3BlobStore on s3rver', () => {
   });
   after(() => t.close());
 
-  test('put, exists, presigned GET returns the bytes with the immutable Cache-Control, delete', async () => {
+  test('put, exists, a presigned GET (our SigV4 signer, path style) returns the bytes with the immutable Cache-Control, delete', async () => {
     const key = `files/demo/${sha(1)}/demo-1.0.tar.gz`;
     const body = new Uint8Array(300_000).map((_, i) => (i * 7) % 251);
     assert.equal(await blobs.exists(key), false);
     await blobs.put(key, body, { contentType: 'application/octet-stream', cacheControl: 'public, max-age=31536000, immutable' });
     assert.equal(await blobs.exists(key), true);
-    const url = await blobs.presignGet(key, {
+    const signer = createLocalUrlSigner(t.stores.s3Endpoint, t.stores.bucketName);
+    const url = await signer.presignGet(key, {
       expiresIn: 600,
       signingDate: new Date(),
       responseCacheControl: 'public, max-age=31536000, immutable',

@@ -6,8 +6,7 @@
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { S3Client } from '@aws-sdk/client-s3';
-import { S3BlobStore } from '../../lambdas/adapters/s3-blob-store.ts';
+import { S3UrlSigner } from '../../lambdas/adapters/s3-url-signer.ts';
 import { Downloads } from '../../lambdas/app/downloads.ts';
 
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
@@ -49,8 +48,7 @@ function expectedSignature(url: URL, secret: string): string {
 }
 
 describe('presigned download URLs', () => {
-  const client = new S3Client({ region, credentials });
-  const blobs = new S3BlobStore(client, 'wharf-files-bucket');
+  const blobs = new S3UrlSigner({ bucketName: 'wharf-files-bucket', region, credentials });
 
   test('carry a valid SigV4 signature for the object key and the immutable Cache-Control override', async () => {
     const downloads = new Downloads(blobs, { signingWindowSeconds: 300 }, () => Date.UTC(2026, 10, 22, 10, 7, 31));

@@ -50,7 +50,7 @@ describe('read routes', () => {
     now = Date.UTC(2026, 10, 1, 12, 3, 20);
     handler = createReadFunction({
       metadata,
-      blobs,
+      signer: blobs,
       config: { pageCacheControl: 'max-age=42', signingWindowSeconds: 300 },
       logger: new Logger({ logLevel: 'SILENT' }),
       now: () => now,

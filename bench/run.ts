@@ -1,0 +1,153 @@
+/**
+ * `npm run bench`: what each Lambda bundle weighs and how long its module takes to load,
+ * and how long the pages take to render. Figures are medians of several runs on this
+ * (shared, noisy) machine: compare ratios within one run, not absolute numbers across runs.
+ */
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { FUNCTIONS } from '../lambdas/functions.ts';
+import type { DistributionFile } from '../lambdas/core/model.ts';
+import {
+  renderProjectHtml,
+  renderProjectJson,
+  renderRootHtml,
+  renderRootJson,
+} from '../lambdas/core/simple-pages.ts';
+import { MAX_RESPONSE_PAYLOAD_BYTES } from '../lambdas/http/api-gateway.ts';
+
+const BUNDLE_LIMIT_BYTES = 500 * 1024;
+const RENDER_TARGET_MS = 50;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+function time(fn: () => unknown, runs: number): number {
+  fn(); // warm up (JIT), as a warm Lambda would be
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    fn();
+    samples.push(performance.now() - started);
+  }
+  return median(samples);
+}
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MB`;
+
+/** Bundle as lib/wharf-function.ts tells NodejsFunction to (ESM, node22, minified, SDK bundled). */
+async function bundles(): Promise<void> {
+  console.log('Lambda bundles (esbuild, as the CDK construct builds them)');
+  const dir = await mkdtemp(path.join(tmpdir(), 'wharf-bench-'));
+  try {
+    for (const [name, spec] of Object.entries(FUNCTIONS)) {
+      const outfile = path.join(dir, `${name}.mjs`);
+      await build({
+        entryPoints: [spec.entry],
+        outfile,
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        target: 'node22',
+        mainFields: ['module', 'main'],
+        minify: true,
+        sourcemap: true,
+        sourcesContent: false,
+        banner: { js: "import { createRequire } from 'node:module';const require = createRequire(import.meta.url);" },
+        logLevel: 'silent',
+      });
+      const size = (await stat(outfile)).size;
+      const zipped = gzipSync(await import('node:fs/promises').then((fs) => fs.readFile(outfile))).length;
+      // Module init: a fresh Node process importing the bundle, with the env the stack sets.
+      const probe = path.join(dir, `${name}-probe.mjs`);
+      await writeFile(
+        probe,
+        `const t=performance.now();await import(${JSON.stringify(outfile)});` +
+          `process.stdout.write(String(performance.now()-t));`,
+      );
+      const env = {
+        ...process.env,
+        WHARF_TABLE_NAME: 'bench',
+        WHARF_BUCKET_NAME: 'bench',
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'x',
+        AWS_SECRET_ACCESS_KEY: 'y',
+      };
+      const inits = Array.from({ length: 7 }, () => Number(execFileSync(process.execPath, [probe], { env }).toString()));
+      const verdict = size <= BUNDLE_LIMIT_BYTES ? 'within' : 'OVER';
+      console.log(
+        `  ${name.padEnd(8)} ${kb(size).padStart(10)} (${kb(zipped)} gzipped, ${verdict} the 500 KB aim)` +
+          `   module init ${median(inits).toFixed(1)} ms (median of 7)`,
+      );
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function files(count: number): DistributionFile[] {
+  const out: DistributionFile[] = [];
+  for (let i = 0; i < count; i++) {
+    const version = `${Math.floor(i / 100)}.${Math.floor(i / 10) % 10}.${i % 10}`;
+    const wheel = i % 2 === 0;
+    out.push({
+      project: 'bench-project',
+      filename: wheel
+        ? `bench_project-${version}-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl`
+        : `bench_project-${version}.tar.gz`,
+      version,
+      packagetype: wheel ? 'bdist_wheel' : 'sdist',
+      sha256: (i * 2654435761).toString(16).padStart(64, '0').slice(-64),
+      size: 100_000 + i,
+      uploadTime: new Date(Date.UTC(2024, 0, 1) + i * 60_000).toISOString(),
+      requiresPython: '>=3.9',
+      ...(wheel ? { metadataSha256: 'f'.repeat(64) } : {}),
+      ...(i % 97 === 0 ? { yanked: { reason: 'broken build' } } : {}),
+    });
+  }
+  // Stored order is by filename, not by version: rendering sorts.
+  return out.sort(() => Math.random() - 0.5);
+}
+
+function renders(): void {
+  console.log('\nProject page render (sort by PEP 440 version + render), median');
+  for (const count of [10, 1_000, 10_000]) {
+    const page = { name: 'bench-project', displayName: 'Bench-Project', files: files(count) };
+    const runs = count >= 10_000 ? 15 : 50;
+    const html = time(() => renderProjectHtml(page), runs);
+    const json = time(() => renderProjectJson(page), runs);
+    const verdict = count === 10_000 ? `  (aim: under ${RENDER_TARGET_MS} ms: ${Math.max(html, json) < RENDER_TARGET_MS ? 'met' : 'MISSED'})` : '';
+    console.log(
+      `  ${String(count).padStart(6)} files   HTML ${html.toFixed(2).padStart(7)} ms   JSON ${json.toFixed(2).padStart(7)} ms${verdict}`,
+    );
+  }
+
+  console.log('\nRoot listing of 100,000 projects');
+  const projects = Array.from({ length: 100_000 }, (_, i) => {
+    const name = `company-internal-package-${i.toString(36)}`;
+    return { name, displayName: name };
+  });
+  for (const [label, render] of [['HTML', renderRootHtml], ['JSON', renderRootJson]] as const) {
+    const ms = time(() => render(projects), 5);
+    const body = render(projects);
+    const raw = Buffer.byteLength(body);
+    let gz = 0;
+    const gzipMs = time(() => (gz = gzipSync(body, { level: 6 }).length), 3);
+    const payload = Math.ceil(gz / 3) * 4; // base64 in the Lambda result
+    console.log(
+      `  ${label}  render ${ms.toFixed(1)} ms, ${mb(raw)} raw, ${mb(gz)} gzipped in ${gzipMs.toFixed(0)} ms,` +
+        ` ${mb(payload)} as the Lambda payload (limit ${mb(MAX_RESPONSE_PAYLOAD_BYTES)}: ${payload < MAX_RESPONSE_PAYLOAD_BYTES ? 'fits' : 'TOO BIG'})`,
+    );
+  }
+}
+
+await bundles();
+renders();
