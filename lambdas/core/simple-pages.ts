@@ -36,12 +36,13 @@ export function orderFiles(files: readonly DistributionFile[]): {
 } {
   const versions = sortVersions([...new Set(files.map((f) => f.version))]);
   const rank = new Map(versions.map((v, i) => [v, i]));
-  const ordered = [...files].sort(
+  // Look each file's rank up once, not on every comparison.
+  const keyed = files.map((file) => ({ file, rank: rank.get(file.version)! }));
+  keyed.sort(
     (a, b) =>
-      rank.get(a.version)! - rank.get(b.version)! ||
-      (a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0),
+      a.rank - b.rank || (a.file.filename < b.file.filename ? -1 : a.file.filename > b.file.filename ? 1 : 0),
   );
-  return { files: ordered, versions };
+  return { files: keyed.map((k) => k.file), versions };
 }
 
 const HTML_HEAD = (title: string) =>
@@ -69,42 +70,46 @@ export function renderRootJson(projects: readonly RootEntry[]): string {
 export function renderProjectHtml(page: ProjectPage): string {
   const { files } = orderFiles(page.files);
   const title = `Links for ${escapeHtml(page.displayName)}`;
-  const parts: string[] = [HTML_HEAD(title)];
+  // Hot loop for pages of 10k+ files: one string, no per-file arrays, and each distinct
+  // Requires-Python escaped once. URLs come out of encodeURIComponent, which never emits
+  // a character that could end a double-quoted attribute.
+  const escapedRequires = new Map<string, string>();
+  let html = HTML_HEAD(title);
   for (const f of files) {
-    let attrs = `href="${escapeHtml(fileUrlFromProjectPage(f))}#sha256=${f.sha256}"`;
-    if (f.requiresPython !== undefined && f.requiresPython !== '') {
-      attrs += ` data-requires-python="${escapeHtml(f.requiresPython)}"`;
+    html += `    <a href="${fileUrlFromProjectPage(f)}#sha256=${f.sha256}"`;
+    const requires = f.requiresPython;
+    if (requires !== undefined && requires !== '') {
+      let escaped = escapedRequires.get(requires);
+      if (escaped === undefined) escapedRequires.set(requires, (escaped = escapeHtml(requires)));
+      html += ` data-requires-python="${escaped}"`;
     }
     if (f.metadataSha256 !== undefined) {
-      const hash = `sha256=${f.metadataSha256}`;
-      attrs += ` data-dist-info-metadata="${hash}" data-core-metadata="${hash}"`;
+      html += ` data-dist-info-metadata="sha256=${f.metadataSha256}" data-core-metadata="sha256=${f.metadataSha256}"`;
     }
-    if (f.yanked !== undefined) attrs += ` data-yanked="${escapeHtml(f.yanked.reason)}"`;
-    parts.push(`    <a ${attrs}>${escapeHtml(f.filename)}</a><br />\n`);
+    if (f.yanked !== undefined) html += ` data-yanked="${escapeHtml(f.yanked.reason)}"`;
+    html += `>${escapeHtml(f.filename)}</a><br />\n`;
   }
-  parts.push(HTML_TAIL);
-  return parts.join('');
+  return html + HTML_TAIL;
 }
 
 export function renderProjectJson(page: ProjectPage): string {
   const { files, versions } = orderFiles(page.files);
-  return JSON.stringify({
-    meta: { 'api-version': API_VERSION },
-    name: page.name,
-    versions,
-    files: files.map((f) => {
-      const coreMetadata = f.metadataSha256 === undefined ? false : { sha256: f.metadataSha256 };
-      return {
-        filename: f.filename,
-        url: fileUrlFromProjectPage(f),
-        hashes: { sha256: f.sha256 },
-        ...(f.requiresPython ? { 'requires-python': f.requiresPython } : {}),
-        'core-metadata': coreMetadata,
-        'dist-info-metadata': coreMetadata,
-        yanked: f.yanked === undefined ? false : f.yanked.reason === '' ? true : f.yanked.reason,
-        size: f.size,
-        'upload-time': f.uploadTime,
-      };
-    }),
-  });
+  const entries = new Array<Record<string, unknown>>(files.length);
+  for (let i = 0; i < files.length; i++) {
+    const f = files[i]!;
+    const coreMetadata = f.metadataSha256 === undefined ? false : { sha256: f.metadataSha256 };
+    const entry: Record<string, unknown> = {
+      filename: f.filename,
+      url: fileUrlFromProjectPage(f),
+      hashes: { sha256: f.sha256 },
+    };
+    if (f.requiresPython) entry['requires-python'] = f.requiresPython;
+    entry['core-metadata'] = coreMetadata;
+    entry['dist-info-metadata'] = coreMetadata;
+    entry['yanked'] = f.yanked === undefined ? false : f.yanked.reason === '' ? true : f.yanked.reason;
+    entry['size'] = f.size;
+    entry['upload-time'] = f.uploadTime;
+    entries[i] = entry;
+  }
+  return JSON.stringify({ meta: { 'api-version': API_VERSION }, name: page.name, versions, files: entries });
 }
