@@ -97,15 +97,19 @@ export function renderProjectJson(page: ProjectPage): string {
   const entries = new Array<Record<string, unknown>>(files.length);
   for (let i = 0; i < files.length; i++) {
     const f = files[i]!;
-    const coreMetadata = f.metadataSha256 === undefined ? false : { sha256: f.metadataSha256 };
     const entry: Record<string, unknown> = {
       filename: f.filename,
       url: fileUrlFromProjectPage(f),
       hashes: { sha256: f.sha256 },
     };
     if (f.requiresPython) entry['requires-python'] = f.requiresPython;
-    entry['core-metadata'] = coreMetadata;
-    entry['dist-info-metadata'] = coreMetadata;
+    // Absent, not `false`, when there is no metadata file: pip 22.3 to 23.0 crash on
+    // `"dist-info-metadata": false` (seen with Debian's pip 23.0.1).
+    if (f.metadataSha256 !== undefined) {
+      const coreMetadata = { sha256: f.metadataSha256 };
+      entry['core-metadata'] = coreMetadata;
+      entry['dist-info-metadata'] = coreMetadata;
+    }
     entry['yanked'] = f.yanked === undefined ? false : f.yanked.reason === '' ? true : f.yanked.reason;
     entry['size'] = f.size;
     entry['upload-time'] = f.uploadTime;
