@@ -146,6 +146,16 @@ describe('PEP 691 / 700 JSON', () => {
     assert.equal(rc.yanked, true);
   });
 
+  test('strings with quotes, backslashes and control characters stay valid JSON', () => {
+    const tricky = 'say "no"\\ to\n\u0001 <script>\u2028';
+    const json = JSON.parse(
+      renderProjectJson(page([file({ requiresPython: tricky, yanked: { reason: tricky } }), file({ filename: 'demo_pkg-1.0.0.tar.gz', requiresPython: tricky })])),
+    );
+    assert.equal(json.files[0]['requires-python'], tricky);
+    assert.equal(json.files[1]['requires-python'], tricky);
+    assert.equal(json.files.find((f: { yanked: unknown }) => f.yanked !== false).yanked, tricky);
+  });
+
   test('upload-time parses as an ISO 8601 UTC instant', () => {
     const json = JSON.parse(renderProjectJson(page([file()])));
     const t = json.files[0]['upload-time'];
