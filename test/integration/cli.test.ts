@@ -1,0 +1,158 @@
+/**
+ * The commands a user types: `wharf serve` (what `npm start` runs) and `wharf import`,
+ * as separate processes sharing a data directory, as on a laptop.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { strToU8, zipSync } from 'fflate';
+import { buildFixtures } from '../fixtures/build-fixtures.ts';
+import { missingTool, run } from '../support/processes.ts';
+
+const CLI = ['--import', 'tsx', path.resolve('lambdas/cli/main.ts')];
+const FIXTURE_DIR = path.resolve('test/fixtures/dist');
+const EVIL = '>=3.8"><script>alert(1)</script>';
+
+const skip = await missingTool(
+  () => buildFixtures(FIXTURE_DIR),
+  "Debian's python3 with python3-build and python3-wheel (to build the test's wheels and sdists)",
+);
+
+function wharf(args: string[]) {
+  return run(process.execPath, [...CLI, ...args], { env: { ...process.env, WHARF_DATA_DIR: '' } });
+}
+
+/** Start `wharf serve`, resolve with the index URL it prints. */
+function serve(args: string[]): Promise<{ child: ChildProcess; indexUrl: string; output: () => string }> {
+  const child = spawn(process.execPath, [...CLI, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${output}`)), 60_000);
+    const onData = (d: Buffer) => {
+      output += d.toString();
+      const match = /Index URL:\s+(\S+)/.exec(output);
+      if (match && output.includes('Press Ctrl+C')) {
+        clearTimeout(timer);
+        resolve({ child, indexUrl: match[1]!, output: () => output });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`serve exited with ${code}:\n${output}`)));
+  });
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+/** A wheel whose Requires-Python tries to break out of the HTML attribute. */
+function evilWheel(): Uint8Array {
+  const di = 'evil_pkg-1.0.dist-info';
+  return zipSync({
+    'evil_pkg/__init__.py': strToU8(''),
+    [`${di}/METADATA`]: strToU8(`Metadata-Version: 2.1\nName: evil-pkg\nVersion: 1.0\nRequires-Python: ${EVIL}\n\n`),
+    [`${di}/WHEEL`]: strToU8('Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n'),
+    [`${di}/RECORD`]: strToU8(''),
+  });
+}
+
+describe('wharf serve and wharf import', { skip: skip ?? false }, () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'wharf-cli-'));
+  });
+  after(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  test('serve prints the index URL and pip line; import loads into the running server; data survives a restart', async () => {
+    const dataDir = path.join(dir, 'data');
+    const first = await serve(['--data-dir', dataDir, '--quiet']);
+    try {
+      assert.match(first.output(), /python3 -m pip install --index-url http:\/\/127\.0\.0\.1:\d+\/simple\/ NAME/);
+      const evil = path.join(dir, 'evil_pkg-1.0-py3-none-any.whl');
+      await writeFile(evil, evilWheel());
+      const corrupt = path.join(dir, 'broken-1.0.tar.gz');
+      await writeFile(corrupt, 'not a tarball');
+
+      const imported = await wharf(['import', '--data-dir', dataDir, FIXTURE_DIR, evil]);
+      assert.equal(imported.code, 0, imported.stdout + imported.stderr);
+      assert.match(imported.stdout, /running local server/);
+      assert.match(imported.stdout, /5 added, 0 already there, 0 failed/);
+
+      const bad = await wharf(['import', '--data-dir', dataDir, corrupt]);
+      assert.equal(bad.code, 1);
+      assert.match(bad.stdout, /failed\s+.*broken-1\.0\.tar\.gz: /);
+
+      const root = await (await fetch(first.indexUrl)).text();
+      for (const name of ['wharf-demo-core/', 'wharf-demo-app/', 'evil-pkg/']) assert.ok(root.includes(`href="${name}"`), name);
+      assert.doesNotMatch(root, /broken/);
+
+      const page = await (await fetch(`${first.indexUrl}evil-pkg/`)).text();
+      assert.doesNotMatch(page, /<script>/);
+      assert.match(page, /data-requires-python="&gt;=3\.8&quot;&gt;&lt;script&gt;alert\(1\)&lt;\/script&gt;"/);
+      const json = (await (await fetch(`${first.indexUrl}evil-pkg/`, { headers: { accept: 'application/vnd.pypi.simple.v1+json' } })).json()) as {
+        files: Array<{ 'requires-python': string }>;
+      };
+      assert.equal(json.files[0]!['requires-python'], EVIL);
+    } finally {
+      await stop(first.child);
+    }
+
+    // Imported again with no server running: it opens the data directory itself.
+    const offline = await wharf(['import', '--data-dir', dataDir, FIXTURE_DIR]);
+    assert.equal(offline.code, 0, offline.stdout + offline.stderr);
+    assert.match(offline.stdout, /local data directory/);
+    assert.match(offline.stdout, /0 added, 4 already there/);
+
+    const second = await serve(['--data-dir', dataDir, '--quiet']);
+    try {
+      const root = await (await fetch(second.indexUrl)).text();
+      assert.ok(root.includes('href="wharf-demo-core/"'), 'kept across restarts');
+    } finally {
+      await stop(second.child);
+    }
+  });
+
+  test('--memory serves a throwaway index', async () => {
+    const dataDir = path.join(dir, 'memory');
+    const first = await serve(['--memory', '--data-dir', dataDir, '--quiet']);
+    try {
+      assert.match(first.output(), /throwaway in-memory index/);
+      const imported = await wharf(['import', '--data-dir', dataDir, FIXTURE_DIR]);
+      assert.equal(imported.code, 0, imported.stdout + imported.stderr);
+      assert.ok((await (await fetch(first.indexUrl)).text()).includes('href="wharf-demo-core/"'));
+    } finally {
+      await stop(first.child);
+    }
+    const second = await serve(['--memory', '--data-dir', dataDir, '--quiet']);
+    try {
+      assert.ok(!(await (await fetch(second.indexUrl)).text()).includes('wharf-demo-core'), 'nothing kept');
+    } finally {
+      await stop(second.child);
+    }
+  });
+
+  test('bad usage says what to do', async () => {
+    const none = await wharf(['import']);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /name at least one wheel, sdist or directory/);
+    const missing = await wharf(['import', '--data-dir', path.join(dir, 'x'), path.join(dir, 'nope')]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /no such file or directory/);
+    const port = await wharf(['serve', '--port', 'abc']);
+    assert.equal(port.code, 1);
+    assert.match(port.stderr, /--port must be a whole number/);
+    const unknown = await wharf(['frobnicate']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stdout, /Usage: npm run wharf/);
+  });
+});
