@@ -118,12 +118,10 @@ export function renderProjectJson(page: ProjectPage): string {
   const quotedRequires = new Map<string, string>();
   for (let i = 0; i < files.length; i++) {
     const f = files[i]!;
-    // Absent, not `false`, when there is no metadata file: pip 22.3 to 23.0 crash on
-    // `"dist-info-metadata": false` (seen with Debian's pip 23.0.1).
-    const metadata =
-      f.metadataSha256 === undefined
-        ? ''
-        : `,"core-metadata":{"sha256":"${f.metadataSha256}"},"dist-info-metadata":{"sha256":"${f.metadataSha256}"}`;
+    // PEP 714: JSON carries `core-metadata` only, and only when the file exists. pip 22.3
+    // to 23.1 crash on any `dist-info-metadata` key in JSON, `false` or a dict alike (seen
+    // with Debian's pip 23.0.1); that bug is why PEP 714 renamed the key.
+    const metadata = f.metadataSha256 === undefined ? '' : `,"core-metadata":{"sha256":"${f.metadataSha256}"}`;
     let requires = '';
     if (f.requiresPython) {
       requires = quotedRequires.get(f.requiresPython) ?? '';

@@ -75,6 +75,14 @@ describe('pip against a local Wharf', { skip: skip ?? false }, () => {
     assert.ok(requests.some((l) => /\.whl\.metadata 302$/.test(l)), requests.join('\n'));
   });
 
+  test("older pip (Debian's 23.0, before PEP 714) installs too", async () => {
+    const target = path.join(work, 'site-debian');
+    const r = await debianPip(['install', '--no-cache-dir', '--index-url', wharf.indexUrl, '--target', target, 'wharf-demo-app']);
+    assert.equal(r.code, 0, describeRun(r));
+    const installed = await readdir(target);
+    assert.ok(installed.some((n) => /^wharf_demo_core-1\.0\.0\.dist-info$/.test(n)), installed.join(' '));
+  });
+
   test('pip download checks hashes against the index and gets the exact bytes', async () => {
     const wheel = fixtures.wheels[0]!;
     const bytes = await readFile(wheel);
@@ -101,6 +109,23 @@ describe('pip against a local Wharf', { skip: skip ?? false }, () => {
     ]);
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /HASHES|hash/i);
+  });
+
+  test("a second download within the signing window is served from pip's HTTP cache", async () => {
+    const cache = path.join(work, 'pip-cache');
+    // pip caches HTTP responses only over https or from a --trusted-host; on AWS the index
+    // and S3 are https, locally both are http on 127.0.0.1.
+    const args = (dest: string) => [
+      'download', '--trusted-host', '127.0.0.1', '--cache-dir', cache, '--no-deps', '--only-binary', ':all:',
+      '--index-url', wharf.indexUrl, '-d', path.join(work, dest), 'wharf-demo-core==1.0.0',
+    ];
+    const first = await pip(args('cached-1'));
+    assert.equal(first.code, 0, describeRun(first));
+    assert.doesNotMatch(first.stdout, /Using cached/);
+    const second = await pip(args('cached-2'));
+    assert.equal(second.code, 0, describeRun(second));
+    // The same presigned URL again, and S3's immutable Cache-Control: pip does not refetch.
+    assert.match(second.stdout, /Using cached \S+\/wharf_demo_core-1\.0\.0-py3-none-any\.whl /);
   });
 
   test('pip downloads the sdist too', async () => {
@@ -139,7 +164,7 @@ describe('pip against a local Wharf', { skip: skip ?? false }, () => {
         for (const key of ['filename', 'url', 'hashes', 'requires-python', 'yanked', 'size', 'upload-time']) {
           assert.ok(key in f, `${project} ${String(f['filename'])} has ${key}`);
         }
-        assert.deepEqual(f['dist-info-metadata'], f['core-metadata'], 'PEP 714: both keys, same value');
+        assert.equal('dist-info-metadata' in f, false, 'PEP 714: JSON uses core-metadata only');
         const fileUrl = new URL(f.url, pageUrl);
         const download = await fetch(fileUrl);
         assert.equal(download.status, 200);
