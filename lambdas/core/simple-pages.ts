@@ -6,7 +6,7 @@
  */
 import { escapeHtml } from './html.ts';
 import type { DistributionFile } from './model.ts';
-import { distributionPath } from './storage-keys.ts';
+import { distributionPath, projectFilesPath } from './storage-keys.ts';
 import { versionSortKey } from './versions.ts';
 
 /** The API version these pages implement (PEP 629 / PEP 691 `meta.api-version`). */
@@ -22,6 +22,11 @@ export interface ProjectPage {
   readonly name: string;
   readonly displayName: string;
   readonly files: readonly DistributionFile[];
+}
+
+/** What every file URL of a project page starts with: `../../files/{project}/`. */
+function fileUrlPrefix(project: string): string {
+  return `../../${projectFilesPath(project)}`;
 }
 
 /** URL of a file relative to its project page `/simple/{project}/`. */
@@ -89,9 +94,10 @@ export function renderProjectHtml(page: ProjectPage): string {
   // Requires-Python escaped once. URLs come out of encodeURIComponent, which never emits
   // a character that could end a double-quoted attribute.
   const escapedRequires = new Map<string, string>();
+  const prefix = fileUrlPrefix(page.name);
   let html = HTML_HEAD(title);
   for (const f of files) {
-    html += `    <a href="${fileUrlFromProjectPage(f)}#sha256=${f.sha256}"`;
+    html += `    <a href="${prefix}${f.sha256}/${encodeURIComponent(f.filename)}#sha256=${f.sha256}"`;
     const requires = f.requiresPython;
     if (requires !== undefined && requires !== '') {
       let escaped = escapedRequires.get(requires);
@@ -109,31 +115,35 @@ export function renderProjectHtml(page: ProjectPage): string {
 
 export function renderProjectJson(page: ProjectPage): string {
   const { files, versions } = orderFiles(page.files);
-  // Written by hand rather than JSON.stringify of 10k+ objects, one flat string a file,
-  // joined once: far less garbage. Every string goes through JSON.stringify, so escaping
-  // stays exact, except for what cannot need it: URLs come out of encodeURIComponent,
-  // upload times out of Date#toISOString, hashes are hex and sizes numbers.
-  const q = JSON.stringify;
-  const parts = new Array<string>(files.length);
+  // Written by hand rather than JSON.stringify of 10k+ objects: far less garbage. Every
+  // string from metadata goes through q(), so escaping stays exact; URLs come out of
+  // encodeURIComponent, upload times out of Date#toISOString, hashes are hex.
+  const prefix = fileUrlPrefix(page.name);
   const quotedRequires = new Map<string, string>();
+  let json = `{"meta":{"api-version":${q(API_VERSION)}},"name":${q(page.name)},"versions":${JSON.stringify(versions)},"files":[`;
   for (let i = 0; i < files.length; i++) {
     const f = files[i]!;
-    // PEP 714: JSON carries `core-metadata` only, and only when the file exists. pip 22.3
-    // to 23.1 crash on any `dist-info-metadata` key in JSON, `false` or a dict alike (seen
-    // with Debian's pip 23.0.1); that bug is why PEP 714 renamed the key.
-    const metadata = f.metadataSha256 === undefined ? '' : `,"core-metadata":{"sha256":"${f.metadataSha256}"}`;
     let requires = '';
     if (f.requiresPython) {
       requires = quotedRequires.get(f.requiresPython) ?? '';
       if (!requires) quotedRequires.set(f.requiresPython, (requires = `,"requires-python":${q(f.requiresPython)}`));
     }
+    // PEP 714: JSON carries `core-metadata` only, and only when the file exists. pip 22.3
+    // to 23.1 crash on any `dist-info-metadata` key in JSON, `false` or a dict alike (seen
+    // with Debian's pip 23.0.1); that bug is why PEP 714 renamed the key.
+    const metadata = f.metadataSha256 === undefined ? '' : `,"core-metadata":{"sha256":"${f.metadataSha256}"}`;
     const yanked = f.yanked === undefined ? 'false' : f.yanked.reason === '' ? 'true' : q(f.yanked.reason);
-    parts[i] =
-      `{"filename":${q(f.filename)},"url":"${fileUrlFromProjectPage(f)}","hashes":{"sha256":"${f.sha256}"}` +
-      `${requires}${metadata},"yanked":${yanked},"size":${f.size},"upload-time":"${f.uploadTime}"}`;
+    json +=
+      `${i === 0 ? '' : ','}{"filename":${q(f.filename)},"url":"${prefix}${f.sha256}/${encodeURIComponent(f.filename)}",` +
+      `"hashes":{"sha256":"${f.sha256}"}${requires}${metadata},"yanked":${yanked},"size":${f.size},"upload-time":"${f.uploadTime}"}`;
   }
-  return (
-    `{"meta":{"api-version":${q(API_VERSION)}},"name":${q(page.name)},"versions":${q(versions)},"files":[` +
-    `${parts.join(',')}]}`
-  );
+  return `${json}]}`;
+}
+
+/** Characters JSON must escape in a string: quote, backslash, controls, lone surrogates. */
+const NEEDS_JSON_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** A JSON string literal; JSON.stringify only for the rare string that needs escaping. */
+function q(value: string): string {
+  return NEEDS_JSON_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
 }

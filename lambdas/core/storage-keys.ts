@@ -19,9 +19,14 @@ export function metadataKey(project: string, sha256: string, filename: string): 
   return distributionKey(project, sha256, filename) + METADATA_SUFFIX;
 }
 
+/** URL path (no leading slash, percent-encoded) under which a project's files live. */
+export function projectFilesPath(project: string): string {
+  return `${FILES_PREFIX}${encodeURIComponent(project)}/`;
+}
+
 /** URL path (no leading slash, percent-encoded) of a distribution file. */
 export function distributionPath(project: string, sha256: string, filename: string): string {
-  return `${FILES_PREFIX}${encodeURIComponent(project)}/${sha256}/${encodeURIComponent(filename)}`;
+  return `${projectFilesPath(project)}${sha256}/${encodeURIComponent(filename)}`;
 }
 
 export function isSha256Hex(value: string): boolean {

@@ -147,7 +147,7 @@ describe('PEP 691 / 700 JSON', () => {
   });
 
   test('strings with quotes, backslashes and control characters stay valid JSON', () => {
-    const tricky = 'say "no"\\ to\n\u0001 <script>\u2028';
+    const tricky = 'say "no"\\ to\n\u0001 <script>\u2028 \ud83d\ude00 \ud800 é';
     const json = JSON.parse(
       renderProjectJson(page([file({ requiresPython: tricky, yanked: { reason: tricky } }), file({ filename: 'demo_pkg-1.0.0.tar.gz', requiresPython: tricky })])),
     );
