@@ -3,12 +3,11 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { FunctionName } from '../functions.ts';
 import type { WharfLambdaHandler } from '../http/lambda-handler.ts';
 import { createReadFunction } from '../read-function.ts';
-import type { BlobStore, DownloadSigner, MetadataStore } from '../ports.ts';
+import type { DownloadSigner, MetadataStore } from '../ports.ts';
 import type { WharfConfig } from '../config.ts';
 
 export interface LocalFunctionDeps {
   readonly metadata: MetadataStore;
-  readonly blobs: BlobStore;
   readonly signer: DownloadSigner;
   readonly config: Omit<WharfConfig, 'tableName' | 'bucketName'>;
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';

@@ -5,12 +5,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDbMetadataStore } from '../adapters/dynamodb-metadata-store.ts';
-import { S3BlobStore } from '../adapters/s3-blob-store.ts';
 import { DEFAULTS } from '../config.ts';
 import {
   createDynamoDbClient,
   createLocalUrlSigner,
-  createS3Client,
   startEmbeddedStores,
   type StoreEndpoints,
 } from './embedded-stores.ts';
@@ -45,10 +43,8 @@ export async function startLocalWharf(options: LocalWharfOptions = {}): Promise<
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
   });
   const dynamodb = createDynamoDbClient(stores.dynamodbEndpoint);
-  const s3 = createS3Client(stores.s3Endpoint);
   const handlers = buildLocalFunctions({
     metadata: new DynamoDbMetadataStore(dynamodb, stores.tableName),
-    blobs: new S3BlobStore(s3, stores.bucketName),
     signer: createLocalUrlSigner(stores.s3Endpoint, stores.bucketName),
     config: {
       pageCacheControl: options.pageCacheControl ?? DEFAULTS.pageCacheControl,
@@ -94,7 +90,6 @@ export async function startLocalWharf(options: LocalWharfOptions = {}): Promise<
         server.closeAllConnections();
       });
       dynamodb.destroy();
-      s3.destroy();
       await stores.close();
     },
   };
