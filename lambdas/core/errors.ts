@@ -26,3 +26,12 @@ export class FileExistsError extends WharfError {
     );
   }
 }
+
+/** No credentials, or credentials that do not identify a live token (HTTP 401). */
+export class AuthenticationError extends WharfError {}
+
+/** A valid token that lacks the scope the action needs (HTTP 403). */
+export class ForbiddenError extends WharfError {}
+
+/** A body larger than this deployment accepts (HTTP 413). */
+export class PayloadTooLargeError extends WharfError {}

@@ -2,9 +2,20 @@
  * The one map from domain errors to HTTP. Only errors with a status below 500 show their
  * message to the caller; anything else is logged and becomes a generic 500.
  */
-import { FileExistsError, InvalidInputError, NotFoundError, WharfError } from '../core/errors.ts';
+import {
+  AuthenticationError,
+  FileExistsError,
+  ForbiddenError,
+  InvalidInputError,
+  NotFoundError,
+  PayloadTooLargeError,
+  WharfError,
+} from '../core/errors.ts';
 import { textResponse } from './responses.ts';
 import type { HttpResponse } from './types.ts';
+
+/** Basic, so pip and twine ask their keyring or the user for `__token__` and a token. */
+export const WWW_AUTHENTICATE = 'Basic realm="Wharf"';
 
 export interface ErrorLogger {
   error(message: string, ...extra: unknown[]): void;
@@ -14,12 +25,16 @@ export function statusOf(err: unknown): number {
   if (err instanceof InvalidInputError) return 400;
   if (err instanceof FileExistsError) return 400; // twine reads "File already exists" in a 400
   if (err instanceof NotFoundError) return 404;
+  if (err instanceof AuthenticationError) return 401;
+  if (err instanceof ForbiddenError) return 403;
+  if (err instanceof PayloadTooLargeError) return 413;
   if (err instanceof WharfError) return 400;
   return 500;
 }
 
 export function errorResponse(err: unknown, logger: ErrorLogger): HttpResponse {
   const status = statusOf(err);
+  if (status === 401) return textResponse(401, (err as Error).message, { 'www-authenticate': WWW_AUTHENTICATE });
   if (status < 500) return textResponse(status, (err as Error).message);
   logger.error('Unhandled error', err as Error);
   return textResponse(500, 'Internal server error: the request failed on our side; retry it later.');
