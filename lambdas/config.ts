@@ -4,7 +4,16 @@
  */
 import { ENV } from './functions.ts';
 
-export interface WharfConfig {
+/** What every function that checks tokens needs. */
+export interface AccessConfig {
+  readonly tokensTableName: string;
+  /** Whether reads need no token (`WHARF_PUBLIC_READ=true`); private unless set. */
+  readonly publicRead: boolean;
+  /** How long a warm function trusts a looked-up token: revocation takes at most this long. */
+  readonly authCacheSeconds: number;
+}
+
+export interface WharfConfig extends AccessConfig {
   readonly tableName: string;
   readonly bucketName: string;
   readonly pageCacheControl: string;
@@ -14,6 +23,7 @@ export interface WharfConfig {
 export const DEFAULTS = {
   pageCacheControl: 'max-age=30',
   signingWindowSeconds: 300,
+  authCacheSeconds: 30,
 } as const;
 
 export class ConfigError extends Error {}
@@ -36,6 +46,26 @@ function positiveInt(env: Record<string, string | undefined>, name: string, fall
   return n;
 }
 
+function booleanFlag(env: Record<string, string | undefined>, name: string, fallback: boolean): boolean {
+  const value = env[name];
+  if (value === undefined || value === '') return fallback;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new ConfigError(`${name} must be "true" or "false", not "${value}".`);
+}
+
+export function loadAccessConfig(env: Record<string, string | undefined>): AccessConfig {
+  const authCacheSeconds = env[ENV.authCacheSeconds] === '0' ? 0 : positiveInt(env, ENV.authCacheSeconds, DEFAULTS.authCacheSeconds);
+  if (authCacheSeconds > 60) {
+    throw new ConfigError(`${ENV.authCacheSeconds} must be at most 60: revocation must take effect within a minute.`);
+  }
+  return {
+    tokensTableName: required(env, ENV.tokensTableName),
+    publicRead: booleanFlag(env, ENV.publicRead, false),
+    authCacheSeconds,
+  };
+}
+
 export function loadConfig(env: Record<string, string | undefined>): WharfConfig {
   const signingWindowSeconds = positiveInt(env, ENV.signingWindowSeconds, DEFAULTS.signingWindowSeconds);
   // Presigned URLs live two windows; SigV4 allows at most 7 days.
@@ -43,6 +73,7 @@ export function loadConfig(env: Record<string, string | undefined>): WharfConfig
     throw new ConfigError(`${ENV.signingWindowSeconds} must be at most 302400 (3.5 days).`);
   }
   return {
+    ...loadAccessConfig(env),
     tableName: required(env, ENV.tableName),
     bucketName: required(env, ENV.bucketName),
     pageCacheControl: env[ENV.pageCacheControl] || DEFAULTS.pageCacheControl,

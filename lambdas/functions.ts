@@ -14,8 +14,10 @@ export interface RouteSpec {
 export interface FunctionSpec {
   /** Entry file, relative to the repository root. */
   readonly entry: string;
-  /** What the function may do with the table and the bucket (least privilege). */
-  readonly access: 'read' | 'write';
+  /** What the function may do with the package data: metadata table and files bucket. */
+  readonly access: 'read' | 'write' | 'none';
+  /** What the function may do with the tokens table: look tokens up, or manage them. */
+  readonly tokens: 'verify' | 'manage';
   readonly routes: readonly RouteSpec[];
 }
 
@@ -23,11 +25,22 @@ export const FUNCTIONS = {
   read: {
     entry: 'lambdas/handlers/read.ts',
     access: 'read',
+    tokens: 'verify',
     routes: [
       { method: 'GET', path: '/' },
       { method: 'HEAD', path: '/' },
       { method: 'GET', path: '/{proxy+}' },
       { method: 'HEAD', path: '/{proxy+}' },
+    ],
+  },
+  admin: {
+    entry: 'lambdas/handlers/admin.ts',
+    access: 'none',
+    tokens: 'manage',
+    routes: [
+      { method: 'GET', path: '/api/{proxy+}' },
+      { method: 'POST', path: '/api/{proxy+}' },
+      { method: 'DELETE', path: '/api/{proxy+}' },
     ],
   },
 } as const satisfies Record<string, FunctionSpec>;
@@ -40,4 +53,7 @@ export const ENV = {
   bucketName: 'WHARF_BUCKET_NAME',
   pageCacheControl: 'WHARF_PAGE_CACHE_CONTROL',
   signingWindowSeconds: 'WHARF_SIGNING_WINDOW_SECONDS',
+  tokensTableName: 'WHARF_TOKENS_TABLE_NAME',
+  publicRead: 'WHARF_PUBLIC_READ',
+  authCacheSeconds: 'WHARF_AUTH_CACHE_SECONDS',
 } as const;

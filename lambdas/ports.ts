@@ -3,7 +3,7 @@
  * with a handful of primitive operations; every rule (immutability, hash checks, name
  * normalization) stays in the core and the use cases.
  */
-import type { DistributionFile, ProjectPageData, ProjectRecord } from './core/model.ts';
+import type { DistributionFile, ProjectPageData, ProjectRecord, TokenRecord } from './core/model.ts';
 
 export interface ProjectListing {
   readonly name: string;
@@ -54,3 +54,20 @@ export interface BlobStore {
   /** Whether an object exists at `key`. */
   exists(key: string): Promise<boolean>;
 }
+
+/** API tokens. Records hold only a hash of each secret. */
+export interface TokenStore {
+  getToken(id: string): Promise<TokenRecord | undefined>;
+  /** Store a new token; an existing id is an error (ids are random, so it never happens twice). */
+  putToken(token: TokenRecord): Promise<void>;
+  /** Every token, newest first: a single (paged) Query. */
+  listTokens(): Promise<TokenRecord[]>;
+  /**
+   * Mark a token revoked; a token revoked before keeps its first revocation. Undefined
+   * when no token has this id.
+   */
+  revokeToken(id: string, revokedAt: string, revokedBy: string): Promise<TokenRecord | undefined>;
+}
+
+/** What checking a presented token needs, and all the page-serving function may do. */
+export type TokenVerifier = Pick<TokenStore, 'getToken'>;

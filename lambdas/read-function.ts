@@ -1,16 +1,19 @@
 /** Builds the read function from its stores; the Lambda module and the local server share it. */
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { AccessGuard } from './app/access-guard.ts';
 import { Downloads } from './app/downloads.ts';
 import { SimpleIndex } from './app/simple-index.ts';
 import type { WharfConfig } from './config.ts';
 import { createLambdaHandler, type WharfLambdaHandler } from './http/lambda-handler.ts';
 import { createReadRoutes } from './http/read-routes.ts';
-import type { DownloadSigner, MetadataStore } from './ports.ts';
+import type { DownloadSigner, MetadataStore, TokenVerifier } from './ports.ts';
 
 export interface ReadFunctionDeps {
   readonly metadata: MetadataStore;
   readonly signer: DownloadSigner;
-  readonly config: Pick<WharfConfig, 'pageCacheControl' | 'signingWindowSeconds'>;
+  /** Token lookups only: the page-serving function cannot create or revoke tokens. */
+  readonly tokens: TokenVerifier;
+  readonly config: Pick<WharfConfig, 'pageCacheControl' | 'signingWindowSeconds' | 'publicRead' | 'authCacheSeconds'>;
   readonly logger: Logger;
   readonly now?: () => number;
 }
@@ -21,6 +24,12 @@ export function createReadFunction(deps: ReadFunctionDeps): WharfLambdaHandler {
     downloads: new Downloads(deps.signer, deps.config, deps.now),
     pageCacheControl: deps.config.pageCacheControl,
     logger: deps.logger,
+    guard: new AccessGuard(deps.tokens, {
+      policy: { publicRead: deps.config.publicRead },
+      cacheSeconds: deps.config.authCacheSeconds,
+      logger: deps.logger,
+      ...(deps.now ? { now: deps.now } : {}),
+    }),
   });
   return createLambdaHandler(routes, deps.logger);
 }

@@ -20,6 +20,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { ENV, FUNCTIONS, type FunctionName, type FunctionSpec } from '../lambdas/functions.ts';
+import { TOKEN_TTL_ATTRIBUTE } from '../lambdas/adapters/dynamodb-token-store.ts';
 import { WharfFunction } from './wharf-function.ts';
 
 const REPOSITORY_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -46,6 +47,18 @@ export interface PackageIndexProps {
    * @default 300
    */
   readonly signingWindowSeconds?: number;
+  /**
+   * Whether anyone may read the index (pages, files, `.metadata`) without a token
+   * (`WHARF_PUBLIC_READ`). Uploads and the admin API always need one.
+   * @default false - every read needs a token with read scope for the project
+   */
+  readonly publicRead?: boolean;
+  /**
+   * Seconds a warm function trusts a token it looked up (`WHARF_AUTH_CACHE_SECONDS`), so
+   * also the longest a revoked token keeps working. At most 60.
+   * @default 30
+   */
+  readonly authCacheSeconds?: number;
   /**
    * Retention of the functions' logs and of the API access log.
    * @default RetentionDays.ONE_MONTH
@@ -84,6 +97,11 @@ export interface PackageIndexProps {
 export class PackageIndex extends Construct {
   /** Metadata: partition key `pk`, sort key `sk` (both strings). */
   public readonly table: Table;
+  /**
+   * API tokens (hashes only), apart from the metadata so that IAM can let the page-serving
+   * function look tokens up and nothing more.
+   */
+  public readonly tokensTable: Table;
   /** Distribution files and their `.metadata` files, under `files/`. */
   public readonly bucket: Bucket;
   /**
@@ -112,6 +130,17 @@ export class PackageIndex extends Construct {
       billingMode: BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: TableEncryption.AWS_MANAGED,
+      removalPolicy,
+      deletionProtection: removalPolicy !== RemovalPolicy.DESTROY,
+    });
+
+    this.tokensTable = new Table(this, 'TokensTable', {
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      sortKey: { name: 'sk', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: TableEncryption.AWS_MANAGED,
+      timeToLiveAttribute: TOKEN_TTL_ATTRIBUTE,
       removalPolicy,
       deletionProtection: removalPolicy !== RemovalPolicy.DESTROY,
     });
@@ -183,7 +212,12 @@ export class PackageIndex extends Construct {
     const environment: Record<string, string> = {
       [ENV.pageCacheControl]: props.pageCacheControl ?? 'max-age=30',
       [ENV.signingWindowSeconds]: String(props.signingWindowSeconds ?? 300),
+      [ENV.publicRead]: String(props.publicRead ?? false),
+      [ENV.authCacheSeconds]: String(props.authCacheSeconds ?? 30),
     };
+    if (props.authCacheSeconds !== undefined && !(props.authCacheSeconds >= 0 && props.authCacheSeconds <= 60)) {
+      throw new Error(`authCacheSeconds must be 0 to 60 (revocation must take effect within a minute), not ${props.authCacheSeconds}.`);
+    }
     const functions: Partial<Record<FunctionName, WharfFunction>> = {};
     const routeKeys = new Set<string>();
     for (const [name, spec] of Object.entries(FUNCTIONS) as [FunctionName, FunctionSpec][]) {
@@ -195,9 +229,8 @@ export class PackageIndex extends Construct {
         logRetention,
         logRemovalPolicy: removalPolicy,
         environment,
-      })
-        .grantTable(this.table, spec.access)
-        .grantBucket(this.bucket, spec.access);
+      }).grantTokens(this.tokensTable, spec.tokens);
+      if (spec.access !== 'none') fn.grantTable(this.table, spec.access).grantBucket(this.bucket, spec.access);
       functions[name] = fn;
 
       const integration = new HttpLambdaIntegration(`${pascalCase(name)}Integration`, fn.function);
@@ -209,7 +242,7 @@ export class PackageIndex extends Construct {
         if (httpRoute) {
           Validations.of(httpRoute).acknowledge({
             id: 'AwsSolutions-APIG4',
-            reason: 'No API Gateway authorizer: the routes so far only read a public index, and access control belongs in the Lambda handlers (tokens in Basic auth, as pip and twine send them), so the same rules run in the local server and behind API Gateway.',
+            reason: 'No API Gateway authorizer: every handler checks the Wharf token itself (HTTP Basic with __token__, as pip, twine and poetry send it, or Bearer), so the same rules run in the local server and behind API Gateway, and a 401 carries the WWW-Authenticate challenge pip needs.',
           });
         }
       }

@@ -36,6 +36,12 @@ export const TABLE_ACTIONS = {
   ],
 } as const satisfies Record<WharfAccess, readonly string[]>;
 
+/** DynamoDB actions on the tokens table. Looking a token up is one GetItem. */
+export const TOKEN_TABLE_ACTIONS = {
+  verify: ['dynamodb:GetItem'],
+  manage: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+} as const satisfies Record<'verify' | 'manage', readonly string[]>;
+
 /** S3 object actions on `files/*` by access level. */
 export const OBJECT_ACTIONS = {
   // GetObject also signs the presigned download URLs: S3 checks the signer's rights.
@@ -186,6 +192,18 @@ export class WharfFunction extends Construct {
         actions: [...TABLE_ACTIONS[access]],
         resources: [table.tableArn],
       }),
+    );
+    return this;
+  }
+
+  /**
+   * Give the function the tokens table: sets `WHARF_TOKENS_TABLE_NAME` and grants exactly
+   * the actions of `access` (`verify`: GetItem only; `manage`: create, list, revoke).
+   */
+  public grantTokens(table: ITable, access: keyof typeof TOKEN_TABLE_ACTIONS): this {
+    this.addEnvironment(ENV.tokensTableName, table.tableName);
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: [...TOKEN_TABLE_ACTIONS[access]], resources: [table.tableArn] }),
     );
     return this;
   }

@@ -39,6 +39,10 @@ export class WharfStack extends Stack {
       description: 'DynamoDB table holding the index metadata',
       value: this.index.table.tableName,
     });
+    new CfnOutput(this, 'TokensTableName', {
+      description: 'DynamoDB table holding API token hashes (wharf token create --stack finds it here)',
+      value: this.index.tokensTable.tableName,
+    });
     new CfnOutput(this, 'BucketName', {
       description: 'S3 bucket holding the distribution files',
       value: this.index.bucket.bucketName,

@@ -12,8 +12,10 @@ import type { MetadataStore } from '../ports.ts';
 export class SimpleIndex {
   constructor(private readonly metadata: MetadataStore) {}
 
-  async rootPage(format: SimpleFormat): Promise<string> {
-    const projects = await this.metadata.listProjects();
+  /** The root listing; `visible`, when given, keeps only the projects the caller may read. */
+  async rootPage(format: SimpleFormat, visible?: (project: string) => boolean): Promise<string> {
+    const all = await this.metadata.listProjects();
+    const projects = visible ? all.filter((p) => visible(p.name)) : all;
     return format === MEDIA_JSON_V1 ? renderRootJson(projects) : renderRootHtml(projects);
   }
 

@@ -39,3 +39,19 @@ export interface ProjectPageData {
   readonly project?: ProjectRecord;
   readonly files: readonly DistributionFile[];
 }
+
+/** A stored API token. The secret itself is never stored, only its hash. */
+export interface TokenRecord {
+  readonly id: string;
+  /** SHA-256 of the whole token, hex. */
+  readonly secretHash: string;
+  readonly description: string;
+  /** Who made it: an IAM ARN, `token:<id>` of the admin token used, or `local:<user>`. */
+  readonly createdBy: string;
+  readonly createdAt: string;
+  readonly expiresAt?: string;
+  /** Scope strings as `formatScope` writes them, e.g. `read:acme-*`, `upload:*`, `admin`. */
+  readonly scopes: readonly string[];
+  readonly revokedAt?: string;
+  readonly revokedBy?: string;
+}

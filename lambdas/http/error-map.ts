@@ -11,7 +11,7 @@ import {
   PayloadTooLargeError,
   WharfError,
 } from '../core/errors.ts';
-import { textResponse } from './responses.ts';
+import { jsonResponse, textResponse } from './responses.ts';
 import type { HttpResponse } from './types.ts';
 
 /** Basic, so pip and twine ask their keyring or the user for `__token__` and a token. */
@@ -32,10 +32,15 @@ export function statusOf(err: unknown): number {
   return 500;
 }
 
-export function errorResponse(err: unknown, logger: ErrorLogger): HttpResponse {
+const INTERNAL_ERROR = 'Internal server error: the request failed on our side; retry it later.';
+
+/** The error as a plain-text response (pages, downloads, uploads), or JSON (`/api/`). */
+export function errorResponse(err: unknown, logger: ErrorLogger, format: 'text' | 'json' = 'text'): HttpResponse {
   const status = statusOf(err);
-  if (status === 401) return textResponse(401, (err as Error).message, { 'www-authenticate': WWW_AUTHENTICATE });
-  if (status < 500) return textResponse(status, (err as Error).message);
-  logger.error('Unhandled error', err as Error);
-  return textResponse(500, 'Internal server error: the request failed on our side; retry it later.');
+  if (status >= 500) logger.error('Unhandled error', err as Error);
+  const message = status < 500 ? (err as Error).message : INTERNAL_ERROR;
+  const headers: Record<string, string> = status === 401 ? { 'www-authenticate': WWW_AUTHENTICATE } : {};
+  return format === 'json'
+    ? jsonResponse(status, { error: message }, { 'cache-control': 'no-store', ...headers })
+    : textResponse(status, message, headers);
 }

@@ -10,6 +10,8 @@ import {
 } from '../core/negotiation.ts';
 import { isNormalizedName, isValidName, normalizeName } from '../core/names.ts';
 import { isDownloadFilename, isSha256Hex } from '../core/storage-keys.ts';
+import type { Action, Principal } from '../core/access.ts';
+import type { AccessGuard } from '../app/access-guard.ts';
 import type { Downloads } from '../app/downloads.ts';
 import type { SimpleIndex } from '../app/simple-index.ts';
 import { cacheablePage } from './caching.ts';
@@ -23,6 +25,8 @@ export interface ReadRoutesDeps {
   /** Cache-Control of index pages. */
   readonly pageCacheControl: string;
   readonly logger: ErrorLogger;
+  /** Decides who may read what (public or private reads, token scopes). */
+  readonly guard: AccessGuard;
 }
 
 const PAGE_SECURITY_HEADERS = {
@@ -48,11 +52,29 @@ function queryString(request: HttpRequest): string {
   return qs ? `?${qs}` : '';
 }
 
+/**
+ * What a path asks to do, decided before anything is looked up, so that the answer to a
+ * caller without access never depends on what the index holds.
+ */
+function actionFor(segments: readonly string[]): Action {
+  const [first, name] = segments;
+  if (first === 'simple' && name !== undefined && name !== '' && isValidName(name)) {
+    return { kind: 'read', project: normalizeName(name) };
+  }
+  if (first === 'files' && name !== undefined && isNormalizedName(name)) return { kind: 'read', project: name };
+  // The root listing, and paths that name no project: only who is asking matters.
+  return { kind: 'list' };
+}
+
 export function createReadRoutes(deps: ReadRoutesDeps): RouteHandler {
+  const { guard } = deps;
+  // Pages of a private index differ by caller: no shared cache may keep or mix them.
+  const pageCacheControl = guard.publicRead ? deps.pageCacheControl : `private, ${deps.pageCacheControl}`;
+  const vary = guard.publicRead ? 'Accept' : 'Accept, Authorization';
   const pageHeaders = (format: SimpleFormat) => ({
     'content-type': contentTypeOf(format),
-    vary: 'Accept',
-    'cache-control': deps.pageCacheControl,
+    vary,
+    'cache-control': pageCacheControl,
     ...PAGE_SECURITY_HEADERS,
   });
 
@@ -79,10 +101,13 @@ export function createReadRoutes(deps: ReadRoutesDeps): RouteHandler {
     );
   }
 
-  async function root(request: HttpRequest): Promise<HttpResponse> {
+  async function root(request: HttpRequest, principal: Principal | undefined): Promise<HttpResponse> {
     const format = chooseFormat(request);
     if (typeof format !== 'string') return format;
-    const body = await deps.simpleIndex.rootPage(format);
+    const permissions = principal?.permissions;
+    const visible =
+      guard.publicRead || !permissions || permissions.canReadAll() ? undefined : (p: string) => permissions.canRead(p);
+    const body = await deps.simpleIndex.rootPage(format, visible);
     return cacheablePage(request, { status: 200, headers: pageHeaders(format), body });
   }
 
@@ -101,7 +126,7 @@ export function createReadRoutes(deps: ReadRoutesDeps): RouteHandler {
     if (typeof format !== 'string') return format;
     const body = await deps.simpleIndex.projectPage(normalized, format);
     if (body === undefined) {
-      return textResponse(404, `Project "${normalized}" is not in this index.`, { vary: 'Accept' });
+      return textResponse(404, `Project "${normalized}" is not in this index.`, { vary });
     }
     return cacheablePage(request, { status: 200, headers: pageHeaders(format), body });
   }
@@ -137,9 +162,10 @@ export function createReadRoutes(deps: ReadRoutesDeps): RouteHandler {
     if (first === 'health' && rest.length === 0) {
       return jsonResponse(200, { status: 'ok' }, { 'cache-control': 'no-store' });
     }
+    const principal = await guard.check(request.headers['authorization'], actionFor(segments));
     if (first === 'simple') {
       if (rest.length === 0) return redirectResponse(301, `${request.basePath}/simple/${queryString(request)}`);
-      if (rest.length === 1 && rest[0] === '') return root(request);
+      if (rest.length === 1 && rest[0] === '') return root(request, principal);
       if (rest.length === 1) return project(request, rest[0]!, false);
       if (rest.length === 2 && rest[1] === '') return project(request, rest[0]!, true);
     }

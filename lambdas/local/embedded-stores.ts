@@ -4,6 +4,7 @@
  * temporary directory for `--memory`.
  */
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,6 +20,7 @@ import { S3UrlSigner } from '../adapters/s3-url-signer.ts';
 import S3rver from 's3rver';
 
 export const LOCAL_TABLE_NAME = 'wharf';
+export const LOCAL_TOKENS_TABLE_NAME = 'wharf-tokens';
 export const LOCAL_BUCKET_NAME = 'wharf-local';
 export const LOCAL_REGION = 'us-east-1';
 // s3rver checks no signatures but the SDK must sign with something.
@@ -28,6 +30,7 @@ export interface StoreEndpoints {
   readonly dynamodbEndpoint: string;
   readonly s3Endpoint: string;
   readonly tableName: string;
+  readonly tokensTableName: string;
   readonly bucketName: string;
 }
 
@@ -127,15 +130,19 @@ export async function startEmbeddedStores(options: EmbeddedStoresOptions): Promi
     throw err;
   }
 
+  const front = await startS3Front(host, s3Port);
+
   const endpoints: StoreEndpoints = {
     dynamodbEndpoint: `http://${host}:${dynamoPort}`,
-    s3Endpoint: `http://${host}:${s3Port}`,
+    s3Endpoint: `http://${host}:${(front.address() as AddressInfo).port}`,
     tableName: LOCAL_TABLE_NAME,
+    tokensTableName: LOCAL_TOKENS_TABLE_NAME,
     bucketName: LOCAL_BUCKET_NAME,
   };
   const ddbClient = createDynamoDbClient(endpoints.dynamodbEndpoint);
   const s3Client = createS3Client(endpoints.s3Endpoint);
   await ensureTable(ddbClient, endpoints.tableName);
+  await ensureTable(ddbClient, endpoints.tokensTableName);
   await ensureBucket(s3Client, endpoints.bucketName);
   ddbClient.destroy();
   s3Client.destroy();
@@ -143,9 +150,65 @@ export async function startEmbeddedStores(options: EmbeddedStoresOptions): Promi
   return {
     ...endpoints,
     async close() {
+      await new Promise((resolve) => {
+        front.close(resolve);
+        front.closeAllConnections();
+      });
       await s3.close();
       await new Promise((resolve) => dynamo.close(resolve));
       if (tempDir) await rm(tempDir, { recursive: true, force: true });
     },
   };
+}
+
+function s3Error(code: string, message: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`;
+}
+
+/**
+ * A thin front for s3rver that enforces what real S3 enforces on presigned URLs and
+ * s3rver does not: a request may not carry both a presigned query signature and an
+ * Authorization header (so a client that leaks its index credentials to S3 fails here as
+ * it would on AWS), and an expired presigned URL is refused.
+ */
+async function startS3Front(host: string, targetPort: number): Promise<Server> {
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://s3.local');
+    const presigned = url.searchParams.has('X-Amz-Signature');
+    const reject = (status: number, code: string, message: string) => {
+      res.writeHead(status, { 'content-type': 'application/xml' }).end(s3Error(code, message));
+      req.resume();
+    };
+    if (presigned && req.headers.authorization !== undefined) {
+      return reject(
+        400,
+        'InvalidArgument',
+        'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified',
+      );
+    }
+    if (presigned) {
+      const date = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(url.searchParams.get('X-Amz-Date') ?? '');
+      const expires = Number(url.searchParams.get('X-Amz-Expires'));
+      if (!date || !Number.isInteger(expires)) return reject(400, 'AuthorizationQueryParametersError', 'X-Amz-Date and X-Amz-Expires are required.');
+      const signedAt = Date.UTC(+date[1]!, +date[2]! - 1, +date[3]!, +date[4]!, +date[5]!, +date[6]!);
+      if (Date.now() > signedAt + expires * 1000) return reject(403, 'AccessDenied', 'Request has expired');
+    }
+    const upstream = httpRequest(
+      { host, port: targetPort, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on('error', (err) => {
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+      res.end(String(err));
+    });
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host, () => resolve());
+  });
+  return server;
 }

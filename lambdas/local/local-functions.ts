@@ -1,21 +1,33 @@
 /** The functions of lambdas/functions.ts, built against local stores for `wharf serve`. */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { createAdminFunction } from '../admin-function.ts';
 import type { FunctionName } from '../functions.ts';
 import type { WharfLambdaHandler } from '../http/lambda-handler.ts';
 import { createReadFunction } from '../read-function.ts';
-import type { DownloadSigner, MetadataStore } from '../ports.ts';
+import type { DownloadSigner, MetadataStore, TokenStore } from '../ports.ts';
 import type { WharfConfig } from '../config.ts';
+
+export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 
 export interface LocalFunctionDeps {
   readonly metadata: MetadataStore;
   readonly signer: DownloadSigner;
-  readonly config: Omit<WharfConfig, 'tableName' | 'bucketName'>;
-  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  readonly tokens: TokenStore;
+  readonly config: Omit<WharfConfig, 'tableName' | 'bucketName' | 'tokensTableName'>;
+  readonly logLevel?: LogLevel;
 }
 
 export function buildLocalFunctions(deps: LocalFunctionDeps): Record<FunctionName, WharfLambdaHandler> {
   const logger = (serviceName: string) => new Logger({ serviceName, logLevel: deps.logLevel ?? 'WARN' });
   return {
-    read: createReadFunction({ ...deps, logger: logger('wharf-read') }),
+    // Each function gets only the port it has in AWS: the read function cannot write tokens.
+    read: createReadFunction({
+      metadata: deps.metadata,
+      signer: deps.signer,
+      tokens: { getToken: (id) => deps.tokens.getToken(id) },
+      config: deps.config,
+      logger: logger('wharf-read'),
+    }),
+    admin: createAdminFunction({ tokens: deps.tokens, config: deps.config, logger: logger('wharf-admin') }),
   };
 }

@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDbMetadataStore } from '../adapters/dynamodb-metadata-store.ts';
+import { DynamoDbTokenStore } from '../adapters/dynamodb-token-store.ts';
 import { DEFAULTS } from '../config.ts';
 import {
   createDynamoDbClient,
@@ -13,7 +14,8 @@ import {
   type StoreEndpoints,
 } from './embedded-stores.ts';
 import { createGateway } from './gateway.ts';
-import { buildLocalFunctions } from './local-functions.ts';
+import { ensureLocalAdminToken, type LocalAdminToken } from './admin-bootstrap.ts';
+import { buildLocalFunctions, type LogLevel } from './local-functions.ts';
 
 export interface LocalWharfOptions {
   readonly host?: string;
@@ -23,9 +25,16 @@ export interface LocalWharfOptions {
   readonly dataDir?: string;
   readonly pageCacheControl?: string;
   readonly signingWindowSeconds?: number;
+  /**
+   * Whether reads need no token. Writes always need one.
+   * @default true on a loopback address, false on any other
+   */
+  readonly publicRead?: boolean;
+  /** Seconds a looked-up token is trusted (0 to 60). @default 30 */
+  readonly authCacheSeconds?: number;
   /** Called once per request, after the response is written. */
   readonly onRequest?: (line: { method: string; url: string; status: number; ms: number }) => void;
-  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  readonly logLevel?: LogLevel;
 }
 
 export interface LocalWharf {
@@ -33,7 +42,14 @@ export interface LocalWharf {
   readonly url: string;
   readonly indexUrl: string;
   readonly stores: StoreEndpoints;
+  readonly publicRead: boolean;
+  /** The local admin token (kept in the data directory, or made afresh for --memory). */
+  readonly admin: LocalAdminToken;
   close(): Promise<void>;
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 export async function startLocalWharf(options: LocalWharfOptions = {}): Promise<LocalWharf> {
@@ -43,12 +59,25 @@ export async function startLocalWharf(options: LocalWharfOptions = {}): Promise<
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
   });
   const dynamodb = createDynamoDbClient(stores.dynamodbEndpoint);
+  const tokens = new DynamoDbTokenStore(dynamodb, stores.tokensTableName);
+  const publicRead = options.publicRead ?? isLoopback(host);
+  let admin: LocalAdminToken;
+  try {
+    admin = await ensureLocalAdminToken(tokens, options.dataDir);
+  } catch (err) {
+    dynamodb.destroy();
+    await stores.close();
+    throw err;
+  }
   const handlers = buildLocalFunctions({
     metadata: new DynamoDbMetadataStore(dynamodb, stores.tableName),
     signer: createLocalUrlSigner(stores.s3Endpoint, stores.bucketName),
+    tokens,
     config: {
       pageCacheControl: options.pageCacheControl ?? DEFAULTS.pageCacheControl,
       signingWindowSeconds: options.signingWindowSeconds ?? DEFAULTS.signingWindowSeconds,
+      publicRead,
+      authCacheSeconds: options.authCacheSeconds ?? DEFAULTS.authCacheSeconds,
     },
     ...(options.logLevel ? { logLevel: options.logLevel } : {}),
   });
@@ -84,6 +113,8 @@ export async function startLocalWharf(options: LocalWharfOptions = {}): Promise<
     url,
     indexUrl: `${url}/simple/`,
     stores,
+    publicRead,
+    admin,
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -35,8 +35,8 @@ function logicalId(construct: IConstruct): string {
   return Stack.of(construct).resolve(resource.logicalId) as string;
 }
 
-/** Every action of every Allow statement that reaches a role: its policies, inline and managed. */
-function roleActions(roleId: string): string[] {
+/** Every Allow statement that reaches a role: its policies, inline and managed. */
+function roleStatements(roleId: string): { Action: string | string[]; Resource: unknown }[] {
   const role = template.toJSON().Resources[roleId];
   assert.ok(role, `role ${roleId} not found`);
   assert.equal(role.Properties.ManagedPolicyArns, undefined, 'no managed policies on a Wharf role');
@@ -49,16 +49,38 @@ function roleActions(roleId: string): string[] {
       documents.push(policy.Properties.PolicyDocument);
     }
   }
-  return documents
-    .flatMap((d) => d.Statement)
-    .filter((s) => s.Effect === 'Allow')
-    .flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+  return documents.flatMap((d) => d.Statement).filter((s) => s.Effect === 'Allow') as {
+    Action: string | string[];
+    Resource: unknown;
+  }[];
 }
 
-describe('metadata table', () => {
-  test('has pk/sk string keys, on-demand billing, PITR, encryption, and is retained and protected', () => {
-    template.resourceCountIs('AWS::DynamoDB::Table', 1);
-    template.hasResource('AWS::DynamoDB::Table', {
+function roleActions(roleId: string): string[] {
+  return roleStatements(roleId).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+}
+
+/** The actions a role has on one resource (matched by its CloudFormation value). */
+function actionsOn(roleId: string, resource: unknown): string[] {
+  const wanted = JSON.stringify(resource);
+  return roleStatements(roleId)
+    .filter((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]).some((r) => JSON.stringify(r) === wanted))
+    .flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]))
+    .sort();
+}
+
+describe('tables', () => {
+  test('the metadata table and the tokens table, and no other', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 2);
+    assert.notEqual(logicalId(stack.index.table), logicalId(stack.index.tokensTable));
+  });
+
+  test('the tokens table lets DynamoDB expire old tokens by their ttl attribute', () => {
+    const tokens = template.toJSON().Resources[logicalId(stack.index.tokensTable)];
+    assert.deepEqual(tokens.Properties.TimeToLiveSpecification, { AttributeName: 'ttl', Enabled: true });
+  });
+
+  test('both have pk/sk string keys, on-demand billing, PITR, encryption, and are retained and protected', () => {
+    const tables = template.findResources('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
       Properties: {
@@ -76,6 +98,7 @@ describe('metadata table', () => {
         DeletionProtectionEnabled: true,
       },
     });
+    assert.equal(Object.keys(tables).length, 2);
   });
 });
 
@@ -155,9 +178,18 @@ describe('functions', () => {
       assert.equal(resource.Properties.Handler, 'index.handler');
       assert.deepEqual(resource.Properties.LoggingConfig, { LogGroup: { Ref: logicalId(fn.logGroup) } });
       const variables = resource.Properties.Environment.Variables;
+      const spec = FUNCTIONS[name] as FunctionSpec;
       assert.equal(variables.NODE_OPTIONS, '--enable-source-maps');
-      assert.deepEqual(variables[ENV.tableName], { Ref: logicalId(stack.index.table) });
-      assert.deepEqual(variables[ENV.bucketName], { Ref: logicalId(stack.index.bucket) });
+      if (spec.access === 'none') {
+        assert.equal(variables[ENV.tableName], undefined);
+        assert.equal(variables[ENV.bucketName], undefined);
+      } else {
+        assert.deepEqual(variables[ENV.tableName], { Ref: logicalId(stack.index.table) });
+        assert.deepEqual(variables[ENV.bucketName], { Ref: logicalId(stack.index.bucket) });
+      }
+      assert.deepEqual(variables[ENV.tokensTableName], { Ref: logicalId(stack.index.tokensTable) });
+      assert.equal(variables[ENV.publicRead], 'false');
+      assert.equal(variables[ENV.authCacheSeconds], '30');
       assert.equal(variables[ENV.pageCacheControl], 'max-age=30');
       assert.equal(variables[ENV.signingWindowSeconds], '300');
       const logGroup = template.toJSON().Resources[logicalId(fn.logGroup)];
@@ -229,16 +261,37 @@ describe('least privilege', () => {
       }
     });
 
-    if (spec.access === 'read') {
+    const roleId = () => logicalId(stack.index.functions[name].role);
+    const tableArn = () => ({ 'Fn::GetAtt': [logicalId(stack.index.table), 'Arn'] });
+    const tokensArn = () => ({ 'Fn::GetAtt': [logicalId(stack.index.tokensTable), 'Arn'] });
+
+    if (spec.tokens === 'verify') {
+      test(`${name} (tokens: verify): only GetItem on the tokens table, so it cannot create, list or revoke tokens`, () => {
+        assert.deepEqual(actionsOn(roleId(), tokensArn()), ['dynamodb:GetItem']);
+      });
+    } else {
+      test(`${name} (tokens: manage): create, list and revoke tokens, never delete or scan them`, () => {
+        assert.deepEqual(actionsOn(roleId(), tokensArn()), [
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:Query',
+          'dynamodb:UpdateItem',
+        ]);
+      });
+    }
+
+    if (spec.access === 'none') {
+      test(`${name} (no package access): nothing on the metadata table or the files bucket`, () => {
+        assert.deepEqual(actionsOn(roleId(), tableArn()), []);
+        assert.deepEqual(actions().filter((a) => a.startsWith('s3:')), []);
+      });
+    } else if (spec.access === 'read') {
       test(`${name} (read): only Query/GetItem/BatchGetItem and s3:GetObject, no write action`, () => {
         const granted = actions();
         for (const action of WRITE_ACTIONS) {
           assert.ok(!granted.includes(action), `${name} may ${action}`);
         }
-        assert.deepEqual(
-          granted.filter((a) => a.startsWith('dynamodb:')).sort(),
-          ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'],
-        );
+        assert.deepEqual(actionsOn(roleId(), tableArn()), ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']);
         assert.deepEqual(granted.filter((a) => a.startsWith('s3:')).sort(), ['s3:GetObject']);
       });
     } else {
@@ -265,7 +318,7 @@ describe('least privilege', () => {
 });
 
 describe('outputs', () => {
-  test('IndexUrl, PipConfig, ApiEndpoint, TableName and BucketName', () => {
+  test('IndexUrl, PipConfig, ApiEndpoint, TableName, TokensTableName and BucketName', () => {
     const endpoint = { 'Fn::GetAtt': [logicalId(stack.index.api), 'ApiEndpoint'] };
     template.hasOutput('IndexUrl', { Value: { 'Fn::Join': ['', [endpoint, '/simple/']] } });
     template.hasOutput('PipConfig', {
@@ -274,6 +327,7 @@ describe('outputs', () => {
     template.hasOutput('ApiEndpoint', { Value: endpoint });
     template.hasOutput('TableName', { Value: { Ref: logicalId(stack.index.table) } });
     template.hasOutput('BucketName', { Value: { Ref: logicalId(stack.index.bucket) } });
+    template.hasOutput('TokensTableName', { Value: { Ref: logicalId(stack.index.tokensTable) } });
   });
 
   test('the stack has a description', () => {
@@ -312,6 +366,10 @@ describe('cdk-nag AwsSolutions', () => {
 });
 
 describe('PackageIndex props', () => {
+  test('a token cache longer than 60 s is refused: revocation must take effect within a minute', () => {
+    assert.throws(() => synth({ index: { authCacheSeconds: 61 } }), /authCacheSeconds must be 0 to 60/);
+  });
+
   test('removal policy, caching, signing window, memory and log retention can be overridden', () => {
     const custom = synth({
       index: {
@@ -321,7 +379,12 @@ describe('PackageIndex props', () => {
         memorySize: 512,
         logRetention: RetentionDays.ONE_WEEK,
         throttle: { rateLimit: 10, burstLimit: 20 },
+        publicRead: true,
+        authCacheSeconds: 10,
       },
+    });
+    custom.template.allResourcesProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ [ENV.publicRead]: 'true', [ENV.authCacheSeconds]: '10' }) },
     });
     custom.template.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Delete',

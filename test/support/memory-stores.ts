@@ -1,6 +1,6 @@
 /** In-memory stores for unit tests of pure logic (the adapters are tested against the emulators). */
 import { FileExistsError } from '../../lambdas/core/errors.ts';
-import type { DistributionFile, ProjectPageData, ProjectRecord } from '../../lambdas/core/model.ts';
+import type { DistributionFile, ProjectPageData, ProjectRecord, TokenRecord } from '../../lambdas/core/model.ts';
 import type {
   BlobStore,
   MetadataStore,
@@ -8,6 +8,7 @@ import type {
   ProjectListing,
   PutBlobOptions,
   PutFileOutcome,
+  TokenStore,
 } from '../../lambdas/ports.ts';
 
 export class MemoryMetadataStore implements MetadataStore {
@@ -67,5 +68,32 @@ export class MemoryBlobStore implements BlobStore {
   async presignGet(key: string, options: PresignOptions): Promise<string> {
     this.presigned.push({ key, options });
     return `https://blobs.example/${key}?date=${options.signingDate.toISOString()}&expires=${options.expiresIn}`;
+  }
+}
+
+export class MemoryTokenStore implements TokenStore {
+  readonly tokens = new Map<string, TokenRecord>();
+  gets = 0;
+
+  async getToken(id: string): Promise<TokenRecord | undefined> {
+    this.gets += 1;
+    return this.tokens.get(id);
+  }
+
+  async putToken(token: TokenRecord): Promise<void> {
+    if (this.tokens.has(token.id)) throw new Error(`token ${token.id} exists`);
+    this.tokens.set(token.id, token);
+  }
+
+  async listTokens(): Promise<TokenRecord[]> {
+    return [...this.tokens.values()].sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
+  }
+
+  async revokeToken(id: string, revokedAt: string, revokedBy: string): Promise<TokenRecord | undefined> {
+    const token = this.tokens.get(id);
+    if (!token) return undefined;
+    const revoked = token.revokedAt ? token : { ...token, revokedAt, revokedBy };
+    this.tokens.set(id, revoked);
+    return revoked;
   }
 }

@@ -6,7 +6,7 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { DistributionFile } from '../../lambdas/core/model.ts';
 import type { WharfLambdaHandler } from '../../lambdas/http/lambda-handler.ts';
 import { createReadFunction } from '../../lambdas/read-function.ts';
-import { MemoryBlobStore, MemoryMetadataStore } from '../support/memory-stores.ts';
+import { MemoryBlobStore, MemoryMetadataStore, MemoryTokenStore } from '../support/memory-stores.ts';
 
 const SHA = 'd'.repeat(64);
 const JSON_V1 = 'application/vnd.pypi.simple.v1+json';
@@ -51,7 +51,8 @@ describe('read routes', () => {
     handler = createReadFunction({
       metadata,
       signer: blobs,
-      config: { pageCacheControl: 'max-age=42', signingWindowSeconds: 300 },
+      tokens: new MemoryTokenStore(),
+      config: { pageCacheControl: 'max-age=42', signingWindowSeconds: 300, publicRead: true, authCacheSeconds: 30 },
       logger: new Logger({ logLevel: 'SILENT' }),
       now: () => now,
     });

@@ -1,0 +1,161 @@
+/**
+ * Who is asking, and may they? The guard turns an Authorization header into a Principal
+ * (looking the token up, with a short cache), asks the core rules, logs the decision as
+ * one structured line, and throws AuthenticationError (401) or ForbiddenError (403).
+ *
+ * Revocation and expiry: a warm function keeps a looked-up token at most `cacheSeconds`
+ * (at most 60), so a revoked token stops working within that time everywhere. Expiry is
+ * checked against the clock on every request, cached or not.
+ */
+import {
+  authorize,
+  parseAuthorization,
+  type AccessPolicy,
+  type Action,
+  type Principal,
+} from '../core/access.ts';
+import { AuthenticationError, ForbiddenError } from '../core/errors.ts';
+import type { TokenRecord } from '../core/model.ts';
+import { Permissions } from '../core/scopes.ts';
+import { tokenIdOf, tokenMatches } from '../core/tokens.ts';
+import type { TokenVerifier } from '../ports.ts';
+
+export const MAX_AUTH_CACHE_SECONDS = 60;
+
+export interface AuthLogger {
+  info(message: string, extra: Record<string, unknown>): void;
+}
+
+export interface AccessGuardOptions {
+  readonly policy: AccessPolicy;
+  /** How long a looked-up token is trusted without asking the store again (≤ 60). */
+  readonly cacheSeconds: number;
+  readonly logger: AuthLogger;
+  readonly now?: () => number;
+  /** Bound on cached lookups, so junk tokens cannot grow memory. */
+  readonly maxCacheEntries?: number;
+}
+
+interface CacheEntry {
+  readonly record: TokenRecord | undefined;
+  readonly fetchedAt: number;
+}
+
+type Identity =
+  | { readonly kind: 'anonymous' }
+  | { readonly kind: 'principal'; readonly principal: Principal }
+  | { readonly kind: 'rejected'; readonly reason: string; readonly message: string; readonly tokenId?: string };
+
+const INVALID_TOKEN =
+  'This token is not valid: it is mistyped, or it was never issued by this index. ' +
+  'Check the token you configured, or ask an admin for a new one.';
+
+export class AccessGuard {
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly now: () => number;
+  private readonly cacheMs: number;
+  private readonly maxEntries: number;
+
+  constructor(
+    private readonly tokens: TokenVerifier,
+    private readonly options: AccessGuardOptions,
+  ) {
+    if (!(options.cacheSeconds >= 0 && options.cacheSeconds <= MAX_AUTH_CACHE_SECONDS)) {
+      throw new RangeError(`The token cache may keep tokens 0 to ${MAX_AUTH_CACHE_SECONDS} seconds, not ${options.cacheSeconds}.`);
+    }
+    this.now = options.now ?? Date.now;
+    this.cacheMs = options.cacheSeconds * 1000;
+    this.maxEntries = options.maxCacheEntries ?? 10_000;
+  }
+
+  get publicRead(): boolean {
+    return this.options.policy.publicRead;
+  }
+
+  /**
+   * Checks `action` for the caller of `authorization`. Returns the principal (undefined for
+   * an anonymous caller of a public read); throws a 401 or 403 error otherwise.
+   */
+  async check(authorization: string | undefined, action: Action): Promise<Principal | undefined> {
+    const identity = await this.identify(authorization);
+    if (identity.kind === 'rejected') {
+      this.log(action, false, identity.reason, identity.tokenId);
+      throw new AuthenticationError(identity.message);
+    }
+    const principal = identity.kind === 'principal' ? identity.principal : undefined;
+    this.require(principal, action);
+    return principal;
+  }
+
+  /** A second decision for a caller already identified (e.g. upload, then create-project). */
+  require(principal: Principal | undefined, action: Action): void {
+    const decision = authorize(principal, action, this.options.policy);
+    this.log(action, decision.allowed, decision.allowed ? 'allowed' : decision.reason, principal?.tokenId);
+    if (decision.allowed) return;
+    throw decision.status === 401 ? new AuthenticationError(decision.message) : new ForbiddenError(decision.message);
+  }
+
+  /** Forget a cached token at once (the admin function calls this after revoking). */
+  forget(tokenId: string): void {
+    this.cache.delete(tokenId);
+  }
+
+  private async identify(authorization: string | undefined): Promise<Identity> {
+    const credentials = parseAuthorization(authorization);
+    if (credentials.kind === 'none') return { kind: 'anonymous' };
+    if (credentials.kind === 'unusable') return { kind: 'rejected', reason: credentials.reason, message: credentials.message };
+    const tokenId = tokenIdOf(credentials.token);
+    if (!tokenId) return { kind: 'rejected', reason: 'malformed-token', message: INVALID_TOKEN };
+
+    const record = await this.lookup(tokenId);
+    if (!record || !tokenMatches(credentials.token, record.secretHash)) {
+      return { kind: 'rejected', reason: 'unknown-token', message: INVALID_TOKEN, tokenId };
+    }
+    if (record.revokedAt !== undefined) {
+      return {
+        kind: 'rejected',
+        reason: 'revoked',
+        message: `This token (${tokenId}) was revoked on ${record.revokedAt}. Ask an admin for a new one.`,
+        tokenId,
+      };
+    }
+    if (record.expiresAt !== undefined && Date.parse(record.expiresAt) <= this.now()) {
+      return {
+        kind: 'rejected',
+        reason: 'expired',
+        message: `This token (${tokenId}) expired on ${record.expiresAt}. Ask an admin for a new one.`,
+        tokenId,
+      };
+    }
+    return {
+      kind: 'principal',
+      principal: { tokenId, scopes: record.scopes, permissions: new Permissions(record.scopes) },
+    };
+  }
+
+  private async lookup(tokenId: string): Promise<TokenRecord | undefined> {
+    const now = this.now();
+    const cached = this.cache.get(tokenId);
+    if (cached && now - cached.fetchedAt < this.cacheMs) return cached.record;
+    const record = await this.tokens.getToken(tokenId);
+    if (this.cacheMs > 0) {
+      this.cache.delete(tokenId);
+      if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value!);
+      this.cache.set(tokenId, { record, fetchedAt: now });
+    }
+    return record;
+  }
+
+  private log(action: Action, allowed: boolean, reason: string, tokenId: string | undefined): void {
+    this.options.logger.info('auth', {
+      auth: {
+        tokenId: tokenId ?? null,
+        action: action.kind,
+        project: 'project' in action ? action.project : null,
+        allowed,
+        reason,
+      },
+    });
+  }
+}
+
