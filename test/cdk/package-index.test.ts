@@ -40,7 +40,7 @@ function roleStatements(roleId: string): { Action: string | string[]; Resource: 
   const role = template.toJSON().Resources[roleId];
   assert.ok(role, `role ${roleId} not found`);
   assert.equal(role.Properties.ManagedPolicyArns, undefined, 'no managed policies on a Wharf role');
-  const documents: { Statement: { Effect: string; Action: string | string[] }[] }[] = [
+  const documents: { Statement: { Effect: string; Action: string | string[]; Resource: unknown }[] }[] = [
     ...(role.Properties.Policies ?? []).map((p: { PolicyDocument: unknown }) => p.PolicyDocument),
   ];
   for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
@@ -49,10 +49,7 @@ function roleStatements(roleId: string): { Action: string | string[]; Resource: 
       documents.push(policy.Properties.PolicyDocument);
     }
   }
-  return documents.flatMap((d) => d.Statement).filter((s) => s.Effect === 'Allow') as {
-    Action: string | string[];
-    Resource: unknown;
-  }[];
+  return documents.flatMap((d) => d.Statement).filter((s) => s.Effect === 'Allow');
 }
 
 function roleActions(roleId: string): string[] {
