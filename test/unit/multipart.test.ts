@@ -167,6 +167,14 @@ describe('parseUploadForm: what is refused', () => {
     await assertRejects(parseUploadForm('multipart/form-data; charset=utf-8', body, LIMITS), InvalidInputError, /has no boundary parameter/);
   });
 
+  test('a Content-Type that cannot be parsed', async () => {
+    await assertRejects(
+      parseUploadForm('multipart/form-data; boundary="unterminated', body, LIMITS),
+      InvalidInputError,
+      /The upload's Content-Type "multipart\/form-data; boundary=\\"unterminated" is malformed \(malformed content type\)/i,
+    );
+  });
+
   test('an empty body', async () => {
     await assertRejects(parseUploadForm(CONTENT_TYPE, new Uint8Array(0), LIMITS), InvalidInputError, /The upload's body is empty/);
   });
