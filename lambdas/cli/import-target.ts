@@ -39,7 +39,7 @@ export async function readServerState(dataDir: string): Promise<ServerState | un
   }
 }
 
-function processAlive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

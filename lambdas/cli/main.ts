@@ -14,12 +14,15 @@ Commands:
       --host ADDR         address to listen on (default 127.0.0.1)
       --data-dir DIR      where the index keeps its data (default .wharf, or $WHARF_DATA_DIR)
       --memory            keep everything in memory: a throwaway index
+      --private           reads need a token too (default on any address but loopback)
+      --public            reads need no token (default on loopback); writes always do
       --quiet             no access log
   import PATH...        Load wheels and sdists from files or directories
       --data-dir DIR      the local index to import into (default .wharf)
       --stack NAME        import into a deployed Wharf stack (by its outputs) instead
       --table T --bucket B  import into a deployed index by table and bucket name
       --region R          AWS region of the deployed index
+  token create|list|revoke  Manage API tokens (run \`wharf token\` alone for its options)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -32,6 +35,8 @@ async function main(argv: string[]): Promise<number> {
         host: { type: 'string' },
         'data-dir': { type: 'string' },
         memory: { type: 'boolean' },
+        private: { type: 'boolean' },
+        public: { type: 'boolean' },
         quiet: { type: 'boolean' },
       },
     });
@@ -52,6 +57,27 @@ async function main(argv: string[]): Promise<number> {
     });
     const { importCommand } = await import('./import-run.ts');
     return importCommand(values, positionals);
+  }
+  if (command === 'token') {
+    const [action, ...args] = rest;
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        scope: { type: 'string', multiple: true },
+        description: { type: 'string' },
+        expires: { type: 'string' },
+        url: { type: 'string' },
+        token: { type: 'string' },
+        stack: { type: 'string' },
+        'tokens-table': { type: 'string' },
+        region: { type: 'string' },
+        'data-dir': { type: 'string' },
+        json: { type: 'boolean' },
+      },
+    });
+    const { tokenCommand } = await import('./token-command.ts');
+    return tokenCommand(action, positionals, values);
   }
   process.stdout.write(USAGE);
   return command === undefined || command === 'help' || command === '--help' ? 0 : 2;

@@ -2,7 +2,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startLocalWharf } from '../local/local-wharf.ts';
-import { SERVER_STATE_FILE, type ServerState } from './import-target.ts';
+import { readServerState, SERVER_STATE_FILE, type ServerState } from './import-target.ts';
 
 export function defaultDataDir(): string {
   return process.env['WHARF_DATA_DIR'] || '.wharf';
@@ -13,6 +13,8 @@ export interface ServeOptions {
   host?: string;
   'data-dir'?: string;
   memory?: boolean;
+  private?: boolean;
+  public?: boolean;
   quiet?: boolean;
 }
 
@@ -28,9 +30,11 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
   const dataDir = path.resolve(options['data-dir'] ?? defaultDataDir());
   const port = parsePort(options.port ?? process.env['WHARF_PORT'] ?? '8080');
   const host = options.host ?? '127.0.0.1';
+  if (options.private && options.public) throw new Error('Choose one of --private and --public.');
   const wharf = await startLocalWharf({
     host,
     port,
+    ...(options.private ? { publicRead: false } : options.public ? { publicRead: true } : {}),
     ...(options.memory ? {} : { dataDir }),
     ...(options.quiet
       ? {}
@@ -45,14 +49,30 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
   const state: ServerState = { pid: process.pid, url: wharf.url, ...wharf.stores };
   await writeFile(stateFile, JSON.stringify(state, null, 2));
 
+  const dataDirOption = options['data-dir'] ? ` --data-dir ${dataDir}` : '';
+  const { admin } = wharf;
+  const authedIndexUrl = wharf.indexUrl.replace('://', '://__token__:<token>@');
   process.stdout.write(
     [
       `Wharf is running ${options.memory ? 'with a throwaway in-memory index' : `with its data in ${dataDir}`}.`,
+      wharf.publicRead
+        ? 'Reads are open (loopback only; --private to require tokens). Uploads and /api/ need a token.'
+        : 'Reads need a token with read scope (--public to open them). Uploads and /api/ need a token.',
       '',
       `  Index URL:  ${wharf.indexUrl}`,
-      `  Install:    python3 -m pip install --index-url ${wharf.indexUrl} NAME`,
-      `  Import:     npm run wharf -- import${options['data-dir'] ? ` --data-dir ${dataDir}` : ''} path/to/dist/`,
+      wharf.publicRead
+        ? `  Install:    python3 -m pip install --index-url ${wharf.indexUrl} NAME`
+        : `  Install:    python3 -m pip install --index-url ${authedIndexUrl} NAME`,
+      `  Import:     npm run wharf -- import${dataDirOption} path/to/dist/`,
       `  Health:     ${wharf.url}/health`,
+      '',
+      admin.file
+        ? `Admin token ${admin.created ? 'created and ' : ''}kept in ${admin.file} (readable by you only).`
+        : `Admin token (this in-memory index only): ${admin.token}`,
+      `  Make tokens: npm run wharf -- token create${dataDirOption} --scope read:* --scope upload:my-project`,
+      admin.file
+        ? `  Use the API: curl -H "Authorization: Bearer $(cat ${admin.file})" ${wharf.url}/api/tokens`
+        : `  Use the API: curl -H "Authorization: Bearer ${admin.token}" ${wharf.url}/api/tokens`,
       '',
       'Press Ctrl+C to stop.',
       '',
@@ -65,7 +85,8 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     process.once('SIGTERM', stop);
   });
   process.stdout.write('Stopping Wharf...\n');
-  await rm(stateFile, { force: true });
+  // Only our own: another server may have taken over the data directory's state file.
+  if ((await readServerState(dataDir))?.pid === process.pid) await rm(stateFile, { force: true });
   await wharf.close();
   return 0;
 }

@@ -44,10 +44,13 @@ export function run(
 }
 
 /** `python3 -m pip --isolated ...`, as DESIGN.md says tests must run pip. */
-export function pip(args: readonly string[], options: { cwd?: string } = {}): Promise<RunResult> {
+export function pip(
+  args: readonly string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<RunResult> {
   return run('python3', ['-m', 'pip', '--isolated', '--disable-pip-version-check', ...args], {
-    ...options,
-    env: cleanEnv({ PIP_CONFIG_FILE: '/dev/null' }),
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+    env: cleanEnv({ PIP_CONFIG_FILE: '/dev/null', ...options.env }),
   });
 }
 

@@ -1,0 +1,169 @@
+/** `wharf token create|list|revoke`: manage API tokens of a local or deployed index. */
+import { parseExpiry, type TokenView } from '../app/token-admin.ts';
+import { InvalidInputError, WharfError } from '../core/errors.ts';
+import { defaultDataDir } from './serve-command.ts';
+import {
+  httpTokenTarget,
+  openAwsTokenTarget,
+  openLocalTokenTarget,
+  TokenCommandError,
+  type TokenTarget,
+} from './token-target.ts';
+
+export interface TokenOptions {
+  scope?: string[];
+  description?: string;
+  expires?: string;
+  url?: string;
+  token?: string;
+  stack?: string;
+  'tokens-table'?: string;
+  region?: string;
+  'data-dir'?: string;
+  json?: boolean;
+}
+
+export const TOKEN_USAGE = `Usage: npm run wharf -- token <create|list|revoke> [options]
+
+  token create --scope S [--scope S ...] [--description TEXT] [--expires 90d|2027-06-30]
+      S is read:PATTERN, upload:PATTERN or admin; PATTERN is a project name,
+      a prefix such as acme-*, or * for every project.
+  token list
+  token revoke ID
+
+Where (default: the local index in .wharf, or --data-dir DIR):
+  --url URL --token T     any Wharf's admin API, with an admin token (or $WHARF_TOKEN)
+  --stack NAME            a deployed stack, with your AWS credentials (IAM)
+  --tokens-table T        a deployed tokens table by name, with your AWS credentials
+  --region R              AWS region of the deployed stack
+  --json                  print JSON instead of text
+`;
+
+async function openTarget(options: TokenOptions): Promise<TokenTarget> {
+  if (options.url) {
+    const token = options.token ?? process.env['WHARF_TOKEN'];
+    if (!token) throw new TokenCommandError('--url needs an admin token: pass --token T or set WHARF_TOKEN.');
+    return httpTokenTarget(options.url, token);
+  }
+  if (options.token) throw new TokenCommandError('--token goes with --url (the admin API of the index to manage).');
+  if (options.stack || options['tokens-table']) {
+    return openAwsTokenTarget({
+      ...(options.stack ? { stackName: options.stack } : {}),
+      ...(options['tokens-table'] ? { tokensTableName: options['tokens-table'] } : {}),
+      ...(options.region ? { region: options.region } : {}),
+    });
+  }
+  return openLocalTokenTarget(options['data-dir'] ?? defaultDataDir());
+}
+
+function describeScopes(view: TokenView): string {
+  return view.scopes.join(', ');
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+function usageHints(indexUrl: string | undefined): string[] {
+  const url = new URL(indexUrl ?? 'https://wharf.example.com/simple/');
+  const withCreds = `${url.protocol}//__token__:<token>@${url.host}${url.pathname}`;
+  const legacy = `${url.protocol}//${url.host}${url.pathname.replace(/simple\/?$/, '')}legacy/`;
+  return [
+    'Use it with:',
+    `  pip:    pip install --index-url ${withCreds} NAME`,
+    `  twine:  twine upload --repository-url ${legacy} -u __token__ -p <token> dist/*`,
+    `  poetry: poetry config http-basic.<source> __token__ <token>`,
+  ];
+}
+
+export async function tokenCommand(action: string | undefined, args: string[], options: TokenOptions): Promise<number> {
+  const out = (text: string) => process.stdout.write(text);
+  if (action !== 'create' && action !== 'list' && action !== 'revoke') {
+    process.stderr.write(TOKEN_USAGE);
+    return 2;
+  }
+  if (action === 'revoke' && args.length !== 1) {
+    process.stderr.write('wharf token revoke: name exactly one token id (see `wharf token list`).\n');
+    return 2;
+  }
+  if (action !== 'revoke' && args.length > 0) {
+    process.stderr.write(`wharf token ${action}: unexpected argument "${args[0]}".\n${TOKEN_USAGE}`);
+    return 2;
+  }
+  if (action === 'create' && (options.scope ?? []).length === 0) {
+    process.stderr.write('wharf token create: give at least one --scope (read:PATTERN, upload:PATTERN or admin).\n');
+    return 2;
+  }
+  // Check what can be checked before touching any store.
+  let expiresAt: Date | undefined;
+  try {
+    expiresAt = options.expires !== undefined ? parseExpiry(options.expires, new Date()) : undefined;
+  } catch (err) {
+    if (err instanceof InvalidInputError) {
+      process.stderr.write(`wharf token create: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+
+  const target = await openTarget(options);
+  try {
+    if (action === 'create') {
+      const created = await target.create({
+        scopes: options.scope ?? [],
+        ...(options.description !== undefined ? { description: options.description } : {}),
+        ...(expiresAt !== undefined ? { expiresAt } : {}),
+      });
+      if (options.json) {
+        out(`${JSON.stringify({ token: created.token, ...created.view }, null, 2)}\n`);
+        return 0;
+      }
+      const v = created.view;
+      out(
+        [
+          `Created token ${v.id} in ${target.description}`,
+          `  scopes:  ${describeScopes(v)}`,
+          `  expires: ${v.expiresAt ?? 'never'}`,
+          '',
+          `  ${created.token}`,
+          '',
+          'This is the only time the token is shown: keep it in a secret store.',
+          ...usageHints(target.indexUrl),
+          '',
+        ].join('\n'),
+      );
+      return 0;
+    }
+    if (action === 'list') {
+      const tokens = await target.list();
+      if (options.json) {
+        out(`${JSON.stringify({ tokens }, null, 2)}\n`);
+        return 0;
+      }
+      if (tokens.length === 0) {
+        out(`No tokens in ${target.description}.\n`);
+        return 0;
+      }
+      out(
+        table([
+          ['ID', 'STATUS', 'SCOPES', 'EXPIRES', 'CREATED', 'CREATED BY', 'DESCRIPTION'],
+          ...tokens.map((t) => [t.id, t.status, describeScopes(t), t.expiresAt ?? 'never', t.createdAt, t.createdBy, t.description]),
+        ]),
+      );
+      return 0;
+    }
+    const revoked = await target.revoke(args[0]!);
+    if (options.json) out(`${JSON.stringify(revoked, null, 2)}\n`);
+    else out(`Revoked token ${revoked.id} (${describeScopes(revoked)}) at ${revoked.revokedAt}. It stops working within a minute.\n`);
+    return 0;
+  } catch (err) {
+    if (err instanceof WharfError || err instanceof TokenCommandError) {
+      process.stderr.write(`wharf token ${action}: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  } finally {
+    await target.close();
+  }
+}
