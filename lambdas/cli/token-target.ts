@@ -108,7 +108,10 @@ export async function openLocalTokenTarget(dataDir: string): Promise<TokenTarget
       () => undefined,
     );
     if (!token) {
-      throw new TokenCommandError(`The local server is running but ${path.join(dataDir, ADMIN_TOKEN_FILE)} is missing: restart it to make a new admin token.`);
+      throw new TokenCommandError(
+        `The local server at ${state.url} keeps no admin token in ${dataDir} (an in-memory index prints it instead): ` +
+          `pass --url ${state.url} --token <the admin token it printed>.`,
+      );
     }
     const target = httpTokenTarget(state.url, token);
     return { ...target, description: `the running local server at ${state.url}` };

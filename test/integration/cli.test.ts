@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -154,5 +154,102 @@ describe('wharf serve and wharf import', { skip: skip ?? false }, () => {
     const unknown = await wharf(['frobnicate']);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stdout, /Usage: npm run wharf/);
+  });
+});
+
+describe('wharf token', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'wharf-token-'));
+  });
+  after(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  test('serve keeps a 0600 admin token; create, list and revoke work against the running server, offline and over --url', async () => {
+    const dataDir = path.join(dir, 'data');
+    const first = await serve(['--data-dir', dataDir, '--private', '--quiet']);
+    let tokenId = '';
+    let token = '';
+    try {
+      const tokenFile = path.join(dataDir, 'admin-token');
+      assert.match(first.output(), new RegExp(`Admin token created and kept in ${tokenFile.replace(/[/.]/g, '\\$&')}`));
+      assert.match(first.output(), /Reads need a token/);
+      assert.equal((await stat(tokenFile)).mode & 0o777, 0o600);
+      const adminToken = (await readFile(tokenFile, 'utf8')).trim();
+      assert.match(adminToken, /^wharf_/);
+      assert.ok(!first.output().includes(adminToken), 'a kept token is not printed');
+
+      const created = await wharf(['token', 'create', '--data-dir', dataDir, '--scope', 'read:Acme_*', '--description', 'CI for acme', '--expires', '30d']);
+      assert.equal(created.code, 0, created.stdout + created.stderr);
+      assert.match(created.stdout, /running local server/);
+      assert.match(created.stdout, /scopes:\s+read:acme-\*/);
+      assert.match(created.stdout, /only time the token is shown/);
+      assert.match(created.stdout, /pip install --index-url http:\/\/__token__:<token>@127\.0\.0\.1:\d+\/simple\//);
+      token = /(wharf_\S+)/.exec(created.stdout)![1]!;
+      tokenId = token.slice(6, 22);
+
+      const authed = await fetch(first.indexUrl, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(authed.status, 200);
+      assert.equal((await fetch(first.indexUrl)).status, 401);
+
+      const listed = await wharf(['token', 'list', '--data-dir', dataDir, '--json']);
+      assert.equal(listed.code, 0, listed.stderr);
+      const tokens = (JSON.parse(listed.stdout) as { tokens: Array<{ id: string; description: string; status: string; createdBy: string }> }).tokens;
+      const mine = tokens.find((t) => t.id === tokenId);
+      assert.equal(mine?.description, 'CI for acme');
+      assert.equal(mine?.status, 'active');
+      assert.match(mine?.createdBy ?? '', /^token:/);
+      assert.ok(!listed.stdout.includes(token), 'list never shows a secret');
+
+      const overUrl = await wharf(['token', 'list', '--url', first.indexUrl, '--token', adminToken]);
+      assert.equal(overUrl.code, 0, overUrl.stderr);
+      assert.match(overUrl.stdout, new RegExp(`${tokenId}\\s+active\\s+read:acme-\\*`));
+
+      const refused = await wharf(['token', 'list', '--url', first.indexUrl, '--token', token]);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /answered 403: This needs the admin scope/);
+    } finally {
+      await stop(first.child);
+    }
+
+    // No server: the CLI opens the data directory itself.
+    const revoked = await wharf(['token', 'revoke', '--data-dir', dataDir, tokenId]);
+    assert.equal(revoked.code, 0, revoked.stdout + revoked.stderr);
+    assert.match(revoked.stdout, new RegExp(`Revoked token ${tokenId}`));
+    const offline = await wharf(['token', 'list', '--data-dir', dataDir]);
+    assert.match(offline.stdout, new RegExp(`${tokenId}\\s+revoked`));
+
+    const second = await serve(['--data-dir', dataDir, '--private', '--quiet']);
+    try {
+      assert.match(second.output(), /Admin token kept in/, 'the kept admin token is reused');
+      const res = await fetch(second.indexUrl, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(res.status, 401);
+      assert.match(await res.text(), /revoked/);
+    } finally {
+      await stop(second.child);
+    }
+  });
+
+  test('bad token commands say what to do', async () => {
+    const dataDir = path.join(dir, 'usage');
+    const bare = await wharf(['token']);
+    assert.equal(bare.code, 2);
+    assert.match(bare.stderr, /token <create\|list\|revoke>/);
+    const noScope = await wharf(['token', 'create', '--data-dir', dataDir]);
+    assert.equal(noScope.code, 2);
+    assert.match(noScope.stderr, /at least one --scope/);
+    const badScope = await wharf(['token', 'create', '--data-dir', dataDir, '--scope', 'write:*']);
+    assert.equal(badScope.code, 1);
+    assert.match(badScope.stderr, /Unknown scope "write:\*"/);
+    const badExpiry = await wharf(['token', 'create', '--data-dir', dataDir, '--scope', 'read:*', '--expires', 'soon']);
+    assert.equal(badExpiry.code, 2);
+    assert.match(badExpiry.stderr, /30d/);
+    const noToken = await wharf(['token', 'list', '--url', 'http://127.0.0.1:9/']);
+    assert.equal(noToken.code, 1);
+    assert.match(noToken.stderr, /--url needs an admin token/);
+    const unknownId = await wharf(['token', 'revoke', '--data-dir', dataDir, 'zzzzzzzzzzzzzzzz']);
+    assert.equal(unknownId.code, 1);
+    assert.match(unknownId.stderr, /No token has the id/);
   });
 });
