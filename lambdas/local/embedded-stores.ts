@@ -42,6 +42,20 @@ export function createDynamoDbClient(endpoint: string): DynamoDBClient {
   return new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
 }
 
+/**
+ * The S3 endpoint that download URLs name: the same server, under the other loopback
+ * name (127.0.0.1 and localhost). On AWS, S3 is another host than the API; here both
+ * are on one machine, and a client would otherwise send its index credentials to S3:
+ * requests (pip) re-applies .netrc credentials after a redirect by host name alone,
+ * ignoring the port, and S3 refuses a presigned request that carries them.
+ */
+export function downloadEndpoint(s3Endpoint: string): string {
+  const url = new URL(s3Endpoint);
+  if (url.hostname === '127.0.0.1') url.hostname = 'localhost';
+  else if (url.hostname === 'localhost') url.hostname = '127.0.0.1';
+  return url.origin;
+}
+
 /** The signer the read function uses, pointed at the local S3-compatible server. */
 export function createLocalUrlSigner(endpoint: string, bucketName: string): S3UrlSigner {
   return new S3UrlSigner({ endpoint, bucketName, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });

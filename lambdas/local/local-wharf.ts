@@ -10,6 +10,7 @@ import { DEFAULTS } from '../config.ts';
 import {
   createDynamoDbClient,
   createLocalUrlSigner,
+  downloadEndpoint,
   startEmbeddedStores,
   type StoreEndpoints,
 } from './embedded-stores.ts';
@@ -71,7 +72,7 @@ export async function startLocalWharf(options: LocalWharfOptions = {}): Promise<
   }
   const handlers = buildLocalFunctions({
     metadata: new DynamoDbMetadataStore(dynamodb, stores.tableName),
-    signer: createLocalUrlSigner(stores.s3Endpoint, stores.bucketName),
+    signer: createLocalUrlSigner(downloadEndpoint(stores.s3Endpoint), stores.bucketName),
     tokens,
     config: {
       pageCacheControl: options.pageCacheControl ?? DEFAULTS.pageCacheControl,
