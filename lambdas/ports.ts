@@ -3,7 +3,14 @@
  * with a handful of primitive operations; every rule (immutability, hash checks, name
  * normalization) stays in the core and the use cases.
  */
-import type { DistributionFile, ProjectPageData, ProjectRecord, TokenRecord } from './core/model.ts';
+import type {
+  DistributionFile,
+  ProjectPageData,
+  ProjectRecord,
+  ReleaseRecord,
+  Tombstone,
+  TokenRecord,
+} from './core/model.ts';
 
 export interface ProjectListing {
   readonly name: string;
@@ -13,9 +20,16 @@ export interface ProjectListing {
 export type PutFileOutcome = 'created' | 'unchanged';
 
 export interface MetadataStore {
-  /** One project's record and files: a single (paged) Query. Undefined when nothing is stored. */
+  /**
+   * One project's record and files: a single (paged) Query. A file with a tombstone is
+   * left out, even while its index entry still exists. Undefined when there is neither a
+   * record nor a file to show.
+   */
   getProjectPage(project: string): Promise<ProjectPageData | undefined>;
-  /** One file's index entry, or undefined. */
+  /**
+   * One file's index entry as stored, or undefined. A tombstone does not hide it here:
+   * callers that care ask getTombstone.
+   */
   getFile(project: string, filename: string): Promise<DistributionFile | undefined>;
   /** Every project, sorted by normalized name: a single (paged) Query, never a Scan. */
   listProjects(): Promise<ProjectListing[]>;
@@ -26,6 +40,30 @@ export interface MetadataStore {
   putFile(file: DistributionFile): Promise<PutFileOutcome>;
   /** Store the project record and its root-listing entry; idempotent, first writer wins. */
   putProject(project: ProjectRecord): Promise<void>;
+  /**
+   * Yank (PEP 592) a file with a reason, or un-yank it (`undefined`): a conditional update
+   * that never creates an entry. Returns the file as now stored, or undefined when there is
+   * no entry with this filename.
+   */
+  setYanked(project: string, filename: string, yanked: { readonly reason: string } | undefined): Promise<DistributionFile | undefined>;
+  /** Remove a file's index entry; a missing entry is not an error. */
+  deleteFile(project: string, filename: string): Promise<void>;
+  /**
+   * Store a tombstone unless one exists for its filename (first writer wins) and return
+   * the stored one, so a retry or a concurrent delete gets the first deletion back.
+   */
+  putTombstone(tombstone: Tombstone): Promise<Tombstone>;
+  getTombstone(project: string, filename: string): Promise<Tombstone | undefined>;
+  /** Every tombstone of a project: one (paged) Query. */
+  listTombstones(project: string): Promise<Tombstone[]>;
+  /**
+   * Store a release's metadata unless the release has some (first writer wins, so a retry
+   * is harmless). Releases are keyed by releaseVersionKey(version): `1.0` and `1.0.0` are
+   * one release.
+   */
+  putRelease(release: ReleaseRecord): Promise<void>;
+  /** The release whose version equals `version` under PEP 440, or undefined. */
+  getRelease(project: string, version: string): Promise<ReleaseRecord | undefined>;
 }
 
 export interface PutBlobOptions {

@@ -1,34 +1,57 @@
 /**
  * MetadataStore on one DynamoDB table (partition key `pk`, sort key `sk`, both strings).
  *
- *   pk                   sk                 what
- *   PROJECT#{name}       #PROJECT           project record (display name, created)
- *   PROJECT#{name}       FILE#{filename}    one distribution file
- *   PROJECTS#{shard}     {name}             root-listing entry, shard = hash(name) % 16
+ *   pk                   sk                    what
+ *   PROJECT#{name}       #PROJECT              project record (display name, created)
+ *   PROJECT#{name}       FILE#{filename}       one distribution file
+ *   PROJECT#{name}       TOMBSTONE#{filename}  a deleted file (sha256, version, when, who)
+ *   RELEASE#{name}       {release key}         one release's core metadata (releaseVersionKey)
+ *   PROJECTS#{shard}     {name}                root-listing entry, shard = hash(name) % 16
  *
  * A project page is one Query on PROJECT#{name}. The root listing is one Query per shard,
  * run in parallel and merged: no Scan, and no single hot partition for 100k+ projects.
  * Writes are single-item Puts with conditions; no transactions.
+ *
+ * Tombstones share the page's partition so the one page Query sees them: a file with a
+ * tombstone is left off the page even while its FILE item still exists, so a delete that
+ * crashed between writing the tombstone and removing the FILE item never shows a deleted
+ * file. Release metadata has a partition of its own: a description alone may be 64 KiB,
+ * and the page Query reads its whole partition, so keeping releases there would make
+ * every page view read every README the project ever published.
  */
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
   type QueryCommandInput,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { FileExistsError } from '../core/errors.ts';
-import type { DistributionFile, PackageType, ProjectPageData, ProjectRecord } from '../core/model.ts';
+import type { ReleaseMetadata } from '../core/legacy-upload.ts';
+import {
+  type DistributionFile,
+  type PackageType,
+  type ProjectPageData,
+  type ProjectRecord,
+  type ReleaseRecord,
+  type Tombstone,
+  releaseVersionKey,
+} from '../core/model.ts';
 import type { MetadataStore, ProjectListing, PutFileOutcome } from '../ports.ts';
 
 export const LISTING_SHARDS = 16;
 
 const PROJECT_SK = '#PROJECT';
 const FILE_SK_PREFIX = 'FILE#';
+const TOMBSTONE_SK_PREFIX = 'TOMBSTONE#';
 
 export const projectPk = (name: string) => `PROJECT#${name}`;
 export const fileSk = (filename: string) => `${FILE_SK_PREFIX}${filename}`;
+export const tombstoneSk = (filename: string) => `${TOMBSTONE_SK_PREFIX}${filename}`;
+export const releasePk = (name: string) => `RELEASE#${name}`;
 
 /** FNV-1a over the normalized name: stable, cheap, evenly spread. */
 export function listingShard(name: string): number {
@@ -87,6 +110,17 @@ function fromItem(project: string, item: Record<string, unknown>): DistributionF
   };
 }
 
+function tombstoneFromItem(project: string, item: Record<string, unknown>): Tombstone {
+  return {
+    project,
+    filename: String(item.filename),
+    sha256: String(item.sha256),
+    version: String(item.version),
+    deletedAt: String(item.deletedAt),
+    deletedBy: String(item.deletedBy),
+  };
+}
+
 export class DynamoDbMetadataStore implements MetadataStore {
   private readonly doc: DynamoDBDocumentClient;
 
@@ -107,9 +141,9 @@ export class DynamoDbMetadataStore implements MetadataStore {
       // A file published a moment ago must be on the very next page view.
       ConsistentRead: true,
     });
-    if (items.length === 0) return undefined;
     let record: ProjectRecord | undefined;
     const files: DistributionFile[] = [];
+    const deleted = new Set<string>();
     for (const item of items) {
       const sk = String(item.sk);
       if (sk === PROJECT_SK) {
@@ -120,9 +154,13 @@ export class DynamoDbMetadataStore implements MetadataStore {
         };
       } else if (sk.startsWith(FILE_SK_PREFIX)) {
         files.push(fromItem(project, item));
+      } else if (sk.startsWith(TOMBSTONE_SK_PREFIX)) {
+        deleted.add(String(item.filename));
       }
     }
-    return { ...(record ? { project: record } : {}), files };
+    const shown = deleted.size === 0 ? files : files.filter((f) => !deleted.has(f.filename));
+    if (!record && shown.length === 0) return undefined;
+    return { ...(record ? { project: record } : {}), files: shown };
   }
 
   async getFile(project: string, filename: string): Promise<DistributionFile | undefined> {
@@ -195,7 +233,104 @@ export class DynamoDbMetadataStore implements MetadataStore {
     });
   }
 
-  private async putIfAbsent(item: Record<string, unknown>): Promise<void> {
+  async setYanked(
+    project: string,
+    filename: string,
+    yanked: { readonly reason: string } | undefined,
+  ): Promise<DistributionFile | undefined> {
+    try {
+      const { Attributes } = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: projectPk(project), sk: fileSk(filename) },
+          // Without the condition an update of a missing item would create one.
+          ConditionExpression: 'attribute_exists(pk)',
+          ...(yanked === undefined
+            ? { UpdateExpression: 'REMOVE yankedReason' }
+            : { UpdateExpression: 'SET yankedReason = :reason', ExpressionAttributeValues: { ':reason': yanked.reason } }),
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes ? fromItem(project, Attributes) : undefined;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return undefined;
+      throw err;
+    }
+  }
+
+  async deleteFile(project: string, filename: string): Promise<void> {
+    await this.doc.send(
+      new DeleteCommand({ TableName: this.tableName, Key: { pk: projectPk(project), sk: fileSk(filename) } }),
+    );
+  }
+
+  async putTombstone(tombstone: Tombstone): Promise<Tombstone> {
+    const created = await this.putIfAbsent({
+      pk: projectPk(tombstone.project),
+      sk: tombstoneSk(tombstone.filename),
+      filename: tombstone.filename,
+      sha256: tombstone.sha256,
+      version: tombstone.version,
+      deletedAt: tombstone.deletedAt,
+      deletedBy: tombstone.deletedBy,
+    });
+    if (created) return tombstone;
+    const stored = await this.getTombstone(tombstone.project, tombstone.filename);
+    // Tombstones are never removed, so one that made the Put fail is there to read.
+    if (!stored) throw new Error(`The tombstone of ${tombstone.filename} vanished after a conditional Put found it.`);
+    return stored;
+  }
+
+  async getTombstone(project: string, filename: string): Promise<Tombstone | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: projectPk(project), sk: tombstoneSk(filename) },
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? tombstoneFromItem(project, Item) : undefined;
+  }
+
+  async listTombstones(project: string): Promise<Tombstone[]> {
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': projectPk(project), ':prefix': TOMBSTONE_SK_PREFIX },
+      ConsistentRead: true,
+    });
+    return items.map((item) => tombstoneFromItem(project, item));
+  }
+
+  async putRelease(release: ReleaseRecord): Promise<void> {
+    await this.putIfAbsent({
+      pk: releasePk(release.project),
+      sk: releaseVersionKey(release.version),
+      version: release.version,
+      createdAt: release.createdAt,
+      metadata: release.metadata,
+    });
+  }
+
+  async getRelease(project: string, version: string): Promise<ReleaseRecord | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: releasePk(project), sk: releaseVersionKey(version) },
+        ConsistentRead: true,
+      }),
+    );
+    if (!Item) return undefined;
+    return {
+      project,
+      version: String(Item.version),
+      createdAt: String(Item.createdAt),
+      metadata: Item.metadata as ReleaseMetadata,
+    };
+  }
+
+  /** Put `item` unless its key exists; whether it was written. */
+  private async putIfAbsent(item: Record<string, unknown>): Promise<boolean> {
     try {
       await this.doc.send(
         new PutCommand({
@@ -204,8 +339,10 @@ export class DynamoDbMetadataStore implements MetadataStore {
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
+      return true;
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      return false;
     }
   }
 

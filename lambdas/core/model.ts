@@ -2,6 +2,8 @@
  * The index's own vocabulary: what a project and a distribution file are, independent of
  * how DynamoDB or S3 store them.
  */
+import type { ReleaseMetadata } from './legacy-upload.ts';
+import { normalizeVersion } from './versions.ts';
 
 export type PackageType = 'bdist_wheel' | 'sdist';
 
@@ -23,6 +25,53 @@ export interface DistributionFile {
   readonly yanked?: { readonly reason: string };
   /** sha256 of the stored `.metadata` file (PEP 658/714); absent when none is stored. */
   readonly metadataSha256?: string;
+}
+
+/**
+ * What is left of a deleted distribution file. It keeps the filename from ever being used
+ * again (PyPI-style indexes never reuse one, so a pinned sha256 can never meet other
+ * bytes under the same name), hides the file from the project page even while its index
+ * entry is still being removed, and says which bytes to remove.
+ */
+export interface Tombstone {
+  /** Normalized project name (PEP 503). */
+  readonly project: string;
+  readonly filename: string;
+  /** sha256 of the deleted file: where its bytes and `.metadata` were stored. */
+  readonly sha256: string;
+  /** The version as the deleted file's metadata spelled it. */
+  readonly version: string;
+  /** ISO 8601 UTC. */
+  readonly deletedAt: string;
+  /** Who deleted it, as the caller identifies itself (token, IAM ARN, `local:<user>`). */
+  readonly deletedBy: string;
+}
+
+/**
+ * A release: one version of a project and the core metadata the index keeps about it,
+ * as the first file of that version published it.
+ */
+export interface ReleaseRecord {
+  /** Normalized project name (PEP 503). */
+  readonly project: string;
+  /** The version as the first file's metadata spelled it. */
+  readonly version: string;
+  readonly createdAt: string;
+  readonly metadata: ReleaseMetadata;
+}
+
+/**
+ * The key that names a release: the PEP 440 canonical version with the release segment's
+ * trailing zeros dropped (`1.0.0` and `v1.0` are release `1`, `1.0.0rc1` is `1rc1`), as
+ * Warehouse's `canonical_version` and packaging's `canonicalize_version` do. Versions
+ * equal under PEP 440 (versionsEqual) get the same key, so a `-1.0.tar.gz` and a
+ * `-1.0.0-py3-none-any.whl` belong to one release. Throws InvalidInputError on an
+ * invalid version.
+ */
+export function releaseVersionKey(version: string): string {
+  return normalizeVersion(version).replace(/^((?:[0-9]+!)?)([0-9]+(?:\.[0-9]+)*)/, (_, epoch: string, release: string) => {
+    return epoch + release.replace(/(?:\.0)+$/, '');
+  });
 }
 
 /** A project as the root listing and the project page name it. */

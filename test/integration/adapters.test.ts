@@ -1,11 +1,17 @@
 /** The DynamoDB and S3 adapters against the embedded dynalite and s3rver servers. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoDbMetadataStore, LISTING_SHARDS, listingShard } from '../../lambdas/adapters/dynamodb-metadata-store.ts';
+import { QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDbMetadataStore,
+  LISTING_SHARDS,
+  listingShard,
+  projectPk,
+} from '../../lambdas/adapters/dynamodb-metadata-store.ts';
 import { S3BlobStore } from '../../lambdas/adapters/s3-blob-store.ts';
 import { FileExistsError } from '../../lambdas/core/errors.ts';
-import type { DistributionFile } from '../../lambdas/core/model.ts';
+import type { ReleaseMetadata } from '../../lambdas/core/legacy-upload.ts';
+import type { DistributionFile, Tombstone } from '../../lambdas/core/model.ts';
 import { createLocalUrlSigner } from '../../lambdas/local/embedded-stores.ts';
 import { startTestStores, type TestStores } from '../support/embedded.ts';
 
@@ -20,6 +26,39 @@ function file(project: string, n: number, overrides: Partial<DistributionFile> =
     sha256: sha(n),
     size: 1000 + n,
     uploadTime: new Date(Date.UTC(2026, 0, 1) + n * 1000).toISOString(),
+    ...overrides,
+  };
+}
+
+function tombstoneOf(f: DistributionFile, overrides: Partial<Tombstone> = {}): Tombstone {
+  return {
+    project: f.project,
+    filename: f.filename,
+    sha256: f.sha256,
+    version: f.version,
+    deletedAt: '2026-03-01T12:00:00.000Z',
+    deletedBy: 'token:admin1',
+    ...overrides,
+  };
+}
+
+function releaseMetadata(overrides: Partial<ReleaseMetadata> = {}): ReleaseMetadata {
+  return {
+    metadata_version: '2.1',
+    summary: 'A demo',
+    description_content_type: 'text/markdown',
+    requires_python: '>=3.9',
+    requires_dist: ['requests>=2', 'rich; extra == "cli"'],
+    author: 'Ada',
+    license: 'MIT',
+    license_files: [],
+    classifiers: ['Programming Language :: Python :: 3', 'Private :: Do Not Upload'],
+    project_urls: [
+      { label: 'Source', url: 'https://example.org/src' },
+      { label: 'Empty', url: '' },
+    ],
+    provides_extra: ['cli'],
+    dynamic: [],
     ...overrides,
   };
 }
@@ -62,6 +101,107 @@ describe('DynamoDbMetadataStore on dynalite', () => {
     assert.equal(page?.project?.displayName, 'First_Wins');
     assert.equal(page?.files.length, 0);
     assert.equal(await store.getProjectPage('never-published'), undefined);
+  });
+
+  test('a tombstone hides a file whose item is still in the partition, and is first-writer-wins', async () => {
+    const project = 'tombstoned';
+    const gone = file(project, 1);
+    const kept = file(project, 2);
+    await store.putFile(gone);
+    await store.putFile(kept);
+    await store.putProject({ name: project, displayName: project, createdAt: gone.uploadTime });
+
+    const first = tombstoneOf(gone);
+    assert.deepEqual(await store.putTombstone(first), first);
+    // A second delete (a retry, or a concurrent one) gets the first deletion back.
+    assert.deepEqual(await store.putTombstone({ ...first, deletedAt: '2026-04-01T00:00:00.000Z', deletedBy: 'other' }), first);
+    assert.deepEqual(await store.getTombstone(project, gone.filename), first);
+    assert.equal(await store.getTombstone(project, kept.filename), undefined);
+
+    // The FILE item is still stored (a crash before deleteFile): the page must not show it.
+    assert.deepEqual(await store.getFile(project, gone.filename), gone);
+    const before = t.calls.get('QueryCommand') ?? 0;
+    const page = await store.getProjectPage(project);
+    assert.equal((t.calls.get('QueryCommand') ?? 0) - before, 1);
+    assert.deepEqual(page?.files.map((f) => f.filename), [kept.filename]);
+
+    await store.deleteFile(project, gone.filename);
+    await store.deleteFile(project, gone.filename);
+    assert.equal(await store.getFile(project, gone.filename), undefined);
+    assert.deepEqual(await store.listTombstones(project), [first]);
+    assert.deepEqual(await store.listTombstones('never-published'), []);
+  });
+
+  test('a project whose only file was deleted, and which has no record, has no page', async () => {
+    const f = file('only-deleted', 1);
+    await store.putFile(f);
+    await store.putTombstone(tombstoneOf(f));
+    assert.equal(await store.getProjectPage('only-deleted'), undefined);
+  });
+
+  test('setYanked sets, changes and clears the reason, and never creates a file', async () => {
+    const f = file('yanking', 1, { requiresPython: '>=3.8', metadataSha256: sha(7) });
+    await store.putFile(f);
+    assert.deepEqual(await store.setYanked('yanking', f.filename, { reason: 'broken' }), { ...f, yanked: { reason: 'broken' } });
+    assert.deepEqual(await store.setYanked('yanking', f.filename, { reason: '' }), { ...f, yanked: { reason: '' } });
+    assert.deepEqual(await store.getFile('yanking', f.filename), { ...f, yanked: { reason: '' } });
+    assert.deepEqual(await store.setYanked('yanking', f.filename, undefined), f);
+    assert.deepEqual(await store.setYanked('yanking', f.filename, undefined), f);
+    assert.deepEqual(await store.getFile('yanking', f.filename), f);
+
+    assert.equal(await store.setYanked('yanking', 'yanking-9.9-py3-none-any.whl', { reason: 'x' }), undefined);
+    assert.equal(await store.setYanked('yanking', 'yanking-9.9-py3-none-any.whl', undefined), undefined);
+    assert.equal(await store.getFile('yanking', 'yanking-9.9-py3-none-any.whl'), undefined);
+    assert.deepEqual((await store.getProjectPage('yanking'))?.files, [f]);
+  });
+
+  test('release metadata: first writer wins, one release per PEP 440 version, a 60 KiB description round-trips', async () => {
+    const description = '# Demo\n\n' + 'Ünïcode and emoji 🐍 in a long README. '.repeat(1600);
+    assert.ok(new TextEncoder().encode(description).byteLength > 60 * 1024);
+    const metadata = releaseMetadata({ description });
+    await store.putRelease({ project: 'released', version: '1.0', createdAt: '2026-01-01T00:00:00.000Z', metadata });
+    await store.putRelease({
+      project: 'released',
+      version: '1.0.0',
+      createdAt: '2026-02-01T00:00:00.000Z',
+      metadata: releaseMetadata({ summary: 'second writer' }),
+    });
+    const expected = { project: 'released', version: '1.0', createdAt: '2026-01-01T00:00:00.000Z', metadata };
+    assert.deepEqual(await store.getRelease('released', '1.0'), expected);
+    assert.deepEqual(await store.getRelease('released', '1.0.0'), expected);
+    assert.deepEqual(await store.getRelease('released', 'v1'), expected);
+    assert.equal(await store.getRelease('released', '1.0.1'), undefined);
+    assert.equal(await store.getRelease('never-released', '1.0'), undefined);
+
+    const truncated = releaseMetadata({ description: 'cut', description_truncated: true, description_bytes: 70000 });
+    await store.putRelease({ project: 'released', version: '2.0rc1', createdAt: '', metadata: truncated });
+    assert.deepEqual((await store.getRelease('released', '2.0.0-RC1'))?.metadata, truncated);
+  });
+
+  test('release metadata lives outside the project partition, so the page Query never reads it', async () => {
+    const project = 'big-readme';
+    const f = file(project, 1);
+    await store.putFile(f);
+    await store.putProject({ name: project, displayName: project, createdAt: f.uploadTime });
+    await store.putRelease({
+      project,
+      version: f.version,
+      createdAt: f.uploadTime,
+      metadata: releaseMetadata({ description: 'x'.repeat(60 * 1024) }),
+    });
+    // What the page Query reads: the whole PROJECT# partition.
+    const partition = await t.dynamodb.send(
+      new QueryCommand({
+        TableName: t.stores.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: projectPk(project) } },
+        ConsistentRead: true,
+      }),
+    );
+    assert.deepEqual(partition.Items?.map((i) => i.sk?.S).sort(), ['#PROJECT', `FILE#${f.filename}`]);
+    assert.ok(JSON.stringify(partition.Items).length < 2000, 'the partition holds no description');
+    assert.equal((await store.getRelease(project, f.version))?.metadata.description?.length, 60 * 1024);
+    assert.deepEqual((await store.getProjectPage(project))?.files, [f]);
   });
 
   test('a project page past 1 MB is one paged Query, and returns every file', async () => {

@@ -1,6 +1,14 @@
 /** In-memory stores for unit tests of pure logic (the adapters are tested against the emulators). */
 import { FileExistsError } from '../../lambdas/core/errors.ts';
-import type { DistributionFile, ProjectPageData, ProjectRecord, TokenRecord } from '../../lambdas/core/model.ts';
+import {
+  type DistributionFile,
+  type ProjectPageData,
+  type ProjectRecord,
+  type ReleaseRecord,
+  type Tombstone,
+  type TokenRecord,
+  releaseVersionKey,
+} from '../../lambdas/core/model.ts';
 import type {
   BlobStore,
   MetadataStore,
@@ -14,10 +22,14 @@ import type {
 export class MemoryMetadataStore implements MetadataStore {
   readonly projects = new Map<string, ProjectRecord>();
   readonly files = new Map<string, Map<string, DistributionFile>>();
+  readonly tombstones = new Map<string, Map<string, Tombstone>>();
+  /** Keyed by `{project} {releaseVersionKey(version)}`, as DynamoDB keys them. */
+  readonly releases = new Map<string, ReleaseRecord>();
 
   async getProjectPage(project: string): Promise<ProjectPageData | undefined> {
     const record = this.projects.get(project);
-    const files = [...(this.files.get(project)?.values() ?? [])];
+    const deleted = this.tombstones.get(project);
+    const files = [...(this.files.get(project)?.values() ?? [])].filter((f) => !deleted?.has(f.filename));
     if (!record && files.length === 0) return undefined;
     return { ...(record ? { project: record } : {}), files };
   }
@@ -46,6 +58,50 @@ export class MemoryMetadataStore implements MetadataStore {
 
   async putProject(project: ProjectRecord): Promise<void> {
     if (!this.projects.has(project.name)) this.projects.set(project.name, project);
+  }
+
+  async setYanked(
+    project: string,
+    filename: string,
+    yanked: { readonly reason: string } | undefined,
+  ): Promise<DistributionFile | undefined> {
+    const files = this.files.get(project);
+    const file = files?.get(filename);
+    if (!files || !file) return undefined;
+    const { yanked: _previous, ...rest } = file;
+    const updated: DistributionFile = yanked === undefined ? rest : { ...rest, yanked: { reason: yanked.reason } };
+    files.set(filename, updated);
+    return updated;
+  }
+
+  async deleteFile(project: string, filename: string): Promise<void> {
+    this.files.get(project)?.delete(filename);
+  }
+
+  async putTombstone(tombstone: Tombstone): Promise<Tombstone> {
+    const tombstones = this.tombstones.get(tombstone.project) ?? new Map<string, Tombstone>();
+    this.tombstones.set(tombstone.project, tombstones);
+    const stored = tombstones.get(tombstone.filename);
+    if (stored) return stored;
+    tombstones.set(tombstone.filename, tombstone);
+    return tombstone;
+  }
+
+  async getTombstone(project: string, filename: string): Promise<Tombstone | undefined> {
+    return this.tombstones.get(project)?.get(filename);
+  }
+
+  async listTombstones(project: string): Promise<Tombstone[]> {
+    return [...(this.tombstones.get(project)?.values() ?? [])];
+  }
+
+  async putRelease(release: ReleaseRecord): Promise<void> {
+    const key = `${release.project} ${releaseVersionKey(release.version)}`;
+    if (!this.releases.has(key)) this.releases.set(key, release);
+  }
+
+  async getRelease(project: string, version: string): Promise<ReleaseRecord | undefined> {
+    return this.releases.get(`${project} ${releaseVersionKey(version)}`);
   }
 }
 
