@@ -114,9 +114,9 @@ describe('pip against a local Wharf', { skip: skip ?? false }, () => {
   test("a second download within the signing window is served from pip's HTTP cache", async () => {
     const cache = path.join(work, 'pip-cache');
     // pip caches HTTP responses only over https or from a --trusted-host; on AWS the index
-    // and S3 are https, locally both are http on 127.0.0.1.
+    // and S3 are https, locally both are http, the index on 127.0.0.1 and S3 on localhost.
     const args = (dest: string) => [
-      'download', '--trusted-host', '127.0.0.1', '--cache-dir', cache, '--no-deps', '--only-binary', ':all:',
+      'download', '--trusted-host', '127.0.0.1', '--trusted-host', 'localhost', '--cache-dir', cache, '--no-deps', '--only-binary', ':all:',
       '--index-url', wharf.indexUrl, '-d', path.join(work, dest), 'wharf-demo-core==1.0.0',
     ];
     const first = await pip(args('cached-1'));
