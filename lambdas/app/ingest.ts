@@ -1,13 +1,17 @@
 /**
- * Putting a distribution into the index: the one path `wharf import` uses now and the upload
- * API will use. Order of writes: blob, then `.metadata`, then the file's index entry (with a
- * condition), then the project record. A crash at any point leaves nothing listed that does
- * not exist, and running the same ingest again repairs what was left half done.
+ * Putting a distribution into the index: what `wharf import` and the upload API both call.
+ *
+ * Order of writes: the file's bytes, then its `.metadata`, then the file's index entry
+ * (conditional: first writer wins), then the release's metadata, then the project record
+ * (both idempotent, first writer wins). A crash at any point leaves nothing listed that
+ * does not exist, and sending the same file again repairs what was left half done: the
+ * `unchanged` path writes the release and project records a crash may have left out.
  */
 import { createHash } from 'node:crypto';
-import { inspectDistribution } from '../core/distribution.ts';
-import { FileExistsError } from '../core/errors.ts';
-import type { DistributionFile } from '../core/model.ts';
+import { type InspectedDistribution, inspectDistribution } from '../core/distribution.ts';
+import { FileExistsError, InvalidInputError } from '../core/errors.ts';
+import { type ReleaseMetadata, releaseMetadataOf } from '../core/legacy-upload.ts';
+import type { DistributionFile, Tombstone } from '../core/model.ts';
 import { distributionKey, metadataKey } from '../core/storage-keys.ts';
 import type { BlobStore, MetadataStore, PutFileOutcome } from '../ports.ts';
 import { IMMUTABLE_CACHE_CONTROL } from './downloads.ts';
@@ -17,7 +21,30 @@ export interface IngestResult {
   readonly file: DistributionFile;
 }
 
+/** What a caller that has validated the upload already knows, so nothing is done twice. */
+export interface IngestOptions {
+  /** The archive as inspectDistribution read it from these bytes; inspected here when absent. */
+  readonly inspected?: InspectedDistribution;
+  /** The release metadata to keep; releaseMetadataOf(inspected.metadata) when absent. */
+  readonly release?: ReleaseMetadata;
+  /** The lower-case hex sha256 of these bytes; computed here when absent. */
+  readonly sha256?: string;
+}
+
 const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/**
+ * The refusal of a deleted filename. It must not say "already exist": twine takes a 400
+ * with those words for an existing file and, with --skip-existing, would report success.
+ */
+export function deletedFilenameError(tombstone: Tombstone): InvalidInputError {
+  return new InvalidInputError(
+    `${tombstone.filename} was deleted on ${tombstone.deletedAt.slice(0, 10)}, and a deleted filename can never be used again: ` +
+      'PyPI-style indexes never reuse a filename, so that nobody who recorded its sha256 (in a lock file or a cache) ' +
+      'is served other bytes under that name. Publish a new version instead, or a post-release such as ' +
+      `${tombstone.version}.post1 for a fix to this one.`,
+  );
+}
 
 export class Ingest {
   constructor(
@@ -26,22 +53,31 @@ export class Ingest {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async ingest(filename: string, bytes: Uint8Array): Promise<IngestResult> {
-    const dist = await inspectDistribution(filename, bytes);
+  async ingest(filename: string, bytes: Uint8Array, options: IngestOptions = {}): Promise<IngestResult> {
+    const dist = options.inspected ?? (await inspectDistribution(filename, bytes));
     const project = dist.normalizedName;
-    const sha256 = sha256Hex(bytes);
+    const sha256 = options.sha256 ?? sha256Hex(bytes);
+    // Derived before anything is stored: metadata too large to keep is refused here.
+    const release = options.release ?? releaseMetadataOf(dist.metadata);
 
-    // Refuse a clashing filename before any byte is stored, so a refused file leaves
-    // nothing behind; the conditional put below settles the races this check cannot.
-    const existing = await this.metadata.getFile(project, filename);
+    // Refuse a deleted or clashing filename before any byte is stored, so a refused file
+    // leaves nothing behind; the conditional put and the re-check below settle the races
+    // these reads cannot.
+    const [tombstone, existing] = await Promise.all([
+      this.metadata.getTombstone(project, filename),
+      this.metadata.getFile(project, filename),
+    ]);
+    if (tombstone) throw deletedFilenameError(tombstone);
     if (existing && existing.sha256 !== sha256) throw FileExistsError.forFile(filename, existing.sha256);
     if (existing) {
-      // Same bytes again (a retry or a re-run): repair a project record a crash may have left out.
-      await this.metadata.putProject({ name: project, displayName: dist.name, createdAt: existing.uploadTime });
+      // Same bytes again (a retry or a re-run): repair what a crash after the file's
+      // index entry may have left out.
+      await this.putReleaseAndProject(existing, dist, release);
       return { outcome: 'unchanged', file: existing };
     }
 
     const fileKey = distributionKey(project, sha256, filename);
+    const coreMetadataKey = metadataKey(project, sha256, filename);
     await this.blobs.put(fileKey, bytes, {
       contentType: 'application/octet-stream',
       cacheControl: IMMUTABLE_CACHE_CONTROL,
@@ -49,11 +85,15 @@ export class Ingest {
     let metadataSha256: string | undefined;
     if (dist.coreMetadataFile) {
       metadataSha256 = sha256Hex(dist.coreMetadataFile);
-      await this.blobs.put(metadataKey(project, sha256, filename), dist.coreMetadataFile, {
+      await this.blobs.put(coreMetadataKey, dist.coreMetadataFile, {
         contentType: 'text/plain; charset=utf-8',
         cacheControl: IMMUTABLE_CACHE_CONTROL,
       });
     }
+    const removeOurBlobs = async () => {
+      await this.blobs.delete(fileKey);
+      if (metadataSha256 !== undefined) await this.blobs.delete(coreMetadataKey);
+    };
 
     const uploadTime = this.now().toISOString();
     const file: DistributionFile = {
@@ -74,12 +114,40 @@ export class Ingest {
       if (err instanceof FileExistsError) {
         // A concurrent publisher won with other bytes. Our blobs sit under our own sha256,
         // which no index entry names: remove them so nothing unlisted is left stored.
-        await this.blobs.delete(fileKey);
-        if (metadataSha256 !== undefined) await this.blobs.delete(metadataKey(project, sha256, filename));
+        await removeOurBlobs();
       }
       throw err;
     }
-    await this.metadata.putProject({ name: project, displayName: dist.name, createdAt: uploadTime });
-    return { outcome, file: outcome === 'created' ? file : ((await this.metadata.getFile(project, filename)) ?? file) };
+
+    if (outcome === 'created') {
+      // A delete of this filename that began after the first check could have written its
+      // tombstone and removed the entry that stood here before ours. Then the filename is
+      // deleted: its tombstone already hides our entry from the page; remove the entry
+      // and our bytes, and refuse as if the tombstone had been there first.
+      const lateTombstone = await this.metadata.getTombstone(project, filename);
+      if (lateTombstone) {
+        await this.metadata.deleteFile(project, filename);
+        await removeOurBlobs();
+        throw deletedFilenameError(lateTombstone);
+      }
+    }
+
+    const stored = outcome === 'created' ? file : ((await this.metadata.getFile(project, filename)) ?? file);
+    await this.putReleaseAndProject(stored, dist, release);
+    return { outcome, file: stored };
+  }
+
+  private async putReleaseAndProject(
+    file: DistributionFile,
+    dist: InspectedDistribution,
+    release: ReleaseMetadata,
+  ): Promise<void> {
+    await this.metadata.putRelease({
+      project: file.project,
+      version: file.version,
+      createdAt: file.uploadTime,
+      metadata: release,
+    });
+    await this.metadata.putProject({ name: file.project, displayName: dist.name, createdAt: file.uploadTime });
   }
 }
