@@ -77,6 +77,7 @@ async function bundles(): Promise<void> {
         ...process.env,
         WHARF_TABLE_NAME: 'bench',
         WHARF_BUCKET_NAME: 'bench',
+        WHARF_TOKENS_TABLE_NAME: 'bench-tokens',
         AWS_REGION: 'us-east-1',
         AWS_ACCESS_KEY_ID: 'x',
         AWS_SECRET_ACCESS_KEY: 'y',
