@@ -31,6 +31,8 @@ export interface MetadataStore {
    * callers that care ask getTombstone.
    */
   getFile(project: string, filename: string): Promise<DistributionFile | undefined>;
+  /** A project's record (one GetItem), or undefined when none is stored. */
+  getProject(project: string): Promise<ProjectRecord | undefined>;
   /** Every project, sorted by normalized name: a single (paged) Query, never a Scan. */
   listProjects(): Promise<ProjectListing[]>;
   /**

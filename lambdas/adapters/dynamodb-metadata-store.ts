@@ -174,6 +174,17 @@ export class DynamoDbMetadataStore implements MetadataStore {
     return Item ? fromItem(project, Item) : undefined;
   }
 
+  async getProject(project: string): Promise<ProjectRecord | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: projectPk(project), sk: PROJECT_SK },
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? { name: project, displayName: String(Item.displayName), createdAt: String(Item.createdAt) } : undefined;
+  }
+
   async listProjects(): Promise<ProjectListing[]> {
     const shards = await Promise.all(
       Array.from({ length: LISTING_SHARDS }, (_, shard) =>

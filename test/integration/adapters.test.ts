@@ -99,6 +99,12 @@ describe('DynamoDbMetadataStore on dynalite', () => {
     await store.putProject({ name: 'first-wins', displayName: 'FIRST.WINS', createdAt: '2026-02-01T00:00:00.000Z' });
     const page = await store.getProjectPage('first-wins');
     assert.equal(page?.project?.displayName, 'First_Wins');
+    assert.deepEqual(await store.getProject('first-wins'), {
+      name: 'first-wins',
+      displayName: 'First_Wins',
+      createdAt: '2026-01-01T00:00:00.000Z',
+    });
+    assert.equal(await store.getProject('never-published'), undefined);
     assert.equal(page?.files.length, 0);
     assert.equal(await store.getProjectPage('never-published'), undefined);
   });

@@ -38,6 +38,10 @@ export class MemoryMetadataStore implements MetadataStore {
     return this.files.get(project)?.get(filename);
   }
 
+  async getProject(project: string): Promise<ProjectRecord | undefined> {
+    return this.projects.get(project);
+  }
+
   async listProjects(): Promise<ProjectListing[]> {
     return [...this.projects.values()]
       .map((p) => ({ name: p.name, displayName: p.displayName }))
