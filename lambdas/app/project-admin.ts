@@ -1,0 +1,246 @@
+/**
+ * Managing what a project has published: yank and un-yank (PEP 592) a file or a whole
+ * release, with a reason, and delete a file or a release.
+ *
+ * Deleting keeps a tombstone, so the filename is never used again, and removes the bytes.
+ * The order makes every step safe to repeat and never lets the index point at missing
+ * bytes: tombstone first (from then on the page no longer shows the file, and uploads of
+ * the filename are refused), then the file's index entry, then its bytes and `.metadata`.
+ * Deleting again after a crash at any step finishes the job; deleting what is already
+ * deleted succeeds and returns the tombstones.
+ *
+ * Who may do this is the caller's concern (the HTTP layer checks scopes first).
+ */
+import { InvalidInputError, NotFoundError } from '../core/errors.ts';
+import { isSafeFilename } from '../core/filenames.ts';
+import type { DistributionFile, Tombstone } from '../core/model.ts';
+import { isValidName, normalizeName } from '../core/names.ts';
+import { distributionKey, metadataKey } from '../core/storage-keys.ts';
+import { isValidVersion, sortVersions, versionsEqual } from '../core/versions.ts';
+import type { BlobStore, MetadataStore } from '../ports.ts';
+
+/** One file by its filename, or a release: every file whose version equals `version` under PEP 440. */
+export type AdminTarget = { readonly filename: string } | { readonly version: string };
+
+/** The longest yank reason kept, in characters; a reason is shown on one line by pip. */
+export const MAX_YANK_REASON_LENGTH = 250;
+
+// C0, DEL and C1 control characters, line breaks among them.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+const quote = (value: string): string => JSON.stringify(value);
+const byFilename = <T extends { readonly filename: string }>(a: T, b: T): number =>
+  a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0;
+
+function checkProject(project: string): string {
+  if (!isValidName(project)) {
+    throw new InvalidInputError(
+      `${quote(project)} is not a valid project name: use ASCII letters, digits, "-", "_" and ".", starting and ending with a letter or digit.`,
+    );
+  }
+  return normalizeName(project);
+}
+
+function checkTarget(target: AdminTarget): AdminTarget {
+  if ('filename' in target) {
+    if (!isSafeFilename(target.filename)) {
+      throw new InvalidInputError(
+        `${quote(target.filename)} is not a distribution filename: give the file's own name, such as example_pkg-1.0-py3-none-any.whl, without a directory.`,
+      );
+    }
+    return { filename: target.filename };
+  }
+  if (!isValidVersion(target.version)) {
+    throw new InvalidInputError(
+      `${quote(target.version)} is not a valid PEP 440 version, such as 1.0, 2.1.3rc1 or 1.0.post1 (https://peps.python.org/pep-0440/).`,
+    );
+  }
+  return { version: target.version };
+}
+
+function checkReason(given: string): string {
+  const reason = given.trim();
+  if (CONTROL.test(reason)) {
+    throw new InvalidInputError(
+      'The yank reason must be a single line of text, without line breaks, tabs or other control characters: pip shows it on one line.',
+    );
+  }
+  const length = [...reason].length;
+  if (length > MAX_YANK_REASON_LENGTH) {
+    throw new InvalidInputError(
+      `The yank reason is ${length} characters long; at most ${MAX_YANK_REASON_LENGTH} are kept. Say briefly why, e.g. "broken on Windows, use 1.0.1".`,
+    );
+  }
+  return reason;
+}
+
+const day = (iso: string) => iso.slice(0, 10);
+
+export class ProjectAdmin {
+  constructor(
+    private readonly metadata: MetadataStore,
+    private readonly blobs: BlobStore,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /**
+   * Yanks the target's files with `reason` (which may be empty). Files yanked before
+   * with another reason get this one. Returns the target's files, sorted by filename.
+   */
+  async yank(project: string, target: AdminTarget, reason: string): Promise<DistributionFile[]> {
+    const name = checkProject(project);
+    const checked = checkTarget(target);
+    const kept = checkReason(reason);
+    const files = await this.liveFiles(name, checked, 'yank');
+    return this.setYanked(files, { reason: kept });
+  }
+
+  /** Un-yanks the target's files. Returns them, sorted by filename. */
+  async unyank(project: string, target: AdminTarget): Promise<DistributionFile[]> {
+    const name = checkProject(project);
+    const checked = checkTarget(target);
+    const files = await this.liveFiles(name, checked, 'un-yank');
+    return this.setYanked(files, undefined);
+  }
+
+  /**
+   * Deletes the target's files: their tombstones first, then their index entries, then
+   * their bytes. Returns the target's tombstones, sorted by filename: for a release, those
+   * of files deleted before too (whose remaining steps, if any, are done again).
+   */
+  async delete(project: string, target: AdminTarget, deletedBy: string): Promise<Tombstone[]> {
+    const name = checkProject(project);
+    const checked = checkTarget(target);
+
+    let files: DistributionFile[];
+    let earlier: Tombstone[];
+    if ('filename' in checked) {
+      const [file, tombstone] = await Promise.all([
+        this.metadata.getFile(name, checked.filename),
+        this.metadata.getTombstone(name, checked.filename),
+      ]);
+      files = file && !tombstone ? [file] : [];
+      earlier = tombstone ? [tombstone] : [];
+      if (files.length === 0 && earlier.length === 0) throw await this.notFound(name, checked);
+    } else {
+      const [page, tombstones] = await Promise.all([
+        this.metadata.getProjectPage(name),
+        this.metadata.listTombstones(name),
+      ]);
+      files = (page?.files ?? []).filter((f) => versionsEqual(f.version, checked.version));
+      earlier = tombstones.filter((t) => versionsEqual(t.version, checked.version));
+      if (files.length === 0 && earlier.length === 0) throw await this.notFound(name, checked);
+    }
+
+    const deletedAt = this.now().toISOString();
+    // Every tombstone before any removal: the whole release leaves the page at once.
+    const created: Tombstone[] = [];
+    for (const file of files) {
+      created.push(
+        await this.metadata.putTombstone({
+          project: name,
+          filename: file.filename,
+          sha256: file.sha256,
+          version: file.version,
+          deletedAt,
+          deletedBy,
+        }),
+      );
+    }
+    // A concurrent delete can make a file show up in both lists: one tombstone per filename.
+    const tombstones = [...new Map([...earlier, ...created].map((t) => [t.filename, t])).values()].sort(byFilename);
+    for (const tombstone of tombstones) await this.finishDeletion(tombstone);
+    return tombstones;
+  }
+
+  /** The steps after the tombstone; each is a no-op when done before. */
+  private async finishDeletion(tombstone: Tombstone): Promise<void> {
+    const { project, filename } = tombstone;
+    // An upload that raced the tombstone and crashed before cleaning up can have left an
+    // entry with other bytes under this filename (hidden by the tombstone): its bytes go too.
+    const left = await this.metadata.getFile(project, filename);
+    await this.metadata.deleteFile(project, filename);
+    const shas = new Set([tombstone.sha256]);
+    if (left) shas.add(left.sha256);
+    for (const sha256 of shas) {
+      await this.blobs.delete(distributionKey(project, sha256, filename));
+      await this.blobs.delete(metadataKey(project, sha256, filename));
+    }
+  }
+
+  private async setYanked(
+    files: readonly DistributionFile[],
+    yanked: { readonly reason: string } | undefined,
+  ): Promise<DistributionFile[]> {
+    const result: DistributionFile[] = [];
+    for (const file of files) {
+      if (file.yanked?.reason === yanked?.reason) {
+        result.push(file);
+        continue;
+      }
+      // Undefined when a concurrent delete removed the entry since it was read: then the
+      // file is gone and not part of the answer.
+      const updated = await this.metadata.setYanked(file.project, file.filename, yanked);
+      if (updated) result.push(updated);
+    }
+    return result.sort(byFilename);
+  }
+
+  /** The target's files that are not deleted; NotFoundError when there are none. */
+  private async liveFiles(project: string, target: AdminTarget, action: string): Promise<DistributionFile[]> {
+    if ('filename' in target) {
+      const [file, tombstone] = await Promise.all([
+        this.metadata.getFile(project, target.filename),
+        this.metadata.getTombstone(project, target.filename),
+      ]);
+      if (tombstone) {
+        throw new NotFoundError(
+          `${target.filename} was deleted on ${day(tombstone.deletedAt)}; a deleted file cannot be ${action}ed. ` +
+            `The files ${project} has are listed on its page, /simple/${project}/.`,
+        );
+      }
+      if (file) return [file];
+    } else {
+      const page = await this.metadata.getProjectPage(project);
+      const files = (page?.files ?? []).filter((f) => versionsEqual(f.version, target.version));
+      if (files.length > 0) return files;
+      const deleted = (await this.metadata.listTombstones(project)).filter((t) => versionsEqual(t.version, target.version));
+      if (deleted.length > 0) {
+        throw new NotFoundError(
+          `Every file of ${project} ${target.version} was deleted (${deleted.map((t) => t.filename).sort().join(', ')}); deleted files cannot be ${action}ed. ` +
+            `The files ${project} has are listed on its page, /simple/${project}/.`,
+        );
+      }
+    }
+    throw await this.notFound(project, target);
+  }
+
+  /** Says what does not exist and where to see what does. */
+  private async notFound(project: string, target: AdminTarget): Promise<NotFoundError> {
+    const page = await this.metadata.getProjectPage(project);
+    if (!page) {
+      return new NotFoundError(`There is no project ${project} in this index: /simple/ lists the projects it has.`);
+    }
+    if ('filename' in target) {
+      return new NotFoundError(
+        `${project} has no file ${target.filename}: its files are listed on its page, /simple/${project}/.`,
+      );
+    }
+    const versions: string[] = [];
+    for (const file of page.files) {
+      if (!versions.some((v) => versionsEqual(v, file.version))) versions.push(file.version);
+    }
+    return new NotFoundError(
+      versions.length === 0
+        ? `${project} has no release ${target.version}: it has no files at all.`
+        : `${project} has no release ${target.version}; its releases are ${listForMessage(versions)}.`,
+    );
+  }
+}
+
+/** Versions for a message: PEP 440 order, the newest 20 at most. */
+function listForMessage(versions: readonly string[]): string {
+  const sorted = sortVersions(versions);
+  const shown = sorted.slice(-20);
+  return (sorted.length > shown.length ? `${sorted.length - shown.length} older ones and ` : '') + shown.join(', ');
+}
