@@ -14,6 +14,8 @@ export interface AccessConfig {
 }
 
 export interface WharfConfig extends AccessConfig {
+  /** Largest file the legacy upload API takes (`WHARF_MAX_UPLOAD_BYTES`). */
+  readonly maxUploadBytes: number;
   readonly tableName: string;
   readonly bucketName: string;
   readonly pageCacheControl: string;
@@ -24,7 +26,16 @@ export const DEFAULTS = {
   pageCacheControl: 'max-age=30',
   signingWindowSeconds: 300,
   authCacheSeconds: 30,
+  /** 4 MiB: with the form around it and base64 on top, under Lambda's 6 MB request. */
+  maxUploadBytes: 4 * 1024 * 1024,
 } as const;
+
+/**
+ * The largest file that can reach a Lambda function through API Gateway at all: the
+ * invoke payload is at most 6,291,456 bytes, the body arrives base64-encoded (4/3), and
+ * the event around it takes a few KB.
+ */
+export const LAMBDA_MAX_UPLOAD_BYTES = 4_700_000;
 
 export class ConfigError extends Error {}
 
@@ -41,7 +52,7 @@ function positiveInt(env: Record<string, string | undefined>, name: string, fall
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) {
-    throw new ConfigError(`${name} must be a positive whole number of seconds, not "${value}".`);
+    throw new ConfigError(`${name} must be a positive whole number, not "${value}".`);
   }
   return n;
 }
@@ -72,8 +83,13 @@ export function loadConfig(env: Record<string, string | undefined>): WharfConfig
   if (signingWindowSeconds * 2 > 7 * 24 * 3600) {
     throw new ConfigError(`${ENV.signingWindowSeconds} must be at most 302400 (3.5 days).`);
   }
+  const maxUploadBytes = positiveInt(env, ENV.maxUploadBytes, DEFAULTS.maxUploadBytes);
+  if (maxUploadBytes > LAMBDA_MAX_UPLOAD_BYTES) {
+    throw new ConfigError(`${ENV.maxUploadBytes} must be at most ${LAMBDA_MAX_UPLOAD_BYTES}: a larger upload cannot reach Lambda through API Gateway.`);
+  }
   return {
     ...loadAccessConfig(env),
+    maxUploadBytes,
     tableName: required(env, ENV.tableName),
     bucketName: required(env, ENV.bucketName),
     pageCacheControl: env[ENV.pageCacheControl] || DEFAULTS.pageCacheControl,

@@ -33,6 +33,19 @@ export const FUNCTIONS = {
       { method: 'HEAD', path: '/{proxy+}' },
     ],
   },
+  write: {
+    entry: 'lambdas/handlers/write.ts',
+    access: 'write',
+    tokens: 'verify',
+    routes: [
+      // The legacy upload at /legacy/. Every POST outside /api/ lands here, so the route
+      // does not hang on how API Gateway treats the trailing slash; the handler 404s the rest.
+      { method: 'POST', path: '/{proxy+}' },
+      // Yank, un-yank and delete: package data, so here and not in the admin function.
+      { method: 'POST', path: '/api/projects/{proxy+}' },
+      { method: 'DELETE', path: '/api/projects/{proxy+}' },
+    ],
+  },
   admin: {
     entry: 'lambdas/handlers/admin.ts',
     access: 'none',
@@ -56,4 +69,5 @@ export const ENV = {
   tokensTableName: 'WHARF_TOKENS_TABLE_NAME',
   publicRead: 'WHARF_PUBLIC_READ',
   authCacheSeconds: 'WHARF_AUTH_CACHE_SECONDS',
+  maxUploadBytes: 'WHARF_MAX_UPLOAD_BYTES',
 } as const;

@@ -8,6 +8,7 @@
  * checked against the clock on every request, cached or not.
  */
 import {
+  AUTHENTICATION_REQUIRED,
   authorize,
   parseAuthorization,
   type AccessPolicy,
@@ -85,6 +86,21 @@ export class AccessGuard {
     const principal = identity.kind === 'principal' ? identity.principal : undefined;
     this.require(principal, action);
     return principal;
+  }
+
+  /**
+   * The caller's token, for a write whose project is not known yet (an upload, before its
+   * form is read). Anonymous or bad credentials are a 401, logged against `action`.
+   */
+  async authenticate(authorization: string | undefined, action: Action): Promise<Principal> {
+    const identity = await this.identify(authorization);
+    if (identity.kind === 'principal') return identity.principal;
+    if (identity.kind === 'rejected') {
+      this.log(action, false, identity.reason, identity.tokenId);
+      throw new AuthenticationError(identity.message);
+    }
+    this.require(undefined, action);
+    throw new AuthenticationError(AUTHENTICATION_REQUIRED);
   }
 
   /** A second decision for a caller already identified (e.g. upload, then create-project). */

@@ -12,6 +12,9 @@ import type { WharfLambdaHandler } from '../http/lambda-handler.ts';
 /** API Gateway HTTP API's maximum request payload. */
 export const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 
+/** Lambda's synchronous invoke payload limit: the event (body base64-encoded) must fit. */
+export const MAX_INVOKE_PAYLOAD_BYTES = 6_291_456;
+
 interface CompiledRoute {
   readonly functionName: FunctionName;
   readonly method: string;
@@ -95,7 +98,8 @@ export function createGateway(handlers: Record<FunctionName, WharfLambdaHandler>
     }
     const body = await readBody(req);
     if (body === 'too-large') {
-      sendText(res, 413, `Request body larger than API Gateway's ${MAX_REQUEST_BYTES} byte limit.`);
+      // What API Gateway answers, word for word.
+      sendText(res, 413, `HTTP content length exceeded ${MAX_REQUEST_BYTES} bytes.`);
       req.resume();
       return;
     }
@@ -137,6 +141,12 @@ export function createGateway(handlers: Record<FunctionName, WharfLambdaHandler>
       isBase64Encoded: body.length > 0,
       ...(body.length > 0 ? { body: body.toString('base64') } : {}),
     };
+    if (Buffer.byteLength(JSON.stringify(event)) > MAX_INVOKE_PAYLOAD_BYTES) {
+      // Lambda refuses the invoke and API Gateway answers this, without calling Wharf.
+      res.writeHead(413, { 'content-type': 'application/json' });
+      res.end('{"message":"Request Too Long"}');
+      return;
+    }
     let result;
     try {
       result = await handlers[functionName](event, lambdaContext(functionName, requestId));

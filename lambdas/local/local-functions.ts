@@ -4,7 +4,8 @@ import { createAdminFunction } from '../admin-function.ts';
 import type { FunctionName } from '../functions.ts';
 import type { WharfLambdaHandler } from '../http/lambda-handler.ts';
 import { createReadFunction } from '../read-function.ts';
-import type { DownloadSigner, MetadataStore, TokenStore } from '../ports.ts';
+import { createWriteFunction } from '../write-function.ts';
+import type { BlobStore, DownloadSigner, MetadataStore, TokenStore } from '../ports.ts';
 import type { WharfConfig } from '../config.ts';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
@@ -12,6 +13,7 @@ export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 export interface LocalFunctionDeps {
   readonly metadata: MetadataStore;
   readonly signer: DownloadSigner;
+  readonly blobs: BlobStore;
   readonly tokens: TokenStore;
   readonly config: Omit<WharfConfig, 'tableName' | 'bucketName' | 'tokensTableName'>;
   readonly logLevel?: LogLevel;
@@ -27,6 +29,13 @@ export function buildLocalFunctions(deps: LocalFunctionDeps): Record<FunctionNam
       tokens: { getToken: (id) => deps.tokens.getToken(id) },
       config: deps.config,
       logger: logger('wharf-read'),
+    }),
+    write: createWriteFunction({
+      metadata: deps.metadata,
+      blobs: deps.blobs,
+      tokens: { getToken: (id) => deps.tokens.getToken(id) },
+      config: deps.config,
+      logger: logger('wharf-write'),
     }),
     admin: createAdminFunction({ tokens: deps.tokens, config: deps.config, logger: logger('wharf-admin') }),
   };

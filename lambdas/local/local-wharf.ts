@@ -6,10 +6,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDbMetadataStore } from '../adapters/dynamodb-metadata-store.ts';
 import { DynamoDbTokenStore } from '../adapters/dynamodb-token-store.ts';
+import { S3BlobStore } from '../adapters/s3-blob-store.ts';
 import { DEFAULTS } from '../config.ts';
 import {
   createDynamoDbClient,
   createLocalUrlSigner,
+  createS3Client,
   downloadEndpoint,
   startEmbeddedStores,
   type StoreEndpoints,
@@ -33,6 +35,8 @@ export interface LocalWharfOptions {
   readonly publicRead?: boolean;
   /** Seconds a looked-up token is trusted (0 to 60). @default 30 */
   readonly authCacheSeconds?: number;
+  /** Largest file the upload API takes. @default 4 MiB, as deployed */
+  readonly maxUploadBytes?: number;
   /** Called once per request, after the response is written. */
   readonly onRequest?: (line: { method: string; url: string; status: number; ms: number }) => void;
   readonly logLevel?: LogLevel;
@@ -60,6 +64,7 @@ export async function startLocalWharf(options: LocalWharfOptions = {}): Promise<
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
   });
   const dynamodb = createDynamoDbClient(stores.dynamodbEndpoint);
+  const s3 = createS3Client(stores.s3Endpoint);
   const tokens = new DynamoDbTokenStore(dynamodb, stores.tokensTableName);
   const publicRead = options.publicRead ?? isLoopback(host);
   let admin: LocalAdminToken;
@@ -67,18 +72,21 @@ export async function startLocalWharf(options: LocalWharfOptions = {}): Promise<
     admin = await ensureLocalAdminToken(tokens, options.dataDir);
   } catch (err) {
     dynamodb.destroy();
+    s3.destroy();
     await stores.close();
     throw err;
   }
   const handlers = buildLocalFunctions({
     metadata: new DynamoDbMetadataStore(dynamodb, stores.tableName),
     signer: createLocalUrlSigner(downloadEndpoint(stores.s3Endpoint), stores.bucketName),
+    blobs: new S3BlobStore(s3, stores.bucketName),
     tokens,
     config: {
       pageCacheControl: options.pageCacheControl ?? DEFAULTS.pageCacheControl,
       signingWindowSeconds: options.signingWindowSeconds ?? DEFAULTS.signingWindowSeconds,
       publicRead,
       authCacheSeconds: options.authCacheSeconds ?? DEFAULTS.authCacheSeconds,
+      maxUploadBytes: options.maxUploadBytes ?? DEFAULTS.maxUploadBytes,
     },
     ...(options.logLevel ? { logLevel: options.logLevel } : {}),
   });
@@ -122,6 +130,7 @@ export async function startLocalWharf(options: LocalWharfOptions = {}): Promise<
         server.closeAllConnections();
       });
       dynamodb.destroy();
+      s3.destroy();
       await stores.close();
     },
   };

@@ -1,0 +1,53 @@
+/**
+ * Builds the write function from its stores: the legacy upload (`POST /legacy/`) and the
+ * project routes (`/api/projects/...`: yank, un-yank, delete). Lambda and local server share it.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { AccessGuard } from './app/access-guard.ts';
+import { Ingest } from './app/ingest.ts';
+import { ProjectAdmin } from './app/project-admin.ts';
+import type { WharfConfig } from './config.ts';
+import { NotFoundError } from './core/errors.ts';
+import { errorResponse } from './http/error-map.ts';
+import { createLambdaHandler, type WharfLambdaHandler } from './http/lambda-handler.ts';
+import { createLegacyUploadRoute } from './http/legacy-upload-routes.ts';
+import { createProjectRoutes } from './http/project-routes.ts';
+import type { BlobStore, MetadataStore, TokenVerifier } from './ports.ts';
+
+export interface WriteFunctionDeps {
+  readonly metadata: MetadataStore;
+  readonly blobs: BlobStore;
+  /** Token lookups only: uploading never needs to make a token. */
+  readonly tokens: TokenVerifier;
+  readonly config: Pick<WharfConfig, 'publicRead' | 'authCacheSeconds' | 'maxUploadBytes'>;
+  readonly logger: Logger;
+  readonly now?: () => number;
+}
+
+export function createWriteFunction(deps: WriteFunctionDeps): WharfLambdaHandler {
+  const now = deps.now ?? Date.now;
+  const guard = new AccessGuard(deps.tokens, {
+    policy: { publicRead: deps.config.publicRead },
+    cacheSeconds: deps.config.authCacheSeconds,
+    logger: deps.logger,
+    now,
+  });
+  const clock = () => new Date(now());
+  const upload = createLegacyUploadRoute({
+    guard,
+    ingest: new Ingest(deps.metadata, deps.blobs, clock),
+    metadata: deps.metadata,
+    maxUploadBytes: deps.config.maxUploadBytes,
+    logger: deps.logger,
+  });
+  const projects = createProjectRoutes({ guard, projectAdmin: new ProjectAdmin(deps.metadata, deps.blobs, clock), logger: deps.logger });
+
+  return createLambdaHandler(async (request) => {
+    if (request.path === '/legacy/' || request.path === '/legacy') return upload(request);
+    if (request.path.startsWith('/api/projects/')) return projects(request);
+    return errorResponse(
+      new NotFoundError(`Nothing takes a ${request.method} at ${request.path}. Upload with twine to ${request.basePath}/legacy/.`),
+      deps.logger,
+    );
+  }, deps.logger);
+}
