@@ -22,6 +22,8 @@ Commands:
       --stack NAME        import into a deployed Wharf stack (by its outputs) instead
       --table T --bucket B  import into a deployed index by table and bucket name
       --region R          AWS region of the deployed index
+  yank|unyank|delete PROJECT (VERSION | --file F)  Yank, un-yank or delete published files
+                        (run \`wharf yank\` alone for its options)
   token create|list|revoke  Manage API tokens (run \`wharf token\` alone for its options)
 `;
 
@@ -78,6 +80,27 @@ async function main(argv: string[]): Promise<number> {
     });
     const { tokenCommand } = await import('./token-command.ts');
     return tokenCommand(action, positionals, values);
+  }
+  if (command === 'yank' || command === 'unyank' || command === 'delete') {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: {
+        file: { type: 'string' },
+        reason: { type: 'string' },
+        yes: { type: 'boolean' },
+        url: { type: 'string' },
+        token: { type: 'string' },
+        stack: { type: 'string' },
+        table: { type: 'string' },
+        bucket: { type: 'string' },
+        region: { type: 'string' },
+        'data-dir': { type: 'string' },
+        json: { type: 'boolean' },
+      },
+    });
+    const { projectCommand } = await import('./project-command.ts');
+    return projectCommand(command, positionals, values);
   }
   process.stdout.write(USAGE);
   return command === undefined || command === 'help' || command === '--help' ? 0 : 2;

@@ -1,0 +1,184 @@
+/**
+ * `wharf yank|unyank|delete PROJECT (VERSION | --file FILENAME)`: manage what a project
+ * has published, on the local index, a deployed stack (IAM), or any Wharf over its API.
+ */
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { ProjectAdmin, type AdminTarget } from '../app/project-admin.ts';
+import { WharfError } from '../core/errors.ts';
+import { localCreator } from '../local/admin-bootstrap.ts';
+import { openAwsTarget, openLocalTarget } from './import-target.ts';
+import { defaultDataDir } from './serve-command.ts';
+import { TokenCommandError } from './token-target.ts';
+
+export type ProjectAction = 'yank' | 'unyank' | 'delete';
+
+export interface ProjectOptions {
+  file?: string;
+  reason?: string;
+  yes?: boolean;
+  url?: string;
+  token?: string;
+  stack?: string;
+  table?: string;
+  bucket?: string;
+  region?: string;
+  'data-dir'?: string;
+  json?: boolean;
+}
+
+export const PROJECT_USAGE = `Usage: npm run wharf -- <yank|unyank|delete> PROJECT (VERSION | --file FILENAME) [options]
+
+  yank PROJECT VERSION [--reason TEXT]      yank a release (PEP 592): pip skips it unless pinned
+  yank PROJECT --file FILENAME [--reason TEXT]
+  unyank PROJECT VERSION | --file FILENAME
+  delete PROJECT VERSION | --file FILENAME --yes
+      removes the bytes; the filename can never be used again
+
+Where (default: the local index in .wharf, or --data-dir DIR):
+  --url URL --token T     any Wharf over its API, with an upload token for the project (or $WHARF_TOKEN)
+  --stack NAME            a deployed stack, with your AWS credentials (IAM)
+  --table T --bucket B    a deployed index by table and bucket name, with your AWS credentials
+  --region R              AWS region of the deployed stack
+  --json                  print JSON instead of text
+`;
+
+interface FileView {
+  readonly filename: string;
+  readonly version: string;
+  readonly yanked?: boolean;
+  readonly yankedReason?: string;
+  readonly deletedAt?: string;
+}
+
+interface ProjectTarget {
+  readonly description: string;
+  run(action: ProjectAction, project: string, target: AdminTarget, reason: string): Promise<FileView[]>;
+  close(): Promise<void>;
+}
+
+function httpTarget(url: string, token: string): ProjectTarget {
+  const base = url.replace(/\/+$/, '').replace(/\/simple$/, '');
+  return {
+    description: base,
+    async run(action, project, target, reason) {
+      const where =
+        'version' in target
+          ? `releases/${encodeURIComponent(target.version)}`
+          : `files/${encodeURIComponent(target.filename)}`;
+      const path = `/api/projects/${encodeURIComponent(project)}/${where}${action === 'delete' ? '' : `/${action}`}`;
+      let response: Response;
+      try {
+        response = await fetch(`${base}${path}`, {
+          method: action === 'delete' ? 'DELETE' : 'POST',
+          headers: {
+            authorization: `Bearer ${token}`,
+            ...(action === 'yank' ? { 'content-type': 'application/json' } : {}),
+          },
+          ...(action === 'yank' ? { body: JSON.stringify({ reason }) } : {}),
+        });
+      } catch (err) {
+        throw new TokenCommandError(`Cannot reach ${base}: ${(err as Error).message}. Is the URL right and the index up?`);
+      }
+      const text = await response.text();
+      let value: { error?: string; files?: FileView[]; deleted?: FileView[] } | undefined;
+      try {
+        value = JSON.parse(text) as typeof value;
+      } catch {
+        value = undefined;
+      }
+      if (!response.ok) throw new TokenCommandError(`${base} answered ${response.status}: ${value?.error ?? text.trim()}`);
+      return value?.files ?? value?.deleted ?? [];
+    },
+    async close() {},
+  };
+}
+
+async function callerArn(region: string | undefined): Promise<string> {
+  const sts = new STSClient(region ? { region } : {});
+  try {
+    return (await sts.send(new GetCallerIdentityCommand({}))).Arn ?? 'iam:unknown';
+  } finally {
+    sts.destroy();
+  }
+}
+
+async function storeTarget(options: ProjectOptions): Promise<ProjectTarget> {
+  const aws = options.stack || options.table || options.bucket;
+  const stores = aws
+    ? await openAwsTarget({
+        ...(options.stack ? { stackName: options.stack } : {}),
+        ...(options.table ? { tableName: options.table } : {}),
+        ...(options.bucket ? { bucketName: options.bucket } : {}),
+        ...(options.region ? { region: options.region } : {}),
+      })
+    : await openLocalTarget(options['data-dir'] ?? defaultDataDir());
+  try {
+    const by = aws ? await callerArn(options.region) : localCreator();
+    const admin = new ProjectAdmin(stores.metadata, stores.blobs);
+    return {
+      description: stores.description,
+      async run(action, project, target, reason) {
+        if (action === 'delete') return admin.delete(project, target, by);
+        const files = action === 'yank' ? await admin.yank(project, target, reason) : await admin.unyank(project, target);
+        return files.map((f) => ({
+          filename: f.filename,
+          version: f.version,
+          yanked: f.yanked !== undefined,
+          ...(f.yanked ? { yankedReason: f.yanked.reason } : {}),
+        }));
+      },
+      close: () => stores.close(),
+    };
+  } catch (err) {
+    await stores.close();
+    throw err;
+  }
+}
+
+export async function projectCommand(action: ProjectAction, args: string[], options: ProjectOptions): Promise<number> {
+  const usage = (message: string) => {
+    process.stderr.write(`wharf ${action}: ${message}\n\n${PROJECT_USAGE}`);
+    return 2;
+  };
+  const [project, version, ...extra] = args;
+  if (!project) return usage('name the project.');
+  if (extra.length > 0) return usage(`unexpected argument "${extra[0]}".`);
+  if ((version === undefined) === (options.file === undefined)) return usage('give either a VERSION or --file FILENAME.');
+  if (options.reason !== undefined && action !== 'yank') return usage('--reason goes with yank.');
+  if (action === 'delete' && !options.yes) {
+    return usage('deleting removes the files for good and their names can never be used again: add --yes to confirm.');
+  }
+  const target: AdminTarget = version !== undefined ? { version } : { filename: options.file! };
+
+  let where: ProjectTarget;
+  if (options.url) {
+    const token = options.token ?? process.env['WHARF_TOKEN'];
+    if (!token) return usage('--url needs a token with upload scope for the project: pass --token T or set WHARF_TOKEN.');
+    where = httpTarget(options.url, token);
+  } else {
+    if (options.token) return usage('--token goes with --url.');
+    where = await storeTarget(options);
+  }
+  try {
+    const files = await where.run(action, project, target, options.reason ?? '');
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify({ project, action, files }, null, 2)}\n`);
+      return 0;
+    }
+    const past = { yank: 'Yanked', unyank: 'Un-yanked', delete: 'Deleted' }[action];
+    process.stdout.write(`${past} in ${where.description}:\n`);
+    for (const f of files) {
+      const note = action === 'yank' && f.yankedReason ? ` (reason: ${f.yankedReason})` : '';
+      process.stdout.write(`  ${f.filename}${note}\n`);
+    }
+    return 0;
+  } catch (err) {
+    if (err instanceof WharfError || err instanceof TokenCommandError) {
+      process.stderr.write(`wharf ${action}: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  } finally {
+    await where.close();
+  }
+}
