@@ -10,6 +10,8 @@ import { DynamoDbTokenStore } from '../../lambdas/adapters/dynamodb-token-store.
 import { TokenAdmin } from '../../lambdas/app/token-admin.ts';
 import type { DistributionFile } from '../../lambdas/core/model.ts';
 import { generateToken } from '../../lambdas/core/tokens.ts';
+import { createHash } from 'node:crypto';
+import { strToU8, zipSync } from 'fflate';
 import { createDynamoDbClient } from '../../lambdas/local/embedded-stores.ts';
 import { startLocalWharf, type LocalWharf } from '../../lambdas/local/local-wharf.ts';
 
@@ -33,11 +35,42 @@ interface Endpoint {
   readonly method: string;
   readonly path: string | (() => string);
   readonly body?: unknown;
+  /** A multipart body, made afresh for each call. */
+  readonly form?: () => FormData;
   /** Expected status per caller. */
   readonly expect: Record<Caller, number>;
 }
 
 const DENIED = { none: 401, bad: 401, expired: 401, revoked: 401 } as const;
+const uploadAcme = (ok: number) => ({ ...DENIED, readOther: 403, read: 403, uploadOther: 403, upload: ok, admin: ok });
+
+/** A twine-shaped upload of a real wheel of `project` (which may not exist yet). */
+function uploadForm(project: string, version: string): () => FormData {
+  const module = project.replace(/-/g, '_');
+  const di = `${module}-${version}.dist-info`;
+  const bytes = zipSync({
+    [`${module}/__init__.py`]: strToU8(''),
+    [`${di}/METADATA`]: strToU8(`Metadata-Version: 2.1\nName: ${project}\nVersion: ${version}\n\n`),
+    [`${di}/WHEEL`]: strToU8('Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n'),
+    [`${di}/RECORD`]: strToU8(''),
+  });
+  return () => {
+    const form = new FormData();
+    const fields: Record<string, string> = {
+      ':action': 'file_upload',
+      protocol_version: '1',
+      name: project,
+      version,
+      filetype: 'bdist_wheel',
+      pyversion: 'py3',
+      metadata_version: '2.1',
+      sha256_digest: createHash('sha256').update(bytes).digest('hex'),
+    };
+    for (const [k, v] of Object.entries(fields)) form.append(k, v);
+    form.append('content', new Blob([bytes]), `${module}-${version}-py3-none-any.whl`);
+    return form;
+  };
+}
 const readAcme = (ok: number, otherwise = 403) => ({ ...DENIED, readOther: otherwise, read: ok, uploadOther: otherwise, upload: ok, admin: ok });
 const anyValid = (ok: number) => ({ ...DENIED, readOther: ok, read: ok, uploadOther: ok, upload: ok, admin: ok });
 const adminOnly = (ok: number) => ({ ...DENIED, readOther: 403, read: 403, uploadOther: 403, upload: 403, admin: ok });
@@ -103,6 +136,7 @@ async function call(wharf: LocalWharf, endpoint: Endpoint, token: string | undef
     headers,
     redirect: 'manual',
     ...(endpoint.body !== undefined ? { body: JSON.stringify(endpoint.body) } : {}),
+    ...(endpoint.form ? { body: endpoint.form() } : {}),
   });
 }
 
@@ -139,6 +173,19 @@ describe('access matrix: private index (the deployed default)', () => {
     { name: 'get token', method: 'GET', path: () => `/api/tokens/${victimId}`, expect: adminOnly(200) },
     { name: 'revoke token', method: 'DELETE', path: () => `/api/tokens/${victimId}`, expect: adminOnly(200) },
     { name: 'unknown API path', method: 'GET', path: '/api/nothing', expect: anyValid(404) },
+    // Writes. The same file twice: upload creates it, admin gets "unchanged", both 200.
+    { name: 'upload (twine, POST /legacy/)', method: 'POST', path: '/legacy/', form: uploadForm('acme-app', '2.0'), expect: uploadAcme(200) },
+    // Only upload:* or admin may bring in a new project name; admin creates it.
+    {
+      name: 'upload creating a new project',
+      method: 'POST',
+      path: '/legacy/',
+      form: uploadForm('acme-new', '1.0'),
+      expect: { ...uploadAcme(200), upload: 403 },
+    },
+    { name: 'yank a release', method: 'POST', path: '/api/projects/acme-app/releases/2.0/yank', expect: uploadAcme(200) },
+    { name: 'un-yank a release', method: 'POST', path: '/api/projects/acme-app/releases/2.0/unyank', expect: uploadAcme(200) },
+    { name: 'delete a file (again: idempotent)', method: 'DELETE', path: '/api/projects/acme-app/files/acme_app-2.0-py3-none-any.whl', expect: uploadAcme(200) },
     {
       name: 'health',
       method: 'GET',
@@ -186,9 +233,10 @@ describe('access matrix: private index (the deployed default)', () => {
     const list = async (caller: Caller) =>
       (JSON.parse(await (await call(wharf, endpoints[0]!, tokens[caller])).text()) as { projects: { name: string }[] }).projects.map((p) => p.name);
     assert.deepEqual(await list('readOther'), ['other-lib']);
-    assert.deepEqual(await list('read'), ['acme-app']);
+    // acme-new was made by the admin's upload above; read:acme-* covers it, upload:acme-app not.
+    assert.deepEqual(await list('read'), ['acme-app', 'acme-new']);
     assert.deepEqual(await list('upload'), ['acme-app']);
-    assert.deepEqual(await list('admin'), ['acme-app', 'other-lib']);
+    assert.deepEqual(await list('admin'), ['acme-app', 'acme-new', 'other-lib']);
   });
 
   test('private pages may not be kept by shared caches', async () => {
