@@ -21,6 +21,7 @@ import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3'
 import { Construct } from 'constructs';
 import { ENV, FUNCTIONS, type FunctionName, type FunctionSpec } from '../lambdas/functions.ts';
 import { TOKEN_TTL_ATTRIBUTE } from '../lambdas/adapters/dynamodb-token-store.ts';
+import { DEFAULTS, LAMBDA_MAX_UPLOAD_BYTES } from '../lambdas/config.ts';
 import { WharfFunction } from './wharf-function.ts';
 
 const REPOSITORY_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -59,6 +60,13 @@ export interface PackageIndexProps {
    * @default 30
    */
   readonly authCacheSeconds?: number;
+  /**
+   * Largest distribution file the upload API (`POST /legacy/`) takes, in bytes
+   * (`WHARF_MAX_UPLOAD_BYTES`). At most 4,700,000: with the form around it and base64 on
+   * top, a larger file cannot reach Lambda through API Gateway (6 MB invoke payload).
+   * @default 4194304 (4 MiB)
+   */
+  readonly maxUploadBytes?: number;
   /**
    * Retention of the functions' logs and of the API access log.
    * @default RetentionDays.ONE_MONTH
@@ -214,7 +222,11 @@ export class PackageIndex extends Construct {
       [ENV.signingWindowSeconds]: String(props.signingWindowSeconds ?? 300),
       [ENV.publicRead]: String(props.publicRead ?? false),
       [ENV.authCacheSeconds]: String(props.authCacheSeconds ?? 30),
+      [ENV.maxUploadBytes]: String(props.maxUploadBytes ?? DEFAULTS.maxUploadBytes),
     };
+    if (props.maxUploadBytes !== undefined && !(Number.isInteger(props.maxUploadBytes) && props.maxUploadBytes > 0 && props.maxUploadBytes <= LAMBDA_MAX_UPLOAD_BYTES)) {
+      throw new Error(`maxUploadBytes must be a whole number from 1 to ${LAMBDA_MAX_UPLOAD_BYTES}, not ${props.maxUploadBytes}.`);
+    }
     if (props.authCacheSeconds !== undefined && !(props.authCacheSeconds >= 0 && props.authCacheSeconds <= 60)) {
       throw new Error(`authCacheSeconds must be 0 to 60 (revocation must take effect within a minute), not ${props.authCacheSeconds}.`);
     }

@@ -187,6 +187,7 @@ describe('functions', () => {
       assert.deepEqual(variables[ENV.tokensTableName], { Ref: logicalId(stack.index.tokensTable) });
       assert.equal(variables[ENV.publicRead], 'false');
       assert.equal(variables[ENV.authCacheSeconds], '30');
+      assert.equal(variables[ENV.maxUploadBytes], String(4 * 1024 * 1024));
       assert.equal(variables[ENV.pageCacheControl], 'max-age=30');
       assert.equal(variables[ENV.signingWindowSeconds], '300');
       const logGroup = template.toJSON().Resources[logicalId(fn.logGroup)];
@@ -365,6 +366,10 @@ describe('cdk-nag AwsSolutions', () => {
 describe('PackageIndex props', () => {
   test('a token cache longer than 60 s is refused: revocation must take effect within a minute', () => {
     assert.throws(() => synth({ index: { authCacheSeconds: 61 } }), /authCacheSeconds must be 0 to 60/);
+  });
+
+  test('an upload limit that could not reach Lambda is refused', () => {
+    assert.throws(() => synth({ index: { maxUploadBytes: 5_000_000 } }), /maxUploadBytes must be a whole number from 1 to 4700000/);
   });
 
   test('removal policy, caching, signing window, memory and log retention can be overridden', () => {
