@@ -170,6 +170,13 @@ export function createReadRoutes(deps: ReadRoutesDeps): RouteHandler {
       if (rest.length === 2 && rest[1] === '') return project(request, rest[0]!, true);
     }
     if (first === 'files') return download(rest);
+    if (first === 'legacy' && rest.length <= 1 && (rest[0] ?? '') === '') {
+      return textResponse(
+        405,
+        `The upload API takes POST: twine upload --repository-url ${request.basePath}/legacy/ ... ; pip reads ${request.basePath}/simple/.`,
+        { allow: 'POST' },
+      );
+    }
     return textResponse(404, `Nothing here. The index is at ${request.basePath}/simple/.`);
   }
 

@@ -70,19 +70,42 @@ function lambdaContext(functionName: string, requestId: string): Context {
   };
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_REQUEST_BYTES) return 'too-large';
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+/**
+ * The request body, or 'too-large' past API Gateway's limit. Past the limit the rest is
+ * read and dropped rather than the request destroyed, so the 413 reaches a client that is
+ * still sending.
+ */
+function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    req.on('data', (chunk: Buffer) => {
+      if (settled) return;
+      size += chunk.length;
+      if (size > MAX_REQUEST_BYTES) {
+        settled = true;
+        chunks.length = 0;
+        resolve('too-large');
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (settled) return;
+      settled = true;
+      resolve(Buffer.concat(chunks));
+    });
+    req.on('error', (err) => {
+      if (settled) return;
+      settled = true;
+      reject(err);
+    });
+  });
 }
 
-function sendText(res: ServerResponse, status: number, message: string): void {
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+function sendText(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
   res.end(`${message}\n`);
 }
 
@@ -99,8 +122,8 @@ export function createGateway(handlers: Record<FunctionName, WharfLambdaHandler>
     const body = await readBody(req);
     if (body === 'too-large') {
       // What API Gateway answers, word for word.
-      sendText(res, 413, `HTTP content length exceeded ${MAX_REQUEST_BYTES} bytes.`);
-      req.resume();
+      // The rest of the body is still on its way: answer, then close the connection.
+      sendText(res, 413, `HTTP content length exceeded ${MAX_REQUEST_BYTES} bytes.`, { connection: 'close' });
       return;
     }
     const headers: Record<string, string> = {};

@@ -753,8 +753,8 @@ const CASES: readonly Case[] = [
   {
     name: 'GET /legacy/',
     request: (f) => ({ method: 'GET', token: f.tokens.uploadAll }),
-    status: 404,
-    message: /^Nothing here\. The index is at \/simple\/\./,
+    status: 405,
+    message: /^The upload API takes POST: twine upload --repository-url \/legacy\//,
   },
   {
     name: 'PUT /legacy/',
