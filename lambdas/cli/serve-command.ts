@@ -63,6 +63,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
       wharf.publicRead
         ? `  Install:    python3 -m pip install --index-url ${wharf.indexUrl} NAME`
         : `  Install:    python3 -m pip install --index-url ${authedIndexUrl} NAME`,
+      `  Publish:    twine upload --repository-url ${wharf.url}/legacy/ -u __token__ -p <token> dist/*`,
       `  Import:     npm run wharf -- import${dataDirOption} path/to/dist/`,
       `  Health:     ${wharf.url}/health`,
       '',
