@@ -1,6 +1,6 @@
 /** Builds the admin function (the `/api/` routes) from its stores; Lambda and local server share it. */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { AccessGuard } from './app/access-guard.ts';
+import { accessGuardFor } from './app/access-guard.ts';
 import { TokenAdmin } from './app/token-admin.ts';
 import type { AccessConfig } from './config.ts';
 import { createAdminRoutes } from './http/admin-routes.ts';
@@ -16,12 +16,7 @@ export interface AdminFunctionDeps {
 
 export function createAdminFunction(deps: AdminFunctionDeps): WharfLambdaHandler {
   const now = deps.now ?? Date.now;
-  const guard = new AccessGuard(deps.tokens, {
-    policy: { publicRead: deps.config.publicRead },
-    cacheSeconds: deps.config.authCacheSeconds,
-    logger: deps.logger,
-    now,
-  });
+  const guard = accessGuardFor(deps.tokens, deps.config, deps.logger, now);
   const tokenAdmin = new TokenAdmin(deps.tokens, () => new Date(now()));
   return createLambdaHandler(createAdminRoutes({ tokenAdmin, guard, logger: deps.logger }, now), deps.logger);
 }

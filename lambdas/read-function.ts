@@ -1,6 +1,6 @@
 /** Builds the read function from its stores; the Lambda module and the local server share it. */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { AccessGuard } from './app/access-guard.ts';
+import { accessGuardFor } from './app/access-guard.ts';
 import { Downloads } from './app/downloads.ts';
 import { SimpleIndex } from './app/simple-index.ts';
 import type { WharfConfig } from './config.ts';
@@ -24,12 +24,7 @@ export function createReadFunction(deps: ReadFunctionDeps): WharfLambdaHandler {
     downloads: new Downloads(deps.signer, deps.config, deps.now),
     pageCacheControl: deps.config.pageCacheControl,
     logger: deps.logger,
-    guard: new AccessGuard(deps.tokens, {
-      policy: { publicRead: deps.config.publicRead },
-      cacheSeconds: deps.config.authCacheSeconds,
-      logger: deps.logger,
-      ...(deps.now ? { now: deps.now } : {}),
-    }),
+    guard: accessGuardFor(deps.tokens, deps.config, deps.logger, deps.now),
   });
   return createLambdaHandler(routes, deps.logger);
 }

@@ -3,7 +3,7 @@
  * project routes (`/api/projects/...`: yank, un-yank, delete). Lambda and local server share it.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { AccessGuard } from './app/access-guard.ts';
+import { accessGuardFor } from './app/access-guard.ts';
 import { Ingest } from './app/ingest.ts';
 import { ProjectAdmin } from './app/project-admin.ts';
 import type { WharfConfig } from './config.ts';
@@ -26,12 +26,7 @@ export interface WriteFunctionDeps {
 
 export function createWriteFunction(deps: WriteFunctionDeps): WharfLambdaHandler {
   const now = deps.now ?? Date.now;
-  const guard = new AccessGuard(deps.tokens, {
-    policy: { publicRead: deps.config.publicRead },
-    cacheSeconds: deps.config.authCacheSeconds,
-    logger: deps.logger,
-    now,
-  });
+  const guard = accessGuardFor(deps.tokens, deps.config, deps.logger, now);
   const clock = () => new Date(now());
   const upload = createLegacyUploadRoute({
     guard,

@@ -51,6 +51,21 @@ const INVALID_TOKEN =
   'This token is not valid: it is mistyped, or it was never issued by this index. ' +
   'Check the token you configured, or ask an admin for a new one.';
 
+/** The guard every function builds from its configuration (AccessConfig's two settings). */
+export function accessGuardFor(
+  tokens: TokenVerifier,
+  config: { readonly publicRead: boolean; readonly authCacheSeconds: number },
+  logger: AuthLogger,
+  now?: () => number,
+): AccessGuard {
+  return new AccessGuard(tokens, {
+    policy: { publicRead: config.publicRead },
+    cacheSeconds: config.authCacheSeconds,
+    logger,
+    ...(now ? { now } : {}),
+  });
+}
+
 export class AccessGuard {
   private readonly cache = new Map<string, CacheEntry>();
   private readonly now: () => number;
