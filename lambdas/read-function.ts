@@ -7,6 +7,7 @@ import type { WharfConfig } from './config.ts';
 import { createLambdaHandler, type WharfLambdaHandler } from './http/lambda-handler.ts';
 import { createReadRoutes } from './http/read-routes.ts';
 import type { DownloadSigner, MetadataStore, TokenVerifier } from './ports.ts';
+import type { UpstreamIndex } from './app/upstream-index.ts';
 
 export interface ReadFunctionDeps {
   readonly metadata: MetadataStore;
@@ -16,6 +17,8 @@ export interface ReadFunctionDeps {
   readonly config: Pick<WharfConfig, 'pageCacheControl' | 'signingWindowSeconds' | 'publicRead' | 'authCacheSeconds'>;
   readonly logger: Logger;
   readonly now?: () => number;
+  /** Projects Wharf does not host: redirect, proxy or cache (lambdas/app/upstream-index.ts). */
+  readonly upstream?: UpstreamIndex;
 }
 
 export function createReadFunction(deps: ReadFunctionDeps): WharfLambdaHandler {
@@ -25,6 +28,7 @@ export function createReadFunction(deps: ReadFunctionDeps): WharfLambdaHandler {
     pageCacheControl: deps.config.pageCacheControl,
     logger: deps.logger,
     guard: accessGuardFor(deps.tokens, deps.config, deps.logger, deps.now),
+    ...(deps.upstream ? { upstream: deps.upstream } : {}),
   });
   return createLambdaHandler(routes, deps.logger);
 }

@@ -30,9 +30,14 @@ export class Downloads {
 
   /** A presigned URL valid for at least one more signing window. */
   presignedUrl(target: DownloadTarget): Promise<string> {
+    return this.presignedKey(distributionKey(target.project, target.sha256, target.filename));
+  }
+
+  /** The same, for any immutable object of the bucket (copies of upstream files too). */
+  presignedKey(key: string): Promise<string> {
     const windowMs = this.settings.signingWindowSeconds * 1000;
     const signingDate = new Date(Math.floor(this.now() / windowMs) * windowMs);
-    return this.signer.presignGet(distributionKey(target.project, target.sha256, target.filename), {
+    return this.signer.presignGet(key, {
       signingDate,
       expiresIn: 2 * this.settings.signingWindowSeconds,
       responseCacheControl: IMMUTABLE_CACHE_CONTROL,

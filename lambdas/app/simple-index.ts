@@ -5,6 +5,7 @@ import {
   renderProjectJson,
   renderRootHtml,
   renderRootJson,
+  type ProjectPage,
 } from '../core/simple-pages.ts';
 import { MEDIA_JSON_V1, type SimpleFormat } from '../core/negotiation.ts';
 import type { MetadataStore } from '../ports.ts';
@@ -21,14 +22,25 @@ export class SimpleIndex {
 
   /** The rendered page, or undefined when the project has no files and no record. */
   async projectPage(name: string, format: SimpleFormat): Promise<string | undefined> {
+    const page = await this.hostedProject(name);
+    if (!page) return undefined;
+    return this.render(page, format);
+  }
+
+  /** What Wharf itself holds for a project (one Query), or undefined when it hosts no such project. */
+  async hostedProject(name: string): Promise<ProjectPage | undefined> {
     const normalized = normalizeName(name);
     const data = await this.metadata.getProjectPage(normalized);
     if (!data) return undefined;
-    const page = {
-      name: normalized,
-      displayName: data.project?.displayName ?? normalized,
-      files: data.files,
-    };
+    return { name: normalized, displayName: data.project?.displayName ?? normalized, files: data.files };
+  }
+
+  render(page: ProjectPage, format: SimpleFormat): string {
     return format === MEDIA_JSON_V1 ? renderProjectJson(page) : renderProjectHtml(page);
+  }
+
+  /** Whether Wharf hosts the project (one GetItem): upstream files are never served for it. */
+  async hosts(project: string): Promise<boolean> {
+    return (await this.metadata.getProject(project)) !== undefined;
   }
 }

@@ -14,6 +14,10 @@ import type { Action, Principal } from '../core/access.ts';
 import type { AccessGuard } from '../app/access-guard.ts';
 import type { Downloads } from '../app/downloads.ts';
 import type { SimpleIndex } from '../app/simple-index.ts';
+import type { UpstreamIndex, UpstreamPageResult } from '../app/upstream-index.ts';
+import { renderLinkPageHtml, renderLinkPageJson } from '../core/upstream-pages.ts';
+import { isUpstreamFilename } from '../core/upstream.ts';
+import { UpstreamFailure } from '../upstream-ports.ts';
 import { cacheablePage } from './caching.ts';
 import { errorResponse, type ErrorLogger } from './error-map.ts';
 import { jsonResponse, redirectResponse, textResponse } from './responses.ts';
@@ -27,6 +31,8 @@ export interface ReadRoutesDeps {
   readonly logger: ErrorLogger;
   /** Decides who may read what (public or private reads, token scopes). */
   readonly guard: AccessGuard;
+  /** What to answer for projects Wharf does not host; absent means 404 (mode `none`). */
+  readonly upstream?: UpstreamIndex;
 }
 
 const PAGE_SECURITY_HEADERS = {
@@ -47,6 +53,13 @@ function splitPath(path: string): string[] | undefined {
   }
 }
 
+type ProjectFiles = Parameters<SimpleIndex['render']>[0]['files'];
+
+/** A message fit for a response header: one line of printable ASCII. */
+function headerSafe(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, '?').slice(0, 300);
+}
+
 function queryString(request: HttpRequest): string {
   const qs = request.query.toString();
   return qs ? `?${qs}` : '';
@@ -61,7 +74,9 @@ function actionFor(segments: readonly string[]): Action {
   if (first === 'simple' && name !== undefined && name !== '' && isValidName(name)) {
     return { kind: 'read', project: normalizeName(name) };
   }
-  if (first === 'files' && name !== undefined && isNormalizedName(name)) return { kind: 'read', project: name };
+  if ((first === 'files' || first === 'upstream') && name !== undefined && isNormalizedName(name)) {
+    return { kind: 'read', project: name };
+  }
   // The root listing, and paths that name no project: only who is asking matters.
   return { kind: 'list' };
 }
@@ -124,11 +139,99 @@ export function createReadRoutes(deps: ReadRoutesDeps): RouteHandler {
     }
     const format = chooseFormat(request);
     if (typeof format !== 'string') return format;
-    const body = await deps.simpleIndex.projectPage(normalized, format);
-    if (body === undefined) {
+    const hosted = await deps.simpleIndex.hostedProject(normalized);
+    const upstream = deps.upstream;
+    if (hosted) {
+      // A hosted project is Wharf's alone: upstream files only where an admin allowed mixing.
+      if (!upstream?.mixes(normalized)) {
+        return cacheablePage(request, { status: 200, headers: pageHeaders(format), body: deps.simpleIndex.render(hosted, format) });
+      }
+      return upstreamPage(request, format, normalized, hosted);
+    }
+    if (!upstream || upstream.mode === 'none') {
       return textResponse(404, `Project "${normalized}" is not in this index.`, { vary });
     }
-    return cacheablePage(request, { status: 200, headers: pageHeaders(format), body });
+    if (upstream.isReserved(normalized)) {
+      return textResponse(
+        404,
+        `Project "${normalized}" is not in this index. Its name is reserved for this index's own packages, so it is never looked up upstream; publish it here first.`,
+        { vary },
+      );
+    }
+    if (upstream.mode === 'redirect') {
+      return redirectResponse(302, upstream.redirectUrl(normalized), { 'cache-control': pageCacheControl, vary, 'x-wharf-source': 'upstream' });
+    }
+    return upstreamPage(request, format, normalized);
+  }
+
+  /** A page of upstream files (proxy and cache modes), alone or after a mixed project's own. */
+  async function upstreamPage(
+    request: HttpRequest,
+    format: SimpleFormat,
+    normalized: string,
+    hosted?: { displayName: string; files: ProjectFiles },
+  ): Promise<HttpResponse> {
+    const upstream = deps.upstream!;
+    let result: UpstreamPageResult | undefined;
+    try {
+      result = await upstream.page(normalized);
+    } catch (err) {
+      if (!(err instanceof UpstreamFailure)) throw err;
+      if (hosted) {
+        // A mixed project still has its own files: serve them, and say the upstream's are missing.
+        return cacheablePage(request, {
+          status: 200,
+          headers: { ...pageHeaders(format), 'x-wharf-upstream': `unavailable; ${headerSafe(err.message)}` },
+          body: deps.simpleIndex.render({ name: normalized, ...hosted }, format),
+        });
+      }
+      return textResponse(err.status, `${err.message} Wharf has no copy of the page for "${normalized}" to serve instead; retry later.`, {
+        'cache-control': 'no-store',
+      });
+    }
+    if (!result && !hosted) {
+      return textResponse(404, `Project "${normalized}" is not in this index, nor in its upstream.`, { vary });
+    }
+    const page = result
+      ? upstream.linkPage(normalized, result, hosted)
+      : { name: normalized, displayName: hosted!.displayName, links: [] as never[] };
+    const body = format === MEDIA_JSON_V1 ? renderLinkPageJson(page) : renderLinkPageHtml(page);
+    const state = result ? `${result.state}; fetched-at=${result.fetchedAt}${result.problem ? `; problem=${headerSafe(result.problem)}` : ''}` : 'not-found';
+    return cacheablePage(request, {
+      status: 200,
+      headers: { ...pageHeaders(format), 'x-wharf-source': hosted ? 'wharf+upstream' : 'upstream', 'x-wharf-upstream': state },
+      body: hosted && !result ? deps.simpleIndex.render({ name: normalized, ...hosted }, format) : body,
+    });
+  }
+
+  /** `/upstream/{project}/{sha256}/{filename}`: a cache-mode download of an upstream file. */
+  async function upstreamDownload(segments: string[]): Promise<HttpResponse> {
+    const [projectName = '', sha256 = '', filename = ''] = segments;
+    const upstream = deps.upstream;
+    const distribution = filename.endsWith('.metadata') ? filename.slice(0, -'.metadata'.length) : filename;
+    if (
+      upstream?.mode !== 'cache' ||
+      segments.length !== 3 ||
+      !isNormalizedName(projectName) ||
+      !isSha256Hex(sha256) ||
+      !isUpstreamFilename(distribution)
+    ) {
+      return textResponse(404, 'No such file: upstream download URLs look like /upstream/{project}/{sha256}/{filename}, and exist in cache mode only.');
+    }
+    if (upstream.isReserved(projectName) || (await deps.simpleIndex.hosts(projectName))) {
+      return textResponse(404, `No such file: "${projectName}" is served from this index only, never from the upstream.`);
+    }
+    try {
+      const target = await upstream.download(projectName, sha256, filename);
+      if (target.kind === 'upstream') {
+        return redirectResponse(302, target.url, { 'cache-control': 'no-store', 'x-wharf-upstream': 'copying' });
+      }
+      const url = await deps.downloads.presignedKey(target.key);
+      return redirectResponse(302, url, { 'cache-control': 'no-store' });
+    } catch (err) {
+      if (err instanceof UpstreamFailure) return textResponse(err.status, err.message, { 'cache-control': 'no-store' });
+      throw err;
+    }
   }
 
   async function download(segments: string[]): Promise<HttpResponse> {
@@ -170,6 +273,7 @@ export function createReadRoutes(deps: ReadRoutesDeps): RouteHandler {
       if (rest.length === 2 && rest[1] === '') return project(request, rest[0]!, true);
     }
     if (first === 'files') return download(rest);
+    if (first === 'upstream') return upstreamDownload(rest);
     if (first === 'legacy' && rest.length <= 1 && (rest[0] ?? '') === '') {
       return textResponse(
         405,

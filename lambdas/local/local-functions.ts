@@ -7,6 +7,7 @@ import { createReadFunction } from '../read-function.ts';
 import { createWriteFunction } from '../write-function.ts';
 import type { BlobStore, DownloadSigner, MetadataStore, TokenStore } from '../ports.ts';
 import type { WharfConfig } from '../config.ts';
+import type { UpstreamIndex } from '../app/upstream-index.ts';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 
@@ -17,6 +18,7 @@ export interface LocalFunctionDeps {
   readonly tokens: TokenStore;
   readonly config: Omit<WharfConfig, 'tableName' | 'bucketName' | 'tokensTableName'>;
   readonly logLevel?: LogLevel;
+  readonly upstream?: UpstreamIndex;
 }
 
 export function buildLocalFunctions(deps: LocalFunctionDeps): Record<FunctionName, WharfLambdaHandler> {
@@ -29,6 +31,7 @@ export function buildLocalFunctions(deps: LocalFunctionDeps): Record<FunctionNam
       tokens: { getToken: (id) => deps.tokens.getToken(id) },
       config: deps.config,
       logger: logger('wharf-read'),
+      ...(deps.upstream ? { upstream: deps.upstream } : {}),
     }),
     write: createWriteFunction({
       metadata: deps.metadata,

@@ -19,6 +19,14 @@ import {
 import { createGateway } from './gateway.ts';
 import { ensureLocalAdminToken, type LocalAdminToken } from './admin-bootstrap.ts';
 import { buildLocalFunctions, type LogLevel } from './local-functions.ts';
+import { HttpUpstream } from '../adapters/http-upstream.ts';
+import { S3UpstreamStore } from '../adapters/s3-upstream-store.ts';
+import { UpstreamIndex } from '../app/upstream-index.ts';
+import type { UpstreamMode } from '../core/upstream.ts';
+import { upstreamSettings, type UpstreamOptions } from '../upstream-config.ts';
+import { createCopierFunction } from '../upstream-copier-function.ts';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { S3Client } from '@aws-sdk/client-s3';
 
 export interface LocalWharfOptions {
   readonly host?: string;
@@ -40,6 +48,11 @@ export interface LocalWharfOptions {
   /** Called once per request, after the response is written. */
   readonly onRequest?: (line: { method: string; url: string; status: number; ms: number }) => void;
   readonly logLevel?: LogLevel;
+  /**
+   * What to answer for projects this index does not host (`wharf serve --upstream`).
+   * @default { mode: 'none' }
+   */
+  readonly upstream?: UpstreamOptions;
 }
 
 export interface LocalWharf {
@@ -50,6 +63,9 @@ export interface LocalWharf {
   readonly publicRead: boolean;
   /** The local admin token (kept in the data directory, or made afresh for --memory). */
   readonly admin: LocalAdminToken;
+  readonly upstreamMode: UpstreamMode;
+  /** Resolves when every background copy of an upstream file started so far has ended. */
+  backgroundCopies(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -76,6 +92,16 @@ export async function startLocalWharf(options: LocalWharfOptions = {}): Promise<
     await stores.close();
     throw err;
   }
+  const background = new Set<Promise<unknown>>();
+  let upstream: UpstreamIndex | undefined;
+  try {
+    upstream = localUpstream(options, s3, stores.bucketName, background);
+  } catch (err) {
+    dynamodb.destroy();
+    s3.destroy();
+    await stores.close();
+    throw err;
+  }
   const handlers = buildLocalFunctions({
     metadata: new DynamoDbMetadataStore(dynamodb, stores.tableName),
     signer: createLocalUrlSigner(downloadEndpoint(stores.s3Endpoint), stores.bucketName),
@@ -89,6 +115,7 @@ export async function startLocalWharf(options: LocalWharfOptions = {}): Promise<
       maxUploadBytes: options.maxUploadBytes ?? DEFAULTS.maxUploadBytes,
     },
     ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+    ...(upstream ? { upstream } : {}),
   });
   const gateway = createGateway(handlers);
   const server: Server = createServer((req, res) => {
@@ -124,7 +151,12 @@ export async function startLocalWharf(options: LocalWharfOptions = {}): Promise<
     stores,
     publicRead,
     admin,
+    upstreamMode: upstream?.mode ?? 'none',
+    async backgroundCopies() {
+      while (background.size > 0) await Promise.allSettled([...background]);
+    },
     async close() {
+      await Promise.allSettled([...background]);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
@@ -134,4 +166,37 @@ export async function startLocalWharf(options: LocalWharfOptions = {}): Promise<
       await stores.close();
     },
   };
+}
+
+/**
+ * The upstream of a local index. Its background copier runs the copier function's own
+ * code in this process, asynchronously, as the Lambda invoke would.
+ */
+function localUpstream(
+  options: LocalWharfOptions,
+  s3: S3Client,
+  bucketName: string,
+  background: Set<Promise<unknown>>,
+): UpstreamIndex | undefined {
+  const settings = upstreamSettings(options.upstream ?? {});
+  if (settings.mode === 'none') return undefined;
+  const logger = new Logger({ serviceName: 'wharf-upstream', logLevel: options.logLevel ?? 'WARN' });
+  const log = (message: string, extra: Record<string, unknown>) => logger.info(message, extra);
+  const fetcher = new HttpUpstream({ timeoutMs: settings.timeoutMs });
+  const store = new S3UpstreamStore(s3, bucketName);
+  const copier = createCopierFunction({ upstream: new UpstreamIndex(settings, fetcher, store, undefined, Date.now, log), logger });
+  return new UpstreamIndex(
+    settings,
+    fetcher,
+    store,
+    {
+      async start(job) {
+        const run = copier(job).catch((err: unknown) => logger.error('upstream copy failed', { ...job, error: String(err) }));
+        background.add(run);
+        void run.finally(() => background.delete(run));
+      },
+    },
+    Date.now,
+    log,
+  );
 }

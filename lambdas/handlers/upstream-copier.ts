@@ -1,0 +1,30 @@
+/**
+ * Lambda entry of the upstream copier (cache mode only): invoked asynchronously by the read
+ * function, it may read and write under `upstream/` in the bucket and nothing else.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { S3Client } from '@aws-sdk/client-s3';
+import { HttpUpstream } from '../adapters/http-upstream.ts';
+import { S3UpstreamStore } from '../adapters/s3-upstream-store.ts';
+import { UpstreamIndex } from '../app/upstream-index.ts';
+import { ConfigError } from '../config.ts';
+import { ENV } from '../functions.ts';
+import { upstreamSettings, UPSTREAM_ENV } from '../upstream-config.ts';
+import { createCopierFunction } from '../upstream-copier-function.ts';
+
+const bucketName = process.env[ENV.bucketName];
+if (!bucketName) throw new ConfigError(`${ENV.bucketName} is not set: the copier cannot start without it.`);
+const settings = upstreamSettings({ mode: 'cache', ...(process.env[UPSTREAM_ENV.url] ? { url: process.env[UPSTREAM_ENV.url] } : {}) });
+const logger = new Logger({ serviceName: 'wharf-upstream-copier' });
+
+export const handler = createCopierFunction({
+  upstream: new UpstreamIndex(
+    settings,
+    new HttpUpstream({ timeoutMs: settings.timeoutMs }),
+    new S3UpstreamStore(new S3Client({}), bucketName),
+    undefined,
+    Date.now,
+    (message, extra) => logger.info(message, extra),
+  ),
+  logger,
+});

@@ -1,0 +1,123 @@
+/**
+ * Upstream settings, read once at start-up from the environment the CDK construct sets.
+ * Without any of them the upstream is off (`none`): the construct chooses the deployed
+ * default (`proxy`), so a function never goes upstream by accident.
+ */
+import { ConfigError } from './config.ts';
+import type { UpstreamSettings } from './app/upstream-index.ts';
+import { WharfError } from './core/errors.ts';
+import { isUpstreamMode, NamePatterns, parseUpstreamUrl, PYPI_SIMPLE_URL, UPSTREAM_MODES } from './core/upstream.ts';
+
+export const UPSTREAM_ENV = {
+  mode: 'WHARF_UPSTREAM_MODE',
+  url: 'WHARF_UPSTREAM_URL',
+  pageTtlSeconds: 'WHARF_UPSTREAM_PAGE_TTL_SECONDS',
+  timeoutSeconds: 'WHARF_UPSTREAM_TIMEOUT_SECONDS',
+  copyLimitBytes: 'WHARF_UPSTREAM_COPY_LIMIT_BYTES',
+  reserved: 'WHARF_RESERVED_NAMES',
+  mixed: 'WHARF_UPSTREAM_MIXED_PROJECTS',
+  copierFunction: 'WHARF_UPSTREAM_COPIER_FUNCTION',
+} as const;
+
+export const UPSTREAM_DEFAULTS = {
+  url: PYPI_SIMPLE_URL,
+  /** Ten minutes: a new upstream release shows up within that; pip installs hit the cache. */
+  pageTtlSeconds: 600,
+  /** One upstream page request; with the copy deadline, well inside API Gateway's 30 s. */
+  timeoutSeconds: 10,
+  /** Files up to this size are copied within the download request. */
+  copyLimitBytes: 64 * 1024 * 1024,
+  /** How long a download request may spend copying before it redirects instead. */
+  copyDeadlineSeconds: 15,
+} as const;
+
+/** The most the upstream's answer may take: the rest of API Gateway's 30 s is Wharf's. */
+export const MAX_UPSTREAM_TIMEOUT_SECONDS = 20;
+
+export interface UpstreamConfig extends UpstreamSettings {
+  readonly timeoutMs: number;
+  /** Name of the background copier function (`cache` mode on AWS). */
+  readonly copierFunction?: string;
+}
+
+/** Comma- or whitespace-separated patterns. */
+export function patternList(text: string | undefined): string[] {
+  return (text ?? '').split(/[\s,]+/).filter(Boolean);
+}
+
+export interface UpstreamOptions {
+  readonly mode?: string;
+  readonly url?: string;
+  readonly pageTtlSeconds?: number;
+  readonly timeoutSeconds?: number;
+  readonly copyLimitBytes?: number;
+  readonly copyDeadlineSeconds?: number;
+  readonly reserved?: readonly string[];
+  readonly mixed?: readonly string[];
+}
+
+/** Validated settings from options (CDK props, `wharf serve` flags); throws ConfigError. */
+export function upstreamSettings(options: UpstreamOptions): UpstreamConfig {
+  const mode = options.mode ?? 'none';
+  if (!isUpstreamMode(mode)) throw new ConfigError(`Upstream mode "${mode}" is not one of ${UPSTREAM_MODES.join(', ')}.`);
+  const timeoutSeconds = options.timeoutSeconds ?? UPSTREAM_DEFAULTS.timeoutSeconds;
+  if (!(timeoutSeconds > 0 && timeoutSeconds <= MAX_UPSTREAM_TIMEOUT_SECONDS)) {
+    throw new ConfigError(`The upstream timeout must be more than 0 and at most ${MAX_UPSTREAM_TIMEOUT_SECONDS} seconds (API Gateway gives up at 30), not ${timeoutSeconds}.`);
+  }
+  const pageTtlSeconds = options.pageTtlSeconds ?? UPSTREAM_DEFAULTS.pageTtlSeconds;
+  if (!(Number.isInteger(pageTtlSeconds) && pageTtlSeconds >= 0)) {
+    throw new ConfigError(`The upstream page time-to-live must be a whole number of seconds, not ${pageTtlSeconds}.`);
+  }
+  const copyLimitBytes = options.copyLimitBytes ?? UPSTREAM_DEFAULTS.copyLimitBytes;
+  if (!(Number.isInteger(copyLimitBytes) && copyLimitBytes >= 0 && copyLimitBytes <= 256 * 1024 * 1024)) {
+    throw new ConfigError(`The upstream copy limit must be 0 to 268435456 bytes (it is held in memory), not ${copyLimitBytes}.`);
+  }
+  const copyDeadlineSeconds = options.copyDeadlineSeconds ?? UPSTREAM_DEFAULTS.copyDeadlineSeconds;
+  if (!(copyDeadlineSeconds > 0 && copyDeadlineSeconds <= 25)) {
+    throw new ConfigError(`The upstream copy deadline must be more than 0 and at most 25 seconds, not ${copyDeadlineSeconds}.`);
+  }
+  try {
+    return {
+      mode,
+      url: parseUpstreamUrl(options.url ?? UPSTREAM_DEFAULTS.url),
+      pageTtlSeconds,
+      reserved: new NamePatterns(options.reserved ?? []),
+      mixed: new NamePatterns(options.mixed ?? []),
+      copyLimitBytes,
+      copyDeadlineMs: copyDeadlineSeconds * 1000,
+      timeoutMs: timeoutSeconds * 1000,
+    };
+  } catch (err) {
+    if (err instanceof WharfError) throw new ConfigError(err.message);
+    throw err;
+  }
+}
+
+function numberFrom(env: Record<string, string | undefined>, name: string): number | undefined {
+  const value = env[name];
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new ConfigError(`${name} must be a number, not "${value}".`);
+  return n;
+}
+
+export function loadUpstreamConfig(env: Record<string, string | undefined>): UpstreamConfig {
+  const settings = upstreamSettings({
+    ...(env[UPSTREAM_ENV.mode] ? { mode: env[UPSTREAM_ENV.mode] } : {}),
+    ...(env[UPSTREAM_ENV.url] ? { url: env[UPSTREAM_ENV.url] } : {}),
+    ...optional('pageTtlSeconds', numberFrom(env, UPSTREAM_ENV.pageTtlSeconds)),
+    ...optional('timeoutSeconds', numberFrom(env, UPSTREAM_ENV.timeoutSeconds)),
+    ...optional('copyLimitBytes', numberFrom(env, UPSTREAM_ENV.copyLimitBytes)),
+    reserved: patternList(env[UPSTREAM_ENV.reserved]),
+    mixed: patternList(env[UPSTREAM_ENV.mixed]),
+  });
+  const copierFunction = env[UPSTREAM_ENV.copierFunction];
+  if (settings.mode === 'cache' && !copierFunction) {
+    throw new ConfigError(`${UPSTREAM_ENV.copierFunction} is not set: cache mode needs the background copier.`);
+  }
+  return { ...settings, ...(copierFunction ? { copierFunction } : {}) };
+}
+
+function optional<K extends string>(key: K, value: number | undefined): Partial<Record<K, number>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, number>);
+}
