@@ -23,6 +23,8 @@ import { ENV, FUNCTIONS, type FunctionName, type FunctionSpec } from '../lambdas
 import { TOKEN_TTL_ATTRIBUTE } from '../lambdas/adapters/dynamodb-token-store.ts';
 import { DEFAULTS, LAMBDA_MAX_UPLOAD_BYTES } from '../lambdas/config.ts';
 import { WharfFunction } from './wharf-function.ts';
+import { upstreamConfigOf, wireUpstream, type UpstreamProps } from './upstream.ts';
+import { UPSTREAM_INCOMING_PREFIX } from '../lambdas/adapters/s3-upstream-store.ts';
 
 const REPOSITORY_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -100,6 +102,13 @@ export interface PackageIndexProps {
    * @default - the directory above `lib/`
    */
   readonly projectRoot?: string;
+  /**
+   * The upstream index for projects this index does not host (public PyPI unless `url`
+   * says otherwise), and the dependency-confusion guards: reserved names and which hosted
+   * projects may mix. See README "One index URL: the upstream".
+   * @default { mode: 'proxy', url: 'https://pypi.org/simple/' }
+   */
+  readonly upstream?: UpstreamProps;
 }
 
 export class PackageIndex extends Construct {
@@ -125,12 +134,15 @@ export class PackageIndex extends Construct {
   public readonly functions: Readonly<Record<FunctionName, WharfFunction>>;
   /** The index URL to give pip (`--index-url`): the API endpoint plus `/simple/`. */
   public readonly indexUrl: string;
+  /** The background copier of upstream files; only in upstream `cache` mode. */
+  public readonly upstreamCopier?: WharfFunction;
 
   constructor(scope: Construct, id: string, props: PackageIndexProps = {}) {
     super(scope, id);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
     const projectRoot = props.projectRoot ?? REPOSITORY_ROOT;
+    const upstream = upstreamConfigOf(props.upstream);
 
     this.table = new Table(this, 'Table', {
       partitionKey: { name: 'pk', type: AttributeType.STRING },
@@ -175,6 +187,8 @@ export class PackageIndex extends Construct {
       lifecycleRules: [
         // Direct-to-S3 multipart uploads that a client abandoned.
         { id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
+        // Background copies of upstream files that died before they were verified and moved.
+        { id: 'expire-upstream-incoming', prefix: UPSTREAM_INCOMING_PREFIX, expiration: Duration.days(1) },
         {
           id: 'expire-noncurrent-versions',
           noncurrentVersionExpiration: props.noncurrentVersionExpiration ?? Duration.days(30),
@@ -260,6 +274,16 @@ export class PackageIndex extends Construct {
       }
     }
     this.functions = functions as Record<FunctionName, WharfFunction>;
+    const copier = wireUpstream(this, upstream, {
+      read: this.functions.read,
+      bucket: this.bucket,
+      projectRoot,
+      entry: resolve(projectRoot, 'lambdas/handlers/upstream-copier.ts'),
+      ...(props.memorySize !== undefined ? { memorySize: props.memorySize } : {}),
+      logRetention,
+      logRemovalPolicy: removalPolicy,
+    });
+    if (copier) this.upstreamCopier = copier;
     this.indexUrl = `${this.api.apiEndpoint}/simple/`;
   }
 }
