@@ -17,6 +17,12 @@ Commands:
       --private           reads need a token too (default on any address but loopback)
       --public            reads need no token (default on loopback); writes always do
       --quiet             no access log
+      --upstream MODE     projects not hosted here: none, redirect, proxy (default) or cache
+      --upstream-url URL  the upstream simple index (default https://pypi.org/simple/,
+                          or $WHARF_UPSTREAM_URL)
+      --upstream-ttl S    seconds an upstream page is kept before asking again (default 600)
+      --reserve PATTERN   a name or prefix (acme-*) never looked up upstream; repeatable
+      --mix PROJECT       a hosted project whose page also lists upstream files; repeatable
   import PATH...        Load wheels and sdists from files or directories
       --data-dir DIR      the local index to import into (default .wharf)
       --stack NAME        import into a deployed Wharf stack (by its outputs) instead
@@ -40,6 +46,11 @@ async function main(argv: string[]): Promise<number> {
         private: { type: 'boolean' },
         public: { type: 'boolean' },
         quiet: { type: 'boolean' },
+        upstream: { type: 'string' },
+        'upstream-url': { type: 'string' },
+        'upstream-ttl': { type: 'string' },
+        reserve: { type: 'string', multiple: true },
+        mix: { type: 'string', multiple: true },
       },
     });
     const { serveCommand } = await import('./serve-command.ts');

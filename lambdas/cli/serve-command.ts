@@ -3,6 +3,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startLocalWharf } from '../local/local-wharf.ts';
 import { readServerState, SERVER_STATE_FILE, type ServerState } from './import-target.ts';
+import { patternList, type UpstreamOptions } from '../upstream-config.ts';
 
 export function defaultDataDir(): string {
   return process.env['WHARF_DATA_DIR'] || '.wharf';
@@ -16,6 +17,25 @@ export interface ServeOptions {
   private?: boolean;
   public?: boolean;
   quiet?: boolean;
+  upstream?: string;
+  'upstream-url'?: string;
+  'upstream-ttl'?: string;
+  reserve?: string[];
+  mix?: string[];
+}
+
+/** The upstream flags; like a deployed stack, `proxy` of public PyPI unless told otherwise. */
+function upstreamOptions(options: ServeOptions): UpstreamOptions {
+  const ttl = options['upstream-ttl'];
+  if (ttl !== undefined && !/^\d+$/.test(ttl)) throw new Error(`--upstream-ttl must be a whole number of seconds, not "${ttl}".`);
+  const url = options['upstream-url'] ?? process.env['WHARF_UPSTREAM_URL'];
+  return {
+    mode: options.upstream ?? 'proxy',
+    ...(url ? { url } : {}),
+    ...(ttl !== undefined ? { pageTtlSeconds: Number(ttl) } : {}),
+    reserved: (options.reserve ?? []).flatMap(patternList),
+    mixed: (options.mix ?? []).flatMap(patternList),
+  };
 }
 
 function parsePort(value: string): number {
@@ -24,6 +44,21 @@ function parsePort(value: string): number {
     throw new Error(`--port must be a whole number from 0 to 65535, not "${value}".`);
   }
   return port;
+}
+
+function upstreamLine(mode: string, options: UpstreamOptions): string {
+  const url = options.url ?? 'https://pypi.org/simple/';
+  const reserved = options.reserved?.length ? `; never for ${options.reserved.join(', ')}` : '';
+  switch (mode) {
+    case 'none':
+      return 'none: projects not hosted here are 404 (--upstream proxy to reach PyPI)';
+    case 'redirect':
+      return `redirect to ${url}${reserved}`;
+    case 'cache':
+      return `cache of ${url}: first downloads are copied here${reserved}`;
+    default:
+      return `proxy of ${url}${reserved}`;
+  }
 }
 
 export async function serveCommand(options: ServeOptions): Promise<number> {
@@ -36,6 +71,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     port,
     ...(options.private ? { publicRead: false } : options.public ? { publicRead: true } : {}),
     ...(options.memory ? {} : { dataDir }),
+    upstream: upstreamOptions(options),
     ...(options.quiet
       ? {}
       : {
@@ -66,6 +102,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
       `  Publish:    twine upload --repository-url ${wharf.url}/legacy/ -u __token__ -p <token> dist/*`,
       `  Import:     npm run wharf -- import${dataDirOption} path/to/dist/`,
       `  Health:     ${wharf.url}/health`,
+      `  Upstream:   ${upstreamLine(wharf.upstreamMode, upstreamOptions(options))}`,
       '',
       admin.file
         ? `Admin token ${admin.created ? 'created and ' : ''}kept in ${admin.file} (readable by you only).`
