@@ -20,6 +20,7 @@ import {
   renderRootJson,
 } from '../lambdas/core/simple-pages.ts';
 import { MAX_RESPONSE_PAYLOAD_BYTES } from '../lambdas/http/api-gateway.ts';
+import { upstreamLatency } from './upstream.ts';
 
 const BUNDLE_LIMIT_BYTES = 500 * 1024;
 const RENDER_TARGET_MS = 50;
@@ -152,3 +153,4 @@ function renders(): void {
 
 await bundles();
 renders();
+await upstreamLatency();
