@@ -83,6 +83,20 @@ describe('upstream index', { skip: skip ?? false }, () => {
     return Object.assign(wharf, { log });
   }
 
+  test('a private index asks for a token before anything goes upstream', async () => {
+    upstream.requests.length = 0;
+    const wharf = await startLocalWharf({ port: 0, publicRead: false, upstream: { mode: 'cache', url: upstream.indexUrl } });
+    running.push(wharf);
+    for (const p of ['/simple/wharf-demo-core/', `/upstream/wharf-demo-core/${sha256(coreWheel)}/wharf_demo_core-1.0.0-py3-none-any.whl`]) {
+      const res = await fetch(`${wharf.url}${p}`, { redirect: 'manual' });
+      assert.equal(res.status, 401, p);
+    }
+    assert.deepEqual(upstream.requests, []);
+    const authed = await fetch(`${wharf.indexUrl}wharf-demo-core/`, { headers: { authorization: `Bearer ${wharf.admin.token}` } });
+    assert.equal(authed.status, 200);
+    assert.match(await authed.text(), /wharf_demo_core-1\.0\.0-py3-none-any\.whl/);
+  });
+
   async function install(wharf: LocalWharf, name: string, extra: string[] = []) {
     const target = await mkdtemp(path.join(work, 'site-'));
     const r = await pip(['install', '--no-cache-dir', '--index-url', wharf.indexUrl, '--target', target, ...extra, name]);
