@@ -63,8 +63,6 @@ export interface UpstreamStore {
     filename: string,
     body: AsyncIterable<Uint8Array>,
   ): Promise<boolean>;
-  /** The S3 key a presigned download names. */
-  fileKey(project: string, sha256: string, filename: string): string;
 }
 
 /** A copy of one upstream file into the bucket, too big or slow for one request. */

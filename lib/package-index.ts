@@ -24,7 +24,7 @@ import { TOKEN_TTL_ATTRIBUTE } from '../lambdas/adapters/dynamodb-token-store.ts
 import { DEFAULTS, LAMBDA_MAX_UPLOAD_BYTES } from '../lambdas/config.ts';
 import { WharfFunction } from './wharf-function.ts';
 import { upstreamConfigOf, wireUpstream, type UpstreamProps } from './upstream.ts';
-import { UPSTREAM_INCOMING_PREFIX } from '../lambdas/adapters/s3-upstream-store.ts';
+import { UPSTREAM_INCOMING_PREFIX } from '../lambdas/core/upstream.ts';
 
 const REPOSITORY_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 

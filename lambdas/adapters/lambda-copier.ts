@@ -2,7 +2,7 @@
  * BackgroundCopier on AWS: an asynchronous invoke of the upstream copier function, which
  * runs for up to 15 minutes after the download request that started it has returned.
  */
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { BackgroundCopier, CopyJob } from '../upstream-ports.ts';
 
 export class LambdaCopier implements BackgroundCopier {
@@ -20,4 +20,9 @@ export class LambdaCopier implements BackgroundCopier {
       }),
     );
   }
+}
+
+/** A copier with its own client (what the read function loads on first use). */
+export function createLambdaCopier(functionName: string): LambdaCopier {
+  return new LambdaCopier(new LambdaClient({}), functionName);
 }

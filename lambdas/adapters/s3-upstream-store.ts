@@ -18,16 +18,13 @@ import {
   NoSuchKey,
   NotFound,
   PutObjectCommand,
-  type S3Client,
+  S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { CachedUpstreamPage, UpstreamStore } from '../upstream-ports.ts';
 import { IMMUTABLE_CACHE_CONTROL } from '../app/downloads.ts';
+import { UPSTREAM_FILES_PREFIX, UPSTREAM_INCOMING_PREFIX, UPSTREAM_PAGES_PREFIX, upstreamFileKey } from '../core/upstream.ts';
 
-export const UPSTREAM_PREFIX = 'upstream/';
-export const UPSTREAM_PAGES_PREFIX = `${UPSTREAM_PREFIX}pages/`;
-export const UPSTREAM_FILES_PREFIX = `${UPSTREAM_PREFIX}files/`;
-export const UPSTREAM_INCOMING_PREFIX = `${UPSTREAM_PREFIX}incoming/`;
 
 function isMissing(err: unknown): boolean {
   const name = (err as { name?: string })?.name;
@@ -45,10 +42,6 @@ export class S3UpstreamStore implements UpstreamStore {
     private readonly client: S3Client,
     private readonly bucketName: string,
   ) {}
-
-  fileKey(project: string, sha256: string, filename: string): string {
-    return `${UPSTREAM_FILES_PREFIX}${project}/${sha256}/${filename}`;
-  }
 
   async getPage(project: string): Promise<CachedUpstreamPage | undefined> {
     try {
@@ -75,7 +68,7 @@ export class S3UpstreamStore implements UpstreamStore {
 
   async hasFile(project: string, sha256: string, filename: string): Promise<boolean> {
     try {
-      await this.client.send(new HeadObjectCommand({ Bucket: this.bucketName, Key: this.fileKey(project, sha256, filename) }));
+      await this.client.send(new HeadObjectCommand({ Bucket: this.bucketName, Key: upstreamFileKey(project, sha256, filename) }));
       return true;
     } catch (err) {
       if (isMissing(err)) return false;
@@ -101,7 +94,7 @@ export class S3UpstreamStore implements UpstreamStore {
     await this.client.send(
       new PutObjectCommand({
         Bucket: this.bucketName,
-        Key: this.fileKey(project, sha256, filename),
+        Key: upstreamFileKey(project, sha256, filename),
         Body: body,
         ContentLength: body.byteLength,
         ContentType: contentTypeOf(filename),
@@ -142,7 +135,7 @@ export class S3UpstreamStore implements UpstreamStore {
     await this.client.send(
       new CopyObjectCommand({
         Bucket: this.bucketName,
-        Key: this.fileKey(project, sha256, filename),
+        Key: upstreamFileKey(project, sha256, filename),
         CopySource: `${this.bucketName}/${staging.split('/').map(encodeURIComponent).join('/')}`,
         MetadataDirective: 'REPLACE',
         ContentType: contentTypeOf(filename),
@@ -156,4 +149,9 @@ export class S3UpstreamStore implements UpstreamStore {
   private async deleteQuietly(key: string): Promise<void> {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucketName, Key: key })).catch(() => undefined);
   }
+}
+
+/** A store with its own client (what the read function loads on first use). */
+export function createS3UpstreamStore(bucketName: string): S3UpstreamStore {
+  return new S3UpstreamStore(new S3Client({}), bucketName);
 }

@@ -16,6 +16,7 @@ import {
   NamePatterns,
   parseUpstreamPage,
   UpstreamContentError,
+  upstreamFileKey,
   upstreamProjectUrl,
   type UpstreamFile,
   type UpstreamMode,
@@ -174,7 +175,7 @@ export class UpstreamIndex {
     const distribution = isMetadata ? filename.slice(0, -METADATA_SUFFIX.length) : filename;
     if (!isUpstreamFilename(distribution)) throw new NotFoundError(`No such file: "${filename}" names no distribution.`);
     if (await this.store.hasFile(project, sha256, filename)) {
-      return { kind: 'stored', key: this.store.fileKey(project, sha256, filename) };
+      return { kind: 'stored', key: upstreamFileKey(project, sha256, filename) };
     }
     const result = await this.page(project);
     const file = result?.page.files.find((f) => f.filename === distribution && f.sha256 === sha256);
@@ -216,7 +217,7 @@ export class UpstreamIndex {
       );
     }
     await this.store.putFile(project, file.sha256, file.filename, body);
-    return { kind: 'stored', key: this.store.fileKey(project, file.sha256, file.filename) };
+    return { kind: 'stored', key: upstreamFileKey(project, file.sha256, file.filename) };
   }
 
   private async copyMetadata(project: string, file: UpstreamFile, filename: string): Promise<UpstreamDownload> {
@@ -230,7 +231,7 @@ export class UpstreamIndex {
       throw new UpstreamFailure(502, `The upstream's ${filename} does not match the sha256 its page gives; it was not stored.`);
     }
     await this.store.putFile(project, file.sha256, filename, body);
-    return { kind: 'stored', key: this.store.fileKey(project, file.sha256, filename) };
+    return { kind: 'stored', key: upstreamFileKey(project, file.sha256, filename) };
   }
 
   private async fetchPage(project: string): Promise<UpstreamPage | undefined> {

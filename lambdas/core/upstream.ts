@@ -20,6 +20,20 @@ export function isUpstreamMode(value: string): value is UpstreamMode {
   return (UPSTREAM_MODES as readonly string[]).includes(value);
 }
 
+/**
+ * Where the upstream keeps things in the files bucket, apart from Wharf's own `files/`:
+ * kept pages, verified copies (content-addressed like Wharf's files), copies in flight.
+ */
+export const UPSTREAM_PREFIX = 'upstream/';
+export const UPSTREAM_PAGES_PREFIX = `${UPSTREAM_PREFIX}pages/`;
+export const UPSTREAM_FILES_PREFIX = `${UPSTREAM_PREFIX}files/`;
+export const UPSTREAM_INCOMING_PREFIX = `${UPSTREAM_PREFIX}incoming/`;
+
+/** S3 key of a copied upstream file (or, with `.metadata`, of its core metadata). */
+export function upstreamFileKey(project: string, sha256: string, filename: string): string {
+  return `${UPSTREAM_FILES_PREFIX}${project}/${sha256}/${filename}`;
+}
+
 /** Public PyPI's simple index: the default upstream. */
 export const PYPI_SIMPLE_URL = 'https://pypi.org/simple/';
 

@@ -193,9 +193,6 @@ class FakeStore implements UpstreamStore {
   async putStreamVerified() {
     return false;
   }
-  fileKey(p: string, s: string, f: string) {
-    return `${p}/${s}/${f}`;
-  }
 }
 
 describe('UpstreamIndex', () => {
