@@ -172,35 +172,37 @@ export function createReadRoutes(deps: ReadRoutesDeps): RouteHandler {
     hosted?: { displayName: string; files: ProjectFiles },
   ): Promise<HttpResponse> {
     const upstream = deps.upstream!;
+    // A mixed project's own files alone, with a header saying why the upstream's are missing.
+    const hostedOnly = (why: string) =>
+      cacheablePage(request, {
+        status: 200,
+        headers: { ...pageHeaders(format), 'x-wharf-source': 'wharf', 'x-wharf-upstream': why },
+        body: deps.simpleIndex.render({ name: normalized, ...hosted! }, format),
+      });
     let result: UpstreamPageResult | undefined;
     try {
       result = await upstream.page(normalized);
     } catch (err) {
       if (!(err instanceof UpstreamFailure)) throw err;
-      if (hosted) {
-        // A mixed project still has its own files: serve them, and say the upstream's are missing.
-        return cacheablePage(request, {
-          status: 200,
-          headers: { ...pageHeaders(format), 'x-wharf-upstream': `unavailable; ${headerSafe(err.message)}` },
-          body: deps.simpleIndex.render({ name: normalized, ...hosted }, format),
-        });
-      }
+      if (hosted) return hostedOnly(`unavailable; problem=${headerSafe(err.message)}`);
       return textResponse(err.status, `${err.message} Wharf has no copy of the page for "${normalized}" to serve instead; retry later.`, {
         'cache-control': 'no-store',
       });
     }
-    if (!result && !hosted) {
+    if (!result) {
+      if (hosted) return hostedOnly('not-found');
       return textResponse(404, `Project "${normalized}" is not in this index, nor in its upstream.`, { vary });
     }
-    const page = result
-      ? upstream.linkPage(normalized, result, hosted)
-      : { name: normalized, displayName: hosted!.displayName, links: [] as never[] };
-    const body = format === MEDIA_JSON_V1 ? renderLinkPageJson(page) : renderLinkPageHtml(page);
-    const state = result ? `${result.state}; fetched-at=${result.fetchedAt}${result.problem ? `; problem=${headerSafe(result.problem)}` : ''}` : 'not-found';
+    const page = upstream.linkPage(normalized, result, hosted);
+    const problem = result.problem ? `; problem=${headerSafe(result.problem)}` : '';
     return cacheablePage(request, {
       status: 200,
-      headers: { ...pageHeaders(format), 'x-wharf-source': hosted ? 'wharf+upstream' : 'upstream', 'x-wharf-upstream': state },
-      body: hosted && !result ? deps.simpleIndex.render({ name: normalized, ...hosted }, format) : body,
+      headers: {
+        ...pageHeaders(format),
+        'x-wharf-source': hosted ? 'wharf+upstream' : 'upstream',
+        'x-wharf-upstream': `${result.state}; fetched-at=${result.fetchedAt}${problem}`,
+      },
+      body: format === MEDIA_JSON_V1 ? renderLinkPageJson(page) : renderLinkPageHtml(page),
     });
   }
 

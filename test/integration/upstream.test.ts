@@ -225,6 +225,20 @@ describe('upstream index', { skip: skip ?? false }, () => {
       'wharf_demo_app-99.0.0-py3-none-any.whl',
     ]);
     assert.match(page.files[0]!.url, /^\.\.\/\.\.\/files\/wharf-demo-app\//);
+
+    // With the upstream down and nothing kept, the project's own files are still served.
+    const down = await wharfWith({ mode: 'proxy', mixed: ['wharf-demo-app'] });
+    upstream.pages = 'error';
+    try {
+      const res2 = await fetch(`${down.indexUrl}wharf-demo-app/`, { headers: { accept: JSON_V1 } });
+      assert.equal(res2.status, 200);
+      assert.equal(res2.headers.get('x-wharf-source'), 'wharf');
+      assert.match(res2.headers.get('x-wharf-upstream') ?? '', /^unavailable; problem=The upstream index answered 503/);
+      const own = (await res2.json()) as { files: { filename: string }[] };
+      assert.deepEqual(own.files.map((f) => f.filename), ['wharf_demo_app-1.2.0-py3-none-any.whl', 'wharf_demo_app-1.2.0.tar.gz']);
+    } finally {
+      upstream.pages = 'ok';
+    }
   });
 
   test('proxy: upstream failures are 502/504 with a message, or the kept page marked stale', async () => {
