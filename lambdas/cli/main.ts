@@ -17,6 +17,8 @@ Commands:
       --private           reads need a token too (default on any address but loopback)
       --public            reads need no token (default on loopback); writes always do
       --quiet             no access log
+      --oidc-audience A   audience trusted publishing asks CI jobs for (default "wharf")
+      --oidc-github-issuer URL  GitHub Actions' OIDC issuer (default GitHub's; GHES or a test issuer)
   import PATH...        Load wheels and sdists from files or directories
       --data-dir DIR      the local index to import into (default .wharf)
       --stack NAME        import into a deployed Wharf stack (by its outputs) instead
@@ -25,6 +27,8 @@ Commands:
   yank|unyank|delete PROJECT (VERSION | --file F)  Yank, un-yank or delete published files
                         (run \`wharf yank\` alone for its options)
   token create|list|revoke  Manage API tokens (run \`wharf token\` alone for its options)
+  publisher add|list|remove  Trusted publishers: GitHub workflows that publish with no
+                        stored token (run \`wharf publisher\` alone for its options)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -40,6 +44,8 @@ async function main(argv: string[]): Promise<number> {
         private: { type: 'boolean' },
         public: { type: 'boolean' },
         quiet: { type: 'boolean' },
+        'oidc-audience': { type: 'string' },
+        'oidc-github-issuer': { type: 'string' },
       },
     });
     const { serveCommand } = await import('./serve-command.ts');
@@ -101,6 +107,31 @@ async function main(argv: string[]): Promise<number> {
     });
     const { projectCommand } = await import('./project-command.ts');
     return projectCommand(command, positionals, values);
+  }
+  if (command === 'publisher') {
+    const [action, ...args] = rest;
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        project: { type: 'string' },
+        owner: { type: 'string' },
+        'owner-id': { type: 'string' },
+        repository: { type: 'string' },
+        'repository-id': { type: 'string' },
+        workflow: { type: 'string' },
+        environment: { type: 'string' },
+        url: { type: 'string' },
+        token: { type: 'string' },
+        stack: { type: 'string' },
+        'tokens-table': { type: 'string' },
+        region: { type: 'string' },
+        'data-dir': { type: 'string' },
+        json: { type: 'boolean' },
+      },
+    });
+    const { publisherCommand } = await import('./publisher-command.ts');
+    return publisherCommand(action, positionals, values);
   }
   process.stdout.write(USAGE);
   return command === undefined || command === 'help' || command === '--help' ? 0 : 2;

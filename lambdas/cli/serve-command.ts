@@ -16,6 +16,8 @@ export interface ServeOptions {
   private?: boolean;
   public?: boolean;
   quiet?: boolean;
+  'oidc-github-issuer'?: string;
+  'oidc-audience'?: string;
 }
 
 function parsePort(value: string): number {
@@ -36,6 +38,8 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     port,
     ...(options.private ? { publicRead: false } : options.public ? { publicRead: true } : {}),
     ...(options.memory ? {} : { dataDir }),
+    ...(options['oidc-github-issuer'] ? { oidcGithubIssuer: options['oidc-github-issuer'] } : {}),
+    ...(options['oidc-audience'] ? { oidcAudience: options['oidc-audience'] } : {}),
     ...(options.quiet
       ? {}
       : {

@@ -5,8 +5,8 @@ import type { FunctionName } from '../functions.ts';
 import type { WharfLambdaHandler } from '../http/lambda-handler.ts';
 import { createReadFunction } from '../read-function.ts';
 import { createWriteFunction } from '../write-function.ts';
-import type { BlobStore, DownloadSigner, MetadataStore, TokenStore } from '../ports.ts';
-import type { WharfConfig } from '../config.ts';
+import type { BlobStore, DownloadSigner, MetadataStore, PublisherStore, TokenStore } from '../ports.ts';
+import type { OidcConfig, WharfConfig } from '../config.ts';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 
@@ -15,6 +15,8 @@ export interface LocalFunctionDeps {
   readonly signer: DownloadSigner;
   readonly blobs: BlobStore;
   readonly tokens: TokenStore;
+  readonly publishers: PublisherStore;
+  readonly oidc?: OidcConfig;
   readonly config: Omit<WharfConfig, 'tableName' | 'bucketName' | 'tokensTableName'>;
   readonly logLevel?: LogLevel;
 }
@@ -37,6 +39,12 @@ export function buildLocalFunctions(deps: LocalFunctionDeps): Record<FunctionNam
       config: deps.config,
       logger: logger('wharf-write'),
     }),
-    admin: createAdminFunction({ tokens: deps.tokens, config: deps.config, logger: logger('wharf-admin') }),
+    admin: createAdminFunction({
+      tokens: deps.tokens,
+      publishers: deps.publishers,
+      config: deps.config,
+      ...(deps.oidc ? { oidc: deps.oidc } : {}),
+      logger: logger('wharf-admin'),
+    }),
   };
 }
