@@ -124,8 +124,8 @@ export interface PublisherStore {
   publishersForRepository(provider: string, repositoryId: string): Promise<PublisherRecord[]>;
   /** Every publisher: one (paged) Query. */
   listPublishers(): Promise<PublisherRecord[]>;
-  /** Remove a publisher; returns the removed one, or undefined when none had this id. */
-  deletePublisher(id: string): Promise<PublisherRecord | undefined>;
+  /** Remove a publisher (it stops matching at once); the removed one, or undefined when none had this id. */
+  deletePublisher(id: string, removedBy: string, removedAt: string): Promise<PublisherRecord | undefined>;
   /**
    * Record that the OIDC token `jti` of `issuer` was exchanged, until `expiresAt` (seconds);
    * false when it was recorded before and has not expired, so a token is exchanged once.

@@ -6,6 +6,10 @@
  *   PUBLISHERS           PUBLISHER#{provider}#{repoId}#{id}    one trusted publisher
  *   OIDC_JTI#{sha256}    JTI                                   an exchanged OIDC token (ttl = its exp)
  *
+ * Removing a publisher marks it (`removedAt`, `removedBy`) rather than deleting it: the
+ * admin function needs no DeleteItem on the security table, and the trail stays for audits.
+ * Adding the same publisher again overwrites a removed one.
+ *
  * An exchange reads the publishers of one repository id: one Query with begins_with on the
  * sort key, never a Scan. All publishers share one partition (a team has dozens), so the
  * list is one Query too. Used token ids get a partition each (they are many and only ever
@@ -15,11 +19,11 @@
 import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
+  UpdateCommand,
   type QueryCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import type { PublisherRecord } from '../core/trusted-publishing.ts';
@@ -69,7 +73,7 @@ export class DynamoDbPublisherStore implements PublisherStore {
         new PutCommand({
           TableName: this.tableName,
           Item: { ...key, ...Object.fromEntries(FIELDS.map((f) => [f, publisher[f]])) },
-          ConditionExpression: 'attribute_not_exists(pk)',
+          ConditionExpression: 'attribute_not_exists(pk) OR attribute_exists(removedAt)',
         }),
       );
       return { publisher, created: true };
@@ -90,16 +94,18 @@ export class DynamoDbPublisherStore implements PublisherStore {
     return this.query('PUBLISHER#');
   }
 
-  async deletePublisher(id: string): Promise<PublisherRecord | undefined> {
+  async deletePublisher(id: string, removedBy: string, removedAt: string): Promise<PublisherRecord | undefined> {
     const found = (await this.listPublishers()).find((p) => p.id === id);
     if (!found) return undefined;
     try {
       const out = await this.doc.send(
-        new DeleteCommand({
+        new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: PUBLISHERS_PK, sk: publisherSk(found) },
-          ConditionExpression: 'attribute_exists(pk)',
-          ReturnValues: 'ALL_OLD',
+          UpdateExpression: 'SET removedAt = :at, removedBy = :by',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(removedAt)',
+          ExpressionAttributeValues: { ':at': removedAt, ':by': removedBy },
+          ReturnValues: 'ALL_NEW',
         }),
       );
       return out.Attributes ? fromItem(out.Attributes) : found;
@@ -140,7 +146,7 @@ export class DynamoDbPublisherStore implements PublisherStore {
           ExclusiveStartKey: startKey,
         }),
       );
-      for (const item of out.Items ?? []) publishers.push(fromItem(item));
+      for (const item of out.Items ?? []) if (item['removedAt'] === undefined) publishers.push(fromItem(item));
       startKey = out.LastEvaluatedKey;
     } while (startKey);
     return publishers.sort((a, b) => a.project.localeCompare(b.project) || a.createdAt.localeCompare(b.createdAt));

@@ -88,7 +88,7 @@ export class TrustedPublishing {
       throw new NotFoundError(`No trusted publisher you may manage has the id "${id}". \`wharf publisher list\` shows the ids.`);
     }
     this.deps.guard.require(principal, { kind: 'upload', project: found.project });
-    const removed = await this.deps.publishers.deletePublisher(id);
+    const removed = await this.deps.publishers.deletePublisher(id, `token:${principal.tokenId}`, new Date(this.now()).toISOString());
     if (!removed) throw new NotFoundError(`No trusted publisher has the id "${id}" (any more).`);
     return removed;
   }

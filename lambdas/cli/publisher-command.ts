@@ -126,7 +126,7 @@ function storeTarget(store: PublisherStore, createdBy: string, description: stri
     add: (input) => store.putPublisher(validatePublisher(input, createdBy, new Date())),
     list: async (project) => (await store.listPublishers()).filter((p) => project === undefined || p.project === project),
     async remove(id) {
-      const removed = await store.deletePublisher(id);
+      const removed = await store.deletePublisher(id, createdBy, new Date().toISOString());
       if (!removed) throw new PublisherCommandError(`No trusted publisher has the id "${id}". \`wharf publisher list\` shows the ids.`);
       return removed;
     },

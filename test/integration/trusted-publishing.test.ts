@@ -447,6 +447,10 @@ describe('trusted publishers in the admin API', () => {
     const after = await mint(await issuer.sign(issuer.githubClaims(JOB, AUDIENCE)));
     assert.equal(after.status, 422);
     assert.equal(after.body.errors[0].code, 'invalid-publisher');
+    // Removed publishers are kept as a trail but do not count: adding it again works.
+    const readded = await api('POST', '/api/publishers', owner, publisherBody(JOB, 'wharf-tp-api'));
+    assert.equal(readded.status, 201);
+    assert.equal((await api('DELETE', `/api/publishers/${readded.body.id}`, wharf.admin.token)).status, 200);
   });
 
   test('bad publishers are a 400 that says what to fix, and nothing is stored', async () => {
