@@ -507,3 +507,44 @@ describe('the client functions wharf publish can use', () => {
     await assert.rejects(githubActionsOidcToken(audience, {}), /id-token: write/);
   });
 });
+
+describe('the audit line', () => {
+  test('one structured trusted-publishing line per minted token: who got what from which run, never the secret', async () => {
+    const { TrustedPublishing } = await import('../../lambdas/app/trusted-publishing.ts');
+    const { TokenAdmin } = await import('../../lambdas/app/token-admin.ts');
+    const { accessGuardFor } = await import('../../lambdas/app/access-guard.ts');
+    const { OidcVerifier } = await import('../../lambdas/adapters/oidc-verifier.ts');
+    const { DynamoDbPublisherStore } = await import('../../lambdas/adapters/dynamodb-publisher-store.ts');
+    const client = dynamodb();
+    try {
+      const tokenStore = new DynamoDbTokenStore(client, wharf.stores.tokensTableName);
+      const lines: { message: string; extra: Record<string, any> }[] = [];
+      const logger = { info: (message: string, extra: Record<string, unknown>) => lines.push({ message, extra }), error: () => {} };
+      const publishing = new TrustedPublishing({
+        publishers: new DynamoDbPublisherStore(client, wharf.stores.tokensTableName),
+        tokenAdmin: new TokenAdmin(tokenStore),
+        verifier: new OidcVerifier({ issuers: [{ provider: 'github', issuer: issuer.url }], audience: AUDIENCE }),
+        guard: accessGuardFor(tokenStore, { publicRead: false, authCacheSeconds: 0 }, logger),
+        logger,
+      });
+      const JOB: GitHubJob = { owner: 'audit', ownerId: '7001', repository: 'trail', repositoryId: '7002', workflow: 'release.yml', environment: 'prod', runId: '31337' };
+      assert.equal((await api('POST', '/api/publishers', wharf.admin.token, publisherBody(JOB, 'wharf-tp-audit'))).status, 201);
+      const minted = await publishing.exchange(await issuer.sign(issuer.githubClaims(JOB, AUDIENCE)));
+      const audit = lines.filter((l) => l.message === 'trusted-publishing');
+      assert.equal(audit.length, 1);
+      const entry = audit[0]!.extra['trustedPublishing'];
+      assert.equal(entry.tokenId, minted.tokenId);
+      assert.deepEqual(entry.projects, ['wharf-tp-audit']);
+      assert.equal(entry.publishers.length, 1);
+      assert.equal(entry.repository, 'audit/trail');
+      assert.equal(entry.repositoryId, '7002');
+      assert.equal(entry.workflow, 'release.yml');
+      assert.equal(entry.environment, 'prod');
+      assert.equal(entry.runId, '31337');
+      assert.equal(entry.expiresAt, minted.expiresAt);
+      assert.ok(!JSON.stringify(lines).includes(minted.token), 'the secret is in the log');
+    } finally {
+      client.destroy();
+    }
+  });
+});
