@@ -118,7 +118,14 @@ export class OidcVerifier {
       return invalid('invalid token: it names no signing key the issuer publishes (unknown key id).');
     }
     if (err instanceof joseErrors.JOSEAlgNotAllowed) return invalid('invalid token: it is not signed with RS256.');
-    if (err instanceof joseErrors.JWKSTimeout || err instanceof joseErrors.JWKSInvalid || err instanceof TypeError) {
+    // The key set could not be fetched: a timeout, the network, or an issuer answering
+    // other than 200 with JSON (jose's plain JOSEError, checked by class, not by message).
+    if (
+      err instanceof joseErrors.JWKSTimeout ||
+      err instanceof joseErrors.JWKSInvalid ||
+      err instanceof TypeError ||
+      (err instanceof joseErrors.JOSEError && err.constructor === joseErrors.JOSEError)
+    ) {
       return new IssuerUnavailableError(`The issuer's signing keys could not be fetched: ${(err as Error).message}`);
     }
     if (err instanceof joseErrors.JOSEError) return invalid(`malformed or invalid token: ${err.message}`);

@@ -548,3 +548,47 @@ describe('the audit line', () => {
     }
   });
 });
+
+describe('an issuer that cannot be reached', () => {
+  test('is a 503 in the same shape, saying to retry, and mints nothing', async () => {
+    const down = await startFakeOidcIssuer();
+    const url = down.url;
+    await down.close(); // nothing listens there any more
+    const other = await startLocalWharf({ port: 0, oidcGithubIssuer: url, oidcAudience: AUDIENCE, logLevel: 'SILENT' });
+    try {
+      const jwt = await issuer.sign(issuer.githubClaims(ACME, AUDIENCE, { iss: url }));
+      const r = await fetch(`${other.url}/_/oidc/mint-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: jwt }) });
+      assert.equal(r.status, 503);
+      const body = (await r.json()) as any;
+      assert.equal(body.errors[0].code, 'issuer-unavailable');
+      assert.match(body.errors[0].description, /could not be fetched[\s\S]*Retry in a minute/);
+    } finally {
+      await other.close();
+    }
+  });
+
+  test('an issuer whose key set answers 503 is a 503 too, and the next request after it recovers succeeds', async () => {
+    const flaky = await startFakeOidcIssuer();
+    const other = await startLocalWharf({ port: 0, oidcGithubIssuer: flaky.url, oidcAudience: AUDIENCE, logLevel: 'SILENT' });
+    try {
+      flaky.setJwksStatus(503);
+      const post = async () =>
+        fetch(`${other.url}/_/oidc/mint-token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ token: await flaky.sign(flaky.githubClaims(ACME, AUDIENCE)) }),
+        });
+      const r = await post();
+      assert.equal(r.status, 503);
+      assert.equal(((await r.json()) as any).errors[0].code, 'issuer-unavailable');
+      flaky.setJwksStatus(200);
+      const again = await post();
+      // Verified now; no publisher on this other index, so the refusal is about publishers.
+      assert.equal(again.status, 422);
+      assert.equal(((await again.json()) as any).errors[0].code, 'invalid-publisher');
+    } finally {
+      await other.close();
+      await flaky.close();
+    }
+  });
+});

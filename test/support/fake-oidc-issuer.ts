@@ -38,6 +38,8 @@ export interface FakeOidcIssuer {
   sign(claims: JWTPayload & Record<string, unknown>, options?: SigningOptions): Promise<string>;
   /** The claims GitHub Actions puts in a job's token, for `audience`, valid for 5 minutes from now. */
   githubClaims(job: GitHubJob, audience: string, overrides?: Record<string, unknown>): JWTPayload & Record<string, unknown>;
+  /** Make the JWKS endpoint answer this status (an outage); 200 serves the keys again. */
+  setJwksStatus(status: number): void;
   close(): Promise<void>;
 }
 
@@ -48,6 +50,7 @@ export async function startFakeOidcIssuer(): Promise<FakeOidcIssuer> {
   const jwk = { ...(await exportJWK(published.publicKey)), kid, alg: 'RS256', use: 'sig' };
   const requests: string[] = [];
   let url = '';
+  let jwksStatus = 200;
 
   const server: Server = createServer((req, res) => {
     requests.push(req.url ?? '');
@@ -58,7 +61,10 @@ export async function startFakeOidcIssuer(): Promise<FakeOidcIssuer> {
     if (req.url === '/.well-known/openid-configuration') {
       return json({ issuer: url, jwks_uri: `${url}/.well-known/jwks`, id_token_signing_alg_values_supported: ['RS256'] });
     }
-    if (req.url === '/.well-known/jwks') return json({ keys: [jwk] });
+    if (req.url === '/.well-known/jwks') {
+      if (jwksStatus !== 200) return void res.writeHead(jwksStatus, { 'content-type': 'text/html' }).end('<h1>Unavailable</h1>');
+      return json({ keys: [jwk] });
+    }
     res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -117,6 +123,9 @@ export async function startFakeOidcIssuer(): Promise<FakeOidcIssuer> {
     requests,
     sign,
     githubClaims,
+    setJwksStatus(status) {
+      jwksStatus = status;
+    },
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
