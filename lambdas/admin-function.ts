@@ -1,15 +1,23 @@
 /** Builds the admin function (the `/api/` routes) from its stores; Lambda and local server share it. */
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { OidcVerifier } from './adapters/oidc-verifier.ts';
 import { accessGuardFor } from './app/access-guard.ts';
 import { TokenAdmin } from './app/token-admin.ts';
-import type { AccessConfig } from './config.ts';
+import { TrustedPublishing } from './app/trusted-publishing.ts';
+import { OIDC_DEFAULTS, type AccessConfig, type OidcConfig } from './config.ts';
 import { createAdminRoutes } from './http/admin-routes.ts';
 import { createLambdaHandler, type WharfLambdaHandler } from './http/lambda-handler.ts';
-import type { TokenStore } from './ports.ts';
+import { createOidcRoutes, OIDC_PREFIX } from './http/oidc-routes.ts';
+import { createPublisherRoutes, PUBLISHERS_PREFIX } from './http/publisher-routes.ts';
+import type { PublisherStore, TokenStore } from './ports.ts';
 
 export interface AdminFunctionDeps {
   readonly tokens: TokenStore;
+  /** Trusted publishers and spent OIDC token ids (the tokens table). */
+  readonly publishers: PublisherStore;
   readonly config: Pick<AccessConfig, 'publicRead' | 'authCacheSeconds'>;
+  /** @default audience "wharf", GitHub's issuer */
+  readonly oidc?: OidcConfig;
   readonly logger: Logger;
   readonly now?: () => number;
 }
@@ -18,5 +26,25 @@ export function createAdminFunction(deps: AdminFunctionDeps): WharfLambdaHandler
   const now = deps.now ?? Date.now;
   const guard = accessGuardFor(deps.tokens, deps.config, deps.logger, now);
   const tokenAdmin = new TokenAdmin(deps.tokens, () => new Date(now()));
-  return createLambdaHandler(createAdminRoutes({ tokenAdmin, guard, logger: deps.logger }, now), deps.logger);
+  const oidc = deps.oidc ?? OIDC_DEFAULTS;
+  const publishing = new TrustedPublishing({
+    publishers: deps.publishers,
+    tokenAdmin,
+    verifier: new OidcVerifier({
+      issuers: [{ provider: 'github', issuer: oidc.githubIssuer }],
+      audience: oidc.audience,
+      now,
+    }),
+    guard,
+    logger: deps.logger,
+    now,
+  });
+  const admin = createAdminRoutes({ tokenAdmin, guard, logger: deps.logger }, now);
+  const publishers = createPublisherRoutes(publishing, guard, deps.logger);
+  const exchange = createOidcRoutes(publishing, deps.logger);
+  return createLambdaHandler(async (request) => {
+    if (request.path.startsWith(OIDC_PREFIX)) return exchange(request);
+    if (request.path === PUBLISHERS_PREFIX || request.path.startsWith(`${PUBLISHERS_PREFIX}/`)) return publishers(request);
+    return admin(request);
+  }, deps.logger);
 }

@@ -96,3 +96,51 @@ export function loadConfig(env: Record<string, string | undefined>): WharfConfig
     signingWindowSeconds,
   };
 }
+
+/** Trusted publishing (the admin function): whose OIDC tokens to trust, for which audience. */
+export interface OidcConfig {
+  /** The `aud` a CI job must request (`WHARF_OIDC_AUDIENCE`); served at /_/oidc/audience. */
+  readonly audience: string;
+  /** GitHub Actions' issuer (`WHARF_OIDC_GITHUB_ISSUER`); another for GitHub Enterprise or tests. */
+  readonly githubIssuer: string;
+}
+
+export const OIDC_DEFAULTS = {
+  audience: 'wharf',
+  githubIssuer: 'https://token.actions.githubusercontent.com',
+} as const;
+
+/**
+ * An issuer URL as the `iss` claim spells it: https (http only to a loopback host, for tests
+ * and `wharf serve`), no query, no trailing slash.
+ */
+export function checkIssuerUrl(value: string, name: string): string {
+  const trimmed = value.trim().replace(/\/+$/, '');
+  let url: URL | undefined;
+  try {
+    url = new URL(trimmed);
+  } catch {
+    url = undefined;
+  }
+  const loopback = url !== undefined && (url.hostname === 'localhost' || url.hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(url.hostname));
+  if (!url || url.search !== '' || url.hash !== '' || url.username !== '' || !(url.protocol === 'https:' || (url.protocol === 'http:' && loopback))) {
+    throw new ConfigError(`${name} must be an https:// issuer URL such as ${OIDC_DEFAULTS.githubIssuer} (http:// only on a loopback host), not "${value}".`);
+  }
+  return trimmed;
+}
+
+export function checkAudience(value: string, name: string): string {
+  if (!/^[\x21-\x7e]{1,255}$/.test(value)) {
+    throw new ConfigError(`${name} must be 1 to 255 printable characters without spaces, such as "wharf", not "${value}".`);
+  }
+  return value;
+}
+
+export function loadOidcConfig(env: Record<string, string | undefined>): OidcConfig {
+  const audience = env[ENV.oidcAudience];
+  const issuer = env[ENV.oidcGithubIssuer];
+  return {
+    audience: audience === undefined || audience === '' ? OIDC_DEFAULTS.audience : checkAudience(audience, ENV.oidcAudience),
+    githubIssuer: issuer === undefined || issuer === '' ? OIDC_DEFAULTS.githubIssuer : checkIssuerUrl(issuer, ENV.oidcGithubIssuer),
+  };
+}

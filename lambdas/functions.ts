@@ -54,6 +54,10 @@ export const FUNCTIONS = {
       { method: 'GET', path: '/api/{proxy+}' },
       { method: 'POST', path: '/api/{proxy+}' },
       { method: 'DELETE', path: '/api/{proxy+}' },
+      // Trusted publishing (the exchange pypa/gh-action-pypi-publish makes): it mints tokens,
+      // which only this function may write. More specific than GET|POST /{proxy+}.
+      { method: 'GET', path: '/_/oidc/{proxy+}' },
+      { method: 'POST', path: '/_/oidc/{proxy+}' },
     ],
   },
 } as const satisfies Record<string, FunctionSpec>;
@@ -70,4 +74,6 @@ export const ENV = {
   publicRead: 'WHARF_PUBLIC_READ',
   authCacheSeconds: 'WHARF_AUTH_CACHE_SECONDS',
   maxUploadBytes: 'WHARF_MAX_UPLOAD_BYTES',
+  oidcAudience: 'WHARF_OIDC_AUDIENCE',
+  oidcGithubIssuer: 'WHARF_OIDC_GITHUB_ISSUER',
 } as const;

@@ -11,6 +11,7 @@ import type {
   Tombstone,
   TokenRecord,
 } from './core/model.ts';
+import type { PublisherRecord } from './core/trusted-publishing.ts';
 
 export interface ProjectListing {
   readonly name: string;
@@ -111,3 +112,23 @@ export interface TokenStore {
 
 /** What checking a presented token needs, and all the page-serving function may do. */
 export type TokenVerifier = Pick<TokenStore, 'getToken'>;
+
+/**
+ * Trusted publishers (lambdas/core/trusted-publishing.ts) and the OIDC tokens already
+ * exchanged. Kept in the tokens table: they grant upload rights as tokens do.
+ */
+export interface PublisherStore {
+  /** Store a publisher unless one with its id exists; returns the stored one and whether it is new. */
+  putPublisher(publisher: PublisherRecord): Promise<{ readonly publisher: PublisherRecord; readonly created: boolean }>;
+  /** The publishers that name this repository id: one Query, what an exchange needs. */
+  publishersForRepository(provider: string, repositoryId: string): Promise<PublisherRecord[]>;
+  /** Every publisher: one (paged) Query. */
+  listPublishers(): Promise<PublisherRecord[]>;
+  /** Remove a publisher (it stops matching at once); the removed one, or undefined when none had this id. */
+  deletePublisher(id: string, removedBy: string, removedAt: string): Promise<PublisherRecord | undefined>;
+  /**
+   * Record that the OIDC token `jti` of `issuer` was exchanged, until `expiresAt` (seconds);
+   * false when it was recorded before and has not expired, so a token is exchanged once.
+   */
+  markTokenUsed(issuer: string, jti: string, expiresAt: number, nowSeconds: number): Promise<boolean>;
+}

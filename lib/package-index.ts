@@ -5,7 +5,7 @@
  */
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   HttpApi,
@@ -21,7 +21,7 @@ import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3'
 import { Construct } from 'constructs';
 import { ENV, FUNCTIONS, type FunctionName, type FunctionSpec } from '../lambdas/functions.ts';
 import { TOKEN_TTL_ATTRIBUTE } from '../lambdas/adapters/dynamodb-token-store.ts';
-import { DEFAULTS, LAMBDA_MAX_UPLOAD_BYTES } from '../lambdas/config.ts';
+import { checkAudience, checkIssuerUrl, DEFAULTS, LAMBDA_MAX_UPLOAD_BYTES, OIDC_DEFAULTS } from '../lambdas/config.ts';
 import { WharfFunction } from './wharf-function.ts';
 import { upstreamConfigOf, wireUpstream, type UpstreamProps } from './upstream.ts';
 import { UPSTREAM_INCOMING_PREFIX } from '../lambdas/core/upstream.ts';
@@ -109,6 +109,27 @@ export interface PackageIndexProps {
    * @default { mode: 'proxy', url: 'https://pypi.org/simple/' }
    */
   readonly upstream?: UpstreamProps;
+  /**
+   * Trusted publishing (`/_/oidc/`): whose CI identity tokens the index trusts, and the
+   * audience they must be issued for.
+   * @default - GitHub Actions' issuer; audience `wharf:<account>:<region>:<stack name>`
+   */
+  readonly trustedPublishing?: TrustedPublishingProps;
+}
+
+export interface TrustedPublishingProps {
+  /**
+   * The `aud` CI jobs must request (served at `/_/oidc/audience`, so the action finds it).
+   * Unique per deployment by default, so a token sent to one index is useless at another.
+   * @default `wharf:<account>:<region>:<stack name>`
+   */
+  readonly audience?: string;
+  /**
+   * GitHub Actions' OIDC issuer: change it for GitHub Enterprise Server
+   * (`https://HOST/_services/token`).
+   * @default https://token.actions.githubusercontent.com
+   */
+  readonly githubIssuerUrl?: string;
 }
 
 export class PackageIndex extends Construct {
@@ -244,6 +265,13 @@ export class PackageIndex extends Construct {
     if (props.authCacheSeconds !== undefined && !(props.authCacheSeconds >= 0 && props.authCacheSeconds <= 60)) {
       throw new Error(`authCacheSeconds must be 0 to 60 (revocation must take effect within a minute), not ${props.authCacheSeconds}.`);
     }
+    const audience = props.trustedPublishing?.audience;
+    const issuer = props.trustedPublishing?.githubIssuerUrl;
+    const oidcAudience =
+      audience === undefined ? `wharf:${Stack.of(this).account}:${Stack.of(this).region}:${Aws.STACK_NAME}` : Token.isUnresolved(audience) ? audience : checkAudience(audience, 'trustedPublishing.audience');
+    const oidcGithubIssuer =
+      issuer === undefined ? OIDC_DEFAULTS.githubIssuer : Token.isUnresolved(issuer) ? issuer : checkIssuerUrl(issuer, 'trustedPublishing.githubIssuerUrl');
+    if (oidcGithubIssuer.startsWith('http:')) throw new Error('trustedPublishing.githubIssuerUrl must be https:// in a deployed index.');
     const functions: Partial<Record<FunctionName, WharfFunction>> = {};
     const routeKeys = new Set<string>();
     for (const [name, spec] of Object.entries(FUNCTIONS) as [FunctionName, FunctionSpec][]) {
@@ -284,6 +312,9 @@ export class PackageIndex extends Construct {
       logRemovalPolicy: removalPolicy,
     });
     if (copier) this.upstreamCopier = copier;
+    // Only the admin function exchanges OIDC tokens (lambdas/functions.ts routes /_/oidc/ there).
+    this.functions.admin.addEnvironment(ENV.oidcAudience, oidcAudience).addEnvironment(ENV.oidcGithubIssuer, oidcGithubIssuer);
+
     this.indexUrl = `${this.api.apiEndpoint}/simple/`;
   }
 }

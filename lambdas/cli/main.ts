@@ -23,6 +23,8 @@ Commands:
       --upstream-ttl S    seconds an upstream page is kept before asking again (default 600)
       --reserve PATTERN   a name or prefix (acme-*) never looked up upstream; repeatable
       --mix PROJECT       a hosted project whose page also lists upstream files; repeatable
+      --oidc-audience A   audience trusted publishing asks CI jobs for (default "wharf")
+      --oidc-github-issuer URL  GitHub Actions' OIDC issuer (default GitHub's; GHES or a test issuer)
   import PATH...        Load wheels and sdists from files or directories
       --data-dir DIR      the local index to import into (default .wharf)
       --stack NAME        import into a deployed Wharf stack (by its outputs) instead
@@ -31,6 +33,8 @@ Commands:
   yank|unyank|delete PROJECT (VERSION | --file F)  Yank, un-yank or delete published files
                         (run \`wharf yank\` alone for its options)
   token create|list|revoke  Manage API tokens (run \`wharf token\` alone for its options)
+  publisher add|list|remove  Trusted publishers: GitHub workflows that publish with no
+                        stored token (run \`wharf publisher\` alone for its options)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -51,6 +55,8 @@ async function main(argv: string[]): Promise<number> {
         'upstream-ttl': { type: 'string' },
         reserve: { type: 'string', multiple: true },
         mix: { type: 'string', multiple: true },
+        'oidc-audience': { type: 'string' },
+        'oidc-github-issuer': { type: 'string' },
       },
     });
     const { serveCommand } = await import('./serve-command.ts');
@@ -112,6 +118,31 @@ async function main(argv: string[]): Promise<number> {
     });
     const { projectCommand } = await import('./project-command.ts');
     return projectCommand(command, positionals, values);
+  }
+  if (command === 'publisher') {
+    const [action, ...args] = rest;
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        project: { type: 'string' },
+        owner: { type: 'string' },
+        'owner-id': { type: 'string' },
+        repository: { type: 'string' },
+        'repository-id': { type: 'string' },
+        workflow: { type: 'string' },
+        environment: { type: 'string' },
+        url: { type: 'string' },
+        token: { type: 'string' },
+        stack: { type: 'string' },
+        'tokens-table': { type: 'string' },
+        region: { type: 'string' },
+        'data-dir': { type: 'string' },
+        json: { type: 'boolean' },
+      },
+    });
+    const { publisherCommand } = await import('./publisher-command.ts');
+    return publisherCommand(action, positionals, values);
   }
   process.stdout.write(USAGE);
   return command === undefined || command === 'help' || command === '--help' ? 0 : 2;

@@ -17,6 +17,8 @@ export interface ServeOptions {
   private?: boolean;
   public?: boolean;
   quiet?: boolean;
+  'oidc-github-issuer'?: string;
+  'oidc-audience'?: string;
   upstream?: string;
   'upstream-url'?: string;
   'upstream-ttl'?: string;
@@ -71,6 +73,8 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     port,
     ...(options.private ? { publicRead: false } : options.public ? { publicRead: true } : {}),
     ...(options.memory ? {} : { dataDir }),
+    ...(options['oidc-github-issuer'] ? { oidcGithubIssuer: options['oidc-github-issuer'] } : {}),
+    ...(options['oidc-audience'] ? { oidcAudience: options['oidc-audience'] } : {}),
     upstream: upstreamOptions(options),
     ...(options.quiet
       ? {}

@@ -1,17 +1,23 @@
 /**
- * Lambda entry of the admin function: the `/api/` routes (tokens). Of all functions only
- * this one may write the tokens table; it cannot touch packages.
+ * Lambda entry of the admin function: the `/api/` routes (tokens, trusted publishers) and
+ * the trusted-publishing exchange under `/_/oidc/`. Of all functions only this one may
+ * write the tokens table; it cannot touch packages.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDbPublisherStore } from '../adapters/dynamodb-publisher-store.ts';
 import { DynamoDbTokenStore } from '../adapters/dynamodb-token-store.ts';
 import { createAdminFunction } from '../admin-function.ts';
-import { loadAccessConfig } from '../config.ts';
+import { loadAccessConfig, loadOidcConfig } from '../config.ts';
 
 const config = loadAccessConfig(process.env);
+const oidc = loadOidcConfig(process.env);
+const dynamodb = new DynamoDBClient({});
 
 export const handler = createAdminFunction({
-  tokens: new DynamoDbTokenStore(new DynamoDBClient({}), config.tokensTableName),
+  tokens: new DynamoDbTokenStore(dynamodb, config.tokensTableName),
+  publishers: new DynamoDbPublisherStore(dynamodb, config.tokensTableName),
   config,
+  oidc,
   logger: new Logger({ serviceName: 'wharf-admin' }),
 });

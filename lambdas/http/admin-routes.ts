@@ -29,7 +29,7 @@ class MethodNotAllowedError extends Error {
   }
 }
 
-function readJson(request: HttpRequest): Record<string, unknown> {
+export function readJson(request: HttpRequest): Record<string, unknown> {
   const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json') {
     throw new InvalidInputError('Send the request body as JSON, with Content-Type: application/json.');

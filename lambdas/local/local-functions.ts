@@ -5,9 +5,9 @@ import type { FunctionName } from '../functions.ts';
 import type { WharfLambdaHandler } from '../http/lambda-handler.ts';
 import { createReadFunction } from '../read-function.ts';
 import { createWriteFunction } from '../write-function.ts';
-import type { BlobStore, DownloadSigner, MetadataStore, TokenStore } from '../ports.ts';
-import type { WharfConfig } from '../config.ts';
 import type { UpstreamIndex } from '../app/upstream-index.ts';
+import type { BlobStore, DownloadSigner, MetadataStore, PublisherStore, TokenStore } from '../ports.ts';
+import type { OidcConfig, WharfConfig } from '../config.ts';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 
@@ -16,6 +16,8 @@ export interface LocalFunctionDeps {
   readonly signer: DownloadSigner;
   readonly blobs: BlobStore;
   readonly tokens: TokenStore;
+  readonly publishers: PublisherStore;
+  readonly oidc?: OidcConfig;
   readonly config: Omit<WharfConfig, 'tableName' | 'bucketName' | 'tokensTableName'>;
   readonly logLevel?: LogLevel;
   readonly upstream?: UpstreamIndex;
@@ -40,6 +42,12 @@ export function buildLocalFunctions(deps: LocalFunctionDeps): Record<FunctionNam
       config: deps.config,
       logger: logger('wharf-write'),
     }),
-    admin: createAdminFunction({ tokens: deps.tokens, config: deps.config, logger: logger('wharf-admin') }),
+    admin: createAdminFunction({
+      tokens: deps.tokens,
+      publishers: deps.publishers,
+      config: deps.config,
+      ...(deps.oidc ? { oidc: deps.oidc } : {}),
+      logger: logger('wharf-admin'),
+    }),
   };
 }

@@ -5,9 +5,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDbMetadataStore } from '../adapters/dynamodb-metadata-store.ts';
+import { DynamoDbPublisherStore } from '../adapters/dynamodb-publisher-store.ts';
 import { DynamoDbTokenStore } from '../adapters/dynamodb-token-store.ts';
 import { S3BlobStore } from '../adapters/s3-blob-store.ts';
-import { DEFAULTS } from '../config.ts';
+import { checkAudience, checkIssuerUrl, DEFAULTS, OIDC_DEFAULTS } from '../config.ts';
 import {
   createDynamoDbClient,
   createLocalUrlSigner,
@@ -53,6 +54,10 @@ export interface LocalWharfOptions {
    * @default { mode: 'none' }
    */
   readonly upstream?: UpstreamOptions;
+  /** The audience trusted publishing asks CI jobs for. @default "wharf" */
+  readonly oidcAudience?: string;
+  /** GitHub Actions' OIDC issuer; a fake one on loopback for tests. @default GitHub's */
+  readonly oidcGithubIssuer?: string;
 }
 
 export interface LocalWharf {
@@ -75,6 +80,11 @@ export function isLoopback(host: string): boolean {
 
 export async function startLocalWharf(options: LocalWharfOptions = {}): Promise<LocalWharf> {
   const host = options.host ?? '127.0.0.1';
+  const oidc = {
+    audience: options.oidcAudience !== undefined ? checkAudience(options.oidcAudience, '--oidc-audience') : OIDC_DEFAULTS.audience,
+    githubIssuer:
+      options.oidcGithubIssuer !== undefined ? checkIssuerUrl(options.oidcGithubIssuer, '--oidc-github-issuer') : OIDC_DEFAULTS.githubIssuer,
+  };
   const stores = await startEmbeddedStores({
     host,
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
@@ -107,6 +117,8 @@ export async function startLocalWharf(options: LocalWharfOptions = {}): Promise<
     signer: createLocalUrlSigner(downloadEndpoint(stores.s3Endpoint), stores.bucketName),
     blobs: new S3BlobStore(s3, stores.bucketName),
     tokens,
+    publishers: new DynamoDbPublisherStore(dynamodb, stores.tokensTableName),
+    oidc,
     config: {
       pageCacheControl: options.pageCacheControl ?? DEFAULTS.pageCacheControl,
       signingWindowSeconds: options.signingWindowSeconds ?? DEFAULTS.signingWindowSeconds,

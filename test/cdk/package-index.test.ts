@@ -416,3 +416,31 @@ describe('PackageIndex props', () => {
     });
   });
 });
+
+describe('trusted publishing', () => {
+  const variables = (name: FunctionName) =>
+    (template.toJSON().Resources[logicalId(stack.index.functions[name].function)] as { Properties: { Environment: { Variables: Record<string, unknown> } } })
+      .Properties.Environment.Variables;
+
+  test('only the admin function gets the OIDC settings: GitHub\'s issuer and an audience unique to the deployment', () => {
+    assert.equal(variables('admin')[ENV.oidcGithubIssuer], 'https://token.actions.githubusercontent.com');
+    assert.deepEqual(variables('admin')[ENV.oidcAudience], {
+      'Fn::Join': ['', ['wharf:123456789012:eu-west-1:', { Ref: 'AWS::StackName' }]],
+    });
+    for (const name of ['read', 'write'] as const) {
+      assert.equal(variables(name)[ENV.oidcAudience], undefined);
+      assert.equal(variables(name)[ENV.oidcGithubIssuer], undefined);
+    }
+  });
+
+  test('/_/oidc/ routes reach the admin function, ahead of the catch-all routes', () => {
+    const keys = FUNCTIONS.admin.routes.map((r) => `${r.method} ${r.path}`);
+    assert.ok(keys.includes('GET /_/oidc/{proxy+}') && keys.includes('POST /_/oidc/{proxy+}'));
+  });
+
+  test('an issuer that is not https, or an audience with spaces, is refused before anything is built', () => {
+    assert.throws(() => synth({ index: { trustedPublishing: { githubIssuerUrl: 'http://ghes.example.com' } } }), /must be an https:\/\/ issuer URL/);
+    assert.throws(() => synth({ index: { trustedPublishing: { githubIssuerUrl: 'http://127.0.0.1:9000' } } }), /must be https:\/\/ in a deployed index/);
+    assert.throws(() => synth({ index: { trustedPublishing: { audience: 'my index' } } }), /trustedPublishing.audience must be 1 to 255 printable characters/);
+  });
+});
