@@ -19,6 +19,9 @@ import {
 import { createGateway } from './gateway.ts';
 import { ensureLocalAdminToken, type LocalAdminToken } from './admin-bootstrap.ts';
 import { buildLocalFunctions, type LogLevel } from './local-functions.ts';
+import { DynamoDbUploadSessionStore } from '../adapters/dynamodb-upload-session-store.ts';
+import { S3UploadStaging } from '../adapters/s3-upload-staging.ts';
+import { SESSION_DEFAULTS, type UploadSessionsConfig } from '../app/upload-sessions.ts';
 
 export interface LocalWharfOptions {
   readonly host?: string;
@@ -40,6 +43,8 @@ export interface LocalWharfOptions {
   /** Called once per request, after the response is written. */
   readonly onRequest?: (line: { method: string; url: string; status: number; ms: number }) => void;
   readonly logLevel?: LogLevel;
+  /** Upload session settings (tests shorten the lifetime). @default SESSION_DEFAULTS */
+  readonly uploadSessions?: Partial<UploadSessionsConfig>;
 }
 
 export interface LocalWharf {
@@ -89,6 +94,11 @@ export async function startLocalWharf(options: LocalWharfOptions = {}): Promise<
       maxUploadBytes: options.maxUploadBytes ?? DEFAULTS.maxUploadBytes,
     },
     ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+    uploads: {
+      sessions: new DynamoDbUploadSessionStore(dynamodb, stores.tableName),
+      staging: new S3UploadStaging(s3, stores.bucketName, createLocalUrlSigner(downloadEndpoint(stores.s3Endpoint), stores.bucketName)),
+      config: { ...SESSION_DEFAULTS, ...options.uploadSessions },
+    },
   });
   const gateway = createGateway(handlers);
   const server: Server = createServer((req, res) => {
