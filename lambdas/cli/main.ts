@@ -25,6 +25,11 @@ Commands:
   yank|unyank|delete PROJECT (VERSION | --file F)  Yank, un-yank or delete published files
                         (run \`wharf yank\` alone for its options)
   token create|list|revoke  Manage API tokens (run \`wharf token\` alone for its options)
+  publish FILE...       Publish wheels and sdists of any size (up to 5 GB) straight to S3
+      --url URL           the index (default: the local server on --data-dir)
+      --token TOKEN       upload token (or $WHARF_TOKEN, or $TWINE_PASSWORD with TWINE_USERNAME=__token__)
+      --skip-existing     files already on the index are skipped, not errors
+      --concurrency N     parts uploaded in parallel (default 4)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -101,6 +106,21 @@ async function main(argv: string[]): Promise<number> {
     });
     const { projectCommand } = await import('./project-command.ts');
     return projectCommand(command, positionals, values);
+  }
+  if (command === 'publish') {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: {
+        url: { type: 'string' },
+        token: { type: 'string' },
+        'data-dir': { type: 'string' },
+        'skip-existing': { type: 'boolean' },
+        concurrency: { type: 'string' },
+      },
+    });
+    const { publishCommand } = await import('./publish-command.ts');
+    return publishCommand(positionals, values);
   }
   process.stdout.write(USAGE);
   return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
