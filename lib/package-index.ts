@@ -23,6 +23,10 @@ import { ENV, FUNCTIONS, type FunctionName, type FunctionSpec } from '../lambdas
 import { TOKEN_TTL_ATTRIBUTE } from '../lambdas/adapters/dynamodb-token-store.ts';
 import { DEFAULTS, LAMBDA_MAX_UPLOAD_BYTES } from '../lambdas/config.ts';
 import { WharfFunction } from './wharf-function.ts';
+import { addStagingLifecycleRule, grantUploadStaging, STAGING_ACTIONS, UploadVerifier } from './upload-staging.ts';
+import { MAX_SESSION_LIFETIME_SECONDS } from '../lambdas/upload-config.ts';
+import { S3_MULTIPART } from '../lambdas/core/upload-session.ts';
+import { SESSION_DEFAULTS } from '../lambdas/app/upload-sessions.ts';
 
 const REPOSITORY_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -100,6 +104,16 @@ export interface PackageIndexProps {
    * @default - the directory above `lib/`
    */
   readonly projectRoot?: string;
+  /**
+   * Largest file an upload session (`wharf publish`) takes, in bytes; at most 5 GiB.
+   * @default 5 GiB
+   */
+  readonly maxSessionBytes?: number;
+  /**
+   * How long an upload session may take from start to completion (1 minute to 1 day).
+   * @default Duration.hours(6)
+   */
+  readonly sessionLifetime?: Duration;
 }
 
 export class PackageIndex extends Construct {
@@ -125,6 +139,8 @@ export class PackageIndex extends Construct {
   public readonly functions: Readonly<Record<FunctionName, WharfFunction>>;
   /** The index URL to give pip (`--index-url`): the API endpoint plus `/simple/`. */
   public readonly indexUrl: string;
+  /** Verifies and ingests large upload sessions, invoked asynchronously by the write function. */
+  public readonly verifier: WharfFunction;
 
   constructor(scope: Construct, id: string, props: PackageIndexProps = {}) {
     super(scope, id);
@@ -227,6 +243,15 @@ export class PackageIndex extends Construct {
     if (props.maxUploadBytes !== undefined && !(Number.isInteger(props.maxUploadBytes) && props.maxUploadBytes > 0 && props.maxUploadBytes <= LAMBDA_MAX_UPLOAD_BYTES)) {
       throw new Error(`maxUploadBytes must be a whole number from 1 to ${LAMBDA_MAX_UPLOAD_BYTES}, not ${props.maxUploadBytes}.`);
     }
+    if (props.maxSessionBytes !== undefined && !(Number.isInteger(props.maxSessionBytes) && props.maxSessionBytes > 0 && props.maxSessionBytes <= S3_MULTIPART.maxSinglePutBytes)) {
+      throw new Error(`maxSessionBytes must be a whole number from 1 to ${S3_MULTIPART.maxSinglePutBytes} (5 GiB, what one CopyObject takes), not ${props.maxSessionBytes}.`);
+    }
+    const sessionLifetimeSeconds = props.sessionLifetime?.toSeconds() ?? SESSION_DEFAULTS.sessionLifetimeSeconds;
+    if (!(Number.isInteger(sessionLifetimeSeconds) && sessionLifetimeSeconds >= 60 && sessionLifetimeSeconds <= MAX_SESSION_LIFETIME_SECONDS)) {
+      throw new Error(`sessionLifetime must be from 1 minute to 1 day (staged uploads expire after 2 days), not ${sessionLifetimeSeconds} seconds.`);
+    }
+    environment[ENV.maxSessionBytes] = String(props.maxSessionBytes ?? SESSION_DEFAULTS.maxSessionBytes);
+    environment[ENV.sessionLifetimeSeconds] = String(sessionLifetimeSeconds);
     if (props.authCacheSeconds !== undefined && !(props.authCacheSeconds >= 0 && props.authCacheSeconds <= 60)) {
       throw new Error(`authCacheSeconds must be 0 to 60 (revocation must take effect within a minute), not ${props.authCacheSeconds}.`);
     }
@@ -260,6 +285,21 @@ export class PackageIndex extends Construct {
       }
     }
     this.functions = functions as Record<FunctionName, WharfFunction>;
+
+    // Upload sessions: the write function presigns and completes under uploads/ only; the
+    // verifier reads, copies out of and removes staged objects; the lifecycle rule cleans up.
+    grantUploadStaging(this.functions.write, this.bucket, STAGING_ACTIONS.write);
+    addStagingLifecycleRule(this.bucket);
+    this.verifier = new UploadVerifier(this, 'UploadVerifier', {
+      projectRoot,
+      table: this.table,
+      bucket: this.bucket,
+      environment,
+      logRetention,
+      logRemovalPolicy: removalPolicy,
+      invokedBy: this.functions.write,
+      ...(props.memorySize !== undefined ? { memorySize: props.memorySize } : {}),
+    }).fn;
     this.indexUrl = `${this.api.apiEndpoint}/simple/`;
   }
 }

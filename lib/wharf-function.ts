@@ -241,7 +241,7 @@ export class WharfFunction extends Construct {
  * The text cdk-nag uses for a resolved CloudFormation value in a finding id, e.g.
  * `<FilesBucket1234.Arn>/files/*`, so an acknowledgement names exactly one resource.
  */
-function nagReference(value: unknown): string {
+export function nagReference(value: unknown): string {
   if (typeof value === 'string') return value.replace(/\$\{/g, '<').replace(/\}/g, '>');
   if (value !== null && typeof value === 'object') {
     const node = value as Record<string, unknown>;
