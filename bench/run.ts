@@ -152,3 +152,8 @@ function renders(): void {
 
 await bundles();
 renders();
+// Upload throughput (issue 6): `npm run bench -- --no-upload` leaves it out.
+if (!process.argv.includes('--no-upload')) {
+  const { uploadThroughput } = await import('./upload-throughput.ts');
+  await uploadThroughput();
+}
