@@ -154,3 +154,8 @@ function renders(): void {
 await bundles();
 renders();
 await upstreamLatency();
+// Upload throughput (issue 6): `npm run bench -- --no-upload` leaves it out.
+if (!process.argv.includes('--no-upload')) {
+  const { uploadThroughput } = await import('./upload-throughput.ts');
+  await uploadThroughput();
+}

@@ -44,6 +44,10 @@ export const FUNCTIONS = {
       // Yank, un-yank and delete: package data, so here and not in the admin function.
       { method: 'POST', path: '/api/projects/{proxy+}' },
       { method: 'DELETE', path: '/api/projects/{proxy+}' },
+      // Upload sessions: POSTs reach this function through /{proxy+}; the status poll and
+      // cancel need their own routes, or the read function's GET /{proxy+} would take them.
+      { method: 'GET', path: '/upload/{proxy+}' },
+      { method: 'DELETE', path: '/upload/{proxy+}' },
     ],
   },
   admin: {
@@ -76,4 +80,18 @@ export const ENV = {
   maxUploadBytes: 'WHARF_MAX_UPLOAD_BYTES',
   oidcAudience: 'WHARF_OIDC_AUDIENCE',
   oidcGithubIssuer: 'WHARF_OIDC_GITHUB_ISSUER',
+  maxSessionBytes: 'WHARF_MAX_SESSION_BYTES',
+  sessionLifetimeSeconds: 'WHARF_SESSION_LIFETIME_SECONDS',
+  /** The verifier function the write function invokes asynchronously for large uploads. */
+  verifierFunctionName: 'WHARF_VERIFIER_FUNCTION_NAME',
+} as const;
+
+/**
+ * The verifier: no route. The write function invokes it asynchronously (InvocationType
+ * Event) to verify and ingest an upload session's file when that takes longer than API
+ * Gateway's 30 s; locally the same handler runs in-process, also without waiting.
+ */
+export const VERIFIER_FUNCTION = {
+  entry: 'lambdas/handlers/verify.ts',
+  access: 'write',
 } as const;

@@ -12,6 +12,8 @@ import type {
   TokenRecord,
 } from './core/model.ts';
 import type { PublisherRecord } from './core/trusted-publishing.ts';
+import type { DistributionSource } from './core/distribution.ts';
+import type { SessionStatus, UploadSession } from './core/upload-session.ts';
 
 export interface ProjectListing {
   readonly name: string;
@@ -131,4 +133,40 @@ export interface PublisherStore {
    * false when it was recorded before and has not expired, so a token is exchanged once.
    */
   markTokenUsed(issuer: string, jti: string, expiresAt: number, nowSeconds: number): Promise<boolean>;
+}
+
+/** Upload sessions (lambdas/core/upload-session.ts): single-item conditional writes. */
+export interface UploadSessionStore {
+  /** Store a new session; an existing id is an error (ids are random). */
+  createSession(session: UploadSession): Promise<void>;
+  getSession(id: string): Promise<UploadSession | undefined>;
+  /**
+   * Change a session's status (and set the given fields) only if its status is `from`;
+   * returns the session as now stored, or undefined when its status was not `from`.
+   */
+  transitionSession(
+    id: string,
+    from: SessionStatus,
+    to: SessionStatus,
+    fields?: Partial<Pick<UploadSession, 'error' | 'outcome'>>,
+  ): Promise<UploadSession | undefined>;
+}
+
+/** What an upload session needs from the bucket: the staging area and the copy out of it. */
+export interface UploadStaging {
+  presignPut(key: string, options: Omit<PresignOptions, 'responseCacheControl'>): Promise<string>;
+  presignUploadPart(key: string, uploadId: string, partNumber: number, options: Omit<PresignOptions, 'responseCacheControl'>): Promise<string>;
+  startMultipart(key: string): Promise<string>;
+  completeMultipart(key: string, uploadId: string, parts: readonly { partNumber: number; etag: string }[]): Promise<void>;
+  /** Best effort: the bucket's lifecycle rule aborts what this leaves. */
+  abortMultipart(key: string, uploadId: string): Promise<void>;
+  /** The object's size, or undefined when nothing is stored at `key`. */
+  sizeOf(key: string): Promise<number | undefined>;
+  /** Ranged reads and a stream of the object at `key` of `size` bytes. */
+  source(key: string, size: number): DistributionSource;
+  /** SHA-256 (hex) of the object at `key`, read as a stream. */
+  sha256(key: string): Promise<string>;
+  /** Server-side copy (up to 5 GiB), setting the copy's content type and cache control. */
+  copy(from: string, to: string, options: PutBlobOptions): Promise<void>;
+  delete(key: string): Promise<void>;
 }

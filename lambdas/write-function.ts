@@ -12,7 +12,18 @@ import { errorResponse } from './http/error-map.ts';
 import { createLambdaHandler, type WharfLambdaHandler } from './http/lambda-handler.ts';
 import { createLegacyUploadRoute } from './http/legacy-upload-routes.ts';
 import { createProjectRoutes } from './http/project-routes.ts';
-import type { BlobStore, MetadataStore, TokenVerifier } from './ports.ts';
+import type { BlobStore, MetadataStore, TokenVerifier, UploadSessionStore, UploadStaging } from './ports.ts';
+import { UploadSessions, type UploadSessionsConfig } from './app/upload-sessions.ts';
+import { createUploadSessionRoutes, UPLOAD_SESSIONS_PATH } from './http/upload-session-routes.ts';
+
+/** What upload sessions (files of any size, straight to S3) need. */
+export interface UploadSessionDeps {
+  readonly sessions: UploadSessionStore;
+  readonly staging: UploadStaging;
+  readonly config: UploadSessionsConfig;
+  /** Starts background verification without waiting for it (the verifier function). */
+  readonly startVerification: (sessionId: string) => Promise<void>;
+}
 
 export interface WriteFunctionDeps {
   readonly metadata: MetadataStore;
@@ -22,6 +33,8 @@ export interface WriteFunctionDeps {
   readonly config: Pick<WharfConfig, 'publicRead' | 'authCacheSeconds' | 'maxUploadBytes'>;
   readonly logger: Logger;
   readonly now?: () => number;
+  /** Upload sessions; without them only the legacy upload takes files (tests of it alone). */
+  readonly uploads?: UploadSessionDeps;
 }
 
 export function createWriteFunction(deps: WriteFunctionDeps): WharfLambdaHandler {
@@ -35,11 +48,29 @@ export function createWriteFunction(deps: WriteFunctionDeps): WharfLambdaHandler
     maxUploadBytes: deps.config.maxUploadBytes,
     logger: deps.logger,
   });
+  const uploads = deps.uploads;
+  const sessions = uploads && createUploadSessionRoutes({
+    guard,
+    sessions: new UploadSessions({
+      sessions: uploads.sessions,
+      staging: uploads.staging,
+      metadata: deps.metadata,
+      ingest: new Ingest(deps.metadata, deps.blobs, clock),
+      config: uploads.config,
+      startVerification: uploads.startVerification,
+      now: clock,
+      logger: deps.logger,
+    }),
+    metadata: deps.metadata,
+    maxSessionBytes: uploads.config.maxSessionBytes,
+    logger: deps.logger,
+  });
   const projects = createProjectRoutes({ guard, projectAdmin: new ProjectAdmin(deps.metadata, deps.blobs, clock), logger: deps.logger });
 
   return createLambdaHandler(async (request) => {
     if (request.path === '/legacy/' || request.path === '/legacy') return upload(request);
     if (request.path.startsWith('/api/projects/')) return projects(request);
+    if (sessions && (request.path === UPLOAD_SESSIONS_PATH || request.path.startsWith(`${UPLOAD_SESSIONS_PATH}/`))) return sessions(request);
     return errorResponse(
       new NotFoundError(`Nothing takes a ${request.method} at ${request.path}. Upload with twine to ${request.basePath}/legacy/.`),
       deps.logger,

@@ -25,6 +25,10 @@ import { checkAudience, checkIssuerUrl, DEFAULTS, LAMBDA_MAX_UPLOAD_BYTES, OIDC_
 import { WharfFunction } from './wharf-function.ts';
 import { upstreamConfigOf, wireUpstream, type UpstreamProps } from './upstream.ts';
 import { UPSTREAM_INCOMING_PREFIX } from '../lambdas/core/upstream.ts';
+import { addStagingLifecycleRule, grantUploadStaging, STAGING_ACTIONS, UploadVerifier } from './upload-staging.ts';
+import { MAX_SESSION_LIFETIME_SECONDS } from '../lambdas/upload-config.ts';
+import { S3_MULTIPART } from '../lambdas/core/upload-session.ts';
+import { SESSION_DEFAULTS } from '../lambdas/app/upload-sessions.ts';
 
 const REPOSITORY_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -110,6 +114,16 @@ export interface PackageIndexProps {
    */
   readonly upstream?: UpstreamProps;
   /**
+   * Largest file an upload session (`wharf publish`) takes, in bytes; at most 5 GiB.
+   * @default 5 GiB
+   */
+  readonly maxSessionBytes?: number;
+  /**
+   * How long an upload session may take from start to completion (1 minute to 1 day).
+   * @default Duration.hours(6)
+   */
+  readonly sessionLifetime?: Duration;
+  /**
    * Trusted publishing (`/_/oidc/`): whose CI identity tokens the index trusts, and the
    * audience they must be issued for.
    * @default - GitHub Actions' issuer; audience `wharf:<account>:<region>:<stack name>`
@@ -157,6 +171,8 @@ export class PackageIndex extends Construct {
   public readonly indexUrl: string;
   /** The background copier of upstream files; only in upstream `cache` mode. */
   public readonly upstreamCopier?: WharfFunction;
+  /** Verifies and ingests large upload sessions, invoked asynchronously by the write function. */
+  public readonly verifier: WharfFunction;
 
   constructor(scope: Construct, id: string, props: PackageIndexProps = {}) {
     super(scope, id);
@@ -262,6 +278,15 @@ export class PackageIndex extends Construct {
     if (props.maxUploadBytes !== undefined && !(Number.isInteger(props.maxUploadBytes) && props.maxUploadBytes > 0 && props.maxUploadBytes <= LAMBDA_MAX_UPLOAD_BYTES)) {
       throw new Error(`maxUploadBytes must be a whole number from 1 to ${LAMBDA_MAX_UPLOAD_BYTES}, not ${props.maxUploadBytes}.`);
     }
+    if (props.maxSessionBytes !== undefined && !(Number.isInteger(props.maxSessionBytes) && props.maxSessionBytes > 0 && props.maxSessionBytes <= S3_MULTIPART.maxSinglePutBytes)) {
+      throw new Error(`maxSessionBytes must be a whole number from 1 to ${S3_MULTIPART.maxSinglePutBytes} (5 GiB, what one CopyObject takes), not ${props.maxSessionBytes}.`);
+    }
+    const sessionLifetimeSeconds = props.sessionLifetime?.toSeconds() ?? SESSION_DEFAULTS.sessionLifetimeSeconds;
+    if (!(Number.isInteger(sessionLifetimeSeconds) && sessionLifetimeSeconds >= 60 && sessionLifetimeSeconds <= MAX_SESSION_LIFETIME_SECONDS)) {
+      throw new Error(`sessionLifetime must be from 1 minute to 1 day (staged uploads expire after 2 days), not ${sessionLifetimeSeconds} seconds.`);
+    }
+    environment[ENV.maxSessionBytes] = String(props.maxSessionBytes ?? SESSION_DEFAULTS.maxSessionBytes);
+    environment[ENV.sessionLifetimeSeconds] = String(sessionLifetimeSeconds);
     if (props.authCacheSeconds !== undefined && !(props.authCacheSeconds >= 0 && props.authCacheSeconds <= 60)) {
       throw new Error(`authCacheSeconds must be 0 to 60 (revocation must take effect within a minute), not ${props.authCacheSeconds}.`);
     }
@@ -315,6 +340,21 @@ export class PackageIndex extends Construct {
     // Only the admin function exchanges OIDC tokens (lambdas/functions.ts routes /_/oidc/ there).
     this.functions.admin.addEnvironment(ENV.oidcAudience, oidcAudience).addEnvironment(ENV.oidcGithubIssuer, oidcGithubIssuer);
 
+
+    // Upload sessions: the write function presigns and completes under uploads/ only; the
+    // verifier reads, copies out of and removes staged objects; the lifecycle rule cleans up.
+    grantUploadStaging(this.functions.write, this.bucket, STAGING_ACTIONS.write);
+    addStagingLifecycleRule(this.bucket);
+    this.verifier = new UploadVerifier(this, 'UploadVerifier', {
+      projectRoot,
+      table: this.table,
+      bucket: this.bucket,
+      environment,
+      logRetention,
+      logRemovalPolicy: removalPolicy,
+      invokedBy: this.functions.write,
+      ...(props.memorySize !== undefined ? { memorySize: props.memorySize } : {}),
+    }).fn;
     this.indexUrl = `${this.api.apiEndpoint}/simple/`;
   }
 }

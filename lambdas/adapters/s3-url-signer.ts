@@ -78,26 +78,53 @@ export class S3UrlSigner implements DownloadSigner {
   }
 
   async presignGet(key: string, options: PresignOptions): Promise<string> {
+    return this.presign('GET', key, {
+      ...(options.responseCacheControl ? { 'response-cache-control': options.responseCacheControl } : {}),
+      'x-id': 'GetObject',
+    }, options);
+  }
+
+  /**
+   * A presigned PutObject: the client PUTs the bytes with no Authorization header. Used
+   * for staging keys only, never for a file's final key.
+   */
+  async presignPut(key: string, options: Pick<PresignOptions, 'expiresIn' | 'signingDate'>): Promise<string> {
+    return this.presign('PUT', key, { 'x-id': 'PutObject' }, options);
+  }
+
+  /** A presigned UploadPart of an S3 multipart upload. */
+  async presignUploadPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    options: Pick<PresignOptions, 'expiresIn' | 'signingDate'>,
+  ): Promise<string> {
+    return this.presign('PUT', key, { partNumber: String(partNumber), uploadId, 'x-id': 'UploadPart' }, options);
+  }
+
+  private async presign(
+    method: 'GET' | 'PUT',
+    key: string,
+    query: Record<string, string>,
+    options: Pick<PresignOptions, 'expiresIn' | 'signingDate'>,
+  ): Promise<string> {
     const host = this.port === undefined ? this.hostname : `${this.hostname}:${this.port}`;
     const path = `${this.pathPrefix}/${key.split('/').map(rfc3986).join('/')}`;
     const signed = await this.signer.presign(
       {
-        method: 'GET',
+        method,
         protocol: this.protocol,
         hostname: this.hostname,
         ...(this.port !== undefined ? { port: this.port } : {}),
         path,
-        query: {
-          ...(options.responseCacheControl ? { 'response-cache-control': options.responseCacheControl } : {}),
-          'x-id': 'GetObject',
-        },
+        query,
         headers: { host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
       },
       { expiresIn: options.expiresIn, signingDate: options.signingDate },
     );
-    const query = Object.entries(signed.query ?? {})
+    const encoded = Object.entries(signed.query ?? {})
       .flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((one) => `${rfc3986(k)}=${rfc3986(String(one ?? ''))}`))
       .join('&');
-    return `${this.protocol}//${host}${path}?${query}`;
+    return `${this.protocol}//${host}${path}?${encoded}`;
   }
 }

@@ -46,6 +46,18 @@ export function deletedFilenameError(tombstone: Tombstone): InvalidInputError {
   );
 }
 
+/**
+ * The bytes of a file to ingest, wherever they are: in memory (the legacy upload, `wharf
+ * import`) or staged in the bucket by an upload session and already verified. `store`
+ * puts them at the file's final key; everything else in the ingest is the same path.
+ */
+export interface IngestContent {
+  readonly size: number;
+  /** Lower-case hex sha256 of the bytes, verified by the caller. */
+  readonly sha256: string;
+  store(key: string, options: { contentType: string; cacheControl: string }): Promise<void>;
+}
+
 export class Ingest {
   constructor(
     private readonly metadata: MetadataStore,
@@ -55,10 +67,29 @@ export class Ingest {
 
   async ingest(filename: string, bytes: Uint8Array, options: IngestOptions = {}): Promise<IngestResult> {
     const dist = options.inspected ?? (await inspectDistribution(filename, bytes));
+    const content: IngestContent = {
+      size: bytes.byteLength,
+      sha256: options.sha256 ?? sha256Hex(bytes),
+      store: (key, blobOptions) => this.blobs.put(key, bytes, blobOptions),
+    };
+    return this.ingestContent(filename, content, dist, options.release);
+  }
+
+  /**
+   * The one write path behind every way in: tombstone and duplicate checks, blobs, the
+   * conditional index entry, the late-tombstone re-check, release and project records.
+   * `dist` must have been inspected from exactly these bytes.
+   */
+  async ingestContent(
+    filename: string,
+    content: IngestContent,
+    dist: InspectedDistribution,
+    releaseMetadata?: ReleaseMetadata,
+  ): Promise<IngestResult> {
     const project = dist.normalizedName;
-    const sha256 = options.sha256 ?? sha256Hex(bytes);
+    const sha256 = content.sha256;
     // Derived before anything is stored: metadata too large to keep is refused here.
-    const release = options.release ?? releaseMetadataOf(dist.metadata);
+    const release = releaseMetadata ?? releaseMetadataOf(dist.metadata);
 
     // Refuse a deleted or clashing filename before any byte is stored, so a refused file
     // leaves nothing behind; the conditional put and the re-check below settle the races
@@ -78,7 +109,7 @@ export class Ingest {
 
     const fileKey = distributionKey(project, sha256, filename);
     const coreMetadataKey = metadataKey(project, sha256, filename);
-    await this.blobs.put(fileKey, bytes, {
+    await content.store(fileKey, {
       contentType: 'application/octet-stream',
       cacheControl: IMMUTABLE_CACHE_CONTROL,
     });
@@ -102,7 +133,7 @@ export class Ingest {
       version: dist.version,
       packagetype: dist.packagetype,
       sha256,
-      size: bytes.byteLength,
+      size: content.size,
       uploadTime,
       ...(dist.requiresPython !== undefined ? { requiresPython: dist.requiresPython } : {}),
       ...(metadataSha256 !== undefined ? { metadataSha256 } : {}),

@@ -35,6 +35,11 @@ Commands:
   token create|list|revoke  Manage API tokens (run \`wharf token\` alone for its options)
   publisher add|list|remove  Trusted publishers: GitHub workflows that publish with no
                         stored token (run \`wharf publisher\` alone for its options)
+  publish FILE...       Publish wheels and sdists of any size (up to 5 GB) straight to S3
+      --url URL           the index (default: the local server on --data-dir)
+      --token TOKEN       upload token (or $WHARF_TOKEN, or $TWINE_PASSWORD with TWINE_USERNAME=__token__)
+      --skip-existing     files already on the index are skipped, not errors
+      --concurrency N     parts uploaded in parallel (default 4)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -143,6 +148,21 @@ async function main(argv: string[]): Promise<number> {
     });
     const { publisherCommand } = await import('./publisher-command.ts');
     return publisherCommand(action, positionals, values);
+  }
+  if (command === 'publish') {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: {
+        url: { type: 'string' },
+        token: { type: 'string' },
+        'data-dir': { type: 'string' },
+        'skip-existing': { type: 'boolean' },
+        concurrency: { type: 'string' },
+      },
+    });
+    const { publishCommand } = await import('./publish-command.ts');
+    return publishCommand(positionals, values);
   }
   process.stdout.write(USAGE);
   return command === undefined || command === 'help' || command === '--help' ? 0 : 2;

@@ -91,14 +91,27 @@ export async function inspectDistribution(
   bytes: Uint8Array,
   options: InspectOptions = {},
 ): Promise<InspectedDistribution> {
+  return inspectDistributionAt(filename, bytesSource(bytes), options);
+}
+
+/**
+ * inspectDistribution for a distribution that is not in memory (a staged upload): a
+ * zip (wheel, .zip sdist) by ranged reads of its central directory and the entries
+ * needed, a .tar.gz by streaming it from the start until PKG-INFO.
+ */
+export async function inspectDistributionAt(
+  filename: string,
+  source: DistributionSource,
+  options: InspectOptions = {},
+): Promise<InspectedDistribution> {
   const limits: InspectionLimits = { ...INSPECTION_LIMITS, ...options.limits };
   switch (packageTypeOf(filename)) {
     case 'bdist_wheel':
-      return inspectWheel(filename, bytes, limits);
+      return inspectWheel(filename, source, limits);
     case 'sdist':
       return filename.endsWith('.zip')
-        ? inspectZipSdist(filename, bytes, limits)
-        : inspectTarSdist(filename, bytes, limits);
+        ? inspectZipSdist(filename, source, limits)
+        : inspectTarSdist(filename, source.stream(), limits);
     default:
       throw new InvalidInputError(
         `Unsupported distribution file ${JSON.stringify(filename)}: upload a wheel (.whl) or a source distribution (.tar.gz; legacy .zip is also accepted).`,
@@ -196,48 +209,96 @@ function u64(view: DataView, offset: number): number {
   return Number(value);
 }
 
+/**
+ * Random access to an archive's bytes: the bytes in memory (the legacy upload), or ranged
+ * reads of a stored object (an upload session), so a wheel's METADATA is read without
+ * fetching the whole file.
+ */
+export interface RandomAccessSource {
+  readonly size: number;
+  /** Exactly `length` bytes from `offset` (the caller keeps within `size`). */
+  read(offset: number, length: number): Promise<Uint8Array>;
+}
+
+/** A distribution that is not in memory: ranged reads, and a stream from its first byte. */
+export interface DistributionSource extends RandomAccessSource {
+  /** The bytes from the start, in chunks; the consumer may stop early. */
+  stream(): AsyncIterable<Uint8Array>;
+}
+
+export function bytesSource(bytes: Uint8Array): DistributionSource {
+  return {
+    size: bytes.byteLength,
+    read: async (offset, length) => bytes.subarray(offset, offset + length),
+    stream: () => chunksOf(bytes, 64 * 1024),
+  };
+}
+
+/**
+ * The largest central directory read. A wheel with 100,000 files has one of about 10 MiB;
+ * one that claims more is damaged or hostile, and reading it would cost memory.
+ */
+const MAX_CENTRAL_DIRECTORY_BYTES = 64 * MiB;
+
 /** Reads the central directory: every entry's name, sizes and where its data is. */
-function readZipDirectory(bytes: Uint8Array): ZipEntry[] {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const length = bytes.byteLength;
-  let eocd = -1;
-  for (let p = length - 22; p >= 0 && p >= length - 22 - 0xffff; p--) {
-    if (view.getUint32(p, true) === EOCD_SIGNATURE) {
-      eocd = p;
+async function readZipDirectory(source: RandomAccessSource): Promise<ZipEntry[]> {
+  const length = source.size;
+  const tailLength = Math.min(length, 22 + 0xffff);
+  const tailStart = length - tailLength;
+  const tail = await source.read(tailStart, tailLength);
+  const tailView = new DataView(tail.buffer, tail.byteOffset, tail.byteLength);
+  let eocdInTail = -1;
+  for (let p = tailLength - 22; p >= 0; p--) {
+    if (tailView.getUint32(p, true) === EOCD_SIGNATURE) {
+      eocdInTail = p;
       break;
     }
   }
-  if (eocd < 0) throw new ZipFormatError('no end of central directory record (the file is truncated or not a zip)');
+  if (eocdInTail < 0) throw new ZipFormatError('no end of central directory record (the file is truncated or not a zip)');
+  const eocd = tailStart + eocdInTail;
+  // Bytes at an absolute offset: from the tail already read when they lie there.
+  const at = async (offset: number, count: number): Promise<DataView> => {
+    const bytes = offset >= tailStart ? tail.subarray(offset - tailStart, offset - tailStart + count) : await source.read(offset, count);
+    return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  };
 
-  let entryCount = view.getUint16(eocd + 10, true);
-  let directorySize = view.getUint32(eocd + 12, true);
-  let directoryOffset = view.getUint32(eocd + 16, true);
+  const eocdView = await at(eocd, 22);
+  let entryCount = eocdView.getUint16(10, true);
+  let directorySize = eocdView.getUint32(12, true);
+  let directoryOffset = eocdView.getUint32(16, true);
   let directoryEnd = eocd;
   // Disk numbers other than 0 (or 0xffff, "see the ZIP64 record") mean a multi-volume archive.
-  for (const disk of [view.getUint16(eocd + 4, true), view.getUint16(eocd + 6, true)]) {
+  for (const disk of [eocdView.getUint16(4, true), eocdView.getUint16(6, true)]) {
     if (disk !== 0 && disk !== 0xffff) throw new ZipFormatError('multi-volume archives are not supported');
   }
   const locator = eocd - 20;
-  if (locator >= 0 && view.getUint32(locator, true) === ZIP64_LOCATOR_SIGNATURE) {
-    const record = u64(view, locator + 8);
-    if (record + 56 > locator || view.getUint32(record, true) !== ZIP64_EOCD_SIGNATURE) {
+  if (locator >= 0 && (await at(locator, 20)).getUint32(0, true) === ZIP64_LOCATOR_SIGNATURE) {
+    const record = u64(await at(locator, 20), 8);
+    if (record + 56 > locator) throw new ZipFormatError('the ZIP64 end of central directory record is missing or damaged');
+    const view = await at(record, 56);
+    if (view.getUint32(0, true) !== ZIP64_EOCD_SIGNATURE) {
       throw new ZipFormatError('the ZIP64 end of central directory record is missing or damaged');
     }
-    if (view.getUint32(record + 16, true) !== 0 || view.getUint32(record + 20, true) !== 0) {
+    if (view.getUint32(16, true) !== 0 || view.getUint32(20, true) !== 0) {
       throw new ZipFormatError('multi-volume archives are not supported');
     }
-    entryCount = u64(view, record + 32);
-    directorySize = u64(view, record + 40);
-    directoryOffset = u64(view, record + 48);
+    entryCount = u64(view, 32);
+    directorySize = u64(view, 40);
+    directoryOffset = u64(view, 48);
     directoryEnd = record;
   }
   if (directoryOffset + directorySize > directoryEnd) {
     throw new ZipFormatError('the central directory lies outside the file (the file is truncated or damaged)');
   }
+  if (directorySize > MAX_CENTRAL_DIRECTORY_BYTES) {
+    throw new ZipFormatError(`the central directory is ${directorySize} bytes, more than the ${formatBytes(MAX_CENTRAL_DIRECTORY_BYTES)} this index reads`);
+  }
+  const bytes = directorySize === 0 ? new Uint8Array(0) : await source.read(directoryOffset, directorySize);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
   const entries: ZipEntry[] = [];
-  let p = directoryOffset;
-  const limit = directoryOffset + directorySize;
+  let p = 0;
+  const limit = directorySize;
   for (let i = 0; i < entryCount; i++) {
     if (p + 46 > limit || view.getUint32(p, true) !== CENTRAL_SIGNATURE) {
       throw new ZipFormatError(`central directory entry ${i + 1} of ${entryCount} is damaged`);
@@ -283,7 +344,7 @@ function readZipDirectory(bytes: Uint8Array): ZipEntry[] {
 }
 
 /** Decompresses one entry, never producing more than its declared size, and checks its CRC. */
-function readZipEntry(bytes: Uint8Array, entry: ZipEntry, maxDeflateRatio: number): Uint8Array {
+async function readZipEntry(source: RandomAccessSource, entry: ZipEntry, maxDeflateRatio: number): Promise<Uint8Array> {
   const label = JSON.stringify(entry.name);
   if (entry.flags & 0x1) throw new ZipFormatError(`${label} is encrypted`);
   if (entry.method !== 0 && entry.method !== 8) {
@@ -292,15 +353,22 @@ function readZipEntry(bytes: Uint8Array, entry: ZipEntry, maxDeflateRatio: numbe
   if (entry.method === 8 && entry.size > entry.compressedSize * maxDeflateRatio + 1024) {
     throw new ZipFormatError(`${label} claims an impossible compression ratio (${entry.compressedSize} → ${entry.size} bytes)`);
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // Deflate adds at most 5 bytes per 16 KiB stored block: more compressed bytes than that
+  // for the declared size is a lie, and would make a ranged read fetch them for nothing.
+  if (entry.compressedSize > entry.size + Math.ceil(entry.size / 16384) * 5 + 1024) {
+    throw new ZipFormatError(`${label} claims ${entry.compressedSize} compressed bytes for ${entry.size} bytes of data`);
+  }
   const header = entry.localHeaderOffset;
-  if (header + 30 > bytes.byteLength || view.getUint32(header, true) !== LOCAL_SIGNATURE) {
+  if (header + 30 > source.size) throw new ZipFormatError(`the local header of ${label} is missing or damaged`);
+  const headerBytes = await source.read(header, 30);
+  const view = new DataView(headerBytes.buffer, headerBytes.byteOffset, headerBytes.byteLength);
+  if (view.getUint32(0, true) !== LOCAL_SIGNATURE) {
     throw new ZipFormatError(`the local header of ${label} is missing or damaged`);
   }
-  const dataStart = header + 30 + view.getUint16(header + 26, true) + view.getUint16(header + 28, true);
+  const dataStart = header + 30 + view.getUint16(26, true) + view.getUint16(28, true);
   const dataEnd = dataStart + entry.compressedSize;
-  if (dataEnd > bytes.byteLength) throw new ZipFormatError(`the data of ${label} is truncated`);
-  const data = bytes.subarray(dataStart, dataEnd);
+  if (dataEnd > source.size) throw new ZipFormatError(`the data of ${label} is truncated`);
+  const data = entry.compressedSize === 0 ? new Uint8Array(0) : await source.read(dataStart, entry.compressedSize);
 
   let out: Uint8Array;
   if (entry.method === 0) {
@@ -336,11 +404,11 @@ function readZipEntry(bytes: Uint8Array, entry: ZipEntry, maxDeflateRatio: numbe
 }
 
 /** Reads a zip's directory and checks every path; ZipFormatErrors become InvalidInputErrors. */
-function openZip(
+async function openZip(
   filename: string,
-  bytes: Uint8Array,
+  source: RandomAccessSource,
   limits: InspectionLimits,
-): { entries: Map<string, ZipEntry>; read(entry: ZipEntry, max: number): Uint8Array } {
+): Promise<{ entries: Map<string, ZipEntry>; read(entry: ZipEntry, max: number): Promise<Uint8Array> }> {
   const fail = (error: unknown): never => {
     if (error instanceof ZipFormatError) {
       throw new InvalidInputError(`${filename} is not a valid zip archive: ${error.message}.`);
@@ -349,7 +417,7 @@ function openZip(
   };
   let list: ZipEntry[] = [];
   try {
-    list = readZipDirectory(bytes);
+    list = await readZipDirectory(source);
   } catch (error) {
     fail(error);
   }
@@ -363,14 +431,14 @@ function openZip(
   }
   return {
     entries,
-    read(entry, max) {
+    async read(entry, max) {
       if (entry.size > max) {
         throw new InvalidInputError(
           `${filename}: ${entry.name} declares ${entry.size} bytes uncompressed, more than the ${formatBytes(max)} this index reads from such a file.`,
         );
       }
       try {
-        return readZipEntry(bytes, entry, limits.maxDeflateRatio);
+        return await readZipEntry(source, entry, limits.maxDeflateRatio);
       } catch (error) {
         return fail(error);
       }
@@ -381,9 +449,9 @@ function openZip(
 // ---------------------------------------------------------------------------------------
 // Wheels
 
-async function inspectWheel(filename: string, bytes: Uint8Array, limits: InspectionLimits): Promise<InspectedDistribution> {
+async function inspectWheel(filename: string, source: RandomAccessSource, limits: InspectionLimits): Promise<InspectedDistribution> {
   const parsed = parseWheelFilename(filename);
-  const zip = openZip(filename, bytes, limits);
+  const zip = await openZip(filename, source, limits);
 
   const distInfoDirs = new Set<string>();
   for (const name of zip.entries.keys()) {
@@ -414,7 +482,7 @@ async function inspectWheel(filename: string, bytes: Uint8Array, limits: Inspect
   const wheelEntry = required('WHEEL');
   required('RECORD'); // Present, as the spec requires; its contents are the installer's business.
 
-  const wheelFile = new TextDecoder().decode(zip.read(wheelEntry, limits.maxWheelFileBytes));
+  const wheelFile = new TextDecoder().decode(await zip.read(wheelEntry, limits.maxWheelFileBytes));
   const wheelVersion = /^Wheel-Version:[ \t]*([0-9]+)\.([0-9]+)[ \t]*\r?$/im.exec(wheelFile);
   if (!wheelVersion) {
     throw new InvalidInputError(`${filename} is not a valid wheel: ${dir}/WHEEL has no valid Wheel-Version.`);
@@ -425,7 +493,7 @@ async function inspectWheel(filename: string, bytes: Uint8Array, limits: Inspect
     );
   }
 
-  const metadataBytes = zip.read(metadataEntry, limits.maxCoreMetadataBytes);
+  const metadataBytes = await zip.read(metadataEntry, limits.maxCoreMetadataBytes);
   const metadata = parseCoreMetadata(metadataBytes, `${filename}: ${dir}/METADATA`);
   checkAgreement(filename, parsed, metadata);
   return result('bdist_wheel', parsed, metadata, metadataBytes);
@@ -465,19 +533,19 @@ function missingPkgInfo(filename: string, stem: string): InvalidInputError {
   );
 }
 
-async function inspectZipSdist(filename: string, bytes: Uint8Array, limits: InspectionLimits): Promise<InspectedDistribution> {
+async function inspectZipSdist(filename: string, source: RandomAccessSource, limits: InspectionLimits): Promise<InspectedDistribution> {
   const parsed = parseSdistFilename(filename);
   const stem = filename.slice(0, -'.zip'.length);
-  const zip = openZip(filename, bytes, limits);
+  const zip = await openZip(filename, source, limits);
   const entry = [...zip.entries.values()].find((e) => isTopLevelPkgInfo(e.name, stem, parsed));
   if (!entry) throw missingPkgInfo(filename, stem);
-  return finishSdist(filename, entry.name, zip.read(entry, limits.maxCoreMetadataBytes));
+  return finishSdist(filename, entry.name, await zip.read(entry, limits.maxCoreMetadataBytes));
 }
 
-async function inspectTarSdist(filename: string, bytes: Uint8Array, limits: InspectionLimits): Promise<InspectedDistribution> {
+async function inspectTarSdist(filename: string, chunks: AsyncIterable<Uint8Array>, limits: InspectionLimits): Promise<InspectedDistribution> {
   const parsed = parseSdistFilename(filename);
   const stem = filename.slice(0, -'.tar.gz'.length);
-  const found = await scanTarGz(filename, bytes, limits, (path) => isTopLevelPkgInfo(path, stem, parsed));
+  const found = await scanTarGz(filename, chunks, limits, (path) => isTopLevelPkgInfo(path, stem, parsed));
   if (!found) throw missingPkgInfo(filename, stem);
   return finishSdist(filename, found.path, found.data);
 }
@@ -641,7 +709,7 @@ function parsePax(data: Uint8Array): Map<string, string> {
   return records;
 }
 
-function* chunksOf(bytes: Uint8Array, size: number): Generator<Uint8Array> {
+async function* chunksOf(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
   for (let offset = 0; offset < bytes.byteLength; offset += size) yield bytes.subarray(offset, offset + size);
 }
 
@@ -652,11 +720,11 @@ function* chunksOf(bytes: Uint8Array, size: number): Generator<Uint8Array> {
  */
 async function scanTarGz(
   filename: string,
-  bytes: Uint8Array,
+  chunks: AsyncIterable<Uint8Array>,
   limits: InspectionLimits,
   wanted: (path: string) => boolean,
 ): Promise<{ path: string; data: Uint8Array } | undefined> {
-  const source = Readable.from(chunksOf(bytes, 64 * 1024), { objectMode: false });
+  const source = Readable.from(chunks, { objectMode: false });
   const gunzip = createGunzip();
   source.pipe(gunzip);
   const reader = new ChunkReader(gunzip, limits.maxTarScanBytes);

@@ -268,7 +268,7 @@ export function parseUploadFields(fields: ReadonlyMap<string, readonly string[]>
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const utf8 = new TextEncoder();
 
-function checkFilename(filename: string): void {
+export function checkFilename(filename: string): void {
   if (CONTROL.test(filename)) {
     throw new InvalidInputError(
       `The filename ${quote(filename)} contains control characters (such as NUL, tab or a line break): send the distribution's own filename, as the build wrote it.`,

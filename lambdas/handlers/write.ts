@@ -6,6 +6,14 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { fromEnv } from '@aws-sdk/credential-provider-env';
+import { DynamoDbUploadSessionStore } from '../adapters/dynamodb-upload-session-store.ts';
+import { S3UploadStaging } from '../adapters/s3-upload-staging.ts';
+import { S3UrlSigner } from '../adapters/s3-url-signer.ts';
+import { ConfigError } from '../config.ts';
+import { ENV } from '../functions.ts';
+import { loadUploadSessionsConfig } from '../upload-config.ts';
 import { DynamoDbMetadataStore } from '../adapters/dynamodb-metadata-store.ts';
 import { DynamoDbTokenStore } from '../adapters/dynamodb-token-store.ts';
 import { S3BlobStore } from '../adapters/s3-blob-store.ts';
@@ -14,11 +22,30 @@ import { createWriteFunction } from '../write-function.ts';
 
 const config = loadConfig(process.env);
 const dynamodb = new DynamoDBClient({});
+const s3 = new S3Client({});
+const lambda = new LambdaClient({});
+const verifierFunctionName = process.env[ENV.verifierFunctionName];
+if (!verifierFunctionName) throw new ConfigError(`${ENV.verifierFunctionName} is not set: Wharf cannot start without it.`);
 
 export const handler = createWriteFunction({
   metadata: new DynamoDbMetadataStore(dynamodb, config.tableName),
-  blobs: new S3BlobStore(new S3Client({}), config.bucketName),
+  blobs: new S3BlobStore(s3, config.bucketName),
   tokens: new DynamoDbTokenStore(dynamodb, config.tokensTableName),
   config,
   logger: new Logger({ serviceName: 'wharf-write' }),
+  uploads: {
+    sessions: new DynamoDbUploadSessionStore(dynamodb, config.tableName),
+    // Presigned with the role's own credentials: the URLs live no longer than they do.
+    staging: new S3UploadStaging(
+      s3,
+      config.bucketName,
+      new S3UrlSigner({ bucketName: config.bucketName, region: process.env['AWS_REGION'] ?? 'us-east-1', credentials: fromEnv() }),
+    ),
+    config: loadUploadSessionsConfig(process.env),
+    startVerification: async (sessionId) => {
+      await lambda.send(
+        new InvokeCommand({ FunctionName: verifierFunctionName, InvocationType: 'Event', Payload: JSON.stringify({ sessionId }) }),
+      );
+    },
+  },
 });

@@ -34,8 +34,9 @@ const FORM_OVERHEAD_BYTES = 1024 * 1024;
 export function largeFileHint(maxUploadBytes: number): string {
   return (
     `Files over ${maxUploadBytes} bytes cannot go through the upload API: API Gateway and Lambda ` +
-    `take about 4.7 MB per request once the file is base64-encoded. Publish a larger file straight ` +
-    `to the stack's bucket with AWS credentials: npm run wharf -- import --stack <stack name> <file>.`
+    `take about 4.7 MB per request once the file is base64-encoded. Publish larger files (up to 5 GB) ` +
+    `with \`wharf publish --url <index URL> <files>\` (npm run wharf -- publish), which sends the bytes ` +
+    `straight to S3 through the upload session API (POST /upload/sessions).`
   );
 }
 

@@ -6,8 +6,10 @@ import type { WharfLambdaHandler } from '../http/lambda-handler.ts';
 import { createReadFunction } from '../read-function.ts';
 import { createWriteFunction } from '../write-function.ts';
 import type { UpstreamIndex } from '../app/upstream-index.ts';
-import type { BlobStore, DownloadSigner, MetadataStore, PublisherStore, TokenStore } from '../ports.ts';
+import type { BlobStore, DownloadSigner, MetadataStore, PublisherStore, TokenStore, UploadSessionStore, UploadStaging } from '../ports.ts';
 import type { OidcConfig, WharfConfig } from '../config.ts';
+import type { UploadSessionsConfig } from '../app/upload-sessions.ts';
+import { createVerifierFunction } from '../verifier-function.ts';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 
@@ -21,10 +23,31 @@ export interface LocalFunctionDeps {
   readonly config: Omit<WharfConfig, 'tableName' | 'bucketName' | 'tokensTableName'>;
   readonly logLevel?: LogLevel;
   readonly upstream?: UpstreamIndex;
+  readonly uploads: {
+    readonly sessions: UploadSessionStore;
+    readonly staging: UploadStaging;
+    readonly config: UploadSessionsConfig;
+  };
 }
 
 export function buildLocalFunctions(deps: LocalFunctionDeps): Record<FunctionName, WharfLambdaHandler> {
   const logger = (serviceName: string) => new Logger({ serviceName, logLevel: deps.logLevel ?? 'WARN' });
+  // The verifier as on AWS, invoked the way an async Lambda invoke behaves: the caller
+  // gets on without waiting, and the verifier runs on its own.
+  const verifier = createVerifierFunction({
+    metadata: deps.metadata,
+    blobs: deps.blobs,
+    sessions: deps.uploads.sessions,
+    staging: deps.uploads.staging,
+    config: deps.uploads.config,
+    logger: logger('wharf-verifier'),
+  });
+  const verifierLogger = logger('wharf-verifier');
+  const startVerification = async (sessionId: string) => {
+    setImmediate(() => {
+      verifier({ sessionId }).catch((err: unknown) => verifierLogger.error('Verifier failed', err as Error));
+    });
+  };
   return {
     // Each function gets only the port it has in AWS: the read function cannot write tokens.
     read: createReadFunction({
@@ -41,6 +64,7 @@ export function buildLocalFunctions(deps: LocalFunctionDeps): Record<FunctionNam
       tokens: { getToken: (id) => deps.tokens.getToken(id) },
       config: deps.config,
       logger: logger('wharf-write'),
+      uploads: { ...deps.uploads, startVerification },
     }),
     admin: createAdminFunction({
       tokens: deps.tokens,

@@ -28,6 +28,9 @@ import { upstreamSettings, type UpstreamOptions } from '../upstream-config.ts';
 import { createCopierFunction } from '../upstream-copier-function.ts';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { DynamoDbUploadSessionStore } from '../adapters/dynamodb-upload-session-store.ts';
+import { S3UploadStaging } from '../adapters/s3-upload-staging.ts';
+import { SESSION_DEFAULTS, type UploadSessionsConfig } from '../app/upload-sessions.ts';
 
 export interface LocalWharfOptions {
   readonly host?: string;
@@ -58,6 +61,8 @@ export interface LocalWharfOptions {
   readonly oidcAudience?: string;
   /** GitHub Actions' OIDC issuer; a fake one on loopback for tests. @default GitHub's */
   readonly oidcGithubIssuer?: string;
+  /** Upload session settings (tests shorten the lifetime). @default SESSION_DEFAULTS */
+  readonly uploadSessions?: Partial<UploadSessionsConfig>;
 }
 
 export interface LocalWharf {
@@ -128,6 +133,11 @@ export async function startLocalWharf(options: LocalWharfOptions = {}): Promise<
     },
     ...(options.logLevel ? { logLevel: options.logLevel } : {}),
     ...(upstream ? { upstream } : {}),
+    uploads: {
+      sessions: new DynamoDbUploadSessionStore(dynamodb, stores.tableName),
+      staging: new S3UploadStaging(s3, stores.bucketName, createLocalUrlSigner(downloadEndpoint(stores.s3Endpoint), stores.bucketName)),
+      config: { ...SESSION_DEFAULTS, ...options.uploadSessions },
+    },
   });
   const gateway = createGateway(handlers);
   const server: Server = createServer((req, res) => {

@@ -632,13 +632,13 @@ const CASES: readonly Case[] = [
     name: 'file over maxUploadBytes (64 KiB)',
     request: (f) => bytesUpload(f, makeWheel({ files: { 'demo_pkg/blob.bin': new Uint8Array(randomBytes(100 * 1024)) } })),
     status: 413,
-    message: /larger than 65536 bytes.*npm run wharf -- import/s,
+    message: /larger than 65536 bytes.*wharf publish.*\/upload\/sessions/s,
   },
   {
     name: 'body far over maxUploadBytes (refused before parsing)',
     request: (f) => bytesUpload(f, makeWheel({ files: { 'demo_pkg/blob.bin': new Uint8Array(randomBytes(1.5 * MiB)) } })),
     status: 413,
-    message: /The upload is \d+ bytes\. Files over 65536 bytes cannot go through the upload API.*npm run wharf -- import/s,
+    message: /The upload is \d+ bytes\. Files over 65536 bytes cannot go through the upload API.*wharf publish.*\/upload\/sessions/s,
   },
   {
     name: 'body over the Lambda invoke limit once base64-encoded (4.8 MB)',

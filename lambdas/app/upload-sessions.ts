@@ -1,0 +1,258 @@
+/**
+ * Upload sessions: declare, upload straight to S3, complete, verify, ingest.
+ *
+ * The bytes land under `uploads/{session}/` (never a listed key). Completing checks the
+ * staged object's size and sha256 against the declaration, reads the archive's metadata
+ * by ranged reads, and hands the file to Ingest.ingestContent (the legacy upload's own
+ * path: duplicate and tombstone rules, `.metadata`, ordering), whose `store` is a
+ * server-side copy from the staging key. Only then is the file listed; the staged object
+ * is removed either way. Files above `inlineVerifyBytes` are verified in the background
+ * (the verifier function) and the client polls the session.
+ */
+import { randomBytes } from 'node:crypto';
+import { inspectDistributionAt } from '../core/distribution.ts';
+import { FileExistsError, InvalidInputError, NotFoundError, WharfError } from '../core/errors.ts';
+import { releaseMetadataOf } from '../core/legacy-upload.ts';
+import {
+  type DeclaredFile,
+  isExpired,
+  partRange,
+  planParts,
+  stagingKey,
+  type UploadSession,
+} from '../core/upload-session.ts';
+import type { MetadataStore, UploadSessionStore, UploadStaging } from '../ports.ts';
+import { deletedFilenameError, type Ingest } from './ingest.ts';
+
+export interface UploadSessionsConfig {
+  /** Largest file a session takes (at most 5 GiB: one CopyObject). */
+  readonly maxSessionBytes: number;
+  /** How long a session may take from start to complete. */
+  readonly sessionLifetimeSeconds: number;
+  /** Lifetime of each presigned URL (re-requested by the client when it runs out). */
+  readonly urlLifetimeSeconds: number;
+  /** Files up to this size are verified within the complete request. */
+  readonly inlineVerifyBytes: number;
+  readonly singlePutBytes: number;
+  readonly partBytes: number;
+}
+
+export const SESSION_DEFAULTS: UploadSessionsConfig = Object.freeze({
+  maxSessionBytes: 5 * 1024 * 1024 * 1024,
+  sessionLifetimeSeconds: 6 * 3600,
+  // A URL signed with a role's temporary credentials dies with them; an hour is within
+  // what a Lambda execution role's credentials are good for.
+  urlLifetimeSeconds: 3600,
+  inlineVerifyBytes: 64 * 1024 * 1024,
+  singlePutBytes: 16 * 1024 * 1024,
+  partBytes: 16 * 1024 * 1024,
+});
+
+/** At most this many part URLs per answer: a 5 GiB file has 320 parts of 16 MiB. */
+export const MAX_PART_URLS = 100;
+
+export interface PartUrl {
+  readonly partNumber: number;
+  readonly offset: number;
+  readonly size: number;
+  readonly url: string;
+}
+
+export interface UploadSessionsDeps {
+  readonly sessions: UploadSessionStore;
+  readonly staging: UploadStaging;
+  readonly metadata: Pick<MetadataStore, 'getFile' | 'getTombstone'>;
+  readonly ingest: Ingest;
+  readonly config: UploadSessionsConfig;
+  /** Start background verification of a session (async invoke of the verifier). */
+  readonly startVerification: (sessionId: string) => Promise<void>;
+  readonly now?: () => Date;
+  readonly logger?: { info(message: string, extra: Record<string, unknown>): void; error(message: string, ...extra: unknown[]): void };
+}
+
+export type ExistingFile = { readonly existing: true; readonly filename: string; readonly sha256: string };
+
+export class UploadSessions {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: UploadSessionsDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /**
+   * Opens a session for a declared file the caller may upload. The same filename with the
+   * same sha256 already published needs no upload (`existing`); with another sha256 it is
+   * refused now, before any byte moves, as is a deleted filename.
+   */
+  async create(declared: DeclaredFile, tokenId: string): Promise<{ session: UploadSession; parts: PartUrl[] } | ExistingFile> {
+    const [tombstone, existing] = await Promise.all([
+      this.deps.metadata.getTombstone(declared.project, declared.filename),
+      this.deps.metadata.getFile(declared.project, declared.filename),
+    ]);
+    if (tombstone) throw deletedFilenameError(tombstone);
+    if (existing && existing.sha256 !== declared.sha256) throw FileExistsError.forFile(declared.filename, existing.sha256);
+    if (existing) return { existing: true, filename: existing.filename, sha256: existing.sha256 };
+
+    const id = randomBytes(16).toString('hex');
+    const key = stagingKey(id, declared.filename);
+    const plan = planParts(declared.size, { singlePutBytes: this.deps.config.singlePutBytes, preferredPartBytes: this.deps.config.partBytes });
+    const uploadId = plan.mechanism === 's3-multipart' ? await this.deps.staging.startMultipart(key) : undefined;
+    const now = this.now();
+    const session: UploadSession = {
+      id,
+      status: 'pending',
+      project: declared.project,
+      filename: declared.filename,
+      filetype: declared.filetype,
+      size: declared.size,
+      sha256: declared.sha256,
+      mechanism: plan.mechanism,
+      partSize: plan.partSize,
+      partCount: plan.partCount,
+      stagingKey: key,
+      ...(uploadId !== undefined ? { uploadId } : {}),
+      tokenId,
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + this.deps.config.sessionLifetimeSeconds * 1000).toISOString(),
+    };
+    await this.deps.sessions.createSession(session);
+    const first = Array.from({ length: Math.min(plan.partCount, MAX_PART_URLS) }, (_, i) => i + 1);
+    return { session, parts: await this.partUrls(session, first) };
+  }
+
+  /** The session, with an expired pending one marked expired and its staged bytes removed. */
+  async get(id: string): Promise<UploadSession> {
+    const session = await this.deps.sessions.getSession(id);
+    if (!session) throw new NotFoundError(`There is no upload session ${id}: start a new one.`);
+    if (session.status === 'pending' && isExpired(session, this.now())) {
+      const expired = await this.deps.sessions.transitionSession(id, 'pending', 'expired', {
+        error: `The upload session expired at ${session.expiresAt} before it was completed; nothing was published. Start a new session (wharf publish does).`,
+      });
+      await this.discardStaged(session);
+      return expired ?? (await this.get(id));
+    }
+    return session;
+  }
+
+  /** A pending session, or a refusal that says what happened to it. */
+  async pending(id: string): Promise<UploadSession> {
+    const session = await this.get(id);
+    if (session.status !== 'pending') {
+      throw new InvalidInputError(
+        session.error ?? `The upload session ${id} is ${session.status}, so it takes no more parts. Start a new session to upload again.`,
+      );
+    }
+    return session;
+  }
+
+  async partUrls(session: UploadSession, partNumbers: readonly number[]): Promise<PartUrl[]> {
+    const remaining = Math.floor((Date.parse(session.expiresAt) - this.now().getTime()) / 1000);
+    const expiresIn = Math.max(1, Math.min(this.deps.config.urlLifetimeSeconds, remaining));
+    const signing = { expiresIn, signingDate: this.now() };
+    return Promise.all(
+      partNumbers.map(async (partNumber) => {
+        const url =
+          session.mechanism === 's3-presigned-put'
+            ? await this.deps.staging.presignPut(session.stagingKey, signing)
+            : await this.deps.staging.presignUploadPart(session.stagingKey, session.uploadId!, partNumber, signing);
+        return { partNumber, ...partRange(session, partNumber), url };
+      }),
+    );
+  }
+
+  /**
+   * Completes the upload: assembles the parts, then verifies now (small files) or in the
+   * background. Returns the session as it stands afterwards.
+   */
+  async complete(id: string, parts: readonly { partNumber: number; etag: string }[]): Promise<UploadSession> {
+    const session = await this.pending(id);
+    if (session.mechanism === 's3-multipart') {
+      await this.deps.staging.completeMultipart(session.stagingKey, session.uploadId!, parts);
+    }
+    const verifying = await this.deps.sessions.transitionSession(id, 'pending', 'verifying');
+    if (!verifying) return this.get(id); // A concurrent complete won; report where it stands.
+    if (session.size <= this.deps.config.inlineVerifyBytes) return this.verify(id);
+    await this.deps.startVerification(id);
+    return verifying;
+  }
+
+  async cancel(id: string): Promise<UploadSession> {
+    const session = await this.get(id);
+    if (session.status !== 'pending') return session;
+    const cancelled = await this.deps.sessions.transitionSession(id, 'pending', 'cancelled', { error: 'The upload session was cancelled.' });
+    await this.discardStaged(session);
+    return cancelled ?? this.get(id);
+  }
+
+  /**
+   * Verifies a completed session's staged bytes and ingests them: what the verifier
+   * function runs, and complete() for small files. A refusal ends the session `failed`
+   * with the reason; the staged bytes are removed either way.
+   */
+  async verify(id: string): Promise<UploadSession> {
+    const session = await this.deps.sessions.getSession(id);
+    if (!session || session.status !== 'verifying') {
+      if (!session) throw new NotFoundError(`There is no upload session ${id}.`);
+      return session;
+    }
+    let outcome: 'created' | 'unchanged';
+    try {
+      outcome = await this.verifyAndIngest(session);
+    } catch (err) {
+      const userFault = err instanceof WharfError;
+      if (!userFault) this.deps.logger?.error('Upload session verification failed', err as Error);
+      const message = userFault
+        ? (err as Error).message
+        : 'Verifying the upload failed on our side; nothing was published. Publish the file again.';
+      await this.discardStaged(session);
+      return (await this.deps.sessions.transitionSession(id, 'verifying', 'failed', { error: message })) ?? (await this.get(id));
+    }
+    await this.deps.staging.delete(session.stagingKey);
+    this.deps.logger?.info('upload', {
+      upload: { tokenId: session.tokenId, project: session.project, filename: session.filename, outcome, size: session.size, session: id },
+    });
+    return (await this.deps.sessions.transitionSession(id, 'verifying', 'published', { outcome })) ?? (await this.get(id));
+  }
+
+  private async verifyAndIngest(session: UploadSession): Promise<'created' | 'unchanged'> {
+    const { filename, stagingKey: key } = session;
+    const size = await this.deps.staging.sizeOf(key);
+    if (size === undefined) {
+      throw new InvalidInputError(`Nothing was uploaded for ${filename}: PUT the bytes to the session's URLs before completing it.`);
+    }
+    if (size !== session.size) {
+      throw new InvalidInputError(
+        `Size mismatch: ${filename} was declared as ${session.size} bytes but ${size} bytes arrived. Nothing was published; upload the file again.`,
+      );
+    }
+    const sha256 = await this.deps.staging.sha256(key);
+    if (sha256 !== session.sha256) {
+      throw new InvalidInputError(
+        `sha256 mismatch: ${filename} was declared with sha256 ${session.sha256} but the bytes that arrived have ${sha256}: ` +
+          'a part was corrupted on the way, or the declared digest is for another file. Nothing was published; upload the file again.',
+      );
+    }
+    const inspected = await inspectDistributionAt(filename, this.deps.staging.source(key, size));
+    if (inspected.packagetype !== session.filetype) {
+      throw new InvalidInputError(`${filename} is not the ${session.filetype} the session declared.`);
+    }
+    if (inspected.normalizedName !== session.project) {
+      throw new InvalidInputError(
+        `${filename}: its metadata names the project ${inspected.name}, but the session was opened for ${session.project}. Name the file after the project its metadata gives.`,
+      );
+    }
+    const release = releaseMetadataOf(inspected.metadata);
+    const result = await this.deps.ingest.ingestContent(
+      filename,
+      { size, sha256, store: (finalKey, options) => this.deps.staging.copy(key, finalKey, options) },
+      inspected,
+      release,
+    );
+    return result.outcome;
+  }
+
+  private async discardStaged(session: UploadSession): Promise<void> {
+    if (session.uploadId !== undefined) await this.deps.staging.abortMultipart(session.stagingKey, session.uploadId);
+    await this.deps.staging.delete(session.stagingKey).catch(() => undefined);
+  }
+}

@@ -1,0 +1,294 @@
+/**
+ * The client side of upload sessions (lambdas/http/upload-session-routes.ts): declares a
+ * file, PUTs its bytes straight to S3 (one presigned PUT, or multipart parts in parallel,
+ * each retried on its own and re-signed when its URL has run out), completes the session
+ * and waits for verification. `wharf publish` and the benchmark use it.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import path from 'node:path';
+
+/**
+ * Where the token comes from: a fixed token today; trusted publishing (an OIDC token
+ * exchanged at POST /_/oidc/github/mint-token) plugs in here as another provider.
+ */
+export type AuthProvider = () => Promise<string>;
+
+export function tokenAuth(token: string): AuthProvider {
+  return async () => token;
+}
+
+export class PublishError extends Error {}
+
+export type PublishOutcome = 'published' | 'unchanged' | 'skipped';
+
+export interface PublishProgress {
+  readonly filename: string;
+  readonly phase: 'hashing' | 'uploading' | 'verifying' | 'done';
+  readonly bytes: number;
+  readonly total: number;
+}
+
+export interface PublishOptions {
+  /** Parts in flight at once. @default 4 */
+  readonly concurrency?: number;
+  /** Attempts per part (and per API call on a network error or 5xx). @default 5 */
+  readonly attempts?: number;
+  /** A file that exists on the index is reported as skipped instead of an error. */
+  readonly skipExisting?: boolean;
+  readonly onProgress?: (progress: PublishProgress) => void;
+  /** Wait between retries, in ms (tests shorten it). @default 500, doubling */
+  readonly retryDelayMs?: number;
+}
+
+export interface PublishResult {
+  readonly filename: string;
+  readonly outcome: PublishOutcome;
+  readonly message: string;
+  readonly size: number;
+  readonly seconds: number;
+}
+
+interface SessionView {
+  id?: string;
+  status: string;
+  filename: string;
+  mechanism?: 's3-presigned-put' | 's3-multipart';
+  partCount?: number;
+  partSize?: number;
+  error?: string;
+  outcome?: string;
+  message?: string;
+  parts?: { partNumber: number; offset: number; size: number; url: string }[];
+  links?: { self: string; parts: string; complete: string };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function filetypeOf(filename: string): 'bdist_wheel' | 'sdist' | undefined {
+  if (filename.endsWith('.whl')) return 'bdist_wheel';
+  if (filename.endsWith('.tar.gz') || filename.endsWith('.zip')) return 'sdist';
+  return undefined;
+}
+
+export async function sha256OfFile(file: string, onBytes?: (n: number) => void): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) {
+    hash.update(chunk as Buffer);
+    onBytes?.((chunk as Buffer).byteLength);
+  }
+  return hash.digest('hex');
+}
+
+/**
+ * PUT bytes to a presigned URL, with no Authorization header (S3 refuses presigned +
+ * Authorization), reporting bytes as they are handed to the socket.
+ */
+export function putBytes(url: string, body: Uint8Array, onBytes?: (n: number) => void): Promise<{ status: number; etag?: string; text: string }> {
+  const target = new URL(url);
+  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = send(target, { method: 'PUT', headers: { 'content-length': String(body.byteLength) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const etag = res.headers['etag'];
+        resolve({ status: res.statusCode ?? 0, ...(typeof etag === 'string' ? { etag } : {}), text: Buffer.concat(chunks).toString('utf8') });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    const step = 1024 * 1024;
+    let offset = 0;
+    const write = () => {
+      while (offset < body.byteLength) {
+        const chunk = body.subarray(offset, offset + step);
+        offset += chunk.byteLength;
+        const ok = req.write(chunk, () => onBytes?.(chunk.byteLength));
+        if (!ok) {
+          req.once('drain', write);
+          return;
+        }
+      }
+      req.end();
+    };
+    write();
+  });
+}
+
+export class PublishClient {
+  private readonly base: string;
+
+  constructor(
+    url: string,
+    private readonly auth: AuthProvider,
+    private readonly options: PublishOptions = {},
+  ) {
+    this.base = url.replace(/\/+$/, '').replace(/\/(simple|legacy)$/, '');
+  }
+
+  /** Absolute URL of a path the API answered (which carries the stage prefix already). */
+  private absolute(pathname: string): string {
+    return `${new URL(this.base).origin}${pathname}`;
+  }
+
+  private async api(method: string, url: string, body?: unknown): Promise<{ status: number; value: SessionView }> {
+    const attempts = this.options.attempts ?? 5;
+    for (let attempt = 1; ; attempt++) {
+      let response: Response;
+      try {
+        response = await fetch(url, {
+          method,
+          headers: {
+            authorization: `Bearer ${await this.auth()}`,
+            accept: 'application/json',
+            ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          },
+          ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        });
+      } catch (err) {
+        if (attempt < attempts) {
+          await sleep(this.delay(attempt));
+          continue;
+        }
+        throw new PublishError(`Cannot reach ${this.base}: ${(err as Error).message}. Is the URL right and the index up?`);
+      }
+      const text = await response.text();
+      if (response.status >= 500 && attempt < attempts) {
+        await sleep(this.delay(attempt));
+        continue;
+      }
+      let value: SessionView & { error?: string };
+      try {
+        value = JSON.parse(text);
+      } catch {
+        throw new PublishError(`${this.base} answered ${response.status} with something other than JSON (${text.slice(0, 200).trim()}): is it a Wharf index?`);
+      }
+      return { status: response.status, value };
+    }
+  }
+
+  private delay(attempt: number): number {
+    return (this.options.retryDelayMs ?? 500) * 2 ** (attempt - 1);
+  }
+
+  async publish(file: string): Promise<PublishResult> {
+    const started = performance.now();
+    const filename = path.basename(file);
+    const filetype = filetypeOf(filename);
+    if (!filetype) throw new PublishError(`${filename} is not a distribution (.whl, .tar.gz or .zip).`);
+    const { size } = await stat(file);
+    const report = (phase: PublishProgress['phase'], bytes: number) => this.options.onProgress?.({ filename, phase, bytes, total: size });
+    let hashed = 0;
+    const sha256 = await sha256OfFile(file, (n) => report('hashing', (hashed += n)));
+    const done = (outcome: PublishOutcome, message: string): PublishResult => {
+      report('done', size);
+      return { filename, outcome, message, size, seconds: (performance.now() - started) / 1000 };
+    };
+
+    const created = await this.api('POST', `${this.base}/upload/sessions`, { filename, size, sha256, filetype });
+    if (created.status === 200 && created.value.status === 'published') {
+      return done('unchanged', created.value.message ?? `${filename} was already published with these exact bytes.`);
+    }
+    if (created.status !== 201) {
+      const message = created.value.error ?? `the index answered ${created.status}`;
+      if (this.options.skipExisting && /already exist/i.test(message)) return done('skipped', message);
+      throw new PublishError(message);
+    }
+    const session = created.value;
+    const links = session.links!;
+
+    let sent = 0;
+    const progress = (n: number) => report('uploading', (sent += n));
+    const etags = await this.uploadParts(file, session, progress);
+
+    const completed = await this.api('POST', this.absolute(links.complete), { parts: etags });
+    let state = completed.value;
+    if (completed.status >= 400 && state.status !== 'failed') throw new PublishError(state.error ?? `completing the upload failed (${completed.status})`);
+    report('verifying', size);
+    let wait = 250;
+    while (state.status === 'verifying') {
+      await sleep(wait);
+      wait = Math.min(wait * 2, 2000);
+      state = (await this.api('GET', this.absolute(links.self))).value;
+    }
+    if (state.status === 'published') {
+      return done(
+        state.outcome === 'unchanged' ? 'unchanged' : 'published',
+        state.outcome === 'unchanged' ? `${filename} was already published with these exact bytes.` : `${filename} is published.`,
+      );
+    }
+    const message = state.error ?? `the upload session ended ${state.status}`;
+    if (this.options.skipExisting && /already exist/i.test(message)) return done('skipped', message);
+    throw new PublishError(message);
+  }
+
+  /** Uploads every part (parallel, each retried), returning the ETags for completion. */
+  private async uploadParts(
+    file: string,
+    session: SessionView,
+    progress: (n: number) => void,
+  ): Promise<{ partNumber: number; etag: string }[]> {
+    const partCount = session.partCount ?? 1;
+    const urls = new Map<number, string>();
+    const ranges = new Map<number, { offset: number; size: number }>();
+    for (const part of session.parts ?? []) {
+      urls.set(part.partNumber, part.url);
+      ranges.set(part.partNumber, { offset: part.offset, size: part.size });
+    }
+    const refresh = async (from: number) => {
+      const numbers: number[] = [];
+      for (let n = from; n <= partCount && numbers.length < 100; n++) numbers.push(n);
+      const answer = await this.api('POST', this.absolute(session.links!.parts), { partNumbers: numbers });
+      if (answer.status !== 200) throw new PublishError(answer.value.error ?? `getting upload URLs failed (${answer.status})`);
+      for (const part of answer.value.parts ?? []) {
+        urls.set(part.partNumber, part.url);
+        ranges.set(part.partNumber, { offset: part.offset, size: part.size });
+      }
+    };
+    const handle = await open(file, 'r');
+    const etags: { partNumber: number; etag: string }[] = [];
+    let next = 1;
+    const attempts = this.options.attempts ?? 5;
+    const worker = async () => {
+      while (next <= partCount) {
+        const partNumber = next++;
+        if (!urls.has(partNumber)) await refresh(partNumber);
+        const range = ranges.get(partNumber)!;
+        const body = Buffer.alloc(range.size);
+        await handle.read(body, 0, range.size, range.offset);
+        for (let attempt = 1; ; attempt++) {
+          let sentHere = 0;
+          let failure: string;
+          try {
+            const answer = await putBytes(urls.get(partNumber)!, body, (n) => {
+              sentHere += n;
+              progress(n);
+            });
+            if (answer.status === 200) {
+              etags.push({ partNumber, etag: answer.etag ?? '' });
+              break;
+            }
+            failure = `S3 answered ${answer.status}: ${/<Message>([^<]*)<\/Message>/.exec(answer.text)?.[1] ?? answer.text.slice(0, 200)}`;
+            // An expired URL (or the credentials that signed it): ask for a fresh one.
+            if (answer.status === 403) await refresh(partNumber).catch(() => undefined);
+          } catch (err) {
+            failure = (err as Error).message;
+          }
+          progress(-sentHere);
+          if (attempt >= attempts) throw new PublishError(`Part ${partNumber} of ${session.filename} failed ${attempts} times; last: ${failure}`);
+          await sleep(this.delay(attempt));
+        }
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.min(this.options.concurrency ?? 4, partCount) }, worker));
+    } finally {
+      await handle.close();
+    }
+    return etags.sort((a, b) => a.partNumber - b.partNumber);
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * `wharf publish FILE...`: publishes distributions of any size through the upload session
+ * API, with a progress bar per file on a terminal and sparse progress lines in CI logs.
+ *
+ * Where to: --url (the index or its base URL), or else the local server running on the
+ * data directory. Token: --token, $WHARF_TOKEN, $TWINE_PASSWORD when $TWINE_USERNAME is
+ * __token__, or the local server's kept admin token.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ADMIN_TOKEN_FILE } from '../local/admin-bootstrap.ts';
+import { processAlive, readServerState } from './import-target.ts';
+import { type AuthProvider, PublishClient, PublishError, type PublishProgress, type PublishResult, tokenAuth } from './publish-client.ts';
+
+export interface PublishCommandOptions {
+  readonly url?: string;
+  readonly token?: string;
+  readonly 'data-dir'?: string;
+  readonly 'skip-existing'?: boolean;
+  readonly concurrency?: string;
+}
+
+interface Output {
+  readonly isTTY?: boolean;
+  readonly columns?: number;
+  write(text: string): unknown;
+}
+
+const MB = 1000 * 1000;
+
+function formatBytes(n: number): string {
+  return n >= 1000 * MB ? `${(n / (1000 * MB)).toFixed(2)} GB` : `${(n / MB).toFixed(1)} MB`;
+}
+
+function formatSeconds(s: number): string {
+  if (!Number.isFinite(s)) return '--';
+  if (s < 60) return `${Math.ceil(s)}s`;
+  return `${Math.floor(s / 60)}m${String(Math.ceil(s % 60)).padStart(2, '0')}s`;
+}
+
+/**
+ * Progress of one file: bytes, rate, ETA. On a TTY one line redrawn in place (at most ten
+ * times a second); otherwise a line at each quarter, so CI logs stay short.
+ */
+export class ProgressBar {
+  private started = performance.now();
+  private lastDraw = 0;
+  private lastQuarter = -1;
+  private phase: PublishProgress['phase'] = 'hashing';
+
+  constructor(private readonly out: Output) {}
+
+  update(p: PublishProgress): void {
+    if (p.phase !== this.phase && p.phase === 'uploading') this.started = performance.now();
+    this.phase = p.phase;
+    if (p.phase === 'done') return;
+    const elapsed = (performance.now() - this.started) / 1000;
+    const rate = p.phase === 'uploading' && elapsed > 0 ? p.bytes / elapsed : 0;
+    const eta = rate > 0 ? (p.total - p.bytes) / rate : Infinity;
+    const label = p.phase === 'uploading' ? '' : `${p.phase} `;
+    if (this.out.isTTY) {
+      const now = performance.now();
+      if (now - this.lastDraw < 100 && p.bytes < p.total) return;
+      this.lastDraw = now;
+      const width = 24;
+      const filled = p.total > 0 ? Math.round((p.bytes / p.total) * width) : width;
+      const bar = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
+      const stats =
+        p.phase === 'uploading'
+          ? `${formatBytes(p.bytes)}/${formatBytes(p.total)} ${(rate / MB).toFixed(1)} MB/s ETA ${formatSeconds(eta)}`
+          : `${label}${formatBytes(p.bytes)}/${formatBytes(p.total)}`;
+      const line = `${p.filename} ${bar} ${stats}`;
+      const columns = this.out.columns ?? 100;
+      this.out.write(`\r${line.slice(0, columns - 1).padEnd(Math.min(columns - 1, line.length + 8))}`);
+      return;
+    }
+    if (p.phase !== 'uploading') {
+      if (p.phase === 'verifying') this.out.write(`${p.filename}: uploaded, verifying\n`);
+      return;
+    }
+    const quarter = p.total > 0 ? Math.floor((p.bytes / p.total) * 4) : 4;
+    if (quarter > this.lastQuarter && quarter < 4) {
+      this.lastQuarter = quarter;
+      this.out.write(`${p.filename}: ${quarter * 25}% ${formatBytes(p.bytes)}/${formatBytes(p.total)} ${(rate / MB).toFixed(1)} MB/s ETA ${formatSeconds(eta)}\n`);
+    }
+  }
+
+  finish(): void {
+    if (this.out.isTTY) this.out.write('\r\x1b[2K');
+  }
+}
+
+export function tokenFromEnvironment(env: Record<string, string | undefined>): string | undefined {
+  if (env['WHARF_TOKEN']) return env['WHARF_TOKEN'];
+  if (env['TWINE_USERNAME'] === '__token__' && env['TWINE_PASSWORD']) return env['TWINE_PASSWORD'];
+  return undefined;
+}
+
+async function resolveTarget(options: PublishCommandOptions, env: Record<string, string | undefined>): Promise<{ url: string; auth: AuthProvider }> {
+  const token = options.token ?? tokenFromEnvironment(env);
+  if (options.url) {
+    if (!token) {
+      throw new PublishError(
+        `No token to publish to ${options.url} with: pass --token, or set WHARF_TOKEN (or TWINE_USERNAME=__token__ and TWINE_PASSWORD). ` +
+          'It needs upload scope for the project (npm run wharf -- token create --scope upload:NAME).',
+      );
+    }
+    return { url: options.url, auth: tokenAuth(token) };
+  }
+  const dataDir = options['data-dir'] ?? env['WHARF_DATA_DIR'] ?? '.wharf';
+  const state = await readServerState(dataDir);
+  if (!state || !processAlive(state.pid)) {
+    throw new PublishError(
+      `No Wharf is running on ${dataDir}: start one with npm start, or publish to another index with --url URL --token TOKEN.`,
+    );
+  }
+  const kept = await readFile(path.join(dataDir, ADMIN_TOKEN_FILE), 'utf8').then(
+    (t) => t.trim(),
+    () => undefined,
+  );
+  const chosen = token ?? kept;
+  if (!chosen) throw new PublishError(`The local server at ${state.url} keeps no admin token in ${dataDir}: pass --token.`);
+  return { url: state.url, auth: tokenAuth(chosen) };
+}
+
+export async function publishCommand(
+  files: readonly string[],
+  options: PublishCommandOptions,
+  io: { out: Output; err: Output; env: Record<string, string | undefined> } = { out: process.stdout, err: process.stderr, env: process.env },
+): Promise<number> {
+  if (files.length === 0) {
+    io.err.write('Usage: npm run wharf -- publish [--url URL] [--token TOKEN] [--skip-existing] [--concurrency N] FILE...\n');
+    return 2;
+  }
+  const concurrency = options.concurrency === undefined ? 4 : Number(options.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) {
+    io.err.write(`--concurrency must be a whole number from 1 to 32, not ${options.concurrency}.\n`);
+    return 2;
+  }
+  let target: { url: string; auth: AuthProvider };
+  try {
+    target = await resolveTarget(options, io.env);
+  } catch (err) {
+    io.err.write(`wharf publish: ${(err as Error).message}\n`);
+    return 1;
+  }
+  io.out.write(`Publishing ${files.length} file${files.length === 1 ? '' : 's'} to ${target.url}\n`);
+  const results: PublishResult[] = [];
+  const failures: { filename: string; message: string }[] = [];
+  for (const file of files) {
+    const bar = new ProgressBar(io.out);
+    const client = new PublishClient(target.url, target.auth, {
+      concurrency,
+      skipExisting: options['skip-existing'] === true,
+      onProgress: (p) => bar.update(p),
+    });
+    try {
+      const result = await client.publish(file);
+      bar.finish();
+      results.push(result);
+      const rate = result.seconds > 0 ? ` in ${result.seconds.toFixed(1)}s (${(result.size / MB / result.seconds).toFixed(1)} MB/s)` : '';
+      const line =
+        result.outcome === 'published'
+          ? `${result.filename}: published, ${formatBytes(result.size)}${rate}`
+          : result.outcome === 'unchanged'
+            ? `${result.filename}: already published with these exact bytes, nothing to do`
+            : `${result.filename}: skipped (--skip-existing): ${result.message}`;
+      io.out.write(`${line}\n`);
+    } catch (err) {
+      bar.finish();
+      const message = err instanceof Error ? err.message : String(err);
+      failures.push({ filename: path.basename(file), message });
+      io.err.write(`${path.basename(file)}: FAILED: ${message}\n`);
+    }
+  }
+  const count = (o: PublishResult['outcome']) => results.filter((r) => r.outcome === o).length;
+  io.out.write(
+    `\n${count('published')} published, ${count('unchanged')} already there, ${count('skipped')} skipped, ${failures.length} failed.\n`,
+  );
+  return failures.length > 0 ? 1 : 0;
+}

@@ -1,0 +1,47 @@
+/**
+ * Builds the verifier function: verifies and ingests one completed upload session, for
+ * files whose hashing and copying may outlast API Gateway's 30 s. Invoked asynchronously
+ * by the write function (InvocationType Event) on AWS, in-process locally.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { Ingest } from './app/ingest.ts';
+import { UploadSessions, type UploadSessionsConfig } from './app/upload-sessions.ts';
+import type { BlobStore, MetadataStore, UploadSessionStore, UploadStaging } from './ports.ts';
+
+export interface VerifyEvent {
+  readonly sessionId: string;
+}
+
+export type VerifierHandler = (event: VerifyEvent) => Promise<{ sessionId: string; status: string }>;
+
+export interface VerifierFunctionDeps {
+  readonly metadata: MetadataStore;
+  readonly blobs: BlobStore;
+  readonly sessions: UploadSessionStore;
+  readonly staging: UploadStaging;
+  readonly config: UploadSessionsConfig;
+  readonly logger: Logger;
+  readonly now?: () => number;
+}
+
+export function createVerifierFunction(deps: VerifierFunctionDeps): VerifierHandler {
+  const clock = () => new Date((deps.now ?? Date.now)());
+  const uploads = new UploadSessions({
+    sessions: deps.sessions,
+    staging: deps.staging,
+    metadata: deps.metadata,
+    ingest: new Ingest(deps.metadata, deps.blobs, clock),
+    config: deps.config,
+    // The verifier is the background; it never hands off again.
+    startVerification: async () => {
+      throw new Error('The verifier does not start verification');
+    },
+    now: clock,
+    logger: deps.logger,
+  });
+  return async (event) => {
+    if (typeof event?.sessionId !== 'string') throw new Error('The verifier needs {"sessionId": "..."}');
+    const session = await uploads.verify(event.sessionId);
+    return { sessionId: session.id, status: session.status };
+  };
+}

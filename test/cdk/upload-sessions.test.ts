@@ -1,0 +1,101 @@
+/**
+ * Upload sessions in the synthesized stack: the status/cancel routes reach the write
+ * function, the verifier exists with least privilege, the write role may invoke it (and
+ * only it), the staging prefix has its lifecycle rule, and the new props are validated.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import { App, CfnResource, Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
+import { ENV } from '../../lambdas/functions.ts';
+import { WharfStack, type WharfStackProps } from '../../lib/wharf-stack.ts';
+
+const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> };
+
+function synth(props: WharfStackProps = {}) {
+  const app = new App({ context: cdkJson.context });
+  const stack = new WharfStack(app, 'Wharf', { env: { account: '123456789012', region: 'eu-west-1' }, ...props });
+  return { stack, template: Template.fromStack(stack) };
+}
+
+const { stack, template } = synth();
+const id = (construct: IConstruct) => Stack.of(construct).resolve((construct.node.defaultChild as CfnResource).logicalId) as string;
+
+function statementsOf(roleId: string): { Action: string | string[]; Resource: unknown }[] {
+  return Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((p) => (p.Properties.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId })))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement);
+}
+
+function actionsOn(roleId: string, suffix: string): string[] {
+  const bucketArn = { 'Fn::GetAtt': [id(stack.index.bucket), 'Arn'] };
+  return statementsOf(roleId)
+    .filter((s) =>
+      (Array.isArray(s.Resource) ? s.Resource : [s.Resource]).some(
+        (r) => JSON.stringify(r) === JSON.stringify({ 'Fn::Join': ['', [bucketArn, suffix]] }),
+      ),
+    )
+    .flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]))
+    .sort();
+}
+
+describe('upload sessions in the stack', () => {
+  test('GET and DELETE /upload/{proxy+} reach the write function, not the read function', () => {
+    const integrations = template.findResources('AWS::ApiGatewayV2::Integration');
+    for (const key of ['GET /upload/{proxy+}', 'DELETE /upload/{proxy+}']) {
+      const route = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).find((r) => r.Properties.RouteKey === key);
+      assert.ok(route, `route ${key}`);
+      const target = JSON.stringify(route.Properties.Target);
+      const integrationId = Object.keys(integrations).find((k) => target.includes(k))!;
+      const uri = JSON.stringify(integrations[integrationId]!.Properties.IntegrationUri);
+      assert.ok(uri.includes(id(stack.index.functions.write.function)), `${key} goes to the write function`);
+    }
+  });
+
+  test('the staging prefix: incomplete multipart uploads aborted after 1 day, leftovers expire after 2', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Id: 'expire-upload-staging', Prefix: 'uploads/', Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, ExpirationInDays: 2 }),
+        ]),
+      },
+    });
+  });
+
+  test('the verifier: 15 minutes, its own role, staging read/delete only, files write, no tokens table', () => {
+    const verifier = template.toJSON().Resources[id(stack.index.verifier.function)];
+    assert.equal(verifier.Properties.Timeout, 900);
+    assert.equal(verifier.Properties.MemorySize, 1769);
+    assert.equal(verifier.Properties.Environment.Variables[ENV.tokensTableName], undefined);
+    const role = id(stack.index.verifier.role);
+    assert.deepEqual(actionsOn(role, '/uploads/*'), ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject']);
+    assert.ok(actionsOn(role, '/files/*').includes('s3:PutObject'));
+    const routes = JSON.stringify(template.findResources('AWS::ApiGatewayV2::Integration'));
+    assert.ok(!routes.includes(id(stack.index.verifier.function)), 'the verifier has no route');
+  });
+
+  test('the write function may presign and complete under uploads/ and invoke the verifier, by name in its environment', () => {
+    const role = id(stack.index.functions.write.role);
+    assert.deepEqual(actionsOn(role, '/uploads/*'), ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject']);
+    const invoke = statementsOf(role).filter((s) => JSON.stringify(s.Action) === '"lambda:InvokeFunction"');
+    assert.deepEqual(invoke.map((s) => s.Resource), [{ 'Fn::GetAtt': [id(stack.index.verifier.function), 'Arn'] }]);
+    const write = template.toJSON().Resources[id(stack.index.functions.write.function)];
+    assert.deepEqual(write.Properties.Environment.Variables[ENV.verifierFunctionName], { Ref: id(stack.index.verifier.function) });
+    for (const name of ['read', 'admin'] as const) {
+      const other = id(stack.index.functions[name].role);
+      assert.deepEqual(actionsOn(other, '/uploads/*'), [], `${name} has nothing on uploads/`);
+      assert.ok(!statementsOf(other).some((s) => JSON.stringify(s.Action).includes('lambda:')));
+    }
+  });
+
+  test('maxSessionBytes and sessionLifetime reach the functions and are validated', () => {
+    const custom = synth({ index: { maxSessionBytes: 1024 ** 3, sessionLifetime: Duration.hours(2) } });
+    custom.template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ [ENV.maxSessionBytes]: String(1024 ** 3), [ENV.sessionLifetimeSeconds]: '7200' }) },
+    });
+    assert.throws(() => synth({ index: { maxSessionBytes: 6 * 1024 ** 3 } }), /maxSessionBytes must be a whole number from 1 to 5368709120/);
+    assert.throws(() => synth({ index: { sessionLifetime: Duration.days(3) } }), /sessionLifetime must be from 1 minute to 1 day/);
+  });
+});
