@@ -148,7 +148,7 @@ export interface UploadSessionStore {
     id: string,
     from: SessionStatus,
     to: SessionStatus,
-    fields?: Partial<Pick<UploadSession, 'error' | 'outcome'>>,
+    fields?: Partial<Pick<UploadSession, 'error' | 'outcome' | 'verifyingSince'>>,
   ): Promise<UploadSession | undefined>;
 }
 

@@ -84,7 +84,10 @@ export class UploadVerifier extends Construct {
       .grantTable(props.table, VERIFIER_FUNCTION.access)
       .grantBucket(props.bucket, VERIFIER_FUNCTION.access);
     grantUploadStaging(this.fn, props.bucket, STAGING_ACTIONS.verify);
-    // Asynchronous invokes are retried twice by Lambda; a verification is idempotent.
+    // Asynchronous invokes are retried twice by Lambda; a verification is idempotent. An
+    // event not started within 15 minutes is dropped, so that after VERIFY_DEADLINE_SECONDS
+    // no verifier can still be running and a session left `verifying` can read as failed.
+    this.fn.function.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.minutes(15) });
     // The function itself only (no `:*` versions, as grantInvoke would add).
     props.invokedBy.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.fn.function.functionArn] }),

@@ -51,7 +51,7 @@ export class DynamoDbUploadSessionStore implements UploadSessionStore {
     id: string,
     from: SessionStatus,
     to: SessionStatus,
-    fields: Partial<Pick<UploadSession, 'error' | 'outcome'>> = {},
+    fields: Partial<Pick<UploadSession, 'error' | 'outcome' | 'verifyingSince'>> = {},
   ): Promise<UploadSession | undefined> {
     const names: Record<string, string> = { '#status': 'status' };
     const values: Record<string, unknown> = { ':from': from, ':to': to };

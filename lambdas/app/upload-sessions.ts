@@ -20,6 +20,8 @@ import {
   planParts,
   stagingKey,
   type UploadSession,
+  VERIFY_DEADLINE_SECONDS,
+  verifyDeadline,
 } from '../core/upload-session.ts';
 import type { MetadataStore, UploadSessionStore, UploadStaging } from '../ports.ts';
 import { deletedFilenameError, type Ingest } from './ingest.ts';
@@ -35,6 +37,8 @@ export interface UploadSessionsConfig {
   readonly inlineVerifyBytes: number;
   readonly singlePutBytes: number;
   readonly partBytes: number;
+  /** How long a session may stay `verifying` before it reads as failed (VERIFY_DEADLINE_SECONDS). */
+  readonly verifyDeadlineSeconds: number;
 }
 
 export const SESSION_DEFAULTS: UploadSessionsConfig = Object.freeze({
@@ -46,6 +50,7 @@ export const SESSION_DEFAULTS: UploadSessionsConfig = Object.freeze({
   inlineVerifyBytes: 64 * 1024 * 1024,
   singlePutBytes: 16 * 1024 * 1024,
   partBytes: 16 * 1024 * 1024,
+  verifyDeadlineSeconds: VERIFY_DEADLINE_SECONDS,
 });
 
 /** At most this many part URLs per answer: a 5 GiB file has 320 parts of 16 MiB. */
@@ -77,6 +82,10 @@ export class UploadSessions {
 
   constructor(private readonly deps: UploadSessionsDeps) {
     this.now = deps.now ?? (() => new Date());
+  }
+
+  get verifyDeadlineSeconds(): number {
+    return this.deps.config.verifyDeadlineSeconds;
   }
 
   /**
@@ -120,7 +129,10 @@ export class UploadSessions {
     return { session, parts: await this.partUrls(session, first) };
   }
 
-  /** The session, with an expired pending one marked expired and its staged bytes removed. */
+  /**
+   * The session, with an expired pending one marked expired and its staged bytes removed,
+   * and one verifying past its deadline (its verifier died without a word) marked failed.
+   */
   async get(id: string): Promise<UploadSession> {
     const session = await this.deps.sessions.getSession(id);
     if (!session) throw new NotFoundError(`There is no upload session ${id}: start a new one.`);
@@ -130,6 +142,20 @@ export class UploadSessions {
       });
       await this.discardStaged(session);
       return expired ?? (await this.get(id));
+    }
+    if (session.status === 'verifying') {
+      const deadline = verifyDeadline(session, this.deps.config.verifyDeadlineSeconds);
+      if (this.now() >= deadline) {
+        this.deps.logger?.error('Upload session verification never finished', { session: id, filename: session.filename, deadline: deadline.toISOString() });
+        const failed = await this.deps.sessions.transitionSession(id, 'verifying', 'failed', {
+          error:
+            `Verifying ${session.filename} did not finish by ${deadline.toISOString()}: the verifier stopped without a result. ` +
+            'Publish the file again (wharf publish does); if it was published after all, that reports it as already there.',
+        });
+        // No verifier can still be reading the staged bytes by now (see VERIFY_DEADLINE_SECONDS).
+        if (failed) await this.deps.staging.delete(session.stagingKey).catch(() => undefined);
+        return failed ?? (await this.get(id));
+      }
     }
     return session;
   }
@@ -169,7 +195,7 @@ export class UploadSessions {
     if (session.mechanism === 's3-multipart') {
       await this.deps.staging.completeMultipart(session.stagingKey, session.uploadId!, parts);
     }
-    const verifying = await this.deps.sessions.transitionSession(id, 'pending', 'verifying');
+    const verifying = await this.deps.sessions.transitionSession(id, 'pending', 'verifying', { verifyingSince: this.now().toISOString() });
     if (!verifying) return this.get(id); // A concurrent complete won; report where it stands.
     if (session.size <= this.deps.config.inlineVerifyBytes) return this.verify(id);
     await this.deps.startVerification(id);

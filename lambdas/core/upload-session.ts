@@ -32,6 +32,8 @@ export interface UploadSession {
   readonly tokenId: string;
   readonly createdAt: string;
   readonly expiresAt: string;
+  /** When completion handed the bytes to verification (status `verifying`). */
+  readonly verifyingSince?: string;
   /** Why the session failed, for the client to show. */
   readonly error?: string;
   /** For a published session: whether these exact bytes were already published. */
@@ -136,6 +138,23 @@ export function partRange(session: Pick<UploadSession, 'size' | 'partSize' | 'pa
 
 export function isExpired(session: Pick<UploadSession, 'expiresAt'>, now: Date): boolean {
   return now.getTime() >= Date.parse(session.expiresAt);
+}
+
+/**
+ * How long a session may stay `verifying` before it reads as `failed`. The verifier's
+ * asynchronous invoke is dropped unless it starts within 15 minutes (its maxEventAge, retries
+ * included) and it runs for at most 15 minutes (its timeout); five minutes' margin on top.
+ * Past this, no verifier can still be running, so the session will never finish by itself.
+ */
+export const VERIFY_DEADLINE_SECONDS = 35 * 60;
+
+/**
+ * When a `verifying` session stops waiting for its verifier. A session stored before
+ * `verifyingSince` existed counts from its expiry (it was completed before then).
+ */
+export function verifyDeadline(session: Pick<UploadSession, 'expiresAt' | 'verifyingSince'>, deadlineSeconds: number): Date {
+  const since = Date.parse(session.verifyingSince ?? session.expiresAt);
+  return new Date(since + deadlineSeconds * 1000);
 }
 
 /** Part numbers from a request body: whole numbers within the session's parts. */

@@ -20,6 +20,8 @@ import {
   parsePartNumbers,
   parseSessionRequest,
   type UploadSession,
+  VERIFY_DEADLINE_SECONDS,
+  verifyDeadline,
 } from '../core/upload-session.ts';
 import type { MetadataStore } from '../ports.ts';
 import { errorResponse, type ErrorLogger } from './error-map.ts';
@@ -48,7 +50,12 @@ function jsonBody(request: HttpRequest): unknown {
   }
 }
 
-export function sessionView(request: HttpRequest, session: UploadSession, parts?: readonly PartUrl[]): Record<string, unknown> {
+export function sessionView(
+  request: HttpRequest,
+  session: UploadSession,
+  parts?: readonly PartUrl[],
+  verifyDeadlineSeconds = VERIFY_DEADLINE_SECONDS,
+): Record<string, unknown> {
   const self = `${request.basePath}${UPLOAD_SESSIONS_PATH}/${session.id}`;
   return {
     id: session.id,
@@ -61,6 +68,9 @@ export function sessionView(request: HttpRequest, session: UploadSession, parts?
     partSize: session.partSize,
     partCount: session.partCount,
     expiresAt: session.expiresAt,
+    // While verifying: when the session reads as failed if the verifier never reports, so a
+    // client knows how long to poll.
+    ...(session.status === 'verifying' ? { verifyDeadline: verifyDeadline(session, verifyDeadlineSeconds).toISOString() } : {}),
     ...(session.error !== undefined ? { error: session.error } : {}),
     ...(session.outcome !== undefined ? { outcome: session.outcome } : {}),
     ...(parts ? { parts } : {}),
@@ -69,6 +79,8 @@ export function sessionView(request: HttpRequest, session: UploadSession, parts?
 }
 
 export function createUploadSessionRoutes(deps: UploadSessionRouteDeps): RouteHandler {
+  const view = (request: HttpRequest, session: UploadSession, parts?: readonly PartUrl[]) =>
+    sessionView(request, session, parts, deps.sessions.verifyDeadlineSeconds);
   async function authorize(request: HttpRequest, project: string): Promise<Principal> {
     const principal = await deps.guard.authenticate(request.headers['authorization'], { kind: 'upload', project: '*' });
     deps.guard.require(principal, { kind: 'upload', project });
@@ -114,21 +126,21 @@ export function createUploadSessionRoutes(deps: UploadSessionRouteDeps): RouteHa
           NO_STORE,
         );
       }
-      return jsonResponse(201, sessionView(request, created.session, created.parts), NO_STORE);
+      return jsonResponse(201, view(request, created.session, created.parts), NO_STORE);
     }
 
     if (action === undefined && method === 'GET') {
-      return jsonResponse(200, sessionView(request, await owned(request, id)), NO_STORE);
+      return jsonResponse(200, view(request, await owned(request, id)), NO_STORE);
     }
     if (action === undefined && method === 'DELETE') {
       await owned(request, id);
-      return jsonResponse(200, sessionView(request, await deps.sessions.cancel(id)), NO_STORE);
+      return jsonResponse(200, view(request, await deps.sessions.cancel(id)), NO_STORE);
     }
     if (action === '/parts' && method === 'POST') {
       await owned(request, id);
       const session = await deps.sessions.pending(id);
       const numbers = parsePartNumbers((jsonBody(request) as { partNumbers?: unknown }).partNumbers, session.partCount, MAX_PART_URLS);
-      return jsonResponse(200, sessionView(request, session, await deps.sessions.partUrls(session, numbers)), NO_STORE);
+      return jsonResponse(200, view(request, session, await deps.sessions.partUrls(session, numbers)), NO_STORE);
     }
     if (action === '/complete' && method === 'POST') {
       const session = await owned(request, id);
@@ -138,9 +150,9 @@ export function createUploadSessionRoutes(deps: UploadSessionRouteDeps): RouteHa
           : [];
       const after = await deps.sessions.complete(id, parts);
       if (after.status === 'failed' || after.status === 'expired' || after.status === 'cancelled') {
-        return jsonResponse(400, { ...sessionView(request, after), error: after.error ?? `The upload session is ${after.status}.` }, NO_STORE);
+        return jsonResponse(400, { ...view(request, after), error: after.error ?? `The upload session is ${after.status}.` }, NO_STORE);
       }
-      return jsonResponse(after.status === 'verifying' ? 202 : 200, sessionView(request, after), NO_STORE);
+      return jsonResponse(after.status === 'verifying' ? 202 : 200, view(request, after), NO_STORE);
     }
     throw new NotFoundError(`Nothing takes a ${method} at ${request.path}.`);
   }

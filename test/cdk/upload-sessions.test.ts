@@ -10,6 +10,7 @@ import { App, CfnResource, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { ENV } from '../../lambdas/functions.ts';
+import { VERIFY_DEADLINE_SECONDS } from '../../lambdas/core/upload-session.ts';
 import { WharfStack, type WharfStackProps } from '../../lib/wharf-stack.ts';
 
 const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> };
@@ -74,6 +75,17 @@ describe('upload sessions in the stack', () => {
     assert.ok(actionsOn(role, '/files/*').includes('s3:PutObject'));
     const routes = JSON.stringify(template.findResources('AWS::ApiGatewayV2::Integration'));
     assert.ok(!routes.includes(id(stack.index.verifier.function)), 'the verifier has no route');
+  });
+
+  test('the verifier starts within 15 minutes or never, so a session left verifying can be declared failed', () => {
+    // With the 15-minute timeout, no verifier runs past 30 minutes after completion: the
+    // server's VERIFY_DEADLINE_SECONDS must leave room for both.
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: id(stack.index.verifier.function) },
+      MaximumEventAgeInSeconds: 900,
+      MaximumRetryAttempts: 2,
+    });
+    assert.ok(VERIFY_DEADLINE_SECONDS >= 900 + 900 + 60);
   });
 
   test('the write function may presign and complete under uploads/ and invoke the verifier, by name in its environment', () => {
