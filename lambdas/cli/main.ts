@@ -38,6 +38,9 @@ Commands:
   publish FILE...       Publish wheels and sdists of any size (up to 5 GB) straight to S3
       --url URL           the index (default: the local server on --data-dir)
       --token TOKEN       upload token (or $WHARF_TOKEN, or $TWINE_PASSWORD with TWINE_USERNAME=__token__)
+      --trusted-publishing  exchange the GitHub Actions job's OIDC token for an upload token
+                          (the default in a job with \`id-token: write\` when no token is given;
+                          the index needs a publisher for the project: see \`wharf publisher\`)
       --skip-existing     files already on the index are skipped, not errors
       --concurrency N     parts uploaded in parallel (default 4)
 `;
@@ -158,6 +161,7 @@ async function main(argv: string[]): Promise<number> {
         token: { type: 'string' },
         'data-dir': { type: 'string' },
         'skip-existing': { type: 'boolean' },
+        'trusted-publishing': { type: 'boolean' },
         concurrency: { type: 'string' },
       },
     });

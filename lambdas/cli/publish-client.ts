@@ -10,15 +10,46 @@ import { open, stat } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import path from 'node:path';
+import { VERIFY_DEADLINE_SECONDS } from '../core/upload-session.ts';
+import { type ExchangedToken, trustedPublishingToken } from './oidc-exchange.ts';
 
 /**
- * Where the token comes from: a fixed token today; trusted publishing (an OIDC token
- * exchanged at POST /_/oidc/github/mint-token) plugs in here as another provider.
+ * Where the token comes from. Called with no argument for the token to send; called with a
+ * token the index answered 401 to, it returns a newer one if it can get one (trusted
+ * publishing mints again: its tokens live 15 minutes), or that same token if it cannot.
  */
-export type AuthProvider = () => Promise<string>;
+export type AuthProvider = (rejected?: string) => Promise<string>;
 
 export function tokenAuth(token: string): AuthProvider {
   return async () => token;
+}
+
+/**
+ * Trusted publishing: a token minted by the OIDC exchange (lambdas/cli/oidc-exchange.ts)
+ * on first use, and minted again when the index rejects it. Concurrent callers holding the
+ * same rejected token share one new mint.
+ */
+export function trustedPublishingAuth(
+  indexUrl: string,
+  env: Record<string, string | undefined> = process.env,
+  mint: (indexUrl: string, env: Record<string, string | undefined>) => Promise<ExchangedToken> = trustedPublishingToken,
+): AuthProvider {
+  let current: Promise<string> | undefined;
+  let settled: string | undefined;
+  const mintNew = () => {
+    settled = undefined;
+    const minted = mint(indexUrl, env).then((t) => (settled = t.token));
+    current = minted;
+    // A failed mint is reported to its caller; the next call tries again.
+    minted.catch(() => {
+      if (current === minted) current = undefined;
+    });
+    return minted;
+  };
+  return async (rejected) => {
+    if (current === undefined || (rejected !== undefined && rejected === settled)) return mintNew();
+    return current;
+  };
 }
 
 export class PublishError extends Error {}
@@ -42,6 +73,11 @@ export interface PublishOptions {
   readonly onProgress?: (progress: PublishProgress) => void;
   /** Wait between retries, in ms (tests shorten it). @default 500, doubling */
   readonly retryDelayMs?: number;
+  /**
+   * How long past the session's `verifyDeadline` to keep polling (the server marks the
+   * session failed at its deadline; this covers clock skew). @default 60000
+   */
+  readonly verifyGraceMs?: number;
 }
 
 export interface PublishResult {
@@ -61,6 +97,7 @@ interface SessionView {
   partSize?: number;
   error?: string;
   outcome?: string;
+  verifyDeadline?: string;
   message?: string;
   parts?: { partNumber: number; offset: number; size: number; url: string }[];
   links?: { self: string; parts: string; complete: string };
@@ -137,13 +174,15 @@ export class PublishClient {
 
   private async api(method: string, url: string, body?: unknown): Promise<{ status: number; value: SessionView }> {
     const attempts = this.options.attempts ?? 5;
+    let token = await this.auth();
+    let renewed = false;
     for (let attempt = 1; ; attempt++) {
       let response: Response;
       try {
         response = await fetch(url, {
           method,
           headers: {
-            authorization: `Bearer ${await this.auth()}`,
+            authorization: `Bearer ${token}`,
             accept: 'application/json',
             ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
           },
@@ -157,6 +196,17 @@ export class PublishClient {
         throw new PublishError(`Cannot reach ${this.base}: ${(err as Error).message}. Is the URL right and the index up?`);
       }
       const text = await response.text();
+      if (response.status === 401 && !renewed) {
+        // A token that ran out mid-publish (a minted one lives 15 minutes): get a new one,
+        // once per request. A fixed token comes back the same, and the 401 stands.
+        const fresh = await this.auth(token);
+        if (fresh !== token) {
+          token = fresh;
+          renewed = true;
+          attempt--;
+          continue;
+        }
+      }
       if (response.status >= 500 && attempt < attempts) {
         await sleep(this.delay(attempt));
         continue;
@@ -209,9 +259,22 @@ export class PublishClient {
     let state = completed.value;
     if (completed.status >= 400 && state.status !== 'failed') throw new PublishError(state.error ?? `completing the upload failed (${completed.status})`);
     report('verifying', size);
+    // The server fails a session still verifying at its verifyDeadline; wait that long (and
+    // a little more, for clock skew), never for ever.
+    const grace = this.options.verifyGraceMs ?? 60_000;
+    const fallback = Date.now() + VERIFY_DEADLINE_SECONDS * 1000;
     let wait = 250;
     while (state.status === 'verifying') {
-      await sleep(wait);
+      const deadline = Date.parse(state.verifyDeadline ?? '') || fallback;
+      const giveUp = deadline + grace;
+      if (Date.now() >= giveUp) {
+        throw new PublishError(
+          `${filename} was uploaded, but the index was still verifying it at ${new Date(giveUp).toISOString()}, past the deadline it gave ` +
+            `(${new Date(deadline).toISOString()}); stopped waiting. The session is ${this.absolute(links.self)}: ` +
+            'publish the file again later, and it reports the file as already there if it did get published.',
+        );
+      }
+      await sleep(Math.max(0, Math.min(wait, giveUp - Date.now())));
       wait = Math.min(wait * 2, 2000);
       state = (await this.api('GET', this.absolute(links.self))).value;
     }

@@ -4,19 +4,31 @@
  *
  * Where to: --url (the index or its base URL), or else the local server running on the
  * data directory. Token: --token, $WHARF_TOKEN, $TWINE_PASSWORD when $TWINE_USERNAME is
- * __token__, or the local server's kept admin token.
+ * __token__, or the local server's kept admin token. Or trusted publishing: with
+ * --trusted-publishing, or by itself when no token is given inside a GitHub Actions job
+ * that may request OIDC tokens (ACTIONS_ID_TOKEN_REQUEST_URL is set), the job's OIDC token
+ * is exchanged for a short-lived upload token, minted again if it runs out mid-publish.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ADMIN_TOKEN_FILE } from '../local/admin-bootstrap.ts';
 import { processAlive, readServerState } from './import-target.ts';
-import { type AuthProvider, PublishClient, PublishError, type PublishProgress, type PublishResult, tokenAuth } from './publish-client.ts';
+import {
+  type AuthProvider,
+  PublishClient,
+  PublishError,
+  type PublishProgress,
+  type PublishResult,
+  tokenAuth,
+  trustedPublishingAuth,
+} from './publish-client.ts';
 
 export interface PublishCommandOptions {
   readonly url?: string;
   readonly token?: string;
   readonly 'data-dir'?: string;
   readonly 'skip-existing'?: boolean;
+  readonly 'trusted-publishing'?: boolean;
   readonly concurrency?: string;
 }
 
@@ -28,14 +40,37 @@ interface Output {
 
 const MB = 1000 * 1000;
 
-function formatBytes(n: number): string {
+export function formatBytes(n: number): string {
   return n >= 1000 * MB ? `${(n / (1000 * MB)).toFixed(2)} GB` : `${(n / MB).toFixed(1)} MB`;
 }
 
-function formatSeconds(s: number): string {
-  if (!Number.isFinite(s)) return '--';
-  if (s < 60) return `${Math.ceil(s)}s`;
-  return `${Math.floor(s / 60)}m${String(Math.ceil(s % 60)).padStart(2, '0')}s`;
+/** A duration for an ETA, rounded up to the second: 42s, 1m05s, 2h03m; -- when unknown. */
+export function formatSeconds(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '--';
+  const s = Math.ceil(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  const m = Math.ceil(s / 60);
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+/**
+ * One line of progress: the bar, bytes sent of the total, the rate and the ETA while
+ * uploading (the phase otherwise), cut to the terminal's width.
+ */
+export function renderProgressLine(p: PublishProgress, elapsedSeconds: number, columns = 100): string {
+  // Bytes go back down when a part is retried; a bar never draws outside its frame.
+  const bytes = Math.min(Math.max(p.bytes, 0), p.total);
+  const width = 24;
+  const filled = p.total > 0 ? Math.round((bytes / p.total) * width) : width;
+  const bar = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
+  const rate = p.phase === 'uploading' && elapsedSeconds > 0 ? bytes / elapsedSeconds : 0;
+  const eta = rate > 0 ? (p.total - bytes) / rate : Infinity;
+  const stats =
+    p.phase === 'uploading'
+      ? `${formatBytes(bytes)}/${formatBytes(p.total)} ${(rate / MB).toFixed(1)} MB/s ETA ${formatSeconds(eta)}`
+      : `${p.phase} ${formatBytes(bytes)}/${formatBytes(p.total)}`;
+  return `${p.filename} ${bar} ${stats}`.slice(0, Math.max(columns - 1, 1));
 }
 
 /**
@@ -45,39 +80,38 @@ function formatSeconds(s: number): string {
 export class ProgressBar {
   private started = performance.now();
   private lastDraw = 0;
+  private lastWidth = 0;
   private lastQuarter = -1;
   private phase: PublishProgress['phase'] = 'hashing';
 
-  constructor(private readonly out: Output) {}
+  constructor(
+    private readonly out: Output,
+    private readonly clock: () => number = () => performance.now(),
+  ) {
+    this.started = clock();
+  }
 
   update(p: PublishProgress): void {
-    if (p.phase !== this.phase && p.phase === 'uploading') this.started = performance.now();
+    if (p.phase !== this.phase && p.phase === 'uploading') this.started = this.clock();
     this.phase = p.phase;
     if (p.phase === 'done') return;
-    const elapsed = (performance.now() - this.started) / 1000;
-    const rate = p.phase === 'uploading' && elapsed > 0 ? p.bytes / elapsed : 0;
-    const eta = rate > 0 ? (p.total - p.bytes) / rate : Infinity;
-    const label = p.phase === 'uploading' ? '' : `${p.phase} `;
+    const now = this.clock();
+    const elapsed = (now - this.started) / 1000;
     if (this.out.isTTY) {
-      const now = performance.now();
-      if (now - this.lastDraw < 100 && p.bytes < p.total) return;
+      if (now - this.lastDraw < 100 && p.bytes < p.total && p.phase === 'uploading') return;
       this.lastDraw = now;
-      const width = 24;
-      const filled = p.total > 0 ? Math.round((p.bytes / p.total) * width) : width;
-      const bar = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
-      const stats =
-        p.phase === 'uploading'
-          ? `${formatBytes(p.bytes)}/${formatBytes(p.total)} ${(rate / MB).toFixed(1)} MB/s ETA ${formatSeconds(eta)}`
-          : `${label}${formatBytes(p.bytes)}/${formatBytes(p.total)}`;
-      const line = `${p.filename} ${bar} ${stats}`;
-      const columns = this.out.columns ?? 100;
-      this.out.write(`\r${line.slice(0, columns - 1).padEnd(Math.min(columns - 1, line.length + 8))}`);
+      const line = renderProgressLine(p, elapsed, this.out.columns ?? 100);
+      // Blank what a longer line before left behind.
+      this.out.write(`\r${line.padEnd(this.lastWidth)}`);
+      this.lastWidth = line.length;
       return;
     }
     if (p.phase !== 'uploading') {
       if (p.phase === 'verifying') this.out.write(`${p.filename}: uploaded, verifying\n`);
       return;
     }
+    const rate = elapsed > 0 ? p.bytes / elapsed : 0;
+    const eta = rate > 0 ? (p.total - p.bytes) / rate : Infinity;
     const quarter = p.total > 0 ? Math.floor((p.bytes / p.total) * 4) : 4;
     if (quarter > this.lastQuarter && quarter < 4) {
       this.lastQuarter = quarter;
@@ -96,17 +130,13 @@ export function tokenFromEnvironment(env: Record<string, string | undefined>): s
   return undefined;
 }
 
-async function resolveTarget(options: PublishCommandOptions, env: Record<string, string | undefined>): Promise<{ url: string; auth: AuthProvider }> {
-  const token = options.token ?? tokenFromEnvironment(env);
-  if (options.url) {
-    if (!token) {
-      throw new PublishError(
-        `No token to publish to ${options.url} with: pass --token, or set WHARF_TOKEN (or TWINE_USERNAME=__token__ and TWINE_PASSWORD). ` +
-          'It needs upload scope for the project (npm run wharf -- token create --scope upload:NAME).',
-      );
-    }
-    return { url: options.url, auth: tokenAuth(token) };
-  }
+/** Whether to publish by trusted publishing: asked for, or no token inside a GitHub Actions job with id-token: write. */
+export function wantsTrustedPublishing(options: PublishCommandOptions, env: Record<string, string | undefined>): boolean {
+  if (options['trusted-publishing']) return true;
+  return options.token === undefined && tokenFromEnvironment(env) === undefined && Boolean(env['ACTIONS_ID_TOKEN_REQUEST_URL']);
+}
+
+async function localServerUrl(options: PublishCommandOptions, env: Record<string, string | undefined>): Promise<{ url: string; dataDir: string }> {
   const dataDir = options['data-dir'] ?? env['WHARF_DATA_DIR'] ?? '.wharf';
   const state = await readServerState(dataDir);
   if (!state || !processAlive(state.pid)) {
@@ -114,13 +144,42 @@ async function resolveTarget(options: PublishCommandOptions, env: Record<string,
       `No Wharf is running on ${dataDir}: start one with npm start, or publish to another index with --url URL --token TOKEN.`,
     );
   }
+  return { url: state.url, dataDir };
+}
+
+async function resolveTarget(
+  options: PublishCommandOptions,
+  env: Record<string, string | undefined>,
+): Promise<{ url: string; auth: AuthProvider; how: string }> {
+  if (options['trusted-publishing'] && (options.token !== undefined)) {
+    throw new PublishError('Give --token or --trusted-publishing, not both.');
+  }
+  if (wantsTrustedPublishing(options, env)) {
+    const url = options.url ?? (await localServerUrl(options, env)).url;
+    const auth = trustedPublishingAuth(url, env);
+    // Mint now, so a refusal is said once, before any file is read.
+    await auth();
+    return { url, auth, how: 'trusted publishing (GitHub Actions OIDC)' };
+  }
+  const token = options.token ?? tokenFromEnvironment(env);
+  if (options.url) {
+    if (!token) {
+      throw new PublishError(
+        `No token to publish to ${options.url} with: pass --token, or set WHARF_TOKEN (or TWINE_USERNAME=__token__ and TWINE_PASSWORD), ` +
+          'or publish from a GitHub Actions job with `permissions: id-token: write` by trusted publishing (--trusted-publishing). ' +
+          'A token needs upload scope for the project (npm run wharf -- token create --scope upload:NAME).',
+      );
+    }
+    return { url: options.url, auth: tokenAuth(token), how: 'a token' };
+  }
+  const { url, dataDir } = await localServerUrl(options, env);
   const kept = await readFile(path.join(dataDir, ADMIN_TOKEN_FILE), 'utf8').then(
     (t) => t.trim(),
     () => undefined,
   );
   const chosen = token ?? kept;
-  if (!chosen) throw new PublishError(`The local server at ${state.url} keeps no admin token in ${dataDir}: pass --token.`);
-  return { url: state.url, auth: tokenAuth(chosen) };
+  if (!chosen) throw new PublishError(`The local server at ${url} keeps no admin token in ${dataDir}: pass --token.`);
+  return { url, auth: tokenAuth(chosen), how: token ? 'a token' : "the local server's admin token" };
 }
 
 export async function publishCommand(
@@ -129,7 +188,7 @@ export async function publishCommand(
   io: { out: Output; err: Output; env: Record<string, string | undefined> } = { out: process.stdout, err: process.stderr, env: process.env },
 ): Promise<number> {
   if (files.length === 0) {
-    io.err.write('Usage: npm run wharf -- publish [--url URL] [--token TOKEN] [--skip-existing] [--concurrency N] FILE...\n');
+    io.err.write('Usage: npm run wharf -- publish [--url URL] [--token TOKEN | --trusted-publishing] [--skip-existing] [--concurrency N] FILE...\n');
     return 2;
   }
   const concurrency = options.concurrency === undefined ? 4 : Number(options.concurrency);
@@ -137,14 +196,14 @@ export async function publishCommand(
     io.err.write(`--concurrency must be a whole number from 1 to 32, not ${options.concurrency}.\n`);
     return 2;
   }
-  let target: { url: string; auth: AuthProvider };
+  let target: { url: string; auth: AuthProvider; how: string };
   try {
     target = await resolveTarget(options, io.env);
   } catch (err) {
     io.err.write(`wharf publish: ${(err as Error).message}\n`);
     return 1;
   }
-  io.out.write(`Publishing ${files.length} file${files.length === 1 ? '' : 's'} to ${target.url}\n`);
+  io.out.write(`Publishing ${files.length} file${files.length === 1 ? '' : 's'} to ${target.url} with ${target.how}\n`);
   const results: PublishResult[] = [];
   const failures: { filename: string; message: string }[] = [];
   for (const file of files) {

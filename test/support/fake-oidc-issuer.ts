@@ -38,6 +38,15 @@ export interface FakeOidcIssuer {
   sign(claims: JWTPayload & Record<string, unknown>, options?: SigningOptions): Promise<string>;
   /** The claims GitHub Actions puts in a job's token, for `audience`, valid for 5 minutes from now. */
   githubClaims(job: GitHubJob, audience: string, overrides?: Record<string, unknown>): JWTPayload & Record<string, unknown>;
+  /**
+   * Stand in for the runner's token service for `job`: the ACTIONS_ID_TOKEN_REQUEST_URL and
+   * ACTIONS_ID_TOKEN_REQUEST_TOKEN a job with `id-token: write` gets. GET the URL plus
+   * `&audience=AUD` with `Authorization: bearer TOKEN` answers `{"value": "<JWT for AUD>"}`,
+   * a fresh JWT (new jti) each time; without the bearer token, 401.
+   */
+  actionsTokenService(job: GitHubJob): { ACTIONS_ID_TOKEN_REQUEST_URL: string; ACTIONS_ID_TOKEN_REQUEST_TOKEN: string };
+  /** Audiences of the JWTs the token service has handed out, in order. */
+  readonly served: string[];
   /** Make the JWKS endpoint answer this status (an outage); 200 serves the keys again. */
   setJwksStatus(status: number): void;
   close(): Promise<void>;
@@ -51,6 +60,8 @@ export async function startFakeOidcIssuer(): Promise<FakeOidcIssuer> {
   const requests: string[] = [];
   let url = '';
   let jwksStatus = 200;
+  const jobs = new Map<string, { job: GitHubJob; secret: string }>();
+  const served: string[] = [];
 
   const server: Server = createServer((req, res) => {
     requests.push(req.url ?? '');
@@ -64,6 +75,21 @@ export async function startFakeOidcIssuer(): Promise<FakeOidcIssuer> {
     if (req.url === '/.well-known/jwks') {
       if (jwksStatus !== 200) return void res.writeHead(jwksStatus, { 'content-type': 'text/html' }).end('<h1>Unavailable</h1>');
       return json({ keys: [jwk] });
+    }
+    const target = new URL(req.url ?? '/', 'http://issuer');
+    if (target.pathname === '/_apis/idtoken') {
+      const entry = jobs.get(target.searchParams.get('job') ?? '');
+      if (!entry || req.headers.authorization !== `bearer ${entry.secret}`) {
+        return void res.writeHead(401, { 'content-type': 'application/json' }).end('{"message":"Bad credentials"}');
+      }
+      // As GitHub's service: the audience asked for, or the repository owner's URL by default.
+      const audience = target.searchParams.get('audience') ?? `https://github.com/${entry.job.owner}`;
+      served.push(audience);
+      void sign(githubClaims(entry.job, audience)).then(
+        (jwt) => json({ count: jwt.length, value: jwt }),
+        (err: Error) => res.writeHead(500).end(err.message),
+      );
+      return;
     }
     res.writeHead(404).end();
   });
@@ -121,8 +147,16 @@ export async function startFakeOidcIssuer(): Promise<FakeOidcIssuer> {
     url,
     kid,
     requests,
+    served,
     sign,
     githubClaims,
+    actionsTokenService(job) {
+      const id = randomUUID();
+      const secret = `runner-${randomUUID()}`;
+      jobs.set(id, { job, secret });
+      // The real URL carries a query already, so the audience is appended with `&`.
+      return { ACTIONS_ID_TOKEN_REQUEST_URL: `${url}/_apis/idtoken?api-version=2.0&job=${id}`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: secret };
+    },
     setJwksStatus(status) {
       jwksStatus = status;
     },
