@@ -79,7 +79,7 @@ export function renderProgressLine(p: PublishProgress, elapsedSeconds: number, c
  */
 export class ProgressBar {
   private started = performance.now();
-  private lastDraw = 0;
+  private lastDraw = -Infinity;
   private lastWidth = 0;
   private lastQuarter = -1;
   private phase: PublishProgress['phase'] = 'hashing';
