@@ -274,3 +274,100 @@ describe('an expired upload session', { skip: pipMissing }, () => {
 async function waitUntil(time: number) {
   while (Date.now() <= time) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, time - Date.now() + 10)));
 }
+
+describe('wharf publish --skip-existing', { skip: pipMissing }, () => {
+  test('other bytes under a published filename are skipped and reported as such; without the flag they fail', async () => {
+    const wharf = await startWharf();
+    const dir = await mkdtemp(path.join(tmpdir(), 'wharf-skip-'));
+    const publish = (args: string[]) =>
+      run('npx', ['tsx', path.join(REPO, 'lambdas/cli/main.ts'), 'publish', '--url', wharf.indexUrl, ...args], {
+        env: { ...process.env, WHARF_TOKEN: wharf.admin.token },
+        cwd: REPO,
+      });
+    try {
+      const first = await writeBigWheel(path.join(dir), { name: 'skip-demo', version: '1.0', payloadBytes: 7 * MiB });
+      const published = await publish([first.path]);
+      assert.equal(published.code, 0, describeRun(published));
+      const firstSha = first.sha256;
+
+      // The same filename, rebuilt with other bytes (and large enough for multipart).
+      const otherDir = await mkdtemp(path.join(dir, 'rebuilt-'));
+      const rebuilt = await writeBigWheel(otherDir, { name: 'skip-demo', version: '1.0', payloadBytes: 8 * MiB });
+      const another = await writeBigWheel(otherDir, { name: 'skip-demo', version: '1.1', payloadBytes: 1000 });
+      assert.equal(rebuilt.filename, first.filename);
+      assert.notEqual(rebuilt.sha256, firstSha);
+
+      const skipped = await publish(['--skip-existing', rebuilt.path, another.path]);
+      assert.equal(skipped.code, 0, describeRun(skipped));
+      assert.match(skipped.stdout, new RegExp(`${rebuilt.filename}: skipped \\(--skip-existing\\): File already exists: .*sha256 ${firstSha}`));
+      assert.match(skipped.stdout, new RegExp(`${another.filename}: published`));
+      assert.match(skipped.stdout, /1 published, 0 already there, 1 skipped, 0 failed/);
+
+      const refused = await publish([rebuilt.path]);
+      assert.equal(refused.code, 1, describeRun(refused));
+      assert.match(refused.stderr, /FAILED: File already exists: .*Published files are immutable: publish a new version instead/);
+
+      // The index still serves the first bytes; nothing of the rebuilt file is left staged.
+      const page = await fetch(`${wharf.url}/simple/skip-demo/`, { headers: { accept: 'application/vnd.pypi.simple.v1+json' } });
+      const files = ((await page.json()) as { files: { filename: string; hashes: { sha256: string } }[] }).files;
+      assert.equal(files.find((f) => f.filename === first.filename)?.hashes.sha256, firstSha);
+      assert.deepEqual(await stagedKeys(wharf), []);
+    } finally {
+      await wharf.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('wharf publish waiting for verification', () => {
+  /**
+   * An index whose verifier never reports and which (unlike Wharf) never fails the session:
+   * the client must still stop, at the deadline the session gave plus its grace.
+   */
+  test('stops polling a session stuck in verifying past its verifyDeadline, with an error that says what to do', async () => {
+    const { createServer } = await import('node:http');
+    const dir = await mkdtemp(path.join(tmpdir(), 'wharf-stuck-'));
+    const wheel = await writeBigWheel(dir, { name: 'stuck-demo', version: '1.0', payloadBytes: 1000 });
+    let polls = 0;
+    let deadline = '';
+    const server = createServer((req, res) => {
+      const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      req.resume();
+      req.on('end', () => {
+        const self = '/upload/sessions/s1';
+        const links = { self, parts: `${self}/parts`, complete: `${self}/complete` };
+        const url = `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`;
+        if (req.method === 'POST' && req.url === '/upload/sessions') {
+          return json(201, { id: 's1', status: 'pending', filename: wheel.filename, mechanism: 's3-presigned-put', partCount: 1, parts: [{ partNumber: 1, offset: 0, size: wheel.size, url: `${url}/bucket` }], links });
+        }
+        if (req.method === 'PUT' && req.url === '/bucket') return void res.writeHead(200, { etag: '"e"' }).end();
+        if (req.method === 'POST' && req.url === links.complete) {
+          deadline = new Date(Date.now() + 700).toISOString();
+          return json(202, { id: 's1', status: 'verifying', filename: wheel.filename, verifyDeadline: deadline, links });
+        }
+        if (req.method === 'GET' && req.url === self) {
+          polls++;
+          return json(200, { id: 's1', status: 'verifying', filename: wheel.filename, verifyDeadline: deadline, links });
+        }
+        json(404, { error: 'not here' });
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { PublishClient } = await import('../../lambdas/cli/publish-client.ts');
+      const client = new PublishClient(`http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`, async () => 'wharf_t', { verifyGraceMs: 500 });
+      const started = Date.now();
+      await assert.rejects(client.publish(wheel.path), (err: Error) => {
+        assert.match(err.message, /^stuck_demo-1\.0-py3-none-any\.whl was uploaded, but the index was still verifying it at .*, past the deadline it gave \(.*\); stopped waiting\./);
+        assert.match(err.message, /\/upload\/sessions\/s1: publish the file again later/);
+        return true;
+      });
+      const waited = Date.now() - started;
+      assert.ok(waited >= 1_100 && waited < 5_000, `waited ${waited} ms: about the deadline (700 ms) plus the grace (500 ms)`);
+      assert.ok(polls >= 2, 'it polled while waiting');
+    } finally {
+      server.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
