@@ -5,6 +5,7 @@
  * project), `--stack NAME`/`--tokens-table T` (a deployed table, with AWS credentials), or
  * the local index (its running server, or its data directory).
  */
+import { adminApi } from './admin-api.ts';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
@@ -73,35 +74,7 @@ function fromView(v: PublisherView): PublisherRecord {
 }
 
 function httpTarget(url: string, token: string): PublisherTarget {
-  const base = url.replace(/\/+$/, '').replace(/\/(simple|legacy)$/, '');
-  async function call(method: string, pathname: string, body?: unknown): Promise<unknown> {
-    let response: Response;
-    try {
-      response = await fetch(`${base}${pathname}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          accept: 'application/json',
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
-    } catch (err) {
-      throw new PublisherCommandError(`Cannot reach ${base}: ${(err as Error).message}. Is the URL right and the index up?`);
-    }
-    const text = await response.text();
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      value = undefined;
-    }
-    if (!response.ok) {
-      throw new PublisherCommandError(`${base} answered ${response.status}: ${(value as { error?: string } | undefined)?.error ?? text.trim()}`);
-    }
-    if (value === undefined) throw new PublisherCommandError(`${base} answered with something other than JSON: is it a Wharf?`);
-    return value;
-  }
+  const { base, call } = adminApi(url, token, (message) => new PublisherCommandError(message));
   return {
     description: `the admin API at ${base}`,
     async add(input) {

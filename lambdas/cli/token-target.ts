@@ -7,6 +7,7 @@
  * - otherwise the local index: the running server's API with the admin token kept in the
  *   data directory, or, with no server running, the data directory itself.
  */
+import { adminApi } from './admin-api.ts';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
@@ -38,36 +39,7 @@ export class TokenCommandError extends Error {}
 
 /** The admin API over HTTP. Errors come back as `{"error": "..."}` and are shown as sent. */
 export function httpTokenTarget(url: string, token: string): TokenTarget {
-  const base = url.replace(/\/+$/, '').replace(/\/simple$/, '');
-  async function call(method: string, pathname: string, body?: unknown): Promise<unknown> {
-    let response: Response;
-    try {
-      response = await fetch(`${base}${pathname}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          accept: 'application/json',
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
-    } catch (err) {
-      throw new TokenCommandError(`Cannot reach ${base}: ${(err as Error).message}. Is the URL right and the index up?`);
-    }
-    const text = await response.text();
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      value = undefined;
-    }
-    if (!response.ok) {
-      const message = (value as { error?: string } | undefined)?.error ?? text.trim();
-      throw new TokenCommandError(`${base} answered ${response.status}: ${message}`);
-    }
-    if (value === undefined) throw new TokenCommandError(`${base} answered with something other than JSON: is it a Wharf?`);
-    return value;
-  }
+  const { base, call } = adminApi(url, token, (message) => new TokenCommandError(message));
   return {
     description: `the admin API at ${base}`,
     indexUrl: `${base}/simple/`,
