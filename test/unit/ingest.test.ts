@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { beforeEach, describe, test } from 'node:test';
 
-import { type Zippable, gzipSync, strToU8, zipSync } from 'fflate';
+import { type Zippable, strToU8, zipSync } from 'fflate';
 
 import { Ingest } from '../../lambdas/app/ingest.ts';
 import { inspectDistribution } from '../../lambdas/core/distribution.ts';
@@ -12,6 +12,7 @@ import { releaseMetadataOf } from '../../lambdas/core/legacy-upload.ts';
 import type { DistributionFile, ReleaseRecord, Tombstone } from '../../lambdas/core/model.ts';
 import { distributionKey, metadataKey } from '../../lambdas/core/storage-keys.ts';
 import type { PutBlobOptions } from '../../lambdas/ports.ts';
+import { buildSdist } from '../support/dist-builder.ts';
 import { MemoryBlobStore, MemoryMetadataStore } from '../support/memory-stores.ts';
 
 // ---------------------------------------------------------------------------------------
@@ -54,47 +55,11 @@ function makeWheel(version = '1.0', { marker = '', extra = [] as readonly string
 /** An sdist of Demo_Pkg in either format, its PKG-INFO under `{name}-{version}/`. */
 function makeSdist(version: string, extension: '.tar.gz' | '.zip'): { filename: string; bytes: Uint8Array } {
   const stem = `demo_pkg-${version}`;
-  const files: Record<string, string> = {
-    [`${stem}/PKG-INFO`]: metadataText(version),
-    [`${stem}/pyproject.toml`]: '[project]\nname = "Demo_Pkg"\n',
-    [`${stem}/demo_pkg/__init__.py`]: 'VALUE = 1\n',
-  };
-  if (extension === '.zip') {
-    const zippable: Zippable = {};
-    for (const [path, content] of Object.entries(files)) zippable[path] = strToU8(content);
-    return { filename: `${stem}.zip`, bytes: zipSync(zippable) };
+  if (extension === '.tar.gz') {
+    return { filename: `${stem}.tar.gz`, bytes: buildSdist({ name: 'Demo_Pkg', version, filenameName: 'demo_pkg' }) };
   }
-  return { filename: `${stem}.tar.gz`, bytes: gzipSync(tarOf(files)) };
-}
-
-/** A ustar archive of small text files (what an sdist's .tar is). */
-function tarOf(files: Record<string, string>): Uint8Array {
-  const blocks: Uint8Array[] = [];
-  for (const [path, content] of Object.entries(files)) {
-    const body = strToU8(content);
-    const header = new Uint8Array(512);
-    const put = (text: string, at: number) => header.set(strToU8(text), at);
-    put(path, 0);
-    put('0000644\0', 100);
-    put('0000000\0', 108);
-    put('0000000\0', 116);
-    put(`${body.byteLength.toString(8).padStart(11, '0')}\0`, 124);
-    put('00000000000\0', 136);
-    put('        ', 148);
-    put('0', 156);
-    put('ustar\u000000', 257);
-    const sum = header.reduce((a, b) => a + b, 0);
-    put(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-    blocks.push(header, body, new Uint8Array((512 - (body.byteLength % 512)) % 512));
-  }
-  blocks.push(new Uint8Array(1024));
-  const out = new Uint8Array(blocks.reduce((n, b) => n + b.byteLength, 0));
-  let at = 0;
-  for (const block of blocks) {
-    out.set(block, at);
-    at += block.byteLength;
-  }
-  return out;
+  const zippable: Zippable = { [`${stem}/PKG-INFO`]: strToU8(metadataText(version)), [`${stem}/demo_pkg/__init__.py`]: strToU8('') };
+  return { filename: `${stem}.zip`, bytes: zipSync(zippable) };
 }
 
 const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
