@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
-import { FUNCTIONS } from '../lambdas/functions.ts';
+import { FUNCTIONS } from '../lambdas/config/functions.ts';
 import type { DistributionFile } from '../lambdas/core/model.ts';
 import {
   renderProjectHtml,

@@ -19,14 +19,14 @@ import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { ENV, FUNCTIONS, type FunctionName, type FunctionSpec } from '../lambdas/functions.ts';
+import { ENV, FUNCTIONS, type FunctionName, type FunctionSpec } from '../lambdas/config/functions.ts';
 import { TOKEN_TTL_ATTRIBUTE } from '../lambdas/adapters/dynamodb-token-store.ts';
-import { checkAudience, checkIssuerUrl, DEFAULTS, LAMBDA_MAX_UPLOAD_BYTES, OIDC_DEFAULTS } from '../lambdas/config.ts';
+import { checkAudience, checkIssuerUrl, DEFAULTS, LAMBDA_MAX_UPLOAD_BYTES, OIDC_DEFAULTS } from '../lambdas/config/wharf-config.ts';
 import { WharfFunction } from './wharf-function.ts';
 import { upstreamConfigOf, wireUpstream, type UpstreamProps } from './upstream.ts';
 import { UPSTREAM_INCOMING_PREFIX } from '../lambdas/core/upstream.ts';
 import { addStagingLifecycleRule, grantUploadStaging, STAGING_ACTIONS, UploadVerifier } from './upload-staging.ts';
-import { MAX_SESSION_LIFETIME_SECONDS } from '../lambdas/upload-config.ts';
+import { MAX_SESSION_LIFETIME_SECONDS } from '../lambdas/config/upload-config.ts';
 import { S3_MULTIPART } from '../lambdas/core/upload-session.ts';
 import { SESSION_DEFAULTS } from '../lambdas/app/upload-sessions.ts';
 
@@ -331,7 +331,7 @@ export class PackageIndex extends Construct {
       read: this.functions.read,
       bucket: this.bucket,
       projectRoot,
-      entry: resolve(projectRoot, 'lambdas/handlers/upstream-copier.ts'),
+      entry: resolve(projectRoot, 'lambdas/functions/upstream-copier-handler.ts'),
       ...(props.memorySize !== undefined ? { memorySize: props.memorySize } : {}),
       logRetention,
       logRemovalPolicy: removalPolicy,

@@ -20,7 +20,7 @@ import {
   type QueryCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import type { TokenRecord } from '../core/model.ts';
-import type { TokenStore } from '../ports.ts';
+import type { TokenStore } from '../app/ports.ts';
 
 const TOKENS_PK = 'TOKENS';
 const tokenSk = (id: string) => `TOKEN#${id}`;

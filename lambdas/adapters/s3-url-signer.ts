@@ -6,7 +6,7 @@
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Checksum, SourceData } from '@smithy/types';
-import type { DownloadSigner, PresignOptions } from '../ports.ts';
+import type { DownloadSigner, PresignOptions } from '../app/ports.ts';
 
 /** SHA-256 (or HMAC-SHA-256 with a secret) in the shape SignatureV4 wants. */
 class NodeSha256 implements Checksum {

@@ -19,7 +19,7 @@ import { AuthenticationError, ForbiddenError } from '../core/errors.ts';
 import type { TokenRecord } from '../core/model.ts';
 import { Permissions } from '../core/scopes.ts';
 import { tokenIdOf, tokenMatches } from '../core/tokens.ts';
-import type { TokenVerifier } from '../ports.ts';
+import type { TokenVerifier } from './ports.ts';
 
 export const MAX_AUTH_CACHE_SECONDS = 60;
 

@@ -23,7 +23,7 @@ import {
   VERIFY_DEADLINE_SECONDS,
   verifyDeadline,
 } from '../core/upload-session.ts';
-import type { MetadataStore, UploadSessionStore, UploadStaging } from '../ports.ts';
+import type { MetadataStore, UploadSessionStore, UploadStaging } from './ports.ts';
 import type { Ingest } from './ingest.ts';
 import { checkAgainstIndex } from '../core/file-identity.ts';
 

@@ -29,7 +29,7 @@ import {
   UpstreamFailure,
   type UpstreamFetcher,
   type UpstreamStore,
-} from '../upstream-ports.ts';
+} from './upstream-ports.ts';
 
 export interface UpstreamSettings {
   readonly mode: UpstreamMode;

@@ -16,7 +16,7 @@ import { WharfError } from '../core/errors.ts';
 import { validatePublisher, type PublisherInput, type PublisherRecord } from '../core/trusted-publishing.ts';
 import { ADMIN_TOKEN_FILE, localCreator } from '../local/admin-bootstrap.ts';
 import { createDynamoDbClient, startEmbeddedStores } from '../local/embedded-stores.ts';
-import type { PublisherStore } from '../ports.ts';
+import type { PublisherStore } from '../app/ports.ts';
 import { processAlive, readServerState } from './import-target.ts';
 import { defaultDataDir } from './serve-command.ts';
 

@@ -3,7 +3,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startLocalWharf } from '../local/local-wharf.ts';
 import { readServerState, SERVER_STATE_FILE, type ServerState } from './import-target.ts';
-import { patternList, type UpstreamOptions } from '../upstream-config.ts';
+import { patternList, type UpstreamOptions } from '../config/upstream-config.ts';
 
 export function defaultDataDir(): string {
   return process.env['WHARF_DATA_DIR'] || '.wharf';

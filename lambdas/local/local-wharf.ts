@@ -8,7 +8,7 @@ import { DynamoDbMetadataStore } from '../adapters/dynamodb-metadata-store.ts';
 import { DynamoDbPublisherStore } from '../adapters/dynamodb-publisher-store.ts';
 import { DynamoDbTokenStore } from '../adapters/dynamodb-token-store.ts';
 import { S3BlobStore } from '../adapters/s3-blob-store.ts';
-import { checkAudience, checkIssuerUrl, DEFAULTS, OIDC_DEFAULTS } from '../config.ts';
+import { checkAudience, checkIssuerUrl, DEFAULTS, OIDC_DEFAULTS } from '../config/wharf-config.ts';
 import {
   createDynamoDbClient,
   createLocalUrlSigner,
@@ -24,8 +24,8 @@ import { HttpUpstream } from '../adapters/http-upstream.ts';
 import { S3UpstreamStore } from '../adapters/s3-upstream-store.ts';
 import { UpstreamIndex } from '../app/upstream-index.ts';
 import type { UpstreamMode } from '../core/upstream.ts';
-import { upstreamSettings, type UpstreamOptions } from '../upstream-config.ts';
-import { createCopierFunction } from '../upstream-copier-function.ts';
+import { upstreamSettings, type UpstreamOptions } from '../config/upstream-config.ts';
+import { createCopierFunction } from '../functions/upstream-copier-function.ts';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDbUploadSessionStore } from '../adapters/dynamodb-upload-session-store.ts';

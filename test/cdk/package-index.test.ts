@@ -11,7 +11,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { ENV, FUNCTIONS, type FunctionName, type FunctionSpec } from '../../lambdas/functions.ts';
+import { ENV, FUNCTIONS, type FunctionName, type FunctionSpec } from '../../lambdas/config/functions.ts';
 import { WharfStack, type WharfStackProps } from '../../lib/wharf-stack.ts';
 
 // The same feature flags as `cdk synth`, so the tests check what gets deployed.

@@ -11,14 +11,14 @@ import {
   UpstreamContentError,
 } from '../../lambdas/core/upstream.ts';
 import { renderLinkPageHtml, renderLinkPageJson } from '../../lambdas/core/upstream-pages.ts';
-import { upstreamSettings } from '../../lambdas/upstream-config.ts';
+import { upstreamSettings } from '../../lambdas/config/upstream-config.ts';
 import {
   type CachedUpstreamPage,
   UpstreamFailure,
   type UpstreamFetcher,
   type UpstreamPageResponse,
   type UpstreamStore,
-} from '../../lambdas/upstream-ports.ts';
+} from '../../lambdas/app/upstream-ports.ts';
 
 const SHA = 'a'.repeat(64);
 const SHA2 = 'b'.repeat(64);

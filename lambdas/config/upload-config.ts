@@ -2,9 +2,9 @@
  * Configuration of upload sessions, read once at start-up like lambdas/config.ts: the
  * write function and the verifier read it.
  */
-import { SESSION_DEFAULTS, type UploadSessionsConfig } from './app/upload-sessions.ts';
-import { ConfigError } from './config.ts';
-import { S3_MULTIPART } from './core/upload-session.ts';
+import { SESSION_DEFAULTS, type UploadSessionsConfig } from '../app/upload-sessions.ts';
+import { ConfigError } from './wharf-config.ts';
+import { S3_MULTIPART } from '../core/upload-session.ts';
 import { ENV } from './functions.ts';
 
 /** Session lifetimes stay within the staging prefix's lifecycle rule (objects expire after 2 days). */

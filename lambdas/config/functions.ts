@@ -23,7 +23,7 @@ export interface FunctionSpec {
 
 export const FUNCTIONS = {
   read: {
-    entry: 'lambdas/handlers/read.ts',
+    entry: 'lambdas/functions/read-handler.ts',
     access: 'read',
     tokens: 'verify',
     routes: [
@@ -34,7 +34,7 @@ export const FUNCTIONS = {
     ],
   },
   write: {
-    entry: 'lambdas/handlers/write.ts',
+    entry: 'lambdas/functions/write-handler.ts',
     access: 'write',
     tokens: 'verify',
     routes: [
@@ -51,7 +51,7 @@ export const FUNCTIONS = {
     ],
   },
   admin: {
-    entry: 'lambdas/handlers/admin.ts',
+    entry: 'lambdas/functions/admin-handler.ts',
     access: 'none',
     tokens: 'manage',
     routes: [
@@ -92,6 +92,6 @@ export const ENV = {
  * Gateway's 30 s; locally the same handler runs in-process, also without waiting.
  */
 export const VERIFIER_FUNCTION = {
-  entry: 'lambdas/handlers/verify.ts',
+  entry: 'lambdas/functions/verifier-handler.ts',
   access: 'write',
 } as const;

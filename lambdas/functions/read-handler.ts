@@ -12,10 +12,10 @@ import { DynamoDbTokenStore } from '../adapters/dynamodb-token-store.ts';
 import { HttpUpstream } from '../adapters/http-upstream.ts';
 import { S3UrlSigner } from '../adapters/s3-url-signer.ts';
 import { UpstreamIndex } from '../app/upstream-index.ts';
-import { loadConfig } from '../config.ts';
-import { createReadFunction } from '../read-function.ts';
-import { loadUpstreamConfig } from '../upstream-config.ts';
-import type { BackgroundCopier, UpstreamStore } from '../upstream-ports.ts';
+import { loadConfig } from '../config/wharf-config.ts';
+import { createReadFunction } from './read-function.ts';
+import { loadUpstreamConfig } from '../config/upstream-config.ts';
+import type { BackgroundCopier, UpstreamStore } from '../app/upstream-ports.ts';
 
 const config = loadConfig(process.env);
 const upstreamConfig = loadUpstreamConfig(process.env);

@@ -11,10 +11,10 @@ import { DynamoDbUploadSessionStore } from '../adapters/dynamodb-upload-session-
 import { S3BlobStore } from '../adapters/s3-blob-store.ts';
 import { S3UploadStaging } from '../adapters/s3-upload-staging.ts';
 import { S3UrlSigner } from '../adapters/s3-url-signer.ts';
-import { ConfigError } from '../config.ts';
-import { ENV } from '../functions.ts';
-import { loadUploadSessionsConfig } from '../upload-config.ts';
-import { createVerifierFunction } from '../verifier-function.ts';
+import { ConfigError } from '../config/wharf-config.ts';
+import { ENV } from '../config/functions.ts';
+import { loadUploadSessionsConfig } from '../config/upload-config.ts';
+import { createVerifierFunction } from './verifier-function.ts';
 
 const tableName = process.env[ENV.tableName];
 const bucketName = process.env[ENV.bucketName];

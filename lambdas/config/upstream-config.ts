@@ -3,10 +3,10 @@
  * Without any of them the upstream is off (`none`): the construct chooses the deployed
  * default (`proxy`), so a function never goes upstream by accident.
  */
-import { ConfigError } from './config.ts';
-import type { UpstreamSettings } from './app/upstream-index.ts';
-import { WharfError } from './core/errors.ts';
-import { isUpstreamMode, NamePatterns, parseUpstreamUrl, PYPI_SIMPLE_URL, UPSTREAM_MODES } from './core/upstream.ts';
+import { ConfigError } from './wharf-config.ts';
+import type { UpstreamSettings } from '../app/upstream-index.ts';
+import { WharfError } from '../core/errors.ts';
+import { isUpstreamMode, NamePatterns, parseUpstreamUrl, PYPI_SIMPLE_URL, UPSTREAM_MODES } from '../core/upstream.ts';
 
 export const UPSTREAM_ENV = {
   mode: 'WHARF_UPSTREAM_MODE',

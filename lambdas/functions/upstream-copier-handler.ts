@@ -7,10 +7,10 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { HttpUpstream } from '../adapters/http-upstream.ts';
 import { S3UpstreamStore } from '../adapters/s3-upstream-store.ts';
 import { UpstreamIndex } from '../app/upstream-index.ts';
-import { ConfigError } from '../config.ts';
-import { ENV } from '../functions.ts';
-import { upstreamSettings, UPSTREAM_ENV } from '../upstream-config.ts';
-import { createCopierFunction } from '../upstream-copier-function.ts';
+import { ConfigError } from '../config/wharf-config.ts';
+import { ENV } from '../config/functions.ts';
+import { upstreamSettings, UPSTREAM_ENV } from '../config/upstream-config.ts';
+import { createCopierFunction } from './upstream-copier-function.ts';
 
 const bucketName = process.env[ENV.bucketName];
 if (!bucketName) throw new ConfigError(`${ENV.bucketName} is not set: the copier cannot start without it.`);
