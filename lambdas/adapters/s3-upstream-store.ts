@@ -20,7 +20,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { copySource } from './s3-copy-source.ts';
+import { copySource } from './s3-keys.ts';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { CachedUpstreamPage, UpstreamStore } from '../app/upstream-ports.ts';
 import { IMMUTABLE_CACHE_CONTROL } from '../app/downloads.ts';

@@ -68,24 +68,6 @@ export const FUNCTIONS = {
 
 export type FunctionName = keyof typeof FUNCTIONS;
 
-/** Environment variables the functions read at start-up (set by the CDK construct). */
-export const ENV = {
-  tableName: 'WHARF_TABLE_NAME',
-  bucketName: 'WHARF_BUCKET_NAME',
-  pageCacheControl: 'WHARF_PAGE_CACHE_CONTROL',
-  signingWindowSeconds: 'WHARF_SIGNING_WINDOW_SECONDS',
-  tokensTableName: 'WHARF_TOKENS_TABLE_NAME',
-  publicRead: 'WHARF_PUBLIC_READ',
-  authCacheSeconds: 'WHARF_AUTH_CACHE_SECONDS',
-  maxUploadBytes: 'WHARF_MAX_UPLOAD_BYTES',
-  oidcAudience: 'WHARF_OIDC_AUDIENCE',
-  oidcGithubIssuer: 'WHARF_OIDC_GITHUB_ISSUER',
-  maxSessionBytes: 'WHARF_MAX_SESSION_BYTES',
-  sessionLifetimeSeconds: 'WHARF_SESSION_LIFETIME_SECONDS',
-  /** The verifier function the write function invokes asynchronously for large uploads. */
-  verifierFunctionName: 'WHARF_VERIFIER_FUNCTION_NAME',
-} as const;
-
 /**
  * The verifier: no route. The write function invokes it asynchronously (InvocationType
  * Event) to verify and ingest an upload session's file when that takes longer than API

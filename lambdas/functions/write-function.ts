@@ -13,8 +13,9 @@ import { createLambdaHandler, type WharfLambdaHandler } from '../http/lambda-han
 import { createLegacyUploadRoute } from '../http/legacy-upload-routes.ts';
 import { createProjectRoutes } from '../http/project-routes.ts';
 import type { BlobStore, MetadataStore, TokenVerifier, UploadSessionStore, UploadStaging } from '../app/ports.ts';
-import { UploadSessions, type UploadSessionsConfig } from '../app/upload-sessions.ts';
+import { UploadSessions } from '../app/upload-sessions.ts';
 import { createUploadSessionRoutes, UPLOAD_SESSIONS_PATH } from '../http/upload-session-routes.ts';
+import { type UploadSessionsConfig } from '../config/upload-config.ts';
 
 /** What upload sessions (files of any size, straight to S3) need. */
 export interface UploadSessionDeps {

@@ -8,8 +8,8 @@ import { createWriteFunction } from '../functions/write-function.ts';
 import type { UpstreamIndex } from '../app/upstream-index.ts';
 import type { BlobStore, DownloadSigner, MetadataStore, PublisherStore, TokenStore, UploadSessionStore, UploadStaging } from '../app/ports.ts';
 import type { OidcConfig, WharfConfig } from '../config/wharf-config.ts';
-import type { UploadSessionsConfig } from '../app/upload-sessions.ts';
 import { createVerifierFunction } from '../functions/verifier-function.ts';
+import { type UploadSessionsConfig } from '../config/upload-config.ts';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 

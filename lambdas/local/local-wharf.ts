@@ -30,7 +30,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDbUploadSessionStore } from '../adapters/dynamodb-upload-session-store.ts';
 import { S3UploadStaging } from '../adapters/s3-upload-staging.ts';
-import { SESSION_DEFAULTS, type UploadSessionsConfig } from '../app/upload-sessions.ts';
+import { SESSION_DEFAULTS, type UploadSessionsConfig } from '../config/upload-config.ts';
 
 export interface LocalWharfOptions {
   readonly host?: string;
