@@ -7,6 +7,7 @@ import { ProjectAdmin, type AdminTarget } from '../app/project-admin.ts';
 import { WharfError } from '../core/errors.ts';
 import { localCreator } from '../local/admin-bootstrap.ts';
 import { openAwsTarget, openLocalTarget } from './import-target.ts';
+import { usageMessage } from './command-line.ts';
 import { defaultDataDir } from './serve-command.ts';
 import { TokenCommandError } from './token-target.ts';
 
@@ -25,22 +26,6 @@ export interface ProjectOptions {
   'data-dir'?: string;
   json?: boolean;
 }
-
-export const PROJECT_USAGE = `Usage: npm run wharf -- <yank|unyank|delete> PROJECT (VERSION | --file FILENAME) [options]
-
-  yank PROJECT VERSION [--reason TEXT]      yank a release (PEP 592): pip skips it unless pinned
-  yank PROJECT --file FILENAME [--reason TEXT]
-  unyank PROJECT VERSION | --file FILENAME
-  delete PROJECT VERSION | --file FILENAME --yes
-      removes the bytes; the filename can never be used again
-
-Where (default: the local index in .wharf, or --data-dir DIR):
-  --url URL --token T     any Wharf over its API, with an upload token for the project (or $WHARF_TOKEN)
-  --stack NAME            a deployed stack, with your AWS credentials (IAM)
-  --table T --bucket B    a deployed index by table and bucket name, with your AWS credentials
-  --region R              AWS region of the deployed stack
-  --json                  print JSON instead of text
-`;
 
 interface FileView {
   readonly filename: string;
@@ -137,7 +122,7 @@ async function storeTarget(options: ProjectOptions): Promise<ProjectTarget> {
 
 export async function projectCommand(action: ProjectAction, args: string[], options: ProjectOptions): Promise<number> {
   const usage = (message: string) => {
-    process.stderr.write(`wharf ${action}: ${message}\n\n${PROJECT_USAGE}`);
+    process.stderr.write(usageMessage(`wharf ${action}`, message));
     return 2;
   };
   const [project, version, ...extra] = args;

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -153,7 +153,85 @@ describe('wharf serve and wharf import', { skip: skip ?? false }, () => {
     assert.match(port.stderr, /--port must be a whole number/);
     const unknown = await wharf(['frobnicate']);
     assert.equal(unknown.code, 2);
-    assert.match(unknown.stdout, /Usage: npm run wharf/);
+    assert.match(unknown.stderr, /^wharf: unknown command "frobnicate"\. Commands: serve, import, .*publish\.\nRun `wharf --help` for usage\.\n$/);
+  });
+});
+
+/** Every command and subcommand, with options its --help must name. */
+const HELP: [string[], string[]][] = [
+  [['serve'], ['--port N', '--data-dir DIR', '--memory', '--upstream MODE', '--oidc-github-issuer URL']],
+  [['import'], ['--data-dir DIR', '--stack NAME', '--table T', '--bucket B', '--region R']],
+  [['yank'], ['--file FILENAME', '--reason TEXT', '--url URL', '--token T']],
+  [['unyank'], ['--file FILENAME', '--url URL', '--json']],
+  [['delete'], ['--yes', '--file FILENAME', '--stack NAME']],
+  [['token', 'create'], ['--scope S', '--description TEXT', '--expires WHEN', '--tokens-table T']],
+  [['token', 'list'], ['--url URL', '--token T', '--json']],
+  [['token', 'revoke'], ['--url URL', '--data-dir DIR']],
+  [['publisher', 'add'], ['--project P', '--repository OWNER/REPO', '--repository-id N', '--owner-id N', '--workflow FILE', '--environment ENV']],
+  [['publisher', 'list'], ['--project P', '--json']],
+  [['publisher', 'remove'], ['--url URL', '--stack NAME']],
+  [['publish'], ['--url URL', '--token TOKEN', '--trusted-publishing', '--skip-existing', '--concurrency N']],
+];
+
+describe('wharf --help', () => {
+  test('every command and subcommand prints its usage and options for --help, -h and wharf help', async () => {
+    for (const [command, options] of HELP) {
+      for (const args of [[...command, '--help'], [...command, '-h'], ['help', ...command]]) {
+        const r = await wharf(args);
+        assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+        assert.equal(r.stderr, '');
+        assert.ok(r.stdout.startsWith(`Usage: wharf ${command.join(' ')} `), `${args.join(' ')}:\n${r.stdout}`);
+        for (const option of [...options, '-h, --help']) assert.ok(r.stdout.includes(option), `${args.join(' ')} names ${option}`);
+      }
+    }
+  });
+
+  test('a command with subcommands lists them, and wharf --help lists every command', async () => {
+    for (const [parent, subs] of [['token', ['create', 'list', 'revoke']], ['publisher', ['add', 'list', 'remove']]] as const) {
+      const r = await wharf([parent, '--help']);
+      assert.equal(r.code, 0, r.stderr);
+      for (const sub of subs) assert.match(r.stdout, new RegExp(`^  wharf ${parent} ${sub}`, 'm'));
+    }
+    for (const args of [['--help'], ['-h'], ['help'], []]) {
+      const r = await wharf(args);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^Usage: wharf <command>/);
+      for (const name of ['serve', 'import', 'yank', 'unyank', 'delete', 'token create|list|revoke', 'publisher add|list|remove', 'publish']) {
+        assert.match(r.stdout, new RegExp(`^  ${name.replace(/\|/g, '\\|')} `, 'm'), name);
+      }
+      assert.match(r.stdout, /npx wharf/);
+    }
+  });
+
+  test('unknown options and subcommands name what was wrong and point to --help, in two lines', async () => {
+    const cases: [string[], RegExp][] = [
+      [['serve', '--bogus'], /^wharf serve: unknown option --bogus\.\nRun `wharf serve --help` for usage\.\n$/],
+      [['token', 'list', '--scope', 'x'], /^wharf token list: unknown option --scope\.\nRun `wharf token list --help` for usage\.\n$/],
+      [['publish', '--concurrency'], /^wharf publish: --concurrency needs a value\.\nRun `wharf publish --help` for usage\.\n$/],
+      [['serve', 'extra'], /^wharf serve: unexpected argument extra: this command takes options only\.\nRun `wharf serve --help`/],
+      [['token', 'mint'], /^wharf token: unknown subcommand "mint"\. Commands: create, list, revoke\.\nRun `wharf token --help` for usage\.\n$/],
+      [['help', 'bogus'], /^wharf: unknown command "bogus"\./],
+      [['--bogus'], /^wharf: unknown option --bogus; name a command first/],
+    ];
+    for (const [args, expected] of cases) {
+      const r = await wharf(args);
+      assert.equal(r.code, 2, args.join(' '));
+      assert.match(r.stderr, expected, args.join(' '));
+      assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    }
+  });
+
+  test('package.json\'s bin runs the CLI through a symlink, as npm links it, from another directory', async () => {
+    const pkg = JSON.parse(await readFile('package.json', 'utf8')) as { bin: Record<string, string> };
+    const link = path.join(await mkdtemp(path.join(tmpdir(), 'wharf-bin-')), 'wharf');
+    try {
+      await symlink(path.resolve(pkg.bin['wharf']!), link);
+      const r = await run(link, ['token', 'create', '--help'], { cwd: tmpdir(), env: { ...process.env, WHARF_DATA_DIR: '' } });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^Usage: wharf token create --scope S/);
+    } finally {
+      await rm(path.dirname(link), { recursive: true, force: true });
+    }
   });
 });
 
