@@ -37,6 +37,28 @@ export interface CommandSpec {
   run?(positionals: string[], values: OptionValues): Promise<number>;
 }
 
+/**
+ * A group of options written as its help reads: a line per option, `--name ARG  what it
+ * does` (an ARG makes it take a value; `ARG...` makes it repeatable), and deeper-indented
+ * continuation lines. What the help shows is then what the parser takes.
+ */
+export function optionGroup(title: string, text: string): OptionGroup {
+  const options: OptionSpec[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const option = /^\s*--([a-z0-9-]+)(?: ([A-Z][A-Z0-9/_-]*)(\.\.\.)?)?\s{2,}(\S.*)$/.exec(line);
+    if (option) {
+      const [, name = '', arg, repeat, help = ''] = option;
+      options.push({ name, type: arg ? 'string' : 'boolean', ...(arg ? { arg } : {}), ...(repeat ? { multiple: true } : {}), help });
+      continue;
+    }
+    const last = options.pop();
+    if (!last || !/^\s{4,}\S/.test(line)) throw new Error(`Not an option line in "${title}": ${line}`);
+    options.push({ ...last, help: `${last.help}\n${line.trim()}` });
+  }
+  return { title, options };
+}
+
 /** Bad usage: said in a line or two, with a pointer to the help, and exit code 2. */
 export class UsageError extends Error {
   constructor(
