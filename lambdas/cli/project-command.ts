@@ -7,6 +7,7 @@ import { ProjectAdmin, type AdminTarget } from '../app/project-admin.ts';
 import { WharfError } from '../core/errors.ts';
 import { localCreator } from '../local/admin-bootstrap.ts';
 import { openAwsTarget, openLocalTarget } from './import-target.ts';
+import { adminApi } from './admin-api.ts';
 import { usageMessage } from './command-line.ts';
 import { defaultDataDir } from './serve-command.ts';
 import { TokenCommandError } from './token-target.ts';
@@ -42,7 +43,7 @@ interface ProjectTarget {
 }
 
 function httpTarget(url: string, token: string): ProjectTarget {
-  const base = url.replace(/\/+$/, '').replace(/\/simple$/, '');
+  const { base, call } = adminApi(url, token, (message) => new TokenCommandError(message));
   return {
     description: base,
     async run(action, project, target, reason) {
@@ -51,28 +52,11 @@ function httpTarget(url: string, token: string): ProjectTarget {
           ? `releases/${encodeURIComponent(target.version)}`
           : `files/${encodeURIComponent(target.filename)}`;
       const path = `/api/projects/${encodeURIComponent(project)}/${where}${action === 'delete' ? '' : `/${action}`}`;
-      let response: Response;
-      try {
-        response = await fetch(`${base}${path}`, {
-          method: action === 'delete' ? 'DELETE' : 'POST',
-          headers: {
-            authorization: `Bearer ${token}`,
-            ...(action === 'yank' ? { 'content-type': 'application/json' } : {}),
-          },
-          ...(action === 'yank' ? { body: JSON.stringify({ reason }) } : {}),
-        });
-      } catch (err) {
-        throw new TokenCommandError(`Cannot reach ${base}: ${(err as Error).message}. Is the URL right and the index up?`);
-      }
-      const text = await response.text();
-      let value: { error?: string; files?: FileView[]; deleted?: FileView[] } | undefined;
-      try {
-        value = JSON.parse(text) as typeof value;
-      } catch {
-        value = undefined;
-      }
-      if (!response.ok) throw new TokenCommandError(`${base} answered ${response.status}: ${value?.error ?? text.trim()}`);
-      return value?.files ?? value?.deleted ?? [];
+      const value = (await call(action === 'delete' ? 'DELETE' : 'POST', path, action === 'yank' ? { reason } : undefined, 'project')) as {
+        files?: FileView[];
+        deleted?: FileView[];
+      };
+      return value.files ?? value.deleted ?? [];
     },
     async close() {},
   };

@@ -12,7 +12,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ADMIN_TOKEN_FILE } from '../local/admin-bootstrap.ts';
+import { usageMessage } from './command-line.ts';
 import { processAlive, readServerState } from './import-target.ts';
+import { NotWharfError } from './wharf-answer.ts';
 import {
   type AuthProvider,
   PublishClient,
@@ -188,12 +190,12 @@ export async function publishCommand(
   io: { out: Output; err: Output; env: Record<string, string | undefined> } = { out: process.stdout, err: process.stderr, env: process.env },
 ): Promise<number> {
   if (files.length === 0) {
-    io.err.write('Usage: npm run wharf -- publish [--url URL] [--token TOKEN | --trusted-publishing] [--skip-existing] [--concurrency N] FILE...\n');
+    io.err.write(usageMessage('wharf publish', 'name at least one wheel or sdist to publish.'));
     return 2;
   }
   const concurrency = options.concurrency === undefined ? 4 : Number(options.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) {
-    io.err.write(`--concurrency must be a whole number from 1 to 32, not ${options.concurrency}.\n`);
+    io.err.write(usageMessage('wharf publish', `--concurrency must be a whole number from 1 to 32, not ${options.concurrency}.`));
     return 2;
   }
   let target: { url: string; auth: AuthProvider; how: string };
@@ -227,6 +229,11 @@ export async function publishCommand(
       io.out.write(`${line}\n`);
     } catch (err) {
       bar.finish();
+      // Not a file's fault: every other file would fail the same way.
+      if (err instanceof NotWharfError) {
+        io.err.write(`wharf publish: ${err.message}\n`);
+        return 1;
+      }
       const message = err instanceof Error ? err.message : String(err);
       failures.push({ filename: path.basename(file), message });
       io.err.write(`${path.basename(file)}: FAILED: ${message}\n`);

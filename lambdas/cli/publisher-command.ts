@@ -59,15 +59,15 @@ function httpTarget(url: string, token: string): PublisherTarget {
   return {
     description: `the admin API at ${base}`,
     async add(input) {
-      const { created, ...view } = (await call('POST', '/api/publishers', input)) as PublisherView & { created: boolean };
+      const { created, ...view } = (await call('POST', '/api/publishers', input, 'id')) as PublisherView & { created: boolean };
       return { publisher: fromView(view), created };
     },
     async list(project) {
       const query = project !== undefined ? `?project=${encodeURIComponent(project)}` : '';
-      return ((await call('GET', `/api/publishers${query}`)) as { publishers: PublisherView[] }).publishers.map(fromView);
+      return ((await call('GET', `/api/publishers${query}`, undefined, 'publishers')) as { publishers: PublisherView[] }).publishers.map(fromView);
     },
     async remove(id) {
-      return fromView((await call('DELETE', `/api/publishers/${encodeURIComponent(id)}`)) as PublisherView);
+      return fromView((await call('DELETE', `/api/publishers/${encodeURIComponent(id)}`, undefined, 'id')) as PublisherView);
     },
     async close() {},
   };

@@ -4,6 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -231,6 +233,56 @@ describe('wharf --help', () => {
       assert.match(r.stdout, /^Usage: wharf token create --scope S/);
     } finally {
       await rm(path.dirname(link), { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a --url that is not a Wharf', () => {
+  const PAGE = `<!DOCTYPE html>\n<html><head><title>Not Found</title></head>\n<body><h1>Not Found</h1>\n${'<p>filler</p>\n'.repeat(50)}</body></html>\n`;
+  let server: Server;
+  let base: string;
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'wharf-notwharf-'));
+    // /json/... answers another API's JSON; everything else a web server's HTML 404 page.
+    server = createServer((req, res) => {
+      if (req.url?.startsWith('/json/')) {
+        res.writeHead(req.url.includes('/api/') ? 200 : 404, { 'content-type': 'application/json' }).end('{"detail":"Not Found"}');
+        return;
+      }
+      res.writeHead(404, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    server?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  test('every command that calls a server says so in one line, never the page', async () => {
+    const wheel = path.join(dir, 'demo-1.0-py3-none-any.whl');
+    await writeFile(wheel, 'not really a wheel');
+    const html = (url: string) => new RegExp(`^wharf [a-z ]+: ${url.replace(/[/.]/g, '\\$&')} answered 404 text/html; it does not look like a Wharf index: check --url\\.\\n$`);
+    const cases: [string[], RegExp][] = [
+      [['token', 'list', '--url', `${base}/simple/`, '--token', 't'], html(base)],
+      [['token', 'create', '--scope', 'admin', '--url', base, '--token', 't'], html(base)],
+      [['publisher', 'list', '--url', base, '--token', 't'], html(base)],
+      [['yank', 'demo', '1.0', '--url', base, '--token', 't'], html(base)],
+      [['delete', 'demo', '1.0', '--yes', '--url', base, '--token', 't'], html(base)],
+      [['publish', '--url', base, '--token', 't', wheel, wheel], html(base)],
+      [['publish', '--url', base, '--trusted-publishing', wheel], html(base)],
+      // Another API's JSON, an error without Wharf's {"error"} and a success without what the route answers.
+      [['token', 'list', '--url', `${base}/json`, '--token', 't'], /^wharf token list: \S+\/json answered 200 application\/json; it does not look like a Wharf index: check --url\.\n$/],
+      [['publish', '--url', `${base}/json`, '--token', 't', wheel], /^wharf publish: \S+\/json answered 404 application\/json; it does not look like a Wharf index/],
+    ];
+    for (const [args, expected] of cases) {
+      const r = await run(process.execPath, [...CLI, ...args], {
+        env: { ...process.env, WHARF_DATA_DIR: '', ACTIONS_ID_TOKEN_REQUEST_URL: `${base}/idtoken`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'x' },
+      });
+      assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, expected, args.join(' '));
+      assert.doesNotMatch(r.stderr, /<|filler/, 'no HTML');
     }
   });
 });
