@@ -56,23 +56,60 @@ export function formatSeconds(seconds: number): string {
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
+/** A terminal that reports no width (0 or none: a pipe, some CI consoles) is taken as this wide. */
+export const DEFAULT_COLUMNS = 80;
+/** A rate over less time than this is noise (the first megabyte lands in a millisecond). */
+export const MIN_RATE_SECONDS = 1;
+const BAR_MAX = 24;
+const BAR_MIN = 5;
+const NAME_MIN = 12;
+
+/** Bytes per second since the upload began, once that is long enough to mean something. */
+export function uploadRate(bytes: number, elapsedSeconds: number): number | undefined {
+  return elapsedSeconds >= MIN_RATE_SECONDS && bytes > 0 ? bytes / elapsedSeconds : undefined;
+}
+
+/** `5.0 MB/s ETA 10s`, or nothing while the rate is not known yet. */
+function rateAndEta(bytes: number, total: number, elapsedSeconds: number, short = false): string {
+  const rate = uploadRate(bytes, elapsedSeconds);
+  if (rate === undefined) return '';
+  return ` ${(rate / MB).toFixed(1)} MB/s ${short ? '' : 'ETA '}${formatSeconds((total - bytes) / rate)}`;
+}
+
 /**
- * One line of progress: the bar, bytes sent of the total, the rate and the ETA while
- * uploading (the phase otherwise), cut to the terminal's width.
+ * One line of progress that fits in `columns - 1` (the last column would wrap): the file,
+ * a bar, and bytes sent of the total with the rate and ETA while uploading (the phase
+ * otherwise). The numbers matter most: the bar shrinks, then goes, then the name is cut
+ * and goes, and only then do the numbers get shorter.
  */
-export function renderProgressLine(p: PublishProgress, elapsedSeconds: number, columns = 100): string {
+export function renderProgressLine(p: PublishProgress, elapsedSeconds: number, columns?: number): string {
+  const room = (columns && columns > 0 ? columns : DEFAULT_COLUMNS) - 1;
   // Bytes go back down when a part is retried; a bar never draws outside its frame.
   const bytes = Math.min(Math.max(p.bytes, 0), p.total);
-  const width = 24;
-  const filled = p.total > 0 ? Math.round((bytes / p.total) * width) : width;
-  const bar = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
-  const rate = p.phase === 'uploading' && elapsedSeconds > 0 ? bytes / elapsedSeconds : 0;
-  const eta = rate > 0 ? (p.total - bytes) / rate : Infinity;
+  const fraction = p.total > 0 ? bytes / p.total : 1;
+  const percent = `${Math.floor(fraction * 100)}%`;
+  const amounts = `${formatBytes(bytes)}/${formatBytes(p.total)}`;
   const stats =
     p.phase === 'uploading'
-      ? `${formatBytes(bytes)}/${formatBytes(p.total)} ${(rate / MB).toFixed(1)} MB/s ETA ${formatSeconds(eta)}`
-      : `${p.phase} ${formatBytes(bytes)}/${formatBytes(p.total)}`;
-  return `${p.filename} ${bar} ${stats}`.slice(0, Math.max(columns - 1, 1));
+      ? [
+          `${amounts}${rateAndEta(bytes, p.total, elapsedSeconds)}`,
+          `${percent}${rateAndEta(bytes, p.total, elapsedSeconds, true)}`,
+          percent,
+        ]
+      : [`${p.phase} ${amounts}`, `${p.phase} ${percent}`, percent];
+  const name = p.filename;
+  for (const numbers of stats) {
+    const left = room - numbers.length - 1;
+    const barWidth = Math.min(BAR_MAX, left - name.length - 3);
+    if (barWidth >= BAR_MIN) {
+      const filled = Math.round(fraction * barWidth);
+      return `${name} [${'#'.repeat(filled)}${'-'.repeat(barWidth - filled)}] ${numbers}`;
+    }
+    if (left >= name.length) return `${name} ${numbers}`;
+    if (left >= NAME_MIN) return `${name.slice(0, left - 1)}… ${numbers}`;
+    if (numbers.length <= room) return numbers;
+  }
+  return percent.slice(0, Math.max(room, 1));
 }
 
 /**
@@ -102,7 +139,7 @@ export class ProgressBar {
     if (this.out.isTTY) {
       if (now - this.lastDraw < 100 && p.bytes < p.total && p.phase === 'uploading') return;
       this.lastDraw = now;
-      const line = renderProgressLine(p, elapsed, this.out.columns ?? 100);
+      const line = renderProgressLine(p, elapsed, this.out.columns);
       // Blank what a longer line before left behind.
       this.out.write(`\r${line.padEnd(this.lastWidth)}`);
       this.lastWidth = line.length;
@@ -112,12 +149,10 @@ export class ProgressBar {
       if (p.phase === 'verifying') this.out.write(`${p.filename}: uploaded, verifying\n`);
       return;
     }
-    const rate = elapsed > 0 ? p.bytes / elapsed : 0;
-    const eta = rate > 0 ? (p.total - p.bytes) / rate : Infinity;
     const quarter = p.total > 0 ? Math.floor((p.bytes / p.total) * 4) : 4;
     if (quarter > this.lastQuarter && quarter < 4) {
       this.lastQuarter = quarter;
-      this.out.write(`${p.filename}: ${quarter * 25}% ${formatBytes(p.bytes)}/${formatBytes(p.total)} ${(rate / MB).toFixed(1)} MB/s ETA ${formatSeconds(eta)}\n`);
+      this.out.write(`${p.filename}: ${quarter * 25}% ${formatBytes(p.bytes)}/${formatBytes(p.total)}${rateAndEta(p.bytes, p.total, elapsed)}\n`);
     }
   }
 
