@@ -237,6 +237,62 @@ describe('wharf --help', () => {
   });
 });
 
+describe('one wharf serve per data directory', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'wharf-lock-'));
+  });
+  after(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  test('a second serve on a data directory in use is refused in one line, and the first keeps serving', async () => {
+    const dataDir = path.join(dir, 'data');
+    const first = await serve(['--data-dir', dataDir, '--quiet']);
+    try {
+      const second = await wharf(['serve', '--port', '0', '--data-dir', dataDir, '--quiet']);
+      assert.equal(second.code, 1, second.stdout + second.stderr);
+      const base = first.indexUrl.replace(/\/simple\/$/, '');
+      assert.equal(
+        second.stderr,
+        `wharf serve: ${dataDir} is in use by another Wharf (pid ${first.child.pid}, ${base}): stop it (kill ${first.child.pid}), ` +
+          'or start this one with another --data-dir DIR or with --memory.\n',
+      );
+      assert.equal((await fetch(`${base}/health`)).status, 200);
+      assert.equal((await fetch(first.indexUrl)).status, 200, 'the first still reads its store');
+      const state = JSON.parse(await readFile(path.join(dataDir, 'server.json'), 'utf8')) as { pid: number };
+      assert.equal(state.pid, first.child.pid, 'the refused server left the state file alone');
+
+      const memory = await serve(['--memory', '--data-dir', dataDir, '--quiet']);
+      await stop(memory.child);
+      const after = JSON.parse(await readFile(path.join(dataDir, 'server.json'), 'utf8')) as { pid: number };
+      assert.equal(after.pid, first.child.pid, 'a --memory server beside it does not take over its state file');
+      assert.equal((await fetch(first.indexUrl)).status, 200);
+    } finally {
+      await stop(first.child);
+    }
+  });
+
+  test('the lock of a killed server does not block a new one', async () => {
+    const dataDir = path.join(dir, 'stale');
+    const killed = await serve(['--data-dir', dataDir, '--quiet']);
+    const pid = killed.child.pid!;
+    await new Promise<void>((resolve) => {
+      killed.child.once('exit', () => resolve());
+      killed.child.kill('SIGKILL');
+    });
+    assert.match(await readFile(path.join(dataDir, 'serve.lock'), 'utf8'), new RegExp(`"pid":${pid}`), 'a killed server leaves its lock');
+    const next = await serve(['--data-dir', dataDir, '--quiet']);
+    try {
+      assert.equal((await fetch(next.indexUrl)).status, 200);
+      assert.match(await readFile(path.join(dataDir, 'serve.lock'), 'utf8'), new RegExp(`"pid":${next.child.pid}`));
+    } finally {
+      await stop(next.child);
+    }
+    await assert.rejects(stat(path.join(dataDir, 'serve.lock')), 'a stopped server removes its lock');
+  });
+});
+
 describe('a --url that is not a Wharf', () => {
   const PAGE = `<!DOCTYPE html>\n<html><head><title>Not Found</title></head>\n<body><h1>Not Found</h1>\n${'<p>filler</p>\n'.repeat(50)}</body></html>\n`;
   let server: Server;
