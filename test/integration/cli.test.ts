@@ -237,17 +237,23 @@ describe('wharf --help', () => {
   });
 });
 
-describe('one wharf serve per data directory', () => {
-  let dir: string;
+/** A temporary directory for one describe block's tests, removed after them. */
+function scratchDir(prefix: string): () => string {
+  let dir = '';
   before(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'wharf-lock-'));
+    dir = await mkdtemp(path.join(tmpdir(), prefix));
   });
   after(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
+  return () => dir;
+}
+
+describe('one wharf serve per data directory', () => {
+  const scratch = scratchDir('wharf-lock-');
 
   test('a second serve on a data directory in use is refused in one line, and the first keeps serving', async () => {
-    const dataDir = path.join(dir, 'data');
+    const dataDir = path.join(scratch(), 'data');
     const first = await serve(['--data-dir', dataDir, '--quiet']);
     try {
       const second = await wharf(['serve', '--port', '0', '--data-dir', dataDir, '--quiet']);
@@ -274,7 +280,7 @@ describe('one wharf serve per data directory', () => {
   });
 
   test('the lock of a killed server does not block a new one', async () => {
-    const dataDir = path.join(dir, 'stale');
+    const dataDir = path.join(scratch(), 'stale');
     const killed = await serve(['--data-dir', dataDir, '--quiet']);
     const pid = killed.child.pid!;
     await new Promise<void>((resolve) => {
@@ -297,9 +303,8 @@ describe('a --url that is not a Wharf', () => {
   const PAGE = `<!DOCTYPE html>\n<html><head><title>Not Found</title></head>\n<body><h1>Not Found</h1>\n${'<p>filler</p>\n'.repeat(50)}</body></html>\n`;
   let server: Server;
   let base: string;
-  let dir: string;
+  const scratch = scratchDir('wharf-notwharf-');
   before(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'wharf-notwharf-'));
     // /json/... answers another API's JSON; everything else a web server's HTML 404 page.
     server = createServer((req, res) => {
       if (req.url?.startsWith('/json/')) {
@@ -311,13 +316,12 @@ describe('a --url that is not a Wharf', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  after(async () => {
+  after(() => {
     server?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   test('every command that calls a server says so in one line, never the page', async () => {
-    const wheel = path.join(dir, 'demo-1.0-py3-none-any.whl');
+    const wheel = path.join(scratch(), 'demo-1.0-py3-none-any.whl');
     await writeFile(wheel, 'not really a wheel');
     const html = (url: string) => new RegExp(`^wharf [a-z ]+: ${url.replace(/[/.]/g, '\\$&')} answered 404 text/html; it does not look like a Wharf index: check --url\\.\\n$`);
     const cases: [string[], RegExp][] = [
