@@ -59,19 +59,23 @@ export function formatSeconds(seconds: number): string {
 /** A terminal that reports no width (0 or none: a pipe, some CI consoles) is taken as this wide. */
 export const DEFAULT_COLUMNS = 80;
 /** A rate over less time than this is noise (the first megabyte lands in a millisecond). */
-export const MIN_RATE_SECONDS = 1;
+export const MIN_RATE_SECONDS = 0.25;
 const BAR_MAX = 24;
 const BAR_MIN = 5;
 const NAME_MIN = 12;
 
-/** Bytes per second since the upload began, once that is long enough to mean something. */
-export function uploadRate(bytes: number, elapsedSeconds: number): number | undefined {
-  return elapsedSeconds >= MIN_RATE_SECONDS && bytes > 0 ? bytes / elapsedSeconds : undefined;
+/**
+ * Bytes per second since the upload began, once that is long enough to mean something.
+ * `baseline`: the bytes already sent when the clock started (the first report comes after
+ * the first chunk), which took no measured time.
+ */
+export function uploadRate(bytes: number, elapsedSeconds: number, baseline = 0): number | undefined {
+  return elapsedSeconds >= MIN_RATE_SECONDS && bytes > baseline ? (bytes - baseline) / elapsedSeconds : undefined;
 }
 
 /** `5.0 MB/s ETA 10s`, or nothing while the rate is not known yet. */
-function rateAndEta(bytes: number, total: number, elapsedSeconds: number, short = false): string {
-  const rate = uploadRate(bytes, elapsedSeconds);
+function rateAndEta(bytes: number, total: number, elapsedSeconds: number, baseline: number, short = false): string {
+  const rate = uploadRate(bytes, elapsedSeconds, baseline);
   if (rate === undefined) return '';
   return ` ${(rate / MB).toFixed(1)} MB/s ${short ? '' : 'ETA '}${formatSeconds((total - bytes) / rate)}`;
 }
@@ -82,7 +86,7 @@ function rateAndEta(bytes: number, total: number, elapsedSeconds: number, short 
  * otherwise). The numbers matter most: the bar shrinks, then goes, then the name is cut
  * and goes, and only then do the numbers get shorter.
  */
-export function renderProgressLine(p: PublishProgress, elapsedSeconds: number, columns?: number): string {
+export function renderProgressLine(p: PublishProgress, elapsedSeconds: number, columns?: number, baseline = 0): string {
   const room = (columns && columns > 0 ? columns : DEFAULT_COLUMNS) - 1;
   // Bytes go back down when a part is retried; a bar never draws outside its frame.
   const bytes = Math.min(Math.max(p.bytes, 0), p.total);
@@ -92,8 +96,8 @@ export function renderProgressLine(p: PublishProgress, elapsedSeconds: number, c
   const stats =
     p.phase === 'uploading'
       ? [
-          `${amounts}${rateAndEta(bytes, p.total, elapsedSeconds)}`,
-          `${percent}${rateAndEta(bytes, p.total, elapsedSeconds, true)}`,
+          `${amounts}${rateAndEta(bytes, p.total, elapsedSeconds, baseline)}`,
+          `${percent}${rateAndEta(bytes, p.total, elapsedSeconds, baseline, true)}`,
           percent,
         ]
       : [`${p.phase} ${amounts}`, `${p.phase} ${percent}`, percent];
@@ -122,6 +126,7 @@ export class ProgressBar {
   private lastWidth = 0;
   private lastQuarter = -1;
   private phase: PublishProgress['phase'] = 'hashing';
+  private baseline = 0;
 
   constructor(
     private readonly out: Output,
@@ -131,7 +136,10 @@ export class ProgressBar {
   }
 
   update(p: PublishProgress): void {
-    if (p.phase !== this.phase && p.phase === 'uploading') this.started = this.clock();
+    if (p.phase !== this.phase && p.phase === 'uploading') {
+      this.started = this.clock();
+      this.baseline = Math.max(p.bytes, 0);
+    }
     this.phase = p.phase;
     if (p.phase === 'done') return;
     const now = this.clock();
@@ -139,7 +147,7 @@ export class ProgressBar {
     if (this.out.isTTY) {
       if (now - this.lastDraw < 100 && p.bytes < p.total && p.phase === 'uploading') return;
       this.lastDraw = now;
-      const line = renderProgressLine(p, elapsed, this.out.columns);
+      const line = renderProgressLine(p, elapsed, this.out.columns, this.baseline);
       // Blank what a longer line before left behind.
       this.out.write(`\r${line.padEnd(this.lastWidth)}`);
       this.lastWidth = line.length;
@@ -152,7 +160,7 @@ export class ProgressBar {
     const quarter = p.total > 0 ? Math.floor((p.bytes / p.total) * 4) : 4;
     if (quarter > this.lastQuarter && quarter < 4) {
       this.lastQuarter = quarter;
-      this.out.write(`${p.filename}: ${quarter * 25}% ${formatBytes(p.bytes)}/${formatBytes(p.total)}${rateAndEta(p.bytes, p.total, elapsed)}\n`);
+      this.out.write(`${p.filename}: ${quarter * 25}% ${formatBytes(p.bytes)}/${formatBytes(p.total)}${rateAndEta(p.bytes, p.total, elapsed, this.baseline)}\n`);
     }
   }
 

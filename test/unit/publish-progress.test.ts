@@ -42,7 +42,7 @@ describe('the progress line', () => {
     assert.equal(line, `${file} [############------------] 50.0 MB/100.0 MB 5.0 MB/s ETA 10s`);
   });
 
-  test('no rate or ETA until a second of upload has passed: a rate over a millisecond is noise', () => {
+  test('no rate or ETA until a quarter second of upload has passed: a rate over a millisecond is noise', () => {
     assert.equal(
       renderProgressLine({ filename: file, phase: 'uploading', bytes: 0, total: 100 * MB }, 0, 200),
       `${file} [------------------------] 0.0 MB/100.0 MB`,
@@ -51,6 +51,8 @@ describe('the progress line', () => {
     const early = renderProgressLine({ filename: file, phase: 'uploading', bytes: 4 * MB, total: 100 * MB }, 0.01, 200);
     assert.doesNotMatch(early, /MB\/s|ETA/);
     assert.match(renderProgressLine({ filename: file, phase: 'uploading', bytes: 4 * MB, total: 100 * MB }, 1, 200), / 4\.0 MB\/s ETA 24s$/);
+    // The bytes already sent when the clock started took no measured time.
+    assert.match(renderProgressLine({ filename: file, phase: 'uploading', bytes: 5 * MB, total: 100 * MB }, 1, 200, 1 * MB), / 4\.0 MB\/s ETA 24s$/);
   });
 
   test('hashing and verifying name the phase instead of a rate', () => {
