@@ -17,6 +17,7 @@ import {
   startEmbeddedStores,
   type StoreEndpoints,
 } from './embedded-stores.ts';
+import { lockDataDir } from './data-dir-lock.ts';
 import { createGateway } from './gateway.ts';
 import { ensureLocalAdminToken, type LocalAdminToken } from './admin-bootstrap.ts';
 import { buildLocalFunctions, type LogLevel } from './local-functions.ts';
@@ -83,7 +84,29 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
+/**
+ * Starts a local Wharf. On a data directory, it first takes the directory's lock, so a
+ * second server on it is refused (DataDirInUseError) instead of breaking the first.
+ */
 export async function startLocalWharf(options: LocalWharfOptions = {}): Promise<LocalWharf> {
+  const lock = options.dataDir ? await lockDataDir(options.dataDir) : undefined;
+  let wharf: LocalWharf;
+  try {
+    wharf = await startUnlocked(options);
+  } catch (err) {
+    await lock?.release();
+    throw err;
+  }
+  return {
+    ...wharf,
+    async close() {
+      await wharf.close();
+      await lock?.release();
+    },
+  };
+}
+
+async function startUnlocked(options: LocalWharfOptions): Promise<LocalWharf> {
   const host = options.host ?? '127.0.0.1';
   const oidc = {
     audience: options.oidcAudience !== undefined ? checkAudience(options.oidcAudience, '--oidc-audience') : OIDC_DEFAULTS.audience,
