@@ -30,8 +30,8 @@ export const OUTSIDE_PROGRAMS: readonly OutsideProgram[] = [
   { apt: 'python3-wheel', usedBy: 'setuptools building wheels' },
   { apt: 'python3-build', usedBy: 'python3 -m build, as a publisher builds (publish, trusted-publishing)' },
   { apt: 'python3-requests', usedBy: 'the trusted-publishing action script (trusted-publishing)' },
-  { apt: 'twine', usedBy: 'twine upload (publish, trusted-publishing, readme-commands)' },
-  { apt: 'python3-poetry', usedBy: 'poetry publish and poetry install (publish, readme-commands)' },
+  { apt: 'twine', usedBy: 'twine upload (publish, trusted-publishing)' },
+  { apt: 'python3-poetry', usedBy: 'poetry publish, poetry add (publish, readme-commands)' },
   { apt: 'python3-keyring', usedBy: "pip's keyring lookup of the README recipe (readme-commands)" },
 ];
 
