@@ -68,22 +68,23 @@ function cannotInstall(): string | undefined {
  * Installs the missing packages from apt when it can. Returns whether everything is there
  * afterwards. Throws under CI=true when it is not, since a skip there would hide a gap.
  */
-export function ensureOutsidePrograms(options: { install?: boolean } = {}): boolean {
+export function ensureOutsidePrograms(options: { install?: boolean; programs?: readonly OutsideProgram[] } = {}): boolean {
+  const programs = options.programs ?? OUTSIDE_PROGRAMS;
   const ci = process.env['CI'] === 'true';
   const fail = (lines: string[]): boolean => {
     shout(lines);
     if (ci) throw new Error(`CI=true: ${lines[0]}`);
     return false;
   };
-  const missing = missingPackages();
+  const missing = missingPackages(programs);
   if (missing === undefined) {
     return fail([
       'No dpkg on this machine: cannot tell or install the outside programs the integration tests drive.',
-      `Install the equivalents of: ${OUTSIDE_PROGRAMS.map((p) => p.apt).join(' ')}; tests that lack one skip, saying why.`,
+      `Install the equivalents of: ${programs.map((p) => p.apt).join(' ')}; tests that lack one skip, saying why.`,
     ]);
   }
   if (missing.length === 0) return true;
-  const why = OUTSIDE_PROGRAMS.filter((p) => missing.includes(p.apt)).map((p) => `  ${p.apt}: ${p.usedBy}`);
+  const why = programs.filter((p) => missing.includes(p.apt)).map((p) => `  ${p.apt}: ${p.usedBy}`);
   const reason = options.install === false ? 'asked only to check (--check)' : cannotInstall();
   if (reason !== undefined) {
     return fail([
@@ -107,7 +108,7 @@ export function ensureOutsidePrograms(options: { install?: boolean } = {}): bool
     stdio: ['ignore', 'inherit', 'inherit'],
     env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
   });
-  const still = missingPackages() ?? missing;
+  const still = missingPackages(programs) ?? missing;
   if (r.status !== 0 || still.length > 0) {
     return fail([
       `apt could not install ${still.join(' ') || missing.join(' ')} (exit ${r.status ?? r.signal}); see its output above.`,
