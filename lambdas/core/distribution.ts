@@ -14,6 +14,7 @@ import { createGunzip, crc32 } from 'node:zlib';
 
 import { Inflate } from 'fflate';
 
+import { concatBytes } from './bytes.ts';
 import { type CoreMetadata, isMetadataVersionAtLeast, parseCoreMetadata } from './core-metadata.ts';
 import { InvalidInputError } from './errors.ts';
 import {
@@ -588,7 +589,7 @@ class ChunkReader {
       if (this.bufferedBytes === 0) return undefined;
       throw new TarFormatError('the archive ends in the middle of an entry (it is truncated)');
     }
-    const joined = this.buffered.length === 1 ? this.buffered[0]! : concat(this.buffered, this.bufferedBytes);
+    const joined = this.buffered.length === 1 ? this.buffered[0]! : concatBytes(this.buffered, this.bufferedBytes);
     const out = joined.subarray(0, bytes);
     const rest = joined.subarray(bytes);
     this.buffered = rest.byteLength > 0 ? [rest] : [];
@@ -621,16 +622,6 @@ class ChunkReader {
 }
 
 class ScanLimitError extends Error {}
-
-function concat(chunks: readonly Uint8Array[], length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
-}
 
 const latin1 = new TextDecoder('latin1');
 const utf8 = new TextDecoder('utf-8');

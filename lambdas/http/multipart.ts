@@ -12,6 +12,7 @@
  */
 import busboy from 'busboy';
 
+import { concatBytes } from '../core/bytes.ts';
 import { INSPECTION_LIMITS } from '../core/distribution.ts';
 import { InvalidInputError, PayloadTooLargeError } from '../core/errors.ts';
 
@@ -132,13 +133,7 @@ function joinChunks(chunks: readonly Uint8Array[], length: number, body: Uint8Ar
     const start = first.byteOffset - body.byteOffset;
     return body.subarray(start, start + length);
   }
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+  return concatBytes(chunks, length);
 }
 
 /**
