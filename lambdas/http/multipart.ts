@@ -8,7 +8,7 @@
  * it, and when they are contiguous the file is returned as one view, without a copy.
  * Field values are decoded as UTF-8 unless a part names another charset; invalid
  * sequences become U+FFFD, as Python's and WHATWG decoders do. The fields the index
- * relies on are ASCII and validated later (lambdas/core/legacy-upload.ts).
+ * relies on are ASCII and validated later (lambdas/core/upload-form.ts).
  */
 import busboy from 'busboy';
 
