@@ -30,7 +30,6 @@ import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, type QueryComma
 import { documentClient, putIf, queryAll, updateIf } from './dynamodb-operations.ts';
 import { compareWithStored } from '../core/file-identity.ts';
 import { distributionIdentity } from '../core/filenames.ts';
-import type { ReleaseMetadata } from '../core/legacy-upload.ts';
 import {
   type DistributionFile,
   type PackageType,
@@ -40,6 +39,7 @@ import {
   type Tombstone,
   releaseVersionKey,
 } from '../core/model.ts';
+import type { ReleaseMetadata } from '../core/release-metadata.ts';
 import type { MetadataStore, ProjectListing, PutFileOutcome } from '../app/ports.ts';
 
 export const LISTING_SHARDS = 16;

@@ -7,7 +7,7 @@
  */
 import { inspectDistributionAt } from '../core/distribution.ts';
 import { InvalidInputError, NotFoundError, WharfError } from '../core/errors.ts';
-import { releaseMetadataOf } from '../core/legacy-upload.ts';
+import { releaseMetadataOf } from '../core/release-metadata.ts';
 import type { UploadSession } from '../core/upload-session.ts';
 import type { Ingest } from './ingest.ts';
 import type { UploadSessionStore, UploadStaging } from './ports.ts';
