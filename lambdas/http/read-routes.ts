@@ -15,7 +15,8 @@ import type { AccessGuard } from '../app/access-guard.ts';
 import type { Downloads } from '../app/downloads.ts';
 import type { SimpleIndex } from '../app/simple-index.ts';
 import type { UpstreamIndex, UpstreamPageResult } from '../app/upstream-index.ts';
-import { renderLinkPageHtml, renderLinkPageJson } from '../core/upstream-pages.ts';
+import type { HostedProject } from '../core/page-model.ts';
+import { renderPage } from '../core/simple-pages.ts';
 import { isUpstreamFilename } from '../core/upstream.ts';
 import { UpstreamFailure } from '../app/upstream-ports.ts';
 import { cacheablePage } from './caching.ts';
@@ -52,8 +53,6 @@ function splitPath(path: string): string[] | undefined {
     return undefined;
   }
 }
-
-type ProjectFiles = Parameters<SimpleIndex['render']>[0]['files'];
 
 /** A message fit for a response header: one line of printable ASCII. */
 function headerSafe(text: string): string {
@@ -144,7 +143,7 @@ export function createReadRoutes(deps: ReadRoutesDeps): RouteHandler {
     if (hosted) {
       // A hosted project is Wharf's alone: upstream files only where an admin allowed mixing.
       if (!upstream?.mixes(normalized)) {
-        return cacheablePage(request, { status: 200, headers: pageHeaders(format), body: deps.simpleIndex.render(hosted, format) });
+        return cacheablePage(request, { status: 200, headers: pageHeaders(format), body: renderPage(deps.simpleIndex.page(hosted), format) });
       }
       return upstreamPage(request, format, normalized, hosted);
     }
@@ -169,7 +168,7 @@ export function createReadRoutes(deps: ReadRoutesDeps): RouteHandler {
     request: HttpRequest,
     format: SimpleFormat,
     normalized: string,
-    hosted?: { displayName: string; files: ProjectFiles },
+    hosted?: HostedProject,
   ): Promise<HttpResponse> {
     const upstream = deps.upstream!;
     // A mixed project's own files alone, with a header saying why the upstream's are missing.
@@ -177,7 +176,7 @@ export function createReadRoutes(deps: ReadRoutesDeps): RouteHandler {
       cacheablePage(request, {
         status: 200,
         headers: { ...pageHeaders(format), 'x-wharf-source': 'wharf', 'x-wharf-upstream': why },
-        body: deps.simpleIndex.render({ name: normalized, ...hosted! }, format),
+        body: renderPage(deps.simpleIndex.page(hosted!), format),
       });
     let result: UpstreamPageResult | undefined;
     try {
@@ -193,7 +192,6 @@ export function createReadRoutes(deps: ReadRoutesDeps): RouteHandler {
       if (hosted) return hostedOnly('not-found');
       return textResponse(404, `Project "${normalized}" is not in this index, nor in its upstream.`, { vary });
     }
-    const page = upstream.linkPage(normalized, result, hosted);
     const problem = result.problem ? `; problem=${headerSafe(result.problem)}` : '';
     return cacheablePage(request, {
       status: 200,
@@ -202,7 +200,7 @@ export function createReadRoutes(deps: ReadRoutesDeps): RouteHandler {
         'x-wharf-source': hosted ? 'wharf+upstream' : 'upstream',
         'x-wharf-upstream': `${result.state}; fetched-at=${result.fetchedAt}${problem}`,
       },
-      body: format === MEDIA_JSON_V1 ? renderLinkPageJson(page) : renderLinkPageHtml(page),
+      body: renderPage(upstream.linkPage(normalized, result, hosted), format),
     });
   }
 
