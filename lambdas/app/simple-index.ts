@@ -1,12 +1,7 @@
 /** Use cases of the simple repository API: the root listing and a project page. */
 import { normalizeName } from '../core/names.ts';
-import {
-  renderProjectHtml,
-  renderProjectJson,
-  renderRootHtml,
-  renderRootJson,
-  type ProjectPage,
-} from '../core/simple-pages.ts';
+import { hostedProjectPage, type HostedProject, type ProjectPage } from '../core/page-model.ts';
+import { renderPage, renderRootHtml, renderRootJson } from '../core/simple-pages.ts';
 import { MEDIA_JSON_V1, type SimpleFormat } from '../core/negotiation.ts';
 import type { MetadataStore } from './ports.ts';
 
@@ -22,21 +17,22 @@ export class SimpleIndex {
 
   /** The rendered page, or undefined when the project has no files and no record. */
   async projectPage(name: string, format: SimpleFormat): Promise<string | undefined> {
-    const page = await this.hostedProject(name);
-    if (!page) return undefined;
-    return this.render(page, format);
+    const hosted = await this.hostedProject(name);
+    if (!hosted) return undefined;
+    return renderPage(this.page(hosted), format);
   }
 
   /** What Wharf itself holds for a project (one Query), or undefined when it hosts no such project. */
-  async hostedProject(name: string): Promise<ProjectPage | undefined> {
+  async hostedProject(name: string): Promise<HostedProject | undefined> {
     const normalized = normalizeName(name);
     const data = await this.metadata.getProjectPage(normalized);
     if (!data) return undefined;
     return { name: normalized, displayName: data.project?.displayName ?? normalized, files: data.files };
   }
 
-  render(page: ProjectPage, format: SimpleFormat): string {
-    return format === MEDIA_JSON_V1 ? renderProjectJson(page) : renderProjectHtml(page);
+  /** The page of a project's own files, in version order. */
+  page(hosted: HostedProject): ProjectPage {
+    return hostedProjectPage(hosted);
   }
 
   /** Whether Wharf hosts the project (one GetItem): upstream files are never served for it. */

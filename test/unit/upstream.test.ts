@@ -10,7 +10,7 @@ import {
   parseUpstreamUrl,
   UpstreamContentError,
 } from '../../lambdas/core/upstream.ts';
-import { renderLinkPageHtml, renderLinkPageJson } from '../../lambdas/core/upstream-pages.ts';
+import { renderPageHtml as renderLinkPageHtml, renderPageJson as renderLinkPageJson } from '../../lambdas/core/simple-pages.ts';
 import { upstreamSettings, type UpstreamSettings } from '../../lambdas/config/upstream-config.ts';
 import {
   type CachedUpstreamPage,
