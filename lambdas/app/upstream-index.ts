@@ -9,7 +9,7 @@
  * - A copied file is stored only after its sha256 matched the one the page gave.
  */
 import { createHash } from 'node:crypto';
-import { NotFoundError } from '../core/errors.ts';
+import { NotFoundError, UpstreamFailure } from '../core/errors.ts';
 import {
   isUpstreamFilename,
   NamePatterns,
@@ -22,13 +22,7 @@ import {
   type UpstreamPage,
 } from '../core/upstream.ts';
 import { type HostedProject, linkOfHostedFile, type PageLink, type ProjectPage } from '../core/page-model.ts';
-import {
-  type BackgroundCopier,
-  type CachedUpstreamPage,
-  UpstreamFailure,
-  type UpstreamFetcher,
-  type UpstreamStore,
-} from './upstream-ports.ts';
+import { type BackgroundCopier, type CachedUpstreamPage, type UpstreamFetcher, type UpstreamStore } from './upstream-ports.ts';
 import type { UpstreamSettings } from '../config/upstream-config.ts';
 
 /** Where an upstream page came from: fetched now, kept from before, or kept past its time. */

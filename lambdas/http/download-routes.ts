@@ -9,7 +9,6 @@ import { isUpstreamFilename } from '../core/upstream.ts';
 import type { Downloads } from '../app/downloads.ts';
 import type { SimpleIndex } from '../app/simple-index.ts';
 import type { UpstreamIndex } from '../app/upstream-index.ts';
-import { UpstreamFailure } from '../app/upstream-ports.ts';
 import { redirectResponse, textResponse } from './responses.ts';
 import type { HttpResponse } from './types.ts';
 
@@ -60,17 +59,13 @@ export function createDownloadRoutes(deps: DownloadRoutesDeps): DownloadRoutes {
     if (index.isReserved(projectName) || (await deps.simpleIndex.hosts(projectName))) {
       return textResponse(404, `No such file: "${projectName}" is served from this index only, never from the upstream.`);
     }
-    try {
-      const target = await index.download(projectName, sha256, filename);
-      if (target.kind === 'upstream') {
-        return redirectResponse(302, target.url, { 'cache-control': 'no-store', 'x-wharf-upstream': 'copying' });
-      }
-      const url = await deps.downloads.presignedKey(target.key);
-      return redirectResponse(302, url, { 'cache-control': 'no-store' });
-    } catch (err) {
-      if (err instanceof UpstreamFailure) return textResponse(err.status, err.message, { 'cache-control': 'no-store' });
-      throw err;
+    // An UpstreamFailure goes on to the error table: 502 or 504 with its message.
+    const target = await index.download(projectName, sha256, filename);
+    if (target.kind === 'upstream') {
+      return redirectResponse(302, target.url, { 'cache-control': 'no-store', 'x-wharf-upstream': 'copying' });
     }
+    const url = await deps.downloads.presignedKey(target.key);
+    return redirectResponse(302, url, { 'cache-control': 'no-store' });
   }
 
   return { files, upstream };

@@ -16,10 +16,10 @@ import type { Principal } from '../core/access.ts';
 import type { AccessGuard } from '../app/access-guard.ts';
 import type { SimpleIndex } from '../app/simple-index.ts';
 import type { UpstreamIndex, UpstreamPageResult } from '../app/upstream-index.ts';
-import { UpstreamFailure } from '../app/upstream-ports.ts';
 import { cacheablePage } from './caching.ts';
 import { redirectResponse, textResponse } from './responses.ts';
 import type { HttpRequest, HttpResponse } from './types.ts';
+import { UpstreamFailure } from '../core/errors.ts';
 
 export interface SimpleRoutesDeps {
   readonly simpleIndex: SimpleIndex;
