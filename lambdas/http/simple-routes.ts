@@ -16,7 +16,7 @@ import type { Principal } from '../core/access.ts';
 import type { AccessGuard } from '../app/access-guard.ts';
 import type { SimpleIndex } from '../app/simple-index.ts';
 import type { UpstreamIndex, UpstreamPageResult } from '../app/upstream-index.ts';
-import { cacheablePage } from './caching.ts';
+import { cacheablePage, keptPage } from './caching.ts';
 import { redirectResponse, textResponse } from './responses.ts';
 import type { HttpRequest, HttpResponse } from './types.ts';
 import { UpstreamFailure } from '../core/errors.ts';
@@ -99,8 +99,8 @@ export function createSimpleRoutes(deps: SimpleRoutesDeps): SimpleRoutes {
     const permissions = principal?.permissions;
     const visible =
       guard.publicRead || !permissions || permissions.canReadAll() ? undefined : (p: string) => permissions.canRead(p);
-    const body = await deps.simpleIndex.rootPage(format, visible);
-    return cacheablePage(request, { status: 200, headers: pageHeaders(format), body });
+    const rendered = await deps.simpleIndex.rootPage(format, visible);
+    return keptPage(request, { status: 200, headers: pageHeaders(format) }, rendered);
   }
 
   async function project(request: HttpRequest, name: string, trailingSlash: boolean): Promise<HttpResponse> {
@@ -116,18 +116,17 @@ export function createSimpleRoutes(deps: SimpleRoutesDeps): SimpleRoutes {
     }
     const format = chooseFormat(request);
     if (typeof format !== 'string') return format;
-    const hosted = await deps.simpleIndex.hostedProject(normalized);
+    const kept = await deps.simpleIndex.keptProject(normalized);
     const upstream = deps.upstream;
-    if (hosted) {
+    if (kept) {
       // A hosted project is Wharf's alone: upstream files only where an admin allowed mixing.
       if (!upstream?.mixes(normalized)) {
-        return cacheablePage(request, {
-          status: 200,
-          headers: pageHeaders(format),
-          body: renderPage(deps.simpleIndex.page(hosted), format),
-        });
+        const rendered = kept.render(format);
+        const answer = keptPage(request, { status: 200, headers: pageHeaders(format) }, rendered);
+        deps.simpleIndex.rendered(kept);
+        return answer;
       }
-      return upstreamPage(request, format, normalized, hosted);
+      return upstreamPage(request, format, normalized, kept.hosted);
     }
     if (!upstream || upstream.mode === 'none') {
       return textResponse(404, `Project "${normalized}" is not in this index.`, { vary });
