@@ -21,6 +21,7 @@ import {
 } from '../lambdas/core/simple-pages.ts';
 import { MAX_RESPONSE_PAYLOAD_BYTES } from '../lambdas/http/api-gateway.ts';
 import { upstreamLatency } from './upstream.ts';
+import { pageThroughput } from './page-throughput.ts';
 
 const BUNDLE_LIMIT_BYTES = 500 * 1024;
 const RENDER_TARGET_MS = 50;
@@ -155,6 +156,7 @@ function renders(): void {
 await bundles();
 renders();
 await upstreamLatency();
+await pageThroughput();
 // Upload throughput (issue 6): `npm run bench -- --no-upload` leaves it out.
 if (!process.argv.includes('--no-upload')) {
   const { uploadThroughput } = await import('./upload-throughput.ts');
