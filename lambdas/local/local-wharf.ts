@@ -13,7 +13,6 @@ import {
   createDynamoDbClient,
   createLocalUrlSigner,
   createS3Client,
-  downloadEndpoint,
   startEmbeddedStores,
   type StoreEndpoints,
 } from './embedded-stores.ts';
@@ -114,11 +113,10 @@ async function startUnlocked(options: LocalWharfOptions): Promise<LocalWharf> {
       options.oidcGithubIssuer !== undefined ? checkIssuerUrl(options.oidcGithubIssuer, '--oidc-github-issuer') : OIDC_DEFAULTS.githubIssuer,
   };
   const stores = await startEmbeddedStores({
-    host,
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
   });
-  const dynamodb = createDynamoDbClient(stores.dynamodbEndpoint);
-  const s3 = createS3Client(stores.s3Endpoint);
+  const dynamodb = createDynamoDbClient(stores);
+  const s3 = createS3Client(stores);
   const tokens = new DynamoDbTokenStore(dynamodb, stores.tokensTableName);
   const publicRead = options.publicRead ?? isLoopback(host);
   let admin: LocalAdminToken;
@@ -142,7 +140,7 @@ async function startUnlocked(options: LocalWharfOptions): Promise<LocalWharf> {
   }
   const handlers = buildLocalFunctions({
     metadata: new DynamoDbMetadataStore(dynamodb, stores.tableName),
-    signer: createLocalUrlSigner(downloadEndpoint(stores.s3Endpoint), stores.bucketName),
+    signer: createLocalUrlSigner(stores),
     blobs: new S3BlobStore(s3, stores.bucketName),
     tokens,
     publishers: new DynamoDbPublisherStore(dynamodb, stores.tokensTableName),
@@ -158,7 +156,7 @@ async function startUnlocked(options: LocalWharfOptions): Promise<LocalWharf> {
     ...(upstream ? { upstream } : {}),
     uploads: {
       sessions: new DynamoDbUploadSessionStore(dynamodb, stores.tableName),
-      staging: new S3UploadStaging(s3, stores.bucketName, createLocalUrlSigner(downloadEndpoint(stores.s3Endpoint), stores.bucketName)),
+      staging: new S3UploadStaging(s3, stores.bucketName, createLocalUrlSigner(stores)),
       config: { ...SESSION_DEFAULTS, ...options.uploadSessions },
     },
   });
