@@ -17,7 +17,7 @@ import {
   type StoreEndpoints,
 } from './embedded-stores.ts';
 import { lockDataDir } from './data-dir-lock.ts';
-import { createGateway } from './gateway.ts';
+import { answerClientError, createGateway, sendText } from './gateway.ts';
 import { ensureLocalAdminToken, type LocalAdminToken } from './admin-bootstrap.ts';
 import { buildLocalFunctions, type LogLevel } from './local-functions.ts';
 import { HttpUpstream } from '../adapters/http-upstream.ts';
@@ -173,10 +173,17 @@ async function startUnlocked(options: LocalWharfOptions): Promise<LocalWharf> {
     );
     gateway(req, res).catch((err: unknown) => {
       console.error(err);
-      if (!res.headersSent) res.writeHead(500).end();
+      if (!res.headersSent) sendText(res, 500, 'Internal Server Error');
+      else res.destroy();
     });
   });
   server.keepAliveTimeout = 5_000;
+  // A client that sends its request and then shuts its side (curl's --no-keepalive
+  // scripts, `printf ... | nc -N`) still gets the answer: by default Node drops the
+  // request when the read side ends. Node has the switch (httpAllowHalfOpen, the one
+  // `http.Server` sets from allowHalfOpen) but does not type it.
+  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+  server.on('clientError', answerClientError);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
