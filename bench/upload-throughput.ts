@@ -10,7 +10,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PublishClient, tokenAuth } from '../lambdas/cli/publish-client.ts';
-import { createLocalUrlSigner, downloadEndpoint } from '../lambdas/local/embedded-stores.ts';
+import { createLocalUrlSigner } from '../lambdas/local/embedded-stores.ts';
 import { startLocalWharf } from '../lambdas/local/local-wharf.ts';
 import { writeBigWheel } from '../test/support/big-wheel.ts';
 
@@ -32,7 +32,7 @@ export async function uploadThroughput(sizes: readonly number[] = [10 * MB, 100 
   console.log('\nUpload throughput against the local S3 (s3rver): wharf publish vs a plain presigned PUT of the same bytes');
   const dir = await mkdtemp(path.join(tmpdir(), 'wharf-bench-upload-'));
   const wharf = await startLocalWharf({ port: 0, logLevel: 'ERROR' });
-  const signer = createLocalUrlSigner(downloadEndpoint(wharf.stores.s3Endpoint), wharf.stores.bucketName);
+  const signer = createLocalUrlSigner(wharf.stores);
   try {
     // Warm up (JIT, first connections, s3rver's first writes), as a warm Lambda would be.
     const warm = await writeBigWheel(dir, { name: 'bench-warmup', version: '1.0', payloadBytes: 1000 });

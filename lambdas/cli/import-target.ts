@@ -49,8 +49,8 @@ export function processAlive(pid: number): boolean {
 }
 
 function localTarget(endpoints: StoreEndpoints, description: string, onClose: () => Promise<void>): ImportTarget {
-  const dynamodb = createDynamoDbClient(endpoints.dynamodbEndpoint);
-  const s3 = createS3Client(endpoints.s3Endpoint);
+  const dynamodb = createDynamoDbClient(endpoints);
+  const s3 = createS3Client(endpoints);
   return {
     description,
     metadata: new DynamoDbMetadataStore(dynamodb, endpoints.tableName),

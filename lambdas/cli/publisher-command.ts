@@ -101,7 +101,7 @@ async function openLocal(dataDir: string): Promise<PublisherTarget> {
     return { ...httpTarget(state.url, token), description: `the running local server at ${state.url}` };
   }
   const stores = await startEmbeddedStores({ dataDir });
-  const dynamodb = createDynamoDbClient(stores.dynamodbEndpoint);
+  const dynamodb = createDynamoDbClient(stores);
   return storeTarget(new DynamoDbPublisherStore(dynamodb, stores.tokensTableName), localCreator(), `the local data directory ${dataDir}`, async () => {
     dynamodb.destroy();
     await stores.close();

@@ -1,7 +1,8 @@
 /** `wharf serve` / `npm start`: Wharf on this machine, with embedded DynamoDB and S3. */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { DataDirInUseError } from '../local/data-dir-lock.ts';
+import { writePrivateFile } from '../local/private-files.ts';
 import { startLocalWharf, type LocalWharf } from '../local/local-wharf.ts';
 import { processAlive, readServerState, SERVER_STATE_FILE, type ServerState } from './import-target.ts';
 import { patternList, type UpstreamOptions } from '../config/upstream-config.ts';
@@ -103,7 +104,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
   const previous = await readServerState(dataDir);
   if (!options.memory || !previous || !processAlive(previous.pid)) {
     const state: ServerState = { pid: process.pid, url: wharf.url, ...wharf.stores };
-    await writeFile(stateFile, JSON.stringify(state, null, 2));
+    await writePrivateFile(stateFile, JSON.stringify(state, null, 2)); // It holds the stores' key pair.
   }
 
   const dataDirOption = options['data-dir'] ? ` --data-dir ${dataDir}` : '';

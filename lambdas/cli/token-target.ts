@@ -89,7 +89,7 @@ export async function openLocalTokenTarget(dataDir: string): Promise<TokenTarget
     return { ...target, description: `the running local server at ${state.url}` };
   }
   const stores = await startEmbeddedStores({ dataDir });
-  const dynamodb = createDynamoDbClient(stores.dynamodbEndpoint);
+  const dynamodb = createDynamoDbClient(stores);
   return storeTarget(
     new TokenAdmin(new DynamoDbTokenStore(dynamodb, stores.tokensTableName)),
     localCreator(),

@@ -45,7 +45,7 @@ export function toApiGatewayResult(
   request: HttpRequest,
   response: HttpResponse,
 ): APIGatewayProxyStructuredResultV2 {
-  const encoded = compress(request, response);
+  const encoded = withNosniff(compress(request, response));
   const body = encoded.body;
   let result: APIGatewayProxyStructuredResultV2;
   if (body === undefined || request.method === 'HEAD') {
@@ -66,6 +66,14 @@ export function toApiGatewayResult(
   return result;
 }
 
+/**
+ * No answer is to be sniffed into another type: a plain-text error that echoes a name
+ * must not become HTML in a browser.
+ */
+function withNosniff(response: HttpResponse): HttpResponse {
+  return { ...response, headers: { 'x-content-type-options': 'nosniff', ...response.headers } };
+}
+
 function tooLarge(request: HttpRequest): APIGatewayProxyStructuredResultV2 {
   const gzipHint = /gzip/i.test(request.headers['accept-encoding'] ?? '')
     ? ''
@@ -74,5 +82,5 @@ function tooLarge(request: HttpRequest): APIGatewayProxyStructuredResultV2 {
     502,
     `This response is larger than the 6 MB an AWS Lambda function can return.${gzipHint}`,
   );
-  return { statusCode: response.status, headers: response.headers, body: String(response.body) };
+  return { statusCode: response.status, headers: withNosniff(response).headers, body: String(response.body) };
 }

@@ -3,8 +3,9 @@
  * second server on it dies later with "Database is closed"; the lock refuses it at start.
  * A lock whose process is gone (a killed server) is stale and is taken over.
  */
-import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { link, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { makePrivateDir } from './private-files.ts';
 
 export const SERVE_LOCK_FILE = 'serve.lock';
 
@@ -44,8 +45,8 @@ async function holder(lockFile: string): Promise<number | undefined> {
 export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
   const lockFile = path.join(dataDir, SERVE_LOCK_FILE);
   const draft = `${lockFile}.${process.pid}`;
-  await mkdir(dataDir, { recursive: true });
-  await writeFile(draft, JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString() }));
+  await makePrivateDir(dataDir);
+  await writeFile(draft, JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString() }), { mode: 0o600 });
   try {
     for (let attempt = 0; ; attempt++) {
       try {

@@ -1,10 +1,23 @@
 /**
  * The embedded DynamoDB-compatible (dynalite) and S3-compatible (s3rver) servers behind
- * `wharf serve`, both on loopback. Data lives under the data directory, or in memory and a
- * temporary directory for `--memory`.
+ * `wharf serve`. Data lives under the data directory, or in memory and a temporary
+ * directory for `--memory`.
+ *
+ * Neither emulator checks who is asking, so each sits behind a front on loopback that
+ * checks AWS Signature Version 4 against a key pair made afresh for this process, which
+ * only Wharf's own clients and signers hold: without it, anyone on the machine could list
+ * and fetch private files or write themselves an admin token.
  */
-import { mkdtemp, mkdir, rm } from 'node:fs/promises';
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,13 +32,15 @@ import dynalite from 'dynalite';
 import { S3UrlSigner } from '../adapters/s3-url-signer.ts';
 import S3rver from 's3rver';
 import { TABLE_KEYS } from '../config/tables.ts';
+import { makePrivateDir, privateUmask, restrictOwnEntries } from './private-files.ts';
+import { generateStoreCredentials, SigV4Verifier, type Refusal, type StoreCredentials } from './sigv4-verifier.ts';
+
+export type { StoreCredentials } from './sigv4-verifier.ts';
 
 export const LOCAL_TABLE_NAME = 'wharf';
 export const LOCAL_TOKENS_TABLE_NAME = 'wharf-tokens';
 export const LOCAL_BUCKET_NAME = 'wharf-local';
 export const LOCAL_REGION = 'us-east-1';
-// s3rver checks no signatures but the SDK must sign with something.
-const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
 export interface StoreEndpoints {
   readonly dynamodbEndpoint: string;
@@ -33,14 +48,16 @@ export interface StoreEndpoints {
   readonly tableName: string;
   readonly tokensTableName: string;
   readonly bucketName: string;
+  /** The only key pair the stores accept: every client of them must sign with it. */
+  readonly credentials: StoreCredentials;
 }
 
 export interface EmbeddedStores extends StoreEndpoints {
   close(): Promise<void>;
 }
 
-export function createDynamoDbClient(endpoint: string): DynamoDBClient {
-  return new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+export function createDynamoDbClient(stores: StoreEndpoints): DynamoDBClient {
+  return new DynamoDBClient({ endpoint: stores.dynamodbEndpoint, region: LOCAL_REGION, credentials: stores.credentials });
 }
 
 /**
@@ -57,16 +74,19 @@ export function downloadEndpoint(s3Endpoint: string): string {
   return url.origin;
 }
 
-/** The signer the read function uses, pointed at the local S3-compatible server. */
-export function createLocalUrlSigner(endpoint: string, bucketName: string): S3UrlSigner {
-  return new S3UrlSigner({ endpoint, bucketName, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+/**
+ * A signer pointed at the local S3-compatible server, with the stores' key pair.
+ * @param endpoint where its URLs point; the download endpoint for URLs given to clients
+ */
+export function createLocalUrlSigner(stores: StoreEndpoints, endpoint: string = downloadEndpoint(stores.s3Endpoint)): S3UrlSigner {
+  return new S3UrlSigner({ endpoint, bucketName: stores.bucketName, region: LOCAL_REGION, credentials: stores.credentials });
 }
 
-export function createS3Client(endpoint: string): S3Client {
+export function createS3Client(stores: StoreEndpoints): S3Client {
   return new S3Client({
-    endpoint,
+    endpoint: stores.s3Endpoint,
     region: LOCAL_REGION,
-    credentials: LOCAL_CREDENTIALS,
+    credentials: stores.credentials,
     forcePathStyle: true,
     // s3rver corrupts streamed uploads that carry the SDK's default trailing checksums.
     requestChecksumCalculation: 'WHEN_REQUIRED',
@@ -109,71 +129,105 @@ export async function ensureBucket(client: S3Client, bucketName: string): Promis
 export interface EmbeddedStoresOptions {
   /** Directory for persistent data; undefined keeps everything in memory / a temp dir. */
   readonly dataDir?: string;
-  readonly host?: string;
+  /** Port of the DynamoDB front (0 or undefined picks a free one). Always on loopback. */
   readonly dynamodbPort?: number;
+  /** Port of the S3 front (0 or undefined picks a free one). Always on loopback. */
   readonly s3Port?: number;
 }
 
+/**
+ * The stores listen on loopback whatever address Wharf itself serves on: only Wharf, the
+ * CLI beside it and the clients it hands presigned URLs to talk to them.
+ */
+export const STORE_HOST = '127.0.0.1';
+
 export async function startEmbeddedStores(options: EmbeddedStoresOptions): Promise<EmbeddedStores> {
-  const host = options.host ?? '127.0.0.1';
-  let dynamoDir: string | undefined;
-  let s3Dir: string;
-  let tempDir: string | undefined;
-  if (options.dataDir) {
-    dynamoDir = path.join(options.dataDir, 'dynamodb');
-    s3Dir = path.join(options.dataDir, 's3');
-    await mkdir(dynamoDir, { recursive: true });
-    await mkdir(s3Dir, { recursive: true });
-  } else {
-    tempDir = await mkdtemp(path.join(tmpdir(), 'wharf-s3-'));
-    s3Dir = tempDir;
-  }
-
-  const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(dynamoDir ? { path: dynamoDir } : {}) });
-  await new Promise<void>((resolve, reject) => {
-    dynamo.once('error', reject);
-    dynamo.listen(options.dynamodbPort ?? 0, host, () => resolve());
-  });
-  const dynamoPort = (dynamo.address() as AddressInfo).port;
-
-  const s3 = new S3rver({ address: host, port: options.s3Port ?? 0, silent: true, directory: s3Dir });
-  let s3Port: number;
+  const credentials = generateStoreCredentials();
+  const restoreUmask = privateUmask();
+  const cleanups: (() => Promise<unknown>)[] = [async () => restoreUmask()];
+  const cleanup = async () => {
+    for (const step of cleanups.reverse()) await step().catch(() => undefined);
+  };
   try {
-    s3Port = (await s3.run()).port;
+    let dynamoDir: string | undefined;
+    let s3Dir: string;
+    if (options.dataDir) {
+      await makePrivateDir(options.dataDir);
+      await restrictOwnEntries(options.dataDir);
+      dynamoDir = path.join(options.dataDir, 'dynamodb');
+      s3Dir = path.join(options.dataDir, 's3');
+      await makePrivateDir(dynamoDir);
+      await makePrivateDir(s3Dir);
+    } else {
+      const tempDir = await mkdtemp(path.join(tmpdir(), 'wharf-s3-'));
+      cleanups.push(() => rm(tempDir, { recursive: true, force: true }));
+      s3Dir = tempDir;
+    }
+    // dynalite listens on a Unix socket in a directory only this user can enter, never on
+    // a TCP port: the signature-checking front is the only way in.
+    const socketDir = await mkdtemp(path.join(tmpdir(), 'wharf-ddb-'));
+    cleanups.push(() => rm(socketDir, { recursive: true, force: true }));
+    const socketPath = path.join(socketDir, 'dynalite.sock');
+    const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(dynamoDir ? { path: dynamoDir } : {}) });
+    await new Promise<void>((resolve, reject) => {
+      dynamo.once('error', reject);
+      dynamo.listen(socketPath, () => resolve());
+    });
+    cleanups.push(() => new Promise((resolve) => dynamo.close(resolve)));
+
+    // s3rver is not started at all: the front hands it the requests it has checked.
+    const s3 = new S3rver({ address: STORE_HOST, port: 0, silent: true, directory: s3Dir });
+    const dynamoFront = await listenOnLoopback(dynamoDbFront(new SigV4Verifier(credentials, LOCAL_REGION, 'dynamodb'), socketPath), options.dynamodbPort);
+    cleanups.push(() => closeServer(dynamoFront));
+    const s3Front = await listenOnLoopback(s3FrontHandler(new SigV4Verifier(credentials, LOCAL_REGION, 's3'), s3.callback()), options.s3Port);
+    cleanups.push(() => closeServer(s3Front));
+
+    const endpoints: StoreEndpoints = {
+      dynamodbEndpoint: `http://${STORE_HOST}:${(dynamoFront.address() as AddressInfo).port}`,
+      s3Endpoint: `http://${STORE_HOST}:${(s3Front.address() as AddressInfo).port}`,
+      tableName: LOCAL_TABLE_NAME,
+      tokensTableName: LOCAL_TOKENS_TABLE_NAME,
+      bucketName: LOCAL_BUCKET_NAME,
+      credentials,
+    };
+    const ddbClient = createDynamoDbClient(endpoints);
+    const s3Client = createS3Client(endpoints);
+    try {
+      await ensureTable(ddbClient, endpoints.tableName);
+      await ensureTable(ddbClient, endpoints.tokensTableName);
+      await ensureBucket(s3Client, endpoints.bucketName);
+    } finally {
+      ddbClient.destroy();
+      s3Client.destroy();
+    }
+    // LevelDB and s3rver made their first files before the umask could matter to them on
+    // a data directory of an older Wharf; whatever is there now is the owner's alone.
+    if (options.dataDir) await restrictOwnEntries(options.dataDir);
+
+    return {
+      ...endpoints,
+      close: cleanup,
+    };
   } catch (err) {
-    await new Promise((resolve) => dynamo.close(resolve));
+    await cleanup();
     throw err;
   }
+}
 
-  const front = await startS3Front(host, s3Port);
+async function listenOnLoopback(handler: RequestListener, port: number | undefined): Promise<Server> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port ?? 0, STORE_HOST, () => resolve());
+  });
+  return server;
+}
 
-  const endpoints: StoreEndpoints = {
-    dynamodbEndpoint: `http://${host}:${dynamoPort}`,
-    s3Endpoint: `http://${host}:${(front.address() as AddressInfo).port}`,
-    tableName: LOCAL_TABLE_NAME,
-    tokensTableName: LOCAL_TOKENS_TABLE_NAME,
-    bucketName: LOCAL_BUCKET_NAME,
-  };
-  const ddbClient = createDynamoDbClient(endpoints.dynamodbEndpoint);
-  const s3Client = createS3Client(endpoints.s3Endpoint);
-  await ensureTable(ddbClient, endpoints.tableName);
-  await ensureTable(ddbClient, endpoints.tokensTableName);
-  await ensureBucket(s3Client, endpoints.bucketName);
-  ddbClient.destroy();
-  s3Client.destroy();
-
-  return {
-    ...endpoints,
-    async close() {
-      await new Promise((resolve) => {
-        front.close(resolve);
-        front.closeAllConnections();
-      });
-      await s3.close();
-      await new Promise((resolve) => dynamo.close(resolve));
-      if (tempDir) await rm(tempDir, { recursive: true, force: true });
-    },
-  };
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
 }
 
 /**
@@ -194,54 +248,126 @@ function copySourceForS3rver(headers: IncomingHttpHeaders): IncomingHttpHeaders 
   return { ...headers, 'x-amz-copy-source': encodeURI(decoded) };
 }
 
-function s3Error(code: string, message: string): string {
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`;
+function escapeXml(text: string): string {
+  return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+const S3_REFUSALS: Record<Refusal, { status: number; code: string }> = {
+  missing: { status: 403, code: 'AccessDenied' },
+  both: { status: 400, code: 'InvalidArgument' },
+  malformed: { status: 400, code: 'AuthorizationQueryParametersError' },
+  'unknown-key': { status: 403, code: 'InvalidAccessKeyId' },
+  mismatch: { status: 403, code: 'SignatureDoesNotMatch' },
+  expired: { status: 403, code: 'AccessDenied' },
+  skewed: { status: 403, code: 'RequestTimeTooSkewed' },
+};
+
+/** DynamoDB answers every authentication failure with 400 and one of these types. */
+const DYNAMODB_REFUSALS: Record<Refusal, string> = {
+  missing: 'MissingAuthenticationTokenException',
+  both: 'InvalidSignatureException',
+  malformed: 'IncompleteSignatureException',
+  'unknown-key': 'UnrecognizedClientException',
+  mismatch: 'InvalidSignatureException',
+  expired: 'InvalidSignatureException',
+  skewed: 'InvalidSignatureException',
+};
+
+function answer(res: ServerResponse, status: number, contentType: string, body: string): void {
+  res.writeHead(status, {
+    'content-type': contentType,
+    'content-length': Buffer.byteLength(body),
+    'x-content-type-options': 'nosniff',
+  });
+  res.end(body);
 }
 
 /**
- * A thin front for s3rver that enforces what real S3 enforces on presigned URLs and
- * s3rver does not: a request may not carry both a presigned query signature and an
- * Authorization header (so a client that leaks its index credentials to S3 fails here as
- * it would on AWS), and an expired presigned URL is refused.
+ * s3rver looks the access key up in its own registry, which knows only its built-in
+ * S3RVER key, and checks no V4 signature. Once the front has checked ours, the request is
+ * handed on under that key, so s3rver still treats it as signed (response-* overrides are
+ * refused on anonymous requests).
  */
-async function startS3Front(host: string, targetPort: number): Promise<Server> {
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://s3.local');
-    const presigned = url.searchParams.has('X-Amz-Signature');
-    const reject = (status: number, code: string, message: string) => {
-      res.writeHead(status, { 'content-type': 'application/xml' }).end(s3Error(code, message));
-      req.resume();
-    };
-    if (presigned && req.headers.authorization !== undefined) {
-      return reject(
-        400,
-        'InvalidArgument',
-        'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified',
-      );
-    }
-    if (presigned) {
-      const date = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(url.searchParams.get('X-Amz-Date') ?? '');
-      const expires = Number(url.searchParams.get('X-Amz-Expires'));
-      if (!date || !Number.isInteger(expires)) return reject(400, 'AuthorizationQueryParametersError', 'X-Amz-Date and X-Amz-Expires are required.');
-      const signedAt = Date.UTC(+date[1]!, +date[2]! - 1, +date[3]!, +date[4]!, +date[5]!, +date[6]!);
-      if (Date.now() > signedAt + expires * 1000) return reject(403, 'AccessDenied', 'Request has expired');
-    }
-    const upstream = httpRequest(
-      { host, port: targetPort, method: req.method, path: req.url, headers: copySourceForS3rver(req.headers) },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    upstream.on('error', (err) => {
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
-      res.end(String(err));
+function asS3rverIdentity(req: IncomingMessage, accessKeyId: string): void {
+  const authorization = req.headers.authorization;
+  if (authorization) req.headers.authorization = authorization.replace(`Credential=${accessKeyId}/`, 'Credential=S3RVER/');
+  req.url = (req.url ?? '/').replace(new RegExp(`([?&]X-Amz-Credential=)${accessKeyId}(?=%2F|/)`), '$1S3RVER');
+}
+
+/**
+ * The front for s3rver: checks the signature (header or presigned query), and enforces
+ * what real S3 enforces and s3rver does not (one auth mechanism, expiry), then hands the
+ * request to s3rver in this process.
+ */
+function s3FrontHandler(verifier: SigV4Verifier, s3rver: RequestListener): RequestListener {
+  return (req, res) => {
+    verifier
+      .verify({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers })
+      .then((verdict) => {
+        if (!verdict.ok) {
+          const { status, code } = S3_REFUSALS[verdict.refusal];
+          answer(
+            res,
+            status,
+            'application/xml',
+            `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${escapeXml(verdict.message)}</Message></Error>`,
+          );
+          req.resume();
+          return;
+        }
+        req.headers = copySourceForS3rver(req.headers);
+        asS3rverIdentity(req, verifier.accessKeyId);
+        s3rver(req, res);
+      })
+      .catch((err: unknown) => {
+        if (!res.headersSent) answer(res, 500, 'text/plain; charset=utf-8', `${String(err)}\n`);
+        else res.destroy();
+      });
+  };
+}
+
+/** DynamoDB's own limit on a request body is 16 MB; nothing Wharf sends comes near. */
+const MAX_DYNAMODB_REQUEST_BYTES = 16 * 1024 * 1024;
+
+function readAll(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
     });
-    req.pipe(upstream);
+    req.on('end', () => resolve(size <= limit ? Buffer.concat(chunks) : undefined));
+    req.on('error', reject);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, host, () => resolve());
-  });
-  return server;
+}
+
+/** The front for dynalite: reads the body (DynamoDB signs its hash), checks, forwards. */
+function dynamoDbFront(verifier: SigV4Verifier, socketPath: string): RequestListener {
+  return (req, res) => {
+    (async () => {
+      const body = await readAll(req, MAX_DYNAMODB_REQUEST_BYTES);
+      const refuse = (type: string, message: string) =>
+        answer(res, 400, 'application/x-amz-json-1.0', JSON.stringify({ __type: `com.amazon.coral.service#${type}`, message }));
+      if (!body) return refuse('SerializationException', 'Request body is larger than 16 MB.');
+      const verdict = await verifier.verify({ method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body });
+      if (!verdict.ok) return refuse(DYNAMODB_REFUSALS[verdict.refusal], verdict.message);
+      const { 'transfer-encoding': _chunked, ...headers } = req.headers;
+      const upstream = httpRequest(
+        { socketPath, method: req.method, path: req.url, headers: { ...headers, 'content-length': String(body.length) } },
+        (reply) => {
+          res.writeHead(reply.statusCode ?? 502, reply.headers);
+          reply.pipe(res);
+        },
+      );
+      upstream.on('error', (err) => {
+        if (!res.headersSent) answer(res, 502, 'text/plain; charset=utf-8', `${String(err)}\n`);
+        else res.destroy();
+      });
+      upstream.end(body);
+    })().catch((err: unknown) => {
+      if (!res.headersSent) answer(res, 500, 'text/plain; charset=utf-8', `${String(err)}\n`);
+      else res.destroy();
+    });
+  };
 }

@@ -4,7 +4,8 @@
  * handler the Lambda runs, and writes its result. Platform limits are enforced the same way.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { maxHeaderSize, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { FUNCTIONS, type FunctionName } from '../config/functions.ts';
 import type { WharfLambdaHandler } from '../http/lambda-handler.ts';
@@ -104,19 +105,66 @@ function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
   });
 }
 
-function sendText(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
+/** Every answer of the local server carries this, its own errors included. */
+export const NOSNIFF = { 'x-content-type-options': 'nosniff' } as const;
+
+export function sendText(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...NOSNIFF, ...headers });
   res.end(`${message}\n`);
+}
+
+export type RequestTarget =
+  | { readonly ok: true; readonly path: string; readonly rawQueryString: string }
+  | { readonly ok: false; readonly message: string };
+
+/**
+ * The one path that routing and the handler both see. A dot segment (`.` or `..`, also
+ * percent-encoded as `%2e`) is refused rather than resolved: a client that means
+ * `/api/tokens` can say so, and resolving would let a path that looks like a read reach
+ * the admin function. Empty segments (`//`) are merged, as a sloppy base URL makes them.
+ * Percent-encoding stays as sent (the handlers decode each segment themselves).
+ */
+export function parseRequestTarget(target: string): RequestTarget {
+  if (!target.startsWith('/')) {
+    return { ok: false, message: `Bad Request: the request target must be a path starting with "/", not ${JSON.stringify(target.slice(0, 100))}.` };
+  }
+  const q = target.indexOf('?');
+  const rawPath = q < 0 ? target : target.slice(0, q);
+  const rawQueryString = q < 0 ? '' : target.slice(q + 1);
+  const segments = rawPath.split('/').slice(1);
+  for (const segment of segments) {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      return { ok: false, message: `Bad Request: the path segment ${JSON.stringify(segment)} is not valid percent-encoding.` };
+    }
+    if (decoded === '.' || decoded === '..') {
+      return {
+        ok: false,
+        message: `Bad Request: the path ${JSON.stringify(rawPath)} has a dot segment (${JSON.stringify(segment)}). Wharf does not resolve "." or ".." in paths: send the path you mean.`,
+      };
+    }
+  }
+  const path = rawPath.replace(/\/{2,}/g, '/');
+  return { ok: true, path, rawQueryString };
 }
 
 export function createGateway(handlers: Record<FunctionName, WharfLambdaHandler>) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const target = parseRequestTarget(req.url ?? '/');
+    if (!target.ok) {
+      req.resume();
+      sendText(res, 400, target.message);
+      return;
+    }
+    const { path, rawQueryString } = target;
     const method = (req.method ?? 'GET').toUpperCase();
-    const functionName = matchRoute(method, url.pathname);
+    const functionName = matchRoute(method, path);
     if (!functionName) {
       // What API Gateway answers for a route it does not have.
-      sendText(res, 404, `Not Found: no route for ${method} ${url.pathname}.`);
+      req.resume();
+      sendText(res, 404, `Not Found: no route for ${method} ${path}.`);
       return;
     }
     const body = await readBody(req);
@@ -132,11 +180,10 @@ export function createGateway(handlers: Record<FunctionName, WharfLambdaHandler>
       headers[name] = Array.isArray(value) ? value.join(',') : value;
     }
     const requestId = randomUUID();
-    const rawQueryString = url.search.startsWith('?') ? url.search.slice(1) : '';
     const event: APIGatewayProxyEventV2 = {
       version: '2.0',
       routeKey: '$default',
-      rawPath: (req.url ?? '/').split('?')[0] ?? '/',
+      rawPath: path,
       rawQueryString,
       headers,
       ...(req.headers.cookie ? { cookies: req.headers.cookie.split(/;\s*/) } : {}),
@@ -150,7 +197,7 @@ export function createGateway(handlers: Record<FunctionName, WharfLambdaHandler>
         domainPrefix: 'localhost',
         http: {
           method,
-          path: url.pathname,
+          path,
           protocol: `HTTP/${req.httpVersion}`,
           sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
           userAgent: headers['user-agent'] ?? '',
@@ -166,7 +213,7 @@ export function createGateway(handlers: Record<FunctionName, WharfLambdaHandler>
     };
     if (Buffer.byteLength(JSON.stringify(event)) > MAX_INVOKE_PAYLOAD_BYTES) {
       // Lambda refuses the invoke and API Gateway answers this, without calling Wharf.
-      res.writeHead(413, { 'content-type': 'application/json' });
+      res.writeHead(413, { 'content-type': 'application/json', ...NOSNIFF });
       res.end('{"message":"Request Too Long"}');
       return;
     }
@@ -178,7 +225,7 @@ export function createGateway(handlers: Record<FunctionName, WharfLambdaHandler>
       sendText(res, 500, 'Internal Server Error');
       return;
     }
-    const responseHeaders: Record<string, string | string[]> = { ...(result.headers ?? {}) } as Record<string, string>;
+    const responseHeaders: Record<string, string | string[]> = { ...NOSNIFF, ...(result.headers ?? {}) } as Record<string, string>;
     if (result.cookies?.length) responseHeaders['set-cookie'] = result.cookies;
     const payload = result.body
       ? Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8')
@@ -187,4 +234,53 @@ export function createGateway(handlers: Record<FunctionName, WharfLambdaHandler>
     res.writeHead(result.statusCode ?? 200, responseHeaders);
     res.end(method === 'HEAD' ? undefined : payload);
   };
+}
+
+/** What Node's parser found wrong, in words, by its error code. */
+function clientErrorAnswer(code: string | undefined): { status: number; message: string } {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return { status: 431, message: `The request's headers are larger than the ${maxHeaderSize} bytes this server reads.` };
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return { status: 408, message: 'The request did not arrive in time.' };
+    case 'HPE_INVALID_METHOD':
+      return { status: 400, message: 'The request line has an unknown method.' };
+    case 'HPE_INVALID_URL':
+      return { status: 400, message: 'The request line has an invalid request target.' };
+    case 'HPE_INVALID_VERSION':
+      return { status: 400, message: 'The request line has an invalid HTTP version.' };
+    case 'HPE_INVALID_HEADER_TOKEN':
+      return { status: 400, message: 'A request header has an invalid name or value.' };
+    case 'HPE_INVALID_CONTENT_LENGTH':
+    case 'HPE_UNEXPECTED_CONTENT_LENGTH':
+      return { status: 400, message: 'The request has an invalid Content-Length.' };
+    case 'HPE_INVALID_TRANSFER_ENCODING':
+    case 'HPE_INVALID_CHUNK_SIZE':
+      return { status: 400, message: 'The request has an invalid Transfer-Encoding or chunk.' };
+    default:
+      return { status: 400, message: `The request is not valid HTTP/1.1 (${code ?? 'unknown error'}).` };
+  }
+}
+
+/**
+ * The server's `clientError` handler: Node's own answer to a request it cannot parse has
+ * no body, and a user behind a proxy sees only the status. This one says what happened.
+ */
+export function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
+  const pending = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
+  if (err.code === 'ECONNRESET' || !socket.writable || pending?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const { status, message } = clientErrorAnswer(err.code);
+  const body = `${STATUS_CODES[status] ?? 'Bad Request'}: ${message}\n`;
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
+      'content-type: text/plain; charset=utf-8\r\n' +
+      'cache-control: no-store\r\n' +
+      'x-content-type-options: nosniff\r\n' +
+      `content-length: ${Buffer.byteLength(body)}\r\n` +
+      'connection: close\r\n\r\n' +
+      body,
+  );
 }

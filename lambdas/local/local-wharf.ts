@@ -13,12 +13,11 @@ import {
   createDynamoDbClient,
   createLocalUrlSigner,
   createS3Client,
-  downloadEndpoint,
   startEmbeddedStores,
   type StoreEndpoints,
 } from './embedded-stores.ts';
 import { lockDataDir } from './data-dir-lock.ts';
-import { createGateway } from './gateway.ts';
+import { answerClientError, createGateway, sendText } from './gateway.ts';
 import { ensureLocalAdminToken, type LocalAdminToken } from './admin-bootstrap.ts';
 import { buildLocalFunctions, type LogLevel } from './local-functions.ts';
 import { HttpUpstream } from '../adapters/http-upstream.ts';
@@ -114,11 +113,10 @@ async function startUnlocked(options: LocalWharfOptions): Promise<LocalWharf> {
       options.oidcGithubIssuer !== undefined ? checkIssuerUrl(options.oidcGithubIssuer, '--oidc-github-issuer') : OIDC_DEFAULTS.githubIssuer,
   };
   const stores = await startEmbeddedStores({
-    host,
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
   });
-  const dynamodb = createDynamoDbClient(stores.dynamodbEndpoint);
-  const s3 = createS3Client(stores.s3Endpoint);
+  const dynamodb = createDynamoDbClient(stores);
+  const s3 = createS3Client(stores);
   const tokens = new DynamoDbTokenStore(dynamodb, stores.tokensTableName);
   const publicRead = options.publicRead ?? isLoopback(host);
   let admin: LocalAdminToken;
@@ -142,7 +140,7 @@ async function startUnlocked(options: LocalWharfOptions): Promise<LocalWharf> {
   }
   const handlers = buildLocalFunctions({
     metadata: new DynamoDbMetadataStore(dynamodb, stores.tableName),
-    signer: createLocalUrlSigner(downloadEndpoint(stores.s3Endpoint), stores.bucketName),
+    signer: createLocalUrlSigner(stores),
     blobs: new S3BlobStore(s3, stores.bucketName),
     tokens,
     publishers: new DynamoDbPublisherStore(dynamodb, stores.tokensTableName),
@@ -158,7 +156,7 @@ async function startUnlocked(options: LocalWharfOptions): Promise<LocalWharf> {
     ...(upstream ? { upstream } : {}),
     uploads: {
       sessions: new DynamoDbUploadSessionStore(dynamodb, stores.tableName),
-      staging: new S3UploadStaging(s3, stores.bucketName, createLocalUrlSigner(downloadEndpoint(stores.s3Endpoint), stores.bucketName)),
+      staging: new S3UploadStaging(s3, stores.bucketName, createLocalUrlSigner(stores)),
       config: { ...SESSION_DEFAULTS, ...options.uploadSessions },
     },
   });
@@ -175,10 +173,17 @@ async function startUnlocked(options: LocalWharfOptions): Promise<LocalWharf> {
     );
     gateway(req, res).catch((err: unknown) => {
       console.error(err);
-      if (!res.headersSent) res.writeHead(500).end();
+      if (!res.headersSent) sendText(res, 500, 'Internal Server Error');
+      else res.destroy();
     });
   });
   server.keepAliveTimeout = 5_000;
+  // A client that sends its request and then shuts its side (curl's --no-keepalive
+  // scripts, `printf ... | nc -N`) still gets the answer: by default Node drops the
+  // request when the read side ends. Node has the switch (httpAllowHalfOpen, the one
+  // `http.Server` sets from allowHalfOpen) but does not type it.
+  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+  server.on('clientError', answerClientError);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -24,6 +24,8 @@ declare module 's3rver' {
   class S3rver {
     constructor(options: S3rverOptions);
     run(): Promise<{ address: string; port: number; family: string }>;
+    /** The Koa request handler, to serve requests without s3rver's own server. */
+    callback(): import('node:http').RequestListener;
     close(): Promise<void>;
   }
   export default S3rver;

@@ -76,7 +76,7 @@ const anyValid = (ok: number) => ({ ...DENIED, readOther: ok, read: ok, uploadOt
 const adminOnly = (ok: number) => ({ ...DENIED, readOther: 403, read: 403, uploadOther: 403, upload: 403, admin: ok });
 
 async function seed(wharf: LocalWharf) {
-  const dynamodb = createDynamoDbClient(wharf.stores.dynamodbEndpoint);
+  const dynamodb = createDynamoDbClient(wharf.stores);
   const metadata = new DynamoDbMetadataStore(dynamodb, wharf.stores.tableName);
   const tokenStore = new DynamoDbTokenStore(dynamodb, wharf.stores.tokensTableName);
   for (const project of ['acme-app', 'other-lib']) {

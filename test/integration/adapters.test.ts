@@ -310,7 +310,7 @@ describe('S3BlobStore on s3rver', () => {
     assert.equal(await blobs.exists(key), false);
     await blobs.put(key, body, { contentType: 'application/octet-stream', cacheControl: 'public, max-age=31536000, immutable' });
     assert.equal(await blobs.exists(key), true);
-    const signer = createLocalUrlSigner(t.stores.s3Endpoint, t.stores.bucketName);
+    const signer = createLocalUrlSigner(t.stores, t.stores.s3Endpoint);
     const url = await signer.presignGet(key, {
       expiresIn: 600,
       signingDate: new Date(),

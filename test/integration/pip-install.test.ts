@@ -42,8 +42,8 @@ describe('pip against a local Wharf', { skip: skip ?? false }, () => {
   before(async () => {
     work = await mkdtemp(path.join(tmpdir(), 'wharf-pip-'));
     wharf = await startLocalWharf({ port: 0, onRequest: ({ method, url, status }) => requests.push(`${method} ${url} ${status}`) });
-    const dynamodb = createDynamoDbClient(wharf.stores.dynamodbEndpoint);
-    const s3 = createS3Client(wharf.stores.s3Endpoint);
+    const dynamodb = createDynamoDbClient(wharf.stores);
+    const s3 = createS3Client(wharf.stores);
     const summary = await importDistributions(
       {
         description: 'test',
@@ -207,8 +207,8 @@ describe('pip against a local Wharf', { skip: skip ?? false }, () => {
   });
 
   test('re-importing is idempotent; a same-named file with other bytes is refused and not stored', async () => {
-    const dynamodb = createDynamoDbClient(wharf.stores.dynamodbEndpoint);
-    const s3 = createS3Client(wharf.stores.s3Endpoint);
+    const dynamodb = createDynamoDbClient(wharf.stores);
+    const s3 = createS3Client(wharf.stores);
     const target = {
       description: 'test',
       metadata: new DynamoDbMetadataStore(dynamodb, wharf.stores.tableName),

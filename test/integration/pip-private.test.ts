@@ -34,8 +34,8 @@ describe('pip against a private local Wharf', { skip: skip ?? false }, () => {
   before(async () => {
     work = await mkdtemp(path.join(tmpdir(), 'wharf-private-'));
     wharf = await startLocalWharf({ port: 0, publicRead: false, onRequest: ({ method, url, status }) => requests.push(`${method} ${url} ${status}`) });
-    const dynamodb = createDynamoDbClient(wharf.stores.dynamodbEndpoint);
-    const s3 = createS3Client(wharf.stores.s3Endpoint);
+    const dynamodb = createDynamoDbClient(wharf.stores);
+    const s3 = createS3Client(wharf.stores);
     const summary = await importDistributions(
       {
         description: 'test',

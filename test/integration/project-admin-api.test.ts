@@ -77,7 +77,7 @@ describe('yank, un-yank and delete', () => {
   before(async () => {
     work = await mkdtemp(path.join(tmpdir(), 'wharf-yank-'));
     wharf = await startLocalWharf({ port: 0 });
-    const dynamodb = createDynamoDbClient(wharf.stores.dynamodbEndpoint);
+    const dynamodb = createDynamoDbClient(wharf.stores);
     const admin = new TokenAdmin(new DynamoDbTokenStore(dynamodb, wharf.stores.tokensTableName));
     const creator = (await admin.create({ scopes: ['upload:*'], createdBy: 'test' })).token;
     for (const v of ['1.0', '2.0', '3.0']) assert.equal((await upload(wharf, creator, wheel(v), v)).status, 200);
@@ -143,7 +143,7 @@ describe('yank, un-yank and delete', () => {
   });
 
   test('deleting a file removes its bytes, leaves a tombstone, and its filename is never accepted again', async () => {
-    const s3 = createS3Client(wharf.stores.s3Endpoint);
+    const s3 = createS3Client(wharf.stores);
     const keys = async () =>
       ((await s3.send(new ListObjectsV2Command({ Bucket: wharf.stores.bucketName, Prefix: `files/${PROJECT}/` }))).Contents ?? []).map((o) => o.Key!);
     try {
@@ -203,7 +203,7 @@ describe('wharf yank on the local data directory', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'wharf-yank-local-'));
     try {
       const wharf = await startLocalWharf({ port: 0, dataDir: dir });
-      const dynamodb = createDynamoDbClient(wharf.stores.dynamodbEndpoint);
+      const dynamodb = createDynamoDbClient(wharf.stores);
       const token = (await new TokenAdmin(new DynamoDbTokenStore(dynamodb, wharf.stores.tokensTableName)).create({ scopes: ['upload:*'], createdBy: 't' })).token;
       dynamodb.destroy();
       assert.equal((await upload(wharf, token, wheel('1.0'), '1.0')).status, 200);

@@ -119,7 +119,7 @@ async function pythonBuild(source: string, outDir: string): Promise<void> {
 }
 
 async function makeToken(wharf: LocalWharf, scopes: string[]): Promise<string> {
-  const dynamodb = createDynamoDbClient(wharf.stores.dynamodbEndpoint);
+  const dynamodb = createDynamoDbClient(wharf.stores);
   try {
     const admin = new TokenAdmin(new DynamoDbTokenStore(dynamodb, wharf.stores.tokensTableName));
     return (await admin.create({ scopes, createdBy: 'publish-test' })).token;
@@ -129,7 +129,7 @@ async function makeToken(wharf: LocalWharf, scopes: string[]): Promise<string> {
 }
 
 async function getRelease(wharf: LocalWharf, project: string, version: string): Promise<ReleaseRecord | undefined> {
-  const dynamodb = createDynamoDbClient(wharf.stores.dynamodbEndpoint);
+  const dynamodb = createDynamoDbClient(wharf.stores);
   try {
     return await new DynamoDbMetadataStore(dynamodb, wharf.stores.tableName).getRelease(project, version);
   } finally {
@@ -139,7 +139,7 @@ async function getRelease(wharf: LocalWharf, project: string, version: string): 
 
 /** Every key in the bucket under `prefix`, sorted (paged, though tests stay below 1000). */
 async function bucketKeys(wharf: LocalWharf, prefix: string): Promise<string[]> {
-  const s3 = createS3Client(wharf.stores.s3Endpoint);
+  const s3 = createS3Client(wharf.stores);
   try {
     const keys: string[] = [];
     let token: string | undefined;

@@ -103,8 +103,8 @@ describe('README commands', () => {
 
   before(async () => {
     wharf = await startLocalWharf({ port: 0, publicRead: false, onRequest: ({ method, url, status }) => requests.push(`${method} ${url} ${status}`) });
-    const dynamodb = createDynamoDbClient(wharf.stores.dynamodbEndpoint);
-    const s3 = createS3Client(wharf.stores.s3Endpoint);
+    const dynamodb = createDynamoDbClient(wharf.stores);
+    const s3 = createS3Client(wharf.stores);
     try {
       const summary = await importDistributions(
         { description: 'test', metadata: new DynamoDbMetadataStore(dynamodb, wharf.stores.tableName), blobs: new S3BlobStore(s3, wharf.stores.bucketName), close: async () => undefined },

@@ -31,7 +31,7 @@ const ACME: GitHubJob = { owner: 'acme', ownerId: '1001', repository: 'tp-demo',
 
 let issuer: FakeOidcIssuer;
 let wharf: LocalWharf;
-const dynamodb = () => createDynamoDbClient(wharf.stores.dynamodbEndpoint);
+const dynamodb = () => createDynamoDbClient(wharf.stores);
 
 before(async () => {
   issuer = await startFakeOidcIssuer();

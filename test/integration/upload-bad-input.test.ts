@@ -922,8 +922,8 @@ describe('POST /legacy/: bad input gets a clear 4xx and changes nothing', () => 
 
   before(async () => {
     wharf = await startLocalWharf({ port: 0, maxUploadBytes: MAX_UPLOAD_BYTES, logLevel: 'SILENT' });
-    dynamodb = createDynamoDbClient(wharf.stores.dynamodbEndpoint);
-    s3 = createS3Client(wharf.stores.s3Endpoint);
+    dynamodb = createDynamoDbClient(wharf.stores);
+    s3 = createS3Client(wharf.stores);
     const admin = new TokenAdmin(new DynamoDbTokenStore(dynamodb, wharf.stores.tokensTableName));
     const make = async (scopes: string[]) => (await admin.create({ scopes, createdBy: 'test' })).token;
     const revoked = await admin.create({ scopes: ['upload:*'], createdBy: 'test' });

@@ -22,7 +22,7 @@ import { S3BlobStore } from '../../lambdas/adapters/s3-blob-store.ts';
 import { TokenAdmin } from '../../lambdas/app/token-admin.ts';
 import { DEFAULTS } from '../../lambdas/config/wharf-config.ts';
 import type { WharfLambdaHandler } from '../../lambdas/http/lambda-handler.ts';
-import { createLocalUrlSigner, downloadEndpoint } from '../../lambdas/local/embedded-stores.ts';
+import { createLocalUrlSigner } from '../../lambdas/local/embedded-stores.ts';
 import type { BlobStore, MetadataStore } from '../../lambdas/app/ports.ts';
 import { createReadFunction } from '../../lambdas/functions/read-function.ts';
 import { createWriteFunction } from '../../lambdas/functions/write-function.ts';
@@ -258,7 +258,7 @@ describe('upload faults: a 500, nothing half written visible, and the retry repa
     });
     read = createReadFunction({
       metadata,
-      signer: createLocalUrlSigner(downloadEndpoint(t.stores.s3Endpoint), t.stores.bucketName),
+      signer: createLocalUrlSigner(t.stores),
       tokens,
       config: { pageCacheControl: 'no-store', signingWindowSeconds: DEFAULTS.signingWindowSeconds, publicRead: true, authCacheSeconds: 0 },
       logger,

@@ -59,7 +59,7 @@ async function listed(wharf: LocalWharf, project: string): Promise<string[]> {
 }
 
 async function stagedKeys(wharf: LocalWharf): Promise<string[]> {
-  const s3 = createS3Client(wharf.stores.s3Endpoint);
+  const s3 = createS3Client(wharf.stores);
   try {
     const answer = await s3.send(new ListObjectsV2Command({ Bucket: wharf.stores.bucketName, Prefix: 'uploads/' }));
     return (answer.Contents ?? []).map((o) => o.Key!);
@@ -209,7 +209,7 @@ describe('upload sessions', { skip: pipMissing }, () => {
   });
 
   test('a token without upload scope for the project gets a 403 naming the scope, before any URL is handed out', async () => {
-    const dynamodb = createDynamoDbClient(wharf.stores.dynamodbEndpoint);
+    const dynamodb = createDynamoDbClient(wharf.stores);
     const admin = new TokenAdmin(new DynamoDbTokenStore(dynamodb, wharf.stores.tokensTableName));
     const other = (await admin.create({ scopes: ['upload:someone-else'], createdBy: 'test' })).token;
     const reader = (await admin.create({ scopes: ['read:*'], createdBy: 'test' })).token;

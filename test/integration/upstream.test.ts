@@ -63,8 +63,8 @@ describe('upstream index', { skip: skip ?? false }, () => {
       onRequest: ({ method, url, status }) => log.push(`${method} ${url} ${status}`),
     });
     running.push(wharf);
-    const dynamodb = createDynamoDbClient(wharf.stores.dynamodbEndpoint);
-    const s3 = createS3Client(wharf.stores.s3Endpoint);
+    const dynamodb = createDynamoDbClient(wharf.stores);
+    const s3 = createS3Client(wharf.stores);
     const summary = await importDistributions(
       {
         description: 'test',
@@ -107,7 +107,7 @@ describe('upstream index', { skip: skip ?? false }, () => {
   }
 
   async function storedUpstreamKeys(wharf: LocalWharf): Promise<string[]> {
-    const s3 = createS3Client(wharf.stores.s3Endpoint);
+    const s3 = createS3Client(wharf.stores);
     try {
       const out = await s3.send(new ListObjectsV2Command({ Bucket: wharf.stores.bucketName, Prefix: 'upstream/files/' }));
       return (out.Contents ?? []).map((o) => o.Key!).sort();

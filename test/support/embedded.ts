@@ -19,8 +19,8 @@ export interface TestStores {
 
 export async function startTestStores(): Promise<TestStores> {
   const stores = await startEmbeddedStores({});
-  const dynamodb = createDynamoDbClient(stores.dynamodbEndpoint);
-  const s3 = createS3Client(stores.s3Endpoint);
+  const dynamodb = createDynamoDbClient(stores);
+  const s3 = createS3Client(stores);
   const calls = new Map<string, number>();
   for (const client of [dynamodb, s3] as const) {
     (client as DynamoDBClient).middlewareStack.add(
