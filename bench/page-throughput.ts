@@ -117,8 +117,8 @@ http { access_log off; default_type application/octet-stream;
 
 /** `files` wheels of one project, and `projects` one-file projects, straight into the local stores. */
 async function seed(wharf: LocalWharf, project: string, files: number, projects: number): Promise<void> {
-  const dynamodb = createDynamoDbClient(wharf.stores.dynamodbEndpoint);
-  const s3 = createS3Client(wharf.stores.s3Endpoint);
+  const dynamodb = createDynamoDbClient(wharf.stores);
+  const s3 = createS3Client(wharf.stores);
   const ingest = new Ingest(new DynamoDbMetadataStore(dynamodb, wharf.stores.tableName), new S3BlobStore(s3, wharf.stores.bucketName));
   const put = async (name: string, version: string) => {
     const options = { name, version };
@@ -190,8 +190,8 @@ async function throughput(missing: string[]): Promise<void> {
 }
 
 /** A DynamoDB client that asks for, and adds up, the read units of every call. */
-function countingClient(endpoint: string): { client: DynamoDBClient; units: () => number; reset: () => void } {
-  const client = createDynamoDbClient(endpoint);
+function countingClient(stores: LocalWharf['stores']): { client: DynamoDBClient; units: () => number; reset: () => void } {
+  const client = createDynamoDbClient(stores);
   let total = 0;
   client.middlewareStack.add(
     (next) => async (args) => {
@@ -212,7 +212,7 @@ async function readUnits(): Promise<void> {
   try {
     for (const files of [10, 10_000]) {
       const project = `units-${files}`;
-      const dynamodb = createDynamoDbClient(wharf.stores.dynamodbEndpoint);
+      const dynamodb = createDynamoDbClient(wharf.stores);
       const store = new DynamoDbMetadataStore(dynamodb, wharf.stores.tableName);
       // Index entries straight in (the bytes play no part in what a page view reads).
       for (let i = 0; i < files; i += 50) {
@@ -238,7 +238,7 @@ async function readUnits(): Promise<void> {
       await store.putProject({ name: project, displayName: project, createdAt: '2026-12-01T00:00:00.000Z' });
       dynamodb.destroy();
 
-      const counting = countingClient(wharf.stores.dynamodbEndpoint);
+      const counting = countingClient(wharf.stores);
       const index = new SimpleIndex(new DynamoDbMetadataStore(counting.client, wharf.stores.tableName));
       await index.keptProject(project);
       const first = counting.units();

@@ -48,7 +48,7 @@ describe('kept pages are never stale and never cross an access boundary', () => 
 
   before(async () => {
     wharf = await startLocalWharf({ port: 0, publicRead: false, authCacheSeconds: 0, logLevel: 'SILENT' });
-    const dynamodb = createDynamoDbClient(wharf.stores.dynamodbEndpoint);
+    const dynamodb = createDynamoDbClient(wharf.stores);
     const tokens = new TokenAdmin(new DynamoDbTokenStore(dynamodb, wharf.stores.tokensTableName));
     readAlpha = (await tokens.create({ scopes: ['read:alpha'], createdBy: 'test' })).token;
     readBeta = (await tokens.create({ scopes: ['read:beta'], createdBy: 'test' })).token;
