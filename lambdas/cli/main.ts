@@ -80,6 +80,7 @@ async function main(argv: string[]): Promise<number> {
         table: { type: 'string' },
         bucket: { type: 'string' },
         region: { type: 'string' },
+        concurrency: { type: 'string' },
       },
     });
     const { importCommand } = await import('./import-run.ts');
