@@ -64,10 +64,14 @@ interface Field {
   readonly priority: number;
 }
 
+const BAR_MIN_CELLS = 10;
+const BAR_MAX_CELLS = 30;
+
 /**
  * The progress line for a terminal `columns` wide (unknown or 0: 80). Fields are left out
- * whole, least useful first (byte rate, file rate, bytes, ETA), and the bar takes the room
- * left; the files count is always there, even if the terminal is narrower than it.
+ * whole, least useful first (byte rate, file rate, bytes, the bar, the ETA), and the bar
+ * grows into the room left; the files count is always there, even on a terminal narrower
+ * than it, since a number cut short would mislead.
  */
 export function renderImportProgress(p: ImportProgress, elapsedSeconds: number, columns?: number): string {
   const width = columns && columns > 0 ? columns : DEFAULT_COLUMNS;
@@ -75,11 +79,13 @@ export function renderImportProgress(p: ImportProgress, elapsedSeconds: number, 
   const seconds = Math.max(elapsedSeconds, 0);
   const fileRate = seconds > 0 ? p.done / seconds : 0;
   const byteRate = seconds > 0 ? p.bytesDone / seconds : 0;
+  const bar: Field = { text: `[${'-'.repeat(BAR_MIN_CELLS)}]`, priority: 2 };
   const fields: Field[] = [
+    bar,
     { text: `${p.done}/${p.total} files`, priority: 0 },
-    { text: `${formatSize(p.bytesDone)}/${formatSize(p.bytesTotal)}`, priority: 2 },
-    { text: `${formatRate(fileRate)} files/s`, priority: 3 },
-    { text: `${formatSize(byteRate)}/s`, priority: 4 },
+    { text: `${formatSize(p.bytesDone)}/${formatSize(p.bytesTotal)}`, priority: 3 },
+    { text: `${formatRate(fileRate)} files/s`, priority: 4 },
+    { text: `${formatSize(byteRate)}/s`, priority: 5 },
     { text: `ETA ${formatDuration(estimateSeconds(p, seconds))}`, priority: 1 },
   ];
   const kept = new Set(fields);
@@ -88,13 +94,13 @@ export function renderImportProgress(p: ImportProgress, elapsedSeconds: number, 
     if (length() <= room || field.priority === 0) break;
     kept.delete(field);
   }
-  const text = fields.filter((f) => kept.has(f)).map((f) => f.text).join(' ');
-  // The bar: what room is left, at most 30 wide, left out if fewer than 5 cells would show.
-  const cells = Math.min(30, room - text.length - 3);
-  if (cells < 5) return text;
+  const shown = fields.filter((f) => kept.has(f));
+  if (!kept.has(bar)) return shown.map((f) => f.text).join(' ');
+  const cells = Math.min(BAR_MAX_CELLS, BAR_MIN_CELLS + room - length());
   const fraction = p.bytesTotal > 0 ? p.bytesDone / p.bytesTotal : p.total > 0 ? p.done / p.total : 1;
   const filled = Math.round(Math.min(Math.max(fraction, 0), 1) * cells);
-  return `[${'#'.repeat(filled)}${'-'.repeat(cells - filled)}] ${text}`;
+  const drawn = `[${'#'.repeat(filled)}${'-'.repeat(cells - filled)}]`;
+  return shown.map((f) => (f === bar ? drawn : f.text)).join(' ');
 }
 
 /** The plain line a CI log gets: the same figures, with the share done in percent. */
