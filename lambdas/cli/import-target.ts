@@ -94,7 +94,8 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-function localTarget(endpoints: StoreEndpoints, description: string, onClose: () => Promise<void>): ImportTarget {
+/** The stores at these endpoints (a running local server's, or embedded ones), with clients of its own. */
+export function localTarget(endpoints: StoreEndpoints, description: string, onClose: () => Promise<void>): ImportTarget {
   const dynamodb = createDynamoDbClient(endpoints.dynamodbEndpoint);
   const s3 = createS3Client(endpoints.s3Endpoint);
   return {
