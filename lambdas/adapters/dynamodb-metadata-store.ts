@@ -3,10 +3,16 @@
  *
  *   pk                   sk                    what
  *   PROJECT#{name}       #PROJECT              project record (display name, created)
- *   PROJECT#{name}       FILE#{filename}       one distribution file
- *   PROJECT#{name}       TOMBSTONE#{filename}  a deleted file (sha256, version, when, who)
+ *   PROJECT#{name}       FILE#{identity}       one distribution file (its filename as published)
+ *   PROJECT#{name}       TOMBSTONE#{identity}  a deleted file (filename, sha256, version, when, who)
  *   RELEASE#{name}       {release key}         one release's core metadata (releaseVersionKey)
  *   PROJECTS#{shard}     {name}                root-listing entry, shard = hash(name) % 16
+ *
+ * Files and tombstones are keyed by the file's identity (distributionIdentity: normalized
+ * name, canonical version, tags; for an sdist the release), not by its spelling, so the
+ * conditional Put that makes the first writer win also refuses `Alpha-1.0.0-...` beside
+ * `alpha-1.0-...`, a `.zip` beside a release's `.tar.gz`, and any spelling of a deleted
+ * file. Lookups by filename find the file under whatever spelling it was published.
  *
  * A project page is one Query on PROJECT#{name}. The root listing is one Query per shard,
  * run in parallel and merged: no Scan, and no single hot partition for 100k+ projects.
@@ -29,7 +35,8 @@ import {
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { FileExistsError } from '../core/errors.ts';
+import { compareWithStored } from '../core/file-identity.ts';
+import { distributionIdentity } from '../core/filenames.ts';
 import type { ReleaseMetadata } from '../core/legacy-upload.ts';
 import {
   type DistributionFile,
@@ -49,8 +56,9 @@ const FILE_SK_PREFIX = 'FILE#';
 const TOMBSTONE_SK_PREFIX = 'TOMBSTONE#';
 
 export const projectPk = (name: string) => `PROJECT#${name}`;
-export const fileSk = (filename: string) => `${FILE_SK_PREFIX}${filename}`;
-export const tombstoneSk = (filename: string) => `${TOMBSTONE_SK_PREFIX}${filename}`;
+export const fileSk = (project: string, filename: string) => `${FILE_SK_PREFIX}${distributionIdentity(filename, project)}`;
+export const tombstoneSk = (project: string, filename: string) =>
+  `${TOMBSTONE_SK_PREFIX}${distributionIdentity(filename, project)}`;
 export const releasePk = (name: string) => `RELEASE#${name}`;
 
 /** FNV-1a over the normalized name: stable, cheap, evenly spread. */
@@ -81,7 +89,7 @@ interface FileItem {
 function toItem(file: DistributionFile): FileItem {
   return {
     pk: projectPk(file.project),
-    sk: fileSk(file.filename),
+    sk: fileSk(file.project, file.filename),
     filename: file.filename,
     version: file.version,
     packagetype: file.packagetype,
@@ -155,10 +163,11 @@ export class DynamoDbMetadataStore implements MetadataStore {
       } else if (sk.startsWith(FILE_SK_PREFIX)) {
         files.push(fromItem(project, item));
       } else if (sk.startsWith(TOMBSTONE_SK_PREFIX)) {
-        deleted.add(String(item.filename));
+        deleted.add(sk.slice(TOMBSTONE_SK_PREFIX.length));
       }
     }
-    const shown = deleted.size === 0 ? files : files.filter((f) => !deleted.has(f.filename));
+    const shown =
+      deleted.size === 0 ? files : files.filter((f) => !deleted.has(distributionIdentity(f.filename, project)));
     if (!record && shown.length === 0) return undefined;
     return { ...(record ? { project: record } : {}), files: shown };
   }
@@ -167,7 +176,7 @@ export class DynamoDbMetadataStore implements MetadataStore {
     const { Item } = await this.doc.send(
       new GetCommand({
         TableName: this.tableName,
-        Key: { pk: projectPk(project), sk: fileSk(filename) },
+        Key: { pk: projectPk(project), sk: fileSk(project, filename) },
         ConsistentRead: true,
       }),
     );
@@ -221,13 +230,13 @@ export class DynamoDbMetadataStore implements MetadataStore {
     const existing = await this.doc.send(
       new GetCommand({
         TableName: this.tableName,
-        Key: { pk: projectPk(file.project), sk: fileSk(file.filename) },
+        Key: { pk: projectPk(file.project), sk: fileSk(file.project, file.filename) },
         ConsistentRead: true,
-        ProjectionExpression: 'sha256',
       }),
     );
-    if (existing.Item?.sha256 === file.sha256) return 'unchanged';
-    throw FileExistsError.forFile(file.filename, String(existing.Item?.sha256));
+    // Index entries are removed only after their tombstone, which keeps the identity taken.
+    if (!existing.Item) throw new Error(`The index entry of ${file.filename} vanished after a conditional Put found it.`);
+    return compareWithStored(file.filename, file.sha256, fromItem(file.project, existing.Item));
   }
 
   async putProject(project: ProjectRecord): Promise<void> {
@@ -253,7 +262,7 @@ export class DynamoDbMetadataStore implements MetadataStore {
       const { Attributes } = await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: projectPk(project), sk: fileSk(filename) },
+          Key: { pk: projectPk(project), sk: fileSk(project, filename) },
           // Without the condition an update of a missing item would create one.
           ConditionExpression: 'attribute_exists(pk)',
           ...(yanked === undefined
@@ -271,14 +280,14 @@ export class DynamoDbMetadataStore implements MetadataStore {
 
   async deleteFile(project: string, filename: string): Promise<void> {
     await this.doc.send(
-      new DeleteCommand({ TableName: this.tableName, Key: { pk: projectPk(project), sk: fileSk(filename) } }),
+      new DeleteCommand({ TableName: this.tableName, Key: { pk: projectPk(project), sk: fileSk(project, filename) } }),
     );
   }
 
   async putTombstone(tombstone: Tombstone): Promise<Tombstone> {
     const created = await this.putIfAbsent({
       pk: projectPk(tombstone.project),
-      sk: tombstoneSk(tombstone.filename),
+      sk: tombstoneSk(tombstone.project, tombstone.filename),
       filename: tombstone.filename,
       sha256: tombstone.sha256,
       version: tombstone.version,
@@ -296,7 +305,7 @@ export class DynamoDbMetadataStore implements MetadataStore {
     const { Item } = await this.doc.send(
       new GetCommand({
         TableName: this.tableName,
-        Key: { pk: projectPk(project), sk: tombstoneSk(filename) },
+        Key: { pk: projectPk(project), sk: tombstoneSk(project, filename) },
         ConsistentRead: true,
       }),
     );

@@ -15,6 +15,7 @@ import {
   NotFound,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { copySource } from './s3-copy-source.ts';
 import type { DistributionSource } from '../core/distribution.ts';
 import { InvalidInputError } from '../core/errors.ts';
 import type { PresignOptions, PutBlobOptions, UploadStaging } from '../ports.ts';
@@ -116,7 +117,7 @@ export class S3UploadStaging implements UploadStaging {
       new CopyObjectCommand({
         Bucket: this.bucketName,
         Key: to,
-        CopySource: `${this.bucketName}/${from.split('/').map(encodeURIComponent).join('/')}`,
+        CopySource: copySource(this.bucketName, from),
         MetadataDirective: 'REPLACE',
         ContentType: options.contentType,
         ...(options.cacheControl ? { CacheControl: options.cacheControl } : {}),

@@ -20,6 +20,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { copySource } from './s3-copy-source.ts';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { CachedUpstreamPage, UpstreamStore } from '../upstream-ports.ts';
 import { IMMUTABLE_CACHE_CONTROL } from '../app/downloads.ts';
@@ -136,7 +137,7 @@ export class S3UpstreamStore implements UpstreamStore {
       new CopyObjectCommand({
         Bucket: this.bucketName,
         Key: upstreamFileKey(project, sha256, filename),
-        CopySource: `${this.bucketName}/${staging.split('/').map(encodeURIComponent).join('/')}`,
+        CopySource: copySource(this.bucketName, staging),
         MetadataDirective: 'REPLACE',
         ContentType: contentTypeOf(filename),
         CacheControl: IMMUTABLE_CACHE_CONTROL,

@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { type InspectedDistribution, inspectDistribution } from '../core/distribution.ts';
 import { FileExistsError, InvalidInputError } from '../core/errors.ts';
+import { checkAgainstIndex, deletedFilenameError } from '../core/file-identity.ts';
 import { type ReleaseMetadata, releaseMetadataOf } from '../core/legacy-upload.ts';
 import type { DistributionFile, Tombstone } from '../core/model.ts';
 import { distributionKey, metadataKey } from '../core/storage-keys.ts';
@@ -32,19 +33,6 @@ export interface IngestOptions {
 }
 
 const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
-/**
- * The refusal of a deleted filename. It must not say "already exist": twine takes a 400
- * with those words for an existing file and, with --skip-existing, would report success.
- */
-export function deletedFilenameError(tombstone: Tombstone): InvalidInputError {
-  return new InvalidInputError(
-    `${tombstone.filename} was deleted on ${tombstone.deletedAt.slice(0, 10)}, and a deleted filename can never be used again: ` +
-      'PyPI-style indexes never reuse a filename, so that nobody who recorded its sha256 (in a lock file or a cache) ' +
-      'is served other bytes under that name. Publish a new version instead, or a post-release such as ' +
-      `${tombstone.version}.post1 for a fix to this one.`,
-  );
-}
 
 /**
  * The bytes of a file to ingest, wherever they are: in memory (the legacy upload, `wharf
@@ -98,13 +86,12 @@ export class Ingest {
       this.metadata.getTombstone(project, filename),
       this.metadata.getFile(project, filename),
     ]);
-    if (tombstone) throw deletedFilenameError(tombstone);
-    if (existing && existing.sha256 !== sha256) throw FileExistsError.forFile(filename, existing.sha256);
-    if (existing) {
+    const published = checkAgainstIndex(filename, sha256, { existing, tombstone });
+    if (published) {
       // Same bytes again (a retry or a re-run): repair what a crash after the file's
       // index entry may have left out.
-      await this.putReleaseAndProject(existing, dist, release);
-      return { outcome: 'unchanged', file: existing };
+      await this.putReleaseAndProject(published, dist, release);
+      return { outcome: 'unchanged', file: published };
     }
 
     const fileKey = distributionKey(project, sha256, filename);
@@ -142,8 +129,8 @@ export class Ingest {
     try {
       outcome = await this.metadata.putFile(file);
     } catch (err) {
-      if (err instanceof FileExistsError) {
-        // A concurrent publisher won with other bytes. Our blobs sit under our own sha256,
+      if (err instanceof FileExistsError || err instanceof InvalidInputError) {
+        // A concurrent publisher won with other bytes or another spelling. Our blobs sit under our own sha256,
         // which no index entry names: remove them so nothing unlisted is left stored.
         await removeOurBlobs();
       }
@@ -159,7 +146,7 @@ export class Ingest {
       if (lateTombstone) {
         await this.metadata.deleteFile(project, filename);
         await removeOurBlobs();
-        throw deletedFilenameError(lateTombstone);
+        throw deletedFilenameError(lateTombstone, filename);
       }
     }
 

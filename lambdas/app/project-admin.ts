@@ -115,10 +115,12 @@ export class ProjectAdmin {
     let files: DistributionFile[];
     let earlier: Tombstone[];
     if ('filename' in checked) {
-      const [file, tombstone] = await Promise.all([
+      const [found, tombstone] = await Promise.all([
         this.metadata.getFile(name, checked.filename),
         this.metadata.getTombstone(name, checked.filename),
       ]);
+      // Lookups find a file under any spelling of its identity; only its own name targets it.
+      const file = found?.filename === checked.filename ? found : undefined;
       files = file && !tombstone ? [file] : [];
       earlier = tombstone ? [tombstone] : [];
       if (files.length === 0 && earlier.length === 0) throw await this.notFound(name, checked);
@@ -158,13 +160,14 @@ export class ProjectAdmin {
     const { project, filename } = tombstone;
     // An upload that raced the tombstone and crashed before cleaning up can have left an
     // entry with other bytes under this filename (hidden by the tombstone): its bytes go too.
+    // The entry holds the tombstone's identity, perhaps under another spelling.
     const left = await this.metadata.getFile(project, filename);
     await this.metadata.deleteFile(project, filename);
-    const shas = new Set([tombstone.sha256]);
-    if (left) shas.add(left.sha256);
-    for (const sha256 of shas) {
-      await this.blobs.delete(distributionKey(project, sha256, filename));
-      await this.blobs.delete(metadataKey(project, sha256, filename));
+    const stored = new Map([[`${tombstone.sha256}/${filename}`, { sha256: tombstone.sha256, filename }]]);
+    if (left) stored.set(`${left.sha256}/${left.filename}`, { sha256: left.sha256, filename: left.filename });
+    for (const blob of stored.values()) {
+      await this.blobs.delete(distributionKey(project, blob.sha256, blob.filename));
+      await this.blobs.delete(metadataKey(project, blob.sha256, blob.filename));
     }
   }
 
@@ -195,11 +198,11 @@ export class ProjectAdmin {
       ]);
       if (tombstone) {
         throw new NotFoundError(
-          `${target.filename} was deleted on ${day(tombstone.deletedAt)}; a deleted file cannot be ${action}ed. ` +
+          `${tombstone.filename} was deleted on ${day(tombstone.deletedAt)}; a deleted file cannot be ${action}ed. ` +
             `The files ${project} has are listed on its page, /simple/${project}/.`,
         );
       }
-      if (file) return [file];
+      if (file?.filename === target.filename) return [file];
     } else {
       const page = await this.metadata.getProjectPage(project);
       const files = (page?.files ?? []).filter((f) => versionsEqual(f.version, target.version));
@@ -222,8 +225,10 @@ export class ProjectAdmin {
       return new NotFoundError(`There is no project ${project} in this index: /simple/ lists the projects it has.`);
     }
     if ('filename' in target) {
+      const other = await this.metadata.getFile(project, target.filename);
+      const hint = other && other.filename !== target.filename ? ` It has ${other.filename}, the same file under its published name.` : '';
       return new NotFoundError(
-        `${project} has no file ${target.filename}: its files are listed on its page, /simple/${project}/.`,
+        `${project} has no file ${target.filename}: its files are listed on its page, /simple/${project}/.${hint}`,
       );
     }
     const versions: string[] = [];

@@ -24,7 +24,8 @@ import {
   verifyDeadline,
 } from '../core/upload-session.ts';
 import type { MetadataStore, UploadSessionStore, UploadStaging } from '../ports.ts';
-import { deletedFilenameError, type Ingest } from './ingest.ts';
+import type { Ingest } from './ingest.ts';
+import { checkAgainstIndex } from '../core/file-identity.ts';
 
 export interface UploadSessionsConfig {
   /** Largest file a session takes (at most 5 GiB: one CopyObject). */
@@ -98,9 +99,8 @@ export class UploadSessions {
       this.deps.metadata.getTombstone(declared.project, declared.filename),
       this.deps.metadata.getFile(declared.project, declared.filename),
     ]);
-    if (tombstone) throw deletedFilenameError(tombstone);
-    if (existing && existing.sha256 !== declared.sha256) throw FileExistsError.forFile(declared.filename, existing.sha256);
-    if (existing) return { existing: true, filename: existing.filename, sha256: existing.sha256 };
+    const published = checkAgainstIndex(declared.filename, declared.sha256, { existing, tombstone });
+    if (published) return { existing: true, filename: published.filename, sha256: published.sha256 };
 
     const id = randomBytes(16).toString('hex');
     const key = stagingKey(id, declared.filename);

@@ -1,6 +1,6 @@
 /**
  * Core metadata (a wheel's METADATA, an sdist's PKG-INFO): the email-header format of
- * the core metadata specification, Metadata-Version 1.0 to 2.4.
+ * the core metadata specification, Metadata-Version 1.0 to 2.5 (and later 2.x minors).
  *
  * Parsing mirrors what Python's `email` parser (compat32 policy, as packaging and
  * importlib.metadata use it) does with these files: header names are case-insensitive,
@@ -12,17 +12,48 @@ import { isValidName } from './names.ts';
 import { isValidVersion } from './versions.ts';
 
 /**
- * The versions accepted. 2.0 was never a published standard, but early `wheel` releases
- * wrote it and such wheels are still mirrored. 2.5 and later are refused: packaging and
- * Warehouse refuse versions they do not know, and a server that accepts what PyPI
- * refuses would let a package work here and fail there.
+ * The versions this index knows. 2.0 was never a published standard, but early `wheel`
+ * releases wrote it and such wheels are still mirrored. 2.5 is PEP 794 (`Import-Name`,
+ * `Import-Namespace`).
  */
-export const SUPPORTED_METADATA_VERSIONS = ['1.0', '1.1', '1.2', '2.0', '2.1', '2.2', '2.3', '2.4'] as const;
+export const KNOWN_METADATA_VERSIONS = ['1.0', '1.1', '1.2', '2.0', '2.1', '2.2', '2.3', '2.4', '2.5'] as const;
+export const NEWEST_METADATA_VERSION = '2.5';
+const NEWEST_MAJOR = 2;
+const NEWEST_MINOR = 5;
+const METADATA_VERSION = /^([0-9]+)\.([0-9]+)$/;
+
+/**
+ * Checks a Metadata-Version and returns it as given. The core metadata specification asks
+ * consumers to accept a newer minor version (read as the newest one known: a minor
+ * version only adds fields) and to refuse a newer major one. A 2.x above 2.5 is therefore
+ * accepted; 3.0 is refused, and so is anything that is not a version this index knows.
+ * `what` names the value in the message (a field or a file).
+ */
+export function checkMetadataVersion(version: string, what: string): string {
+  const shown = JSON.stringify(version.length > 20 ? `${version.slice(0, 20)}...` : version);
+  const match = METADATA_VERSION.exec(version);
+  if (match) {
+    const major = Number(match[1]);
+    const minor = Number(match[2]);
+    if ((KNOWN_METADATA_VERSIONS as readonly string[]).includes(version)) return version;
+    if (major === NEWEST_MAJOR && minor > NEWEST_MINOR) return version;
+    if (major > NEWEST_MAJOR) {
+      throw new InvalidInputError(
+        `${what} gives Metadata-Version ${shown}, a newer major version than this index understands (it reads 1.0 to ${NEWEST_METADATA_VERSION} and later 2.x). Build the distribution with Metadata-Version ${NEWEST_METADATA_VERSION} or earlier, or upgrade Wharf.`,
+      );
+    }
+  }
+  throw new InvalidInputError(
+    `${what} gives Metadata-Version ${shown}, which is not a core metadata version: use one of ${KNOWN_METADATA_VERSIONS.join(', ')} (a later 2.x is read as ${NEWEST_METADATA_VERSION}).`,
+  );
+}
 
 /** Fields the specification allows to occur more than once (lower-cased). */
 export const MULTI_USE_FIELDS: ReadonlySet<string> = new Set([
   'classifier',
   'dynamic',
+  'import-name',
+  'import-namespace',
   'license-file',
   'obsoletes',
   'obsoletes-dist',
@@ -78,6 +109,14 @@ export interface CoreMetadata {
   readonly providesExtra: readonly string[];
   readonly providesDist: readonly string[];
   readonly obsoletesDist: readonly string[];
+  /**
+   * PEP 794 (Metadata-Version 2.5): the importable names the distribution provides, as
+   * written (`name` or `name; private`). A lone empty `Import-Name:` says it provides none,
+   * and reads as one empty string.
+   */
+  readonly importNames: readonly string[];
+  /** PEP 794: namespace packages the distribution contributes to, as written. */
+  readonly importNamespaces: readonly string[];
   /** Field names (as written) that the build backend may fill in later (PEP 643). */
   readonly dynamic: readonly string[];
   /** Every header by lower-cased name, values in file order (single-use fields too). */
@@ -162,6 +201,27 @@ export function isMetadataVersionAtLeast(version: string, min: string): boolean 
   return major !== minMajor ? major > minMajor : minor >= minMinor;
 }
 
+// A dotted path of Python identifiers (PEP 3131 letters, digits and `_`), optionally `; private`.
+const IMPORT_NAME = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*(?:\.[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)*$/u;
+
+/**
+ * PEP 794: each value is an importable dotted name, optionally followed by `; private`;
+ * `Import-Name` may instead be given once, empty, to say that nothing is importable.
+ */
+function checkImportNames(values: readonly string[], field: string, source: string): string[] {
+  if (field === 'Import-Name' && values.length === 1 && values[0] === '') return [''];
+  for (const value of values) {
+    const [name = '', ...modifiers] = value.split(';').map((part) => part.trim());
+    const badModifier = modifiers.length > 1 || (modifiers.length === 1 && modifiers[0] !== 'private');
+    if (!IMPORT_NAME.test(name) || badModifier) {
+      throw new InvalidInputError(
+        `${source} has ${field} ${JSON.stringify(value)}, which is not an import name (PEP 794): give a dotted Python name such as "pkg.sub", optionally followed by "; private".`,
+      );
+    }
+  }
+  return [...values];
+}
+
 /**
  * Parses and validates core metadata. `source` names the file in error messages.
  * Throws InvalidInputError when Metadata-Version, Name or Version is missing or invalid.
@@ -193,11 +253,7 @@ export function parseCoreMetadata(input: Uint8Array | string, source = 'The core
       `${source} is not valid core metadata: the Metadata-Version field is missing. Rebuild the distribution with a current build backend.`,
     );
   }
-  if (!(SUPPORTED_METADATA_VERSIONS as readonly string[]).includes(metadataVersion)) {
-    throw new InvalidInputError(
-      `${source} has Metadata-Version ${JSON.stringify(metadataVersion)}, which this index does not support. Supported versions: ${SUPPORTED_METADATA_VERSIONS.join(', ')}.`,
-    );
-  }
+  checkMetadataVersion(metadataVersion, source);
   const name = one('name');
   if (name === undefined) {
     throw new InvalidInputError(`${source} is not valid core metadata: the Name field is missing.`);
@@ -251,6 +307,8 @@ export function parseCoreMetadata(input: Uint8Array | string, source = 'The core
     providesExtra: all('provides-extra'),
     providesDist: all('provides-dist'),
     obsoletesDist: all('obsoletes-dist'),
+    importNames: checkImportNames(all('import-name'), 'Import-Name', source),
+    importNamespaces: checkImportNames(all('import-namespace'), 'Import-Namespace', source),
     dynamic,
     fields,
   };

@@ -7,7 +7,7 @@
 import { InvalidInputError } from './errors.ts';
 import type { PackageType } from './model.ts';
 import { isValidName, normalizeName } from './names.ts';
-import { isValidVersion, normalizeVersion } from './versions.ts';
+import { isValidVersion, normalizeVersion, releaseVersionKey } from './versions.ts';
 
 export const WHEEL_EXTENSION = '.whl';
 /** The only sdist formats PyPI still accepts (PEP 625 allows `.tar.gz` alone). */
@@ -251,4 +251,41 @@ export function parseDistributionFilename(filename: string, expectedName?: strin
   throw new InvalidInputError(
     `Unsupported distribution file ${describe(filename)}: upload a wheel (.whl) or a source distribution (.tar.gz; legacy .zip is also accepted).`,
   );
+}
+
+/** A compressed tag set in canonical form: its dotted parts lower-cased, unique and sorted. */
+function canonicalTag(tag: string): string {
+  return [...new Set(tag.toLowerCase().split('.'))].sort().join('.');
+}
+
+/**
+ * A distribution's identity, as Warehouse keeps it: two filenames with one identity name
+ * one file, so an index holds at most one of them. A wheel is its normalized project
+ * name, canonical version (`1.0` = `1.0.0`, as releaseVersionKey has it), build tag (by its
+ * number, as packaging compares it) and tag set (compressed sets are equal exactly when
+ * their expansions are, so the parts are sorted, not expanded). An sdist is its release:
+ * a release has at most one, whatever its extension. `project` (normalized) settles an
+ * sdist name that holds dashes.
+ *
+ * A filename that is no distribution filename is its own identity: no upload stores one,
+ * so looking it up finds nothing.
+ */
+export function distributionIdentity(filename: string, project: string): string {
+  let parsed: DistributionFilename;
+  try {
+    parsed = parseDistributionFilename(filename, project);
+  } catch {
+    return filename;
+  }
+  const name = wheelEscapeName(parsed.normalizedName);
+  const version = releaseVersionKey(parsed.version);
+  if (parsed.kind === 'sdist') return `${name}-${version}.sdist`;
+  const build = parsed.buildTag === undefined ? '' : `-${parsed.buildTag.replace(/^0+(?=[0-9])/, '')}`;
+  const tags = [parsed.pythonTag, parsed.abiTag, parsed.platformTag].map(canonicalTag).join('-');
+  return `${name}-${version}${build}-${tags}.whl`;
+}
+
+/** Whether two filenames of one project name the same distribution (see distributionIdentity). */
+export function isSameDistribution(a: string, b: string, project: string): boolean {
+  return distributionIdentity(a, project) === distributionIdentity(b, project);
 }

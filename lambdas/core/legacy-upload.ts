@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 
 import { blake2b } from '@noble/hashes/blake2.js';
 
-import { type CoreMetadata, SUPPORTED_METADATA_VERSIONS } from './core-metadata.ts';
+import { type CoreMetadata, KNOWN_METADATA_VERSIONS, checkMetadataVersion } from './core-metadata.ts';
 import { type InspectOptions, type InspectedDistribution, inspectDistribution } from './distribution.ts';
 import { InvalidInputError } from './errors.ts';
 import { MAX_FILENAME_BYTES, isSafeFilename, packageTypeOf, parseSdistFilename, parseWheelFilename } from './filenames.ts';
@@ -27,7 +27,8 @@ import type { PackageType } from './model.ts';
 import { isValidName, normalizeName } from './names.ts';
 import { isValidVersion, versionsEqual } from './versions.ts';
 
-export type MetadataVersion = (typeof SUPPORTED_METADATA_VERSIONS)[number];
+/** A Metadata-Version that checkMetadataVersion accepted, e.g. `2.4` (a later 2.x too). */
+export type MetadataVersion = string;
 
 /** Digests as lower-case hex. */
 export interface UploadDigests {
@@ -169,14 +170,10 @@ export function parseUploadFields(fields: ReadonlyMap<string, readonly string[]>
   const metadataVersion = value('metadata_version');
   if (metadataVersion === undefined) {
     throw new InvalidInputError(
-      `The metadata_version field is missing: send the Metadata-Version of the distribution's METADATA or PKG-INFO (one of ${SUPPORTED_METADATA_VERSIONS.join(', ')}).`,
+      `The metadata_version field is missing: send the Metadata-Version of the distribution's METADATA or PKG-INFO (one of ${KNOWN_METADATA_VERSIONS.join(', ')}).`,
     );
   }
-  if (!(SUPPORTED_METADATA_VERSIONS as readonly string[]).includes(metadataVersion)) {
-    throw new InvalidInputError(
-      `metadata_version ${shown(metadataVersion)} is not supported: this index accepts Metadata-Version ${SUPPORTED_METADATA_VERSIONS.join(', ')}. Build the distribution with a build backend that writes one of them.`,
-    );
-  }
+  checkMetadataVersion(metadataVersion, 'The metadata_version field');
 
   const name = value('name');
   if (name === undefined) {
@@ -254,7 +251,7 @@ export function parseUploadFields(fields: ReadonlyMap<string, readonly string[]>
     version,
     filetype,
     pyversion,
-    metadataVersion: metadataVersion as MetadataVersion,
+    metadataVersion,
     digests,
     ...(comment !== undefined && { comment }),
     ...(attestations !== undefined && attestations !== '' && { attestations }),
@@ -492,6 +489,10 @@ export interface ReleaseMetadata {
   readonly keywords?: string;
   readonly provides_extra: readonly string[];
   readonly dynamic: readonly string[];
+  /** PEP 794 (Metadata-Version 2.5) `Import-Name` values, when the metadata gives any. */
+  readonly import_names?: readonly string[];
+  /** PEP 794 `Import-Namespace` values, when the metadata gives any. */
+  readonly import_namespaces?: readonly string[];
 }
 
 /** A `Project-URL` value split as packaging does: at the first comma, both parts trimmed. */
@@ -557,6 +558,8 @@ export function releaseMetadataOf(
   put('keywords', metadata.keywords);
   out['provides_extra'] = [...metadata.providesExtra];
   out['dynamic'] = [...metadata.dynamic];
+  if (metadata.importNames.length > 0) out['import_names'] = [...metadata.importNames];
+  if (metadata.importNamespaces.length > 0) out['import_namespaces'] = [...metadata.importNamespaces];
   const release = out as unknown as ReleaseMetadata;
 
   const size = utf8.encode(JSON.stringify(release)).byteLength;

@@ -3,7 +3,6 @@
  * how DynamoDB or S3 store them.
  */
 import type { ReleaseMetadata } from './legacy-upload.ts';
-import { normalizeVersion } from './versions.ts';
 
 export type PackageType = 'bdist_wheel' | 'sdist';
 
@@ -60,19 +59,7 @@ export interface ReleaseRecord {
   readonly metadata: ReleaseMetadata;
 }
 
-/**
- * The key that names a release: the PEP 440 canonical version with the release segment's
- * trailing zeros dropped (`1.0.0` and `v1.0` are release `1`, `1.0.0rc1` is `1rc1`), as
- * Warehouse's `canonical_version` and packaging's `canonicalize_version` do. Versions
- * equal under PEP 440 (versionsEqual) get the same key, so a `-1.0.tar.gz` and a
- * `-1.0.0-py3-none-any.whl` belong to one release. Throws InvalidInputError on an
- * invalid version.
- */
-export function releaseVersionKey(version: string): string {
-  return normalizeVersion(version).replace(/^((?:[0-9]+!)?)([0-9]+(?:\.[0-9]+)*)/, (_, epoch: string, release: string) => {
-    return epoch + release.replace(/(?:\.0)+$/, '');
-  });
-}
+export { releaseVersionKey } from './versions.ts';
 
 /** A project as the root listing and the project page name it. */
 export interface ProjectRecord {

@@ -154,6 +154,20 @@ export function normalizeVersion(version: string): string {
 }
 
 /**
+ * The key that names a release: the PEP 440 canonical version with the release segment's
+ * trailing zeros dropped (`1.0.0` and `v1.0` are release `1`, `1.0.0rc1` is `1rc1`), as
+ * Warehouse's `canonical_version` and packaging's `canonicalize_version` do. Versions
+ * equal under PEP 440 (versionsEqual) get the same key, so a `-1.0.tar.gz` and a
+ * `-1.0.0-py3-none-any.whl` belong to one release. Throws InvalidInputError on an
+ * invalid version.
+ */
+export function releaseVersionKey(version: string): string {
+  return normalizeVersion(version).replace(/^((?:[0-9]+!)?)([0-9]+(?:\.[0-9]+)*)/, (_, epoch: string, release: string) => {
+    return epoch + release.replace(/(?:\.0)+$/, '');
+  });
+}
+
+/**
  * A string that orders valid versions in PEP 440 order under plain string comparison
  * (equal for equal versions, e.g. `1.0` and `1.0.0`), or undefined for an invalid version.
  * It contains control characters: compare it, do not display or store it.

@@ -4,7 +4,7 @@
  * temporary directory for `--memory`.
  */
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
-import { createServer, request as httpRequest, type Server } from 'node:http';
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -175,6 +175,24 @@ export async function startEmbeddedStores(options: EmbeddedStoresOptions): Promi
   };
 }
 
+/**
+ * S3 percent-decodes x-amz-copy-source whole, as the SDK and botocore encode it (`+` as
+ * `%2B`). s3rver decodes it with decodeURI, which leaves reserved characters such as `%2B`
+ * encoded, so a key with `+` (a local version: torch-2.13.0+cpu) is not found. The front
+ * hands s3rver the key as S3 reads it, encoded only where decodeURI decodes.
+ */
+function copySourceForS3rver(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  const source = headers['x-amz-copy-source'];
+  if (typeof source !== 'string') return headers;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(source);
+  } catch {
+    return headers; // Malformed: let s3rver refuse it as it would.
+  }
+  return { ...headers, 'x-amz-copy-source': encodeURI(decoded) };
+}
+
 function s3Error(code: string, message: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`;
 }
@@ -208,7 +226,7 @@ async function startS3Front(host: string, targetPort: number): Promise<Server> {
       if (Date.now() > signedAt + expires * 1000) return reject(403, 'AccessDenied', 'Request has expired');
     }
     const upstream = httpRequest(
-      { host, port: targetPort, method: req.method, path: req.url, headers: req.headers },
+      { host, port: targetPort, method: req.method, path: req.url, headers: copySourceForS3rver(req.headers) },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);

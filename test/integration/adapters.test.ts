@@ -9,7 +9,8 @@ import {
   projectPk,
 } from '../../lambdas/adapters/dynamodb-metadata-store.ts';
 import { S3BlobStore } from '../../lambdas/adapters/s3-blob-store.ts';
-import { FileExistsError } from '../../lambdas/core/errors.ts';
+import { FileExistsError, InvalidInputError } from '../../lambdas/core/errors.ts';
+import { distributionIdentity } from '../../lambdas/core/filenames.ts';
 import type { ReleaseMetadata } from '../../lambdas/core/legacy-upload.ts';
 import type { DistributionFile, Tombstone } from '../../lambdas/core/model.ts';
 import { createLocalUrlSigner } from '../../lambdas/local/embedded-stores.ts';
@@ -92,6 +93,27 @@ describe('DynamoDbMetadataStore on dynalite', () => {
       return true;
     });
     assert.equal((await store.getFile('dupes', f.filename))?.sha256, sha(1));
+  });
+
+  test('one item per identity: another spelling is refused by the conditional Put and found by lookups', async () => {
+    const f = file('spelled', 1, { filename: 'spelled-1.0-py3-none-any.whl', version: '1.0' });
+    assert.equal(await store.putFile(f), 'created');
+    for (const filename of ['Spelled-1.0-py3-none-any.whl', 'spelled-1.0.0-py3-none-any.whl']) {
+      for (const sha256 of [f.sha256, sha(99)]) {
+        await assert.rejects(store.putFile({ ...f, filename, sha256 }), (err: unknown) => {
+          assert.ok(err instanceof InvalidInputError, String(err));
+          assert.match(err.message, /is the same file as spelled-1\.0-py3-none-any\.whl/);
+          return true;
+        });
+      }
+      assert.deepEqual(await store.getFile('spelled', filename), f, 'a lookup by any spelling finds the file as published');
+    }
+    const sdist = file('spelled', 2, { filename: 'spelled-1.0.tar.gz', version: '1.0', packagetype: 'sdist' });
+    assert.equal(await store.putFile(sdist), 'created');
+    await assert.rejects(store.putFile({ ...sdist, filename: 'spelled-1.0.zip', sha256: sha(98) }), /at most one sdist/);
+    await store.putTombstone(tombstoneOf(f));
+    assert.equal((await store.getTombstone('spelled', 'SPELLED-1.0.0-py3-none-any.whl'))?.filename, f.filename);
+    assert.deepEqual((await store.getProjectPage('spelled'))?.files.map((x) => x.filename), ['spelled-1.0.tar.gz']);
   });
 
   test('putProject is first-writer-wins and idempotent', async () => {
@@ -204,7 +226,7 @@ describe('DynamoDbMetadataStore on dynalite', () => {
         ConsistentRead: true,
       }),
     );
-    assert.deepEqual(partition.Items?.map((i) => i.sk?.S).sort(), ['#PROJECT', `FILE#${f.filename}`]);
+    assert.deepEqual(partition.Items?.map((i) => i.sk?.S).sort(), ['#PROJECT', `FILE#${distributionIdentity(f.filename, project)}`]);
     assert.ok(JSON.stringify(partition.Items).length < 2000, 'the partition holds no description');
     assert.equal((await store.getRelease(project, f.version))?.metadata.description?.length, 60 * 1024);
     assert.deepEqual((await store.getProjectPage(project))?.files, [f]);

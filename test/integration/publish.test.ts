@@ -457,6 +457,27 @@ describe('twine publishes to Wharf, pip installs from it', { skip: missingBuild 
     assert.deepEqual(after, before, 'the refused bytes were not stored, and nothing else changed');
     assert.ok(!after.keys.some((k) => k.includes(sha256(tamperedBytes))));
   });
+
+  test('another spelling of a published file is refused, and --skip-existing does not pass over it', async () => {
+    const before = await snapshot();
+    const respelledDir = path.join(scratch, 'twine-respelled');
+    await mkdir(respelledDir, { recursive: true });
+    const original = new Uint8Array(await readFile(path.join(dist, 'wharf_pub_beta-0.2.0-py3-none-any.whl')));
+    const entries = unzipSync(original);
+    entries['wharf_pub_beta/respelled.py'] = strToU8('RESPELLED = True\n');
+    for (const filename of ['Wharf_Pub_Beta-0.2.0-py3-none-any.whl', 'wharf_pub_beta-0.2.0.0-py3-none-any.whl']) {
+      const file = path.join(respelledDir, filename);
+      await writeFile(file, zipSync(entries));
+      for (const flags of [['--verbose'], ['--verbose', '--skip-existing']]) {
+        requests.length = 0;
+        const refused = await twine([...flags, file]);
+        assert.notEqual(refused.code, 0, `${flags.join(' ')} ${filename}: ${describeRun(refused)}`);
+        assert.match(flat(refused), /is the same file as wharf_pub_beta-0\.2\.0-py3-none-any\.whl, which this index holds/);
+        assert.deepEqual(requests, ['POST /legacy/ 400']);
+      }
+    }
+    assert.deepEqual(await snapshot(), before, 'nothing was stored');
+  });
 });
 
 // ---------------------------------------------------------------------------------------

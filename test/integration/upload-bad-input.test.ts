@@ -461,7 +461,7 @@ const CASES: readonly Case[] = [
     name: 'metadata_version 3.0',
     request: wheelUpload({ fields: { metadata_version: '3.0' } }),
     status: 400,
-    message: /metadata_version "3\.0" is not supported/,
+    message: /The metadata_version field gives Metadata-Version "3\.0", a newer major version than this index understands/,
   },
   {
     name: 'Metadata-Version 3.0 inside the archive',
@@ -736,7 +736,7 @@ const CASES: readonly Case[] = [
       body: twineBody({ bytes: f.deletedWheel, filename: 'demo_pkg-1.1-py3-none-any.whl', fields: { version: '1.1' } }),
     }),
     status: 400,
-    message: /demo_pkg-1\.1-py3-none-any\.whl was deleted on \d{4}-\d{2}-\d{2}, and a deleted filename can never be used again/,
+    message: /demo_pkg-1\.1-py3-none-any\.whl was deleted on \d{4}-\d{2}-\d{2}, and a deleted file can never be published again/,
     check: notAlreadyExists,
   },
   {
@@ -749,6 +749,62 @@ const CASES: readonly Case[] = [
     message: /was deleted on .*Publish a new version instead, or a post-release such as 1\.1\.post1/,
     check: notAlreadyExists,
   },
+  // --- another spelling of a file the index holds, or held: one file, one filename
+  ...(
+    [
+      ['case', 'Demo_Pkg-1.0-py3-none-any.whl', '1.0'],
+      ['upper case', 'DEMO_PKG-1.0-py3-none-any.whl', '1.0'],
+      ['a dot for the separator', 'demo.pkg-1.0-py3-none-any.whl', '1.0'],
+      ['1.0.0 for 1.0', 'demo_pkg-1.0.0-py3-none-any.whl', '1.0.0'],
+      ['tags in other case', 'demo_pkg-1.0-PY3-none-any.whl', '1.0'],
+    ] as const
+  ).map(
+    ([how, filename, version]): Case => ({
+      name: `another spelling of a published wheel (${how}): ${filename}`,
+      request: (f) => {
+        const bytes = makeWheel({ version: '1.0', files: { 'demo_pkg/respelled.py': 'X = 1\n' } });
+        return { token: f.tokens.uploadDemo, contentType: MULTIPART, body: twineBody({ bytes, filename, fields: { version } }) };
+      },
+      status: 400,
+      message: new RegExp(`^${filename.replace(/\./g, '\\.')} is the same file as demo_pkg-1\\.0-py3-none-any\\.whl, which this index holds`),
+      check: notAlreadyExists,
+    }),
+  ),
+  ...(
+    [
+      ['.zip beside .tar.gz', 'demo_pkg-1.0.zip', '1.0'],
+      ['1.00 for 1.0', 'demo_pkg-1.00.tar.gz', '1.00'],
+      ['another case', 'Demo_Pkg-1.0.tar.gz', '1.0'],
+    ] as const
+  ).map(
+    ([how, filename, version]): Case => ({
+      name: `a second sdist of a release (${how}): ${filename}`,
+      request: async (f) => {
+        const base = filename.replace(/\.(tar\.gz|zip)$/, '');
+        const bytes = filename.endsWith('.zip')
+          ? zipSync({ [`${base}/PKG-INFO`]: strToU8(coreMetadata('demo-pkg', version)), [`${base}/setup.py`]: strToU8('') })
+          : await makeSdist(base, coreMetadata('demo-pkg', version));
+        return { token: f.tokens.uploadDemo, contentType: MULTIPART, body: twineBody({ bytes, filename, fields: { version } }) };
+      },
+      status: 400,
+      message: new RegExp(`^${filename.replace(/\./g, '\\.')} is the same file as demo_pkg-1\\.0\\.tar\\.gz, which this index holds \\(a release has at most one sdist`),
+      check: notAlreadyExists,
+    }),
+  ),
+  ...(
+    [
+      ['case', 'Demo_Pkg-1.1-py3-none-any.whl', '1.1'],
+      ['1.1.0 for 1.1', 'demo_pkg-1.1.0-py3-none-any.whl', '1.1.0'],
+    ] as const
+  ).map(
+    ([how, filename, version]): Case => ({
+      name: `another spelling of a deleted wheel (${how}): ${filename}`,
+      request: (f) => ({ token: f.tokens.uploadDemo, contentType: MULTIPART, body: twineBody({ bytes: f.deletedWheel, filename, fields: { version } }) }),
+      status: 400,
+      message: new RegExp(`^${filename.replace(/\./g, '\\.')} is the same file as demo_pkg-1\\.1-py3-none-any\\.whl \\(.*\\), which was deleted on`),
+      check: notAlreadyExists,
+    }),
+  ),
   // --- other methods
   {
     name: 'GET /legacy/',
@@ -897,6 +953,16 @@ describe('POST /legacy/: bad input gets a clear 4xx and changes nothing', () => 
       });
       assert.equal(seeded.status, 200, seeded.body);
     }
+    const seededSdist = await send(wharf, {
+      token: tokens.uploadAll,
+      contentType: MULTIPART,
+      body: twineBody({
+        bytes: await makeSdist('demo_pkg-1.0', coreMetadata('demo-pkg', '1.0')),
+        filename: 'demo_pkg-1.0.tar.gz',
+        fields: { version: '1.0' },
+      }),
+    });
+    assert.equal(seededSdist.status, 200, seededSdist.body);
     const deleted = await fetch(`${wharf.url}/api/projects/demo-pkg/files/demo_pkg-1.1-py3-none-any.whl`, {
       method: 'DELETE',
       headers: { authorization: `Bearer ${tokens.admin}` },

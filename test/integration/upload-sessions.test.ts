@@ -319,6 +319,46 @@ describe('wharf publish --skip-existing', { skip: pipMissing }, () => {
   });
 });
 
+describe('wharf publish of real-world shapes', { skip: pipMissing }, () => {
+  test('a local-version wheel (+cpu, as torch publishes) and a Metadata-Version 2.5 wheel, through multipart, installed by pip', { timeout: 180_000 }, async () => {
+    const wharf = await startWharf();
+    const dir = await mkdtemp(path.join(tmpdir(), 'wharf-shapes-'));
+    try {
+      // Over singlePutBytes, so both go up in parts and are copied from staging.
+      const local = await writeBigWheel(dir, { name: 'torch-like', version: '2.13.0+cpu', payloadBytes: 7 * MiB });
+      const modern = await writeBigWheel(dir, {
+        name: 'idna-like',
+        version: '3.20',
+        payloadBytes: 7 * MiB,
+        metadataVersion: '2.5',
+        extraMetadata: ['Import-Name: idna_like', 'Import-Namespace: idna_like'],
+      });
+      assert.equal(local.filename, 'torch_like-2.13.0+cpu-py3-none-any.whl');
+      const published = await run('npx', ['tsx', path.join(REPO, 'lambdas/cli/main.ts'), 'publish', '--url', wharf.indexUrl, local.path, modern.path], {
+        env: { ...process.env, WHARF_TOKEN: wharf.admin.token },
+        cwd: REPO,
+        timeoutMs: 120_000,
+      });
+      assert.equal(published.code, 0, describeRun(published));
+      assert.match(published.stdout, /2 published, 0 already there, 0 skipped, 0 failed/);
+      assert.deepEqual(await listed(wharf, 'torch-like'), [local.filename]);
+      assert.deepEqual(await listed(wharf, 'idna-like'), [modern.filename]);
+      assert.deepEqual(await stagedKeys(wharf), []);
+
+      const target = path.join(dir, 'target');
+      const requirements = path.join(dir, 'requirements.txt');
+      await writeFile(requirements, `torch-like==2.13.0+cpu --hash=sha256:${local.sha256}\nidna-like==3.20 --hash=sha256:${modern.sha256}\n`);
+      const installed = await pip(['install', '--no-cache-dir', '--no-deps', '--require-hashes', '--index-url', wharf.indexUrl, '--target', target, '-r', requirements]);
+      assert.equal(installed.code, 0, describeRun(installed));
+      const metadata = await readFile(path.join(target, 'idna_like-3.20.dist-info', 'METADATA'), 'utf8');
+      assert.match(metadata, /^Metadata-Version: 2\.5$/m);
+    } finally {
+      await wharf.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('wharf publish waiting for verification', () => {
   /**
    * An index whose verifier never reports and which (unlike Wharf) never fails the session:

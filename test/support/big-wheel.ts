@@ -19,7 +19,17 @@ export interface BigWheel {
 
 const b64url = (digest: Buffer) => digest.toString('base64url');
 
-export async function writeBigWheel(dir: string, options: { name: string; version: string; payloadBytes: number }): Promise<BigWheel> {
+export interface BigWheelOptions {
+  readonly name: string;
+  readonly version: string;
+  readonly payloadBytes: number;
+  /** Metadata-Version of METADATA (default 2.1). */
+  readonly metadataVersion?: string;
+  /** Further METADATA header lines, e.g. `Import-Name: pkg` for 2.5. */
+  readonly extraMetadata?: readonly string[];
+}
+
+export async function writeBigWheel(dir: string, options: BigWheelOptions): Promise<BigWheel> {
   const escaped = options.name.replace(/[-_.]+/g, '_');
   const filename = `${escaped}-${options.version}-py3-none-any.whl`;
   const dist = `${escaped}-${options.version}.dist-info`;
@@ -94,7 +104,14 @@ export async function writeBigWheel(dir: string, options: { name: string; versio
 
   await addSmall(
     `${dist}/METADATA`,
-    `Metadata-Version: 2.1\nName: ${options.name}\nVersion: ${options.version}\nSummary: A large wheel for upload tests\n`,
+    [
+      `Metadata-Version: ${options.metadataVersion ?? '2.1'}`,
+      `Name: ${options.name}`,
+      `Version: ${options.version}`,
+      'Summary: A large wheel for upload tests',
+      ...(options.extraMetadata ?? []),
+      '',
+    ].join('\n'),
   );
   await addSmall(`${dist}/WHEEL`, 'Wheel-Version: 1.0\nGenerator: wharf-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n');
   record.push(`${dist}/RECORD,,`);

@@ -1,5 +1,6 @@
 /** In-memory stores for unit tests of pure logic (the adapters are tested against the emulators). */
-import { FileExistsError } from '../../lambdas/core/errors.ts';
+import { compareWithStored } from '../../lambdas/core/file-identity.ts';
+import { distributionIdentity } from '../../lambdas/core/filenames.ts';
 import {
   type DistributionFile,
   type ProjectPageData,
@@ -19,23 +20,25 @@ import type {
   TokenStore,
 } from '../../lambdas/ports.ts';
 
+/** Files and tombstones are keyed by identity within a project, as DynamoDB keys them. */
 export class MemoryMetadataStore implements MetadataStore {
   readonly projects = new Map<string, ProjectRecord>();
   readonly files = new Map<string, Map<string, DistributionFile>>();
   readonly tombstones = new Map<string, Map<string, Tombstone>>();
+  private readonly id = (project: string, filename: string) => distributionIdentity(filename, project);
   /** Keyed by `{project} {releaseVersionKey(version)}`, as DynamoDB keys them. */
   readonly releases = new Map<string, ReleaseRecord>();
 
   async getProjectPage(project: string): Promise<ProjectPageData | undefined> {
     const record = this.projects.get(project);
     const deleted = this.tombstones.get(project);
-    const files = [...(this.files.get(project)?.values() ?? [])].filter((f) => !deleted?.has(f.filename));
+    const files = [...(this.files.get(project)?.values() ?? [])].filter((f) => !deleted?.has(this.id(project, f.filename)));
     if (!record && files.length === 0) return undefined;
     return { ...(record ? { project: record } : {}), files };
   }
 
   async getFile(project: string, filename: string): Promise<DistributionFile | undefined> {
-    return this.files.get(project)?.get(filename);
+    return this.files.get(project)?.get(this.id(project, filename));
   }
 
   async getProject(project: string): Promise<ProjectRecord | undefined> {
@@ -51,12 +54,9 @@ export class MemoryMetadataStore implements MetadataStore {
   async putFile(file: DistributionFile): Promise<PutFileOutcome> {
     const files = this.files.get(file.project) ?? new Map<string, DistributionFile>();
     this.files.set(file.project, files);
-    const existing = files.get(file.filename);
-    if (existing) {
-      if (existing.sha256 === file.sha256) return 'unchanged';
-      throw FileExistsError.forFile(file.filename, existing.sha256);
-    }
-    files.set(file.filename, file);
+    const existing = files.get(this.id(file.project, file.filename));
+    if (existing) return compareWithStored(file.filename, file.sha256, existing);
+    files.set(this.id(file.project, file.filename), file);
     return 'created';
   }
 
@@ -70,29 +70,29 @@ export class MemoryMetadataStore implements MetadataStore {
     yanked: { readonly reason: string } | undefined,
   ): Promise<DistributionFile | undefined> {
     const files = this.files.get(project);
-    const file = files?.get(filename);
+    const file = files?.get(this.id(project, filename));
     if (!files || !file) return undefined;
     const { yanked: _previous, ...rest } = file;
     const updated: DistributionFile = yanked === undefined ? rest : { ...rest, yanked: { reason: yanked.reason } };
-    files.set(filename, updated);
+    files.set(this.id(project, filename), updated);
     return updated;
   }
 
   async deleteFile(project: string, filename: string): Promise<void> {
-    this.files.get(project)?.delete(filename);
+    this.files.get(project)?.delete(this.id(project, filename));
   }
 
   async putTombstone(tombstone: Tombstone): Promise<Tombstone> {
     const tombstones = this.tombstones.get(tombstone.project) ?? new Map<string, Tombstone>();
     this.tombstones.set(tombstone.project, tombstones);
-    const stored = tombstones.get(tombstone.filename);
+    const stored = tombstones.get(this.id(tombstone.project, tombstone.filename));
     if (stored) return stored;
-    tombstones.set(tombstone.filename, tombstone);
+    tombstones.set(this.id(tombstone.project, tombstone.filename), tombstone);
     return tombstone;
   }
 
   async getTombstone(project: string, filename: string): Promise<Tombstone | undefined> {
-    return this.tombstones.get(project)?.get(filename);
+    return this.tombstones.get(project)?.get(this.id(project, filename));
   }
 
   async listTombstones(project: string): Promise<Tombstone[]> {

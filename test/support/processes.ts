@@ -69,9 +69,24 @@ export function debianPip(args: readonly string[], options: { cwd?: string } = {
   });
 }
 
+/** Fails unless `python3 -m pip` (the pip first on PATH, which most tests drive) runs. */
+export async function checkPip(): Promise<void> {
+  const r = await pip(['--version']);
+  if (r.code !== 0) throw new Error(`python3 -m pip --version: ${describeRun(r)}`);
+}
+
+/** Fails unless Debian's python3 has pip, setuptools and wheel (to build sdists with --no-build-isolation). */
+export async function checkDebianPip(): Promise<void> {
+  // setuptools first: importing pip first loads the stdlib distutils, which setuptools refuses.
+  const r = await run(DEBIAN_PYTHON, ['-I', '-c', 'import setuptools, wheel, pip'], { env: cleanEnv({ PIP_CONFIG_FILE: '/dev/null' }) });
+  const last = r.stderr.trim().split('\n').pop() ?? '';
+  if (r.code !== 0) throw new Error(`${DEBIAN_PYTHON} lacks pip, setuptools or wheel (apt: python3-pip python3-setuptools python3-wheel): ${last}`);
+}
+
 /**
  * Why a test that needs an outside program cannot run, or undefined when it can. Under
- * CI=true a missing program is a failure, not a skip: `.ci/run` must have installed it.
+ * CI=true a missing program is a failure, not a skip. `npm run test:integration` installs
+ * the programs first when it can (test/support/outside-programs.ts).
  */
 export async function missingTool(check: () => Promise<unknown>, what: string): Promise<string | undefined> {
   try {
@@ -80,7 +95,9 @@ export async function missingTool(check: () => Promise<unknown>, what: string): 
   } catch (err) {
     const reason = `${what} is not available: ${(err as Error).message.split('\n')[0]}`;
     if (process.env['CI'] === 'true') throw new Error(`CI=true and ${reason}`);
-    process.stderr.write(`\n!!! SKIPPED: ${reason}\n!!! Install it (see .ci/run) to run these tests.\n\n`);
+    process.stderr.write(
+      `\n!!! SKIPPED: ${reason}\n!!! As root on Debian, \`npm run test:integration\` installs it from apt (test/support/outside-programs.ts).\n\n`,
+    );
     return reason;
   }
 }

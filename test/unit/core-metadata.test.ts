@@ -199,17 +199,57 @@ describe('parseCoreMetadata', () => {
     assert.equal(metadata.homePage, undefined);
   });
 
-  test('rejects a missing or unsupported Metadata-Version', () => {
+  test('Metadata-Version: every known one, later 2.x minors read as 2.5, a newer major or a non-version refused', () => {
     assertInvalid(() => parseCoreMetadata(lines('Name: a', 'Version: 1')), /Metadata-Version field is missing/);
-    assertInvalid(
-      () => parseCoreMetadata(lines('Metadata-Version: 3.0', 'Name: a', 'Version: 1')),
-      /Metadata-Version "3\.0", which this index does not support\. Supported versions: 1\.0, 1\.1, 1\.2, 2\.0, 2\.1, 2\.2, 2\.3, 2\.4/,
-    );
-    assertInvalid(() => parseCoreMetadata(lines('Metadata-Version: 2.5', 'Name: a', 'Version: 1')), /"2\.5"/);
-    assertInvalid(() => parseCoreMetadata(lines('Metadata-Version: two', 'Name: a', 'Version: 1')), /"two"/);
-    for (const v of ['1.0', '1.1', '1.2', '2.0', '2.1', '2.2', '2.3', '2.4']) {
+    for (const v of ['1.0', '1.1', '1.2', '2.0', '2.1', '2.2', '2.3', '2.4', '2.5', '2.6', '2.10']) {
       assert.equal(parseCoreMetadata(lines(`Metadata-Version: ${v}`, 'Name: a', 'Version: 1')).metadataVersion, v);
     }
+    assertInvalid(
+      () => parseCoreMetadata(lines('Metadata-Version: 3.0', 'Name: a', 'Version: 1')),
+      /gives Metadata-Version "3\.0", a newer major version than this index understands \(it reads 1\.0 to 2\.5 and later 2\.x\)/,
+    );
+    assertInvalid(() => parseCoreMetadata(lines('Metadata-Version: 10.1', 'Name: a', 'Version: 1')), /newer major version/);
+    for (const v of ['two', '1.3', '2', '2.5.1', '0.9', '02.x']) {
+      assertInvalid(
+        () => parseCoreMetadata(lines(`Metadata-Version: ${v}`, 'Name: a', 'Version: 1')),
+        new RegExp(`Metadata-Version ${JSON.stringify(v).replace(/\./g, '\\.')}, which is not a core metadata version: use one of 1\\.0, .*2\\.5`),
+      );
+    }
+    assertInvalid(() => parseCoreMetadata(lines(`Metadata-Version: ${'9'.repeat(500)}`, 'Name: a', 'Version: 1')), /"9{20}\.\.\."/);
+  });
+
+  test('Metadata-Version 2.5: Import-Name and Import-Namespace (PEP 794)', () => {
+    const metadata = parseCoreMetadata(
+      lines(
+        'Metadata-Version: 2.5',
+        'Name: idna-like',
+        'Version: 3.20',
+        'Import-Name: idna_like',
+        'Import-Name: idna_like._internal; private',
+        'Import-Namespace: acme',
+        'Import-Namespace: acme.plugins',
+      ),
+    );
+    assert.deepEqual(metadata.importNames, ['idna_like', 'idna_like._internal; private']);
+    assert.deepEqual(metadata.importNamespaces, ['acme', 'acme.plugins']);
+    assert.ok(MULTI_USE_FIELDS.has('import-name') && MULTI_USE_FIELDS.has('import-namespace'));
+    // A lone empty Import-Name: the distribution provides nothing importable.
+    assert.deepEqual(parseCoreMetadata(lines('Metadata-Version: 2.5', 'Name: a', 'Version: 1', 'Import-Name:')).importNames, ['']);
+    assert.deepEqual(parseCoreMetadata(lines('Metadata-Version: 2.4', 'Name: a', 'Version: 1')).importNames, []);
+    for (const bad of ['1abc', 'a..b', 'a b', 'pkg; public', 'pkg; private; private']) {
+      assertInvalid(
+        () => parseCoreMetadata(lines('Metadata-Version: 2.5', 'Name: a', 'Version: 1', `Import-Name: ${bad}`)),
+        /is not an import name \(PEP 794\)/,
+      );
+    }
+    assertInvalid(
+      () => parseCoreMetadata(lines('Metadata-Version: 2.5', 'Name: a', 'Version: 1', 'Import-Name: a', 'Import-Name:')),
+      /Import-Name "", which is not an import name/,
+    );
+    assertInvalid(
+      () => parseCoreMetadata(lines('Metadata-Version: 2.5', 'Name: a', 'Version: 1', 'Import-Namespace:')),
+      /Import-Namespace "", which is not an import name/,
+    );
   });
 
   test('rejects a missing or invalid Name', () => {

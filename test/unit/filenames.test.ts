@@ -3,7 +3,9 @@ import { describe, test } from 'node:test';
 
 import { InvalidInputError } from '../../lambdas/core/errors.ts';
 import {
+  distributionIdentity,
   isSafeFilename,
+  isSameDistribution,
   packageTypeOf,
   parseDistributionFilename,
   parseSdistFilename,
@@ -198,5 +200,47 @@ describe('wheelEscapeName', () => {
   test('normalizes and uses underscores', () => {
     assert.equal(wheelEscapeName('Wharf-Demo.Core'), 'wharf_demo_core');
     assert.equal(wheelEscapeName('zope.interface'), 'zope_interface');
+  });
+});
+
+describe('distributionIdentity: one file, however it is spelled', () => {
+  const same = (a: string, b: string, project = 'alpha') =>
+    assert.equal(distributionIdentity(a, project), distributionIdentity(b, project), `${a} ~ ${b}`);
+  const differ = (a: string, b: string, project = 'alpha') =>
+    assert.notEqual(distributionIdentity(a, project), distributionIdentity(b, project), `${a} !~ ${b}`);
+
+  test('wheels: case, separators, canonical version, tag order and case, build tag number', () => {
+    const base = 'alpha-1.0-py3-none-any.whl';
+    for (const other of [
+      'Alpha-1.0-py3-none-any.whl',
+      'ALPHA-1.0-py3-none-any.whl',
+      'alpha-1.0.0-py3-none-any.whl',
+      'alpha-1.00-py3-none-any.whl',
+      'alpha-1.0-PY3-None-Any.whl',
+      'alpha-v1.0-py3-none-any.whl',
+    ]) {
+      same(base, other);
+    }
+    same('my_pkg-1.0-py2.py3-none-any.whl', 'My.Pkg-1.0-py3.py2-none-any.whl', 'my-pkg');
+    same('alpha-1.0-1-py3-none-any.whl', 'alpha-1.0-01-py3-none-any.whl');
+    same('torch-2.13.0+cpu-cp311-cp311-linux_x86_64.whl', 'torch-2.13+CPU-cp311-cp311-linux_x86_64.whl', 'torch');
+    differ(base, 'alpha-1.0-py2.py3-none-any.whl');
+    differ(base, 'alpha-1.0.1-py3-none-any.whl');
+    differ(base, 'alpha-1.0-1-py3-none-any.whl');
+    differ(base, 'alpha-1.0.post1-py3-none-any.whl');
+    differ('torch-2.13.0+cpu-cp311-cp311-linux_x86_64.whl', 'torch-2.13.0-cp311-cp311-linux_x86_64.whl', 'torch');
+  });
+
+  test('sdists: one per release, whatever the extension or spelling; never the same as a wheel', () => {
+    for (const other of ['alpha-1.0.zip', 'Alpha-1.0.0.tar.gz', 'alpha-1.00.tar.gz', 'ALPHA-1.tar.gz']) same('alpha-1.0.tar.gz', other);
+    same('python-dateutil-2.8.2.tar.gz', 'python_dateutil-2.8.2.0.tar.gz', 'python-dateutil');
+    differ('alpha-1.0.tar.gz', 'alpha-1.0.1.tar.gz');
+    differ('alpha-1.0.tar.gz', 'alpha-1.0-py3-none-any.whl');
+  });
+
+  test('a name that is no distribution filename is its own identity', () => {
+    assert.equal(distributionIdentity('README.md', 'alpha'), 'README.md');
+    assert.equal(isSameDistribution('alpha-1.0.tar.gz', 'alpha-1.0.zip', 'alpha'), true);
+    assert.equal(isSameDistribution('alpha-1.0.tar.gz', 'beta-1.0.tar.gz', 'alpha'), false);
   });
 });

@@ -12,6 +12,7 @@ import { releaseMetadataOf } from '../../lambdas/core/legacy-upload.ts';
 import type { DistributionFile, ReleaseRecord, Tombstone } from '../../lambdas/core/model.ts';
 import { distributionKey, metadataKey } from '../../lambdas/core/storage-keys.ts';
 import type { PutBlobOptions } from '../../lambdas/ports.ts';
+import { buildSdist } from '../support/dist-builder.ts';
 import { MemoryBlobStore, MemoryMetadataStore } from '../support/memory-stores.ts';
 
 // ---------------------------------------------------------------------------------------
@@ -49,6 +50,16 @@ function makeWheel(version = '1.0', { marker = '', extra = [] as readonly string
   const zippable: Zippable = {};
   for (const [path, content] of Object.entries(files)) zippable[path] = strToU8(content);
   return { filename: `demo_pkg-${version}-py3-none-any.whl`, bytes: zipSync(zippable) };
+}
+
+/** An sdist of Demo_Pkg in either format, its PKG-INFO under `{name}-{version}/`. */
+function makeSdist(version: string, extension: '.tar.gz' | '.zip'): { filename: string; bytes: Uint8Array } {
+  const stem = `demo_pkg-${version}`;
+  if (extension === '.tar.gz') {
+    return { filename: `${stem}.tar.gz`, bytes: buildSdist({ name: 'Demo_Pkg', version, filenameName: 'demo_pkg' }) };
+  }
+  const zippable: Zippable = { [`${stem}/PKG-INFO`]: strToU8(metadataText(version)), [`${stem}/demo_pkg/__init__.py`]: strToU8('') };
+  return { filename: `${stem}.zip`, bytes: zipSync(zippable) };
 }
 
 const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -199,6 +210,82 @@ describe('Ingest', () => {
     });
     assert.deepEqual(log, []);
     assert.deepEqual([...blobs.objects.keys()], objects);
+  });
+
+  test('another spelling of a published file is refused with any bytes, naming the file, and stores nothing', async () => {
+    const { filename, bytes } = makeWheel();
+    await ingest.ingest(filename, bytes);
+    const objects = [...blobs.objects.keys()];
+    log.length = 0;
+    for (const spelling of ['Demo_Pkg-1.0-py3-none-any.whl', 'DEMO_PKG-1.0-py3-none-any.whl', 'demo_pkg-1.0.0-py3-none-any.whl']) {
+      for (const upload of [bytes, makeWheel('1.0', { marker: ' # other' }).bytes]) {
+        await assert.rejects(ingest.ingest(spelling, upload), (err: unknown) => {
+          assert.ok(err instanceof InvalidInputError, String(err));
+          assert.match(err.message, new RegExp(`^${spelling.replace(/\./g, '\\.')} is the same file as demo_pkg-1\\.0-py3-none-any\\.whl, which this index holds`));
+          // twine --skip-existing must report it, not pass over it.
+          assert.doesNotMatch(err.message, /already exist/i);
+          return true;
+        });
+      }
+    }
+    assert.deepEqual(log, []);
+    assert.deepEqual([...blobs.objects.keys()], objects);
+    assert.equal((await metadata.getProjectPage('demo-pkg'))?.files.length, 1);
+  });
+
+  test('a release holds one sdist: a .zip beside its .tar.gz, or 1.00 beside 1.0, is refused', async () => {
+    const sdist = makeSdist('1.0', '.tar.gz');
+    await ingest.ingest(sdist.filename, sdist.bytes);
+    for (const other of [makeSdist('1.0', '.zip'), makeSdist('1.00', '.tar.gz'), makeSdist('1.0.0', '.zip')]) {
+      await assert.rejects(ingest.ingest(other.filename, other.bytes), (err: unknown) => {
+        assert.ok(err instanceof InvalidInputError, String(err));
+        assert.match(err.message, /is the same file as demo_pkg-1\.0\.tar\.gz, which this index holds \(a release has at most one sdist/);
+        return true;
+      });
+    }
+    assert.deepEqual((await metadata.getProjectPage('demo-pkg'))?.files.map((f) => f.filename), ['demo_pkg-1.0.tar.gz']);
+    // Another release's sdist is another file.
+    const next = makeSdist('1.0.1', '.zip');
+    assert.equal((await ingest.ingest(next.filename, next.bytes)).outcome, 'created');
+  });
+
+  test('another spelling of a deleted file is refused, naming the deleted one', async () => {
+    const { filename, bytes } = makeWheel();
+    await metadata.putTombstone({
+      project: 'demo-pkg',
+      filename,
+      sha256: sha256Hex(bytes),
+      version: '1.0',
+      deletedAt: '2026-02-03T10:00:00.000Z',
+      deletedBy: 'token:abc',
+    });
+    log.length = 0;
+    await assert.rejects(ingest.ingest('Demo_Pkg-1.0.0-py3-none-any.whl', makeWheel('1.0').bytes), (err: unknown) => {
+      assert.ok(err instanceof InvalidInputError);
+      assert.match(err.message, /^Demo_Pkg-1\.0\.0-py3-none-any\.whl is the same file as demo_pkg-1\.0-py3-none-any\.whl \(.*\), which was deleted on 2026-02-03/);
+      assert.doesNotMatch(err.message, /already exist/i);
+      return true;
+    });
+    assert.deepEqual(log, []);
+  });
+
+  test('a concurrent upload of another spelling that wins the conditional put leaves none of our bytes', async () => {
+    const winner = makeWheel('1.0', { marker: ' # winner' });
+    const loser = makeWheel();
+    const realGetFile = metadata.getFile.bind(metadata);
+    let reads = 0;
+    metadata.getFile = async (project, filename) => (reads++ === 0 ? undefined : realGetFile(project, filename));
+    await metadata.putFile({
+      project: 'demo-pkg',
+      filename: 'Demo_Pkg-1.0.0-py3-none-any.whl',
+      version: '1.0.0',
+      packagetype: 'bdist_wheel',
+      sha256: sha256Hex(winner.bytes),
+      size: winner.bytes.byteLength,
+      uploadTime: NOW.toISOString(),
+    });
+    await assert.rejects(ingest.ingest(loser.filename, loser.bytes), /is the same file as Demo_Pkg-1\.0\.0-py3-none-any\.whl/);
+    assert.deepEqual([...blobs.objects.keys()], []);
   });
 
   test('a concurrent upload with other bytes that wins the conditional put leaves none of our bytes', async () => {

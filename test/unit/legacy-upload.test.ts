@@ -177,10 +177,12 @@ describe('parseUploadFields', () => {
     assertInvalid(() => fieldsFor(WHEEL, { protocol_version: '2' }), /Unknown protocol_version "2": this index speaks version 1/);
   });
 
-  test('metadata_version is required and must be a supported one', () => {
-    assertInvalid(() => fieldsFor(WHEEL, { metadata_version: undefined }), /metadata_version field is missing.*one of 1\.0, 1\.1, 1\.2, 2\.0, 2\.1, 2\.2, 2\.3, 2\.4/);
-    assertInvalid(() => fieldsFor(WHEEL, { metadata_version: '3.0' }), /metadata_version "3\.0" is not supported: this index accepts Metadata-Version 1\.0,.* 2\.4/);
-    assertInvalid(() => fieldsFor(WHEEL, { metadata_version: '2.5' }), /metadata_version "2\.5" is not supported/);
+  test('metadata_version is required; any known one or a later 2.x is accepted, a newer major refused', () => {
+    assertInvalid(() => fieldsFor(WHEEL, { metadata_version: undefined }), /metadata_version field is missing.*one of 1\.0, 1\.1, 1\.2, 2\.0, 2\.1, 2\.2, 2\.3, 2\.4, 2\.5/);
+    assertInvalid(() => fieldsFor(WHEEL, { metadata_version: '3.0' }), /The metadata_version field gives Metadata-Version "3\.0", a newer major version/);
+    assertInvalid(() => fieldsFor(WHEEL, { metadata_version: 'x' }), /The metadata_version field gives Metadata-Version "x", which is not a core metadata version/);
+    assert.equal(fieldsFor(WHEEL, { metadata_version: '2.5' }).metadataVersion, '2.5');
+    assert.equal(fieldsFor(WHEEL, { metadata_version: '2.6' }).metadataVersion, '2.6');
   });
 
   test('name: required, valid, and UNKNOWN (setuptools without a name) is explained', () => {
@@ -493,6 +495,17 @@ describe('releaseMetadataOf', () => {
     assert.equal(short.description, 'Short.\n');
     assert.equal(short.description_truncated, undefined);
     assert.equal(short.description_bytes, undefined);
+  });
+
+  test('Metadata-Version 2.5 import names are kept, and left out when there are none', () => {
+    const text = ['Metadata-Version: 2.5', 'Name: demo-pkg', 'Version: 1.0', 'Import-Name: demo_pkg', 'Import-Namespace: demo'].join('\n');
+    const release = releaseMetadataOf(parseCoreMetadata(text));
+    assert.equal(release.metadata_version, '2.5');
+    assert.deepEqual(release.import_names, ['demo_pkg']);
+    assert.deepEqual(release.import_namespaces, ['demo']);
+    const older = releaseMetadataOf(parseCoreMetadata('Metadata-Version: 2.4\nName: demo-pkg\nVersion: 1.0\n'));
+    assert.equal('import_names' in older, false);
+    assert.equal('import_namespaces' in older, false);
   });
 
   test('every field, UNKNOWN and empty values left out, project URLs split as packaging does', () => {

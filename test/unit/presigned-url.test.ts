@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { S3UrlSigner } from '../../lambdas/adapters/s3-url-signer.ts';
+import { copySource } from '../../lambdas/adapters/s3-copy-source.ts';
 import { Downloads } from '../../lambdas/app/downloads.ts';
 
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
@@ -89,5 +90,16 @@ describe('presigned download URLs', () => {
       assert.ok(signedAt <= now, 'signed no later than now');
       assert.ok(expiresAt - now >= window * 1000, `valid for a window after offset ${offset}`);
     }
+  });
+});
+
+describe('copySource (x-amz-copy-source)', () => {
+  test('encodes the key as S3 decodes it: + as %2B, spaces and reserved characters too, slashes kept', () => {
+    assert.equal(
+      copySource('wharf-files', 'uploads/abc/torch-2.13.0+cpu-cp311-cp311-linux_x86_64.whl'),
+      'wharf-files/uploads/abc/torch-2.13.0%2Bcpu-cp311-cp311-linux_x86_64.whl',
+    );
+    assert.equal(copySource('b', "a b/c!'()*~-._/ü"), "b/a%20b/c%21%27%28%29%2A~-._/%C3%BC");
+    assert.equal(decodeURIComponent(copySource('b', 'x/y+z%2B.whl')), 'b/x/y+z%2B.whl');
   });
 });
