@@ -128,15 +128,26 @@ export class ImportProgressReporter {
   private lastTenth = 0;
   private drawn = false;
   private state: ImportProgress;
+  private readonly ticker: NodeJS.Timeout | undefined;
 
+  /**
+   * `tickMs`: how often the line is drawn again when no file has finished (a big wheel
+   * takes a while), so the rates and ETA keep moving and a CI log still gets its line
+   * every 30 s; 0 for none.
+   */
   constructor(
     private readonly out: ProgressOutput,
     total: { files: number; bytes: number },
     private readonly clock: () => number = () => performance.now(),
+    tickMs = 1000,
   ) {
     this.started = clock();
     this.lastPlain = this.started;
     this.state = { done: 0, total: total.files, bytesDone: 0, bytesTotal: total.bytes };
+    if (tickMs > 0) {
+      this.ticker = setInterval(() => this.update(this.state), tickMs);
+      this.ticker.unref();
+    }
   }
 
   private elapsed(now: number): number {
@@ -184,6 +195,7 @@ export class ImportProgressReporter {
 
   /** Takes the progress line away, leaving the terminal for the summary. */
   finish(): void {
+    if (this.ticker) clearInterval(this.ticker);
     if (this.out.isTTY) this.clear();
   }
 }

@@ -113,9 +113,26 @@ function recorder(isTTY: boolean, columns?: number) {
 }
 
 describe('the reporter', () => {
+  test('while a big file takes its time, the line is drawn again each tick with the time gone by', async () => {
+    const writes: string[] = [];
+    const out = { isTTY: true, columns: 200, write: (text: string) => writes.push(text) };
+    let now = 0;
+    const progress = new ImportProgressReporter(out, { files: 2, bytes: 2000 }, () => now, 20);
+    now = 1000;
+    progress.update({ done: 1, bytesDone: 1000 });
+    now = 3000;
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    progress.finish();
+    assert.match(writes[0]!, / 1\/2 files .* ETA 1s/);
+    assert.ok(writes.some((w) => / 1\/2 files .* ETA 3s/.test(w)), writes.join('|'));
+    const count = writes.length;
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    assert.equal(writes.length, count, 'no drawing after finish');
+  });
+
   test('on a terminal: one line redrawn in place, at most ten times a second, a note kept above it', () => {
     const r = recorder(true, 100);
-    const progress = new ImportProgressReporter(r.out, { files: 100, bytes: 100_000 }, r.clock);
+    const progress = new ImportProgressReporter(r.out, { files: 100, bytes: 100_000 }, r.clock, 0);
     r.advance(200);
     progress.update({ done: 1, bytesDone: 1000 });
     r.advance(10);
@@ -135,7 +152,7 @@ describe('the reporter', () => {
   test('the terminal width is read at each draw (a resized window)', () => {
     const r = recorder(true, 200);
     const out = { ...r.out, columns: 200 };
-    const progress = new ImportProgressReporter(out, { files: 10, bytes: 10 }, r.clock);
+    const progress = new ImportProgressReporter(out, { files: 10, bytes: 10 }, r.clock, 0);
     r.advance(1000);
     progress.update({ done: 1, bytesDone: 1 });
     out.columns = 20;
@@ -147,7 +164,7 @@ describe('the reporter', () => {
 
   test('in a CI log: nothing for a short import, then a line per tenth at most every 5 s, and one every 30 s at least', () => {
     const r = recorder(false);
-    const progress = new ImportProgressReporter(r.out, { files: 1000, bytes: 1_000_000 }, r.clock);
+    const progress = new ImportProgressReporter(r.out, { files: 1000, bytes: 1_000_000 }, r.clock, 0);
     r.advance(1000);
     progress.update({ done: 300, bytesDone: 300_000 });
     assert.equal(r.writes.length, 0, 'quiet in the first seconds');
