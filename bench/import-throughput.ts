@@ -6,11 +6,13 @@
  * (METADATA, WHEEL, RECORD). `--baseline DIR` times another checkout's `wharf import` (with
  * its own `wharf serve`) on the same files, for a before/after.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { strToU8, zipSync } from 'fflate';
-import { type ImportRun, runImport, startServer } from './local-server.ts';
+import { SERVER_STATE_FILE, type ServerState } from '../lambdas/cli/import-target.ts';
+import { startLatencyProxy } from './latency-proxy.ts';
+import { type BenchServer, type ImportRun, runImport, startServer } from './local-server.ts';
 
 /** A small valid wheel: a module, METADATA, WHEEL and RECORD. */
 export function smallWheel(name: string, version: string): { filename: string; bytes: Uint8Array } {
@@ -65,6 +67,28 @@ async function measure(checkout: string | undefined, dir: string, count: number,
   }
 }
 
+/**
+ * The same import with the stores `oneWayMs` away each way (a laptop importing into a
+ * deployed index): the import is handed the server's stores through latency proxies, by a
+ * server.json of its own that names them. Here waiting, not CPU, sets the rate.
+ */
+async function measureFar(server: BenchServer, dir: string, count: number, concurrency: number, oneWayMs: number): Promise<number> {
+  const state = JSON.parse(await readFile(path.join(server.dataDir, SERVER_STATE_FILE), 'utf8')) as ServerState;
+  const dynamodb = await startLatencyProxy(state.dynamodbEndpoint, oneWayMs);
+  const s3 = await startLatencyProxy(state.s3Endpoint, oneWayMs);
+  const far = path.join(server.dataDir, `far-${concurrency}`);
+  await mkdir(far);
+  await writeFile(path.join(far, SERVER_STATE_FILE), JSON.stringify({ ...state, dynamodbEndpoint: dynamodb.url, s3Endpoint: s3.url }));
+  try {
+    const run = await runImport({ ...server, dataDir: far }, [dir], { args: ['--concurrency', String(concurrency)] });
+    if (run.code !== 0) throw new Error(`wharf import failed (exit ${run.code}):\n${run.stdout}\n${run.stderr}`);
+    return count / run.seconds;
+  } finally {
+    await dynamodb.close();
+    await s3.close();
+  }
+}
+
 export async function importThroughput(count = 2_000, baseline?: string): Promise<void> {
   console.log(`\nwharf import of ${count} small generated wheels into a fresh wharf serve (issue 15: 5x the 47 files/s of before)`);
   const dir = await writeSmallWheels(count);
@@ -73,5 +97,24 @@ export async function importThroughput(count = 2_000, baseline?: string): Promis
     await measure(undefined, dir, count, 'this checkout');
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+
+  const oneWayMs = 10;
+  const farCount = Math.min(count, 300);
+  console.log(`  With the stores ${2 * oneWayMs} ms away (a round trip to a region), ${farCount} wheels, each into a fresh server:`);
+  const farDir = await writeSmallWheels(farCount);
+  try {
+    const rates: string[] = [];
+    for (const concurrency of [1, 4, 8, 16]) {
+      const server = await startServer();
+      try {
+        rates.push(`--concurrency ${concurrency}: ${(await measureFar(server, farDir, farCount, concurrency, oneWayMs)).toFixed(0)} files/s`);
+      } finally {
+        await server.close();
+      }
+    }
+    console.log(`    ${rates.join(', ')} (4 was the fixed concurrency before, 8 is the default now)`);
+  } finally {
+    await rm(farDir, { recursive: true, force: true });
   }
 }
