@@ -30,10 +30,11 @@ function parseConcurrency(value: string | undefined): number {
   return n;
 }
 
-/** A refusal's message, without the filename again when it starts with it. */
+/** A refusal's message, starting with the filename, and naming it once. */
 export function refusalLine(result: Extract<FileResult, { reason: string }>): string {
   const { filename } = result.file;
-  const reason = result.reason.startsWith(`${filename}: `) ? result.reason.slice(filename.length + 2) : result.reason;
+  const { reason } = result;
+  if (reason.startsWith(`${filename} `) || reason.startsWith(`${filename}: `)) return reason;
   return `${filename}: ${reason}`;
 }
 

@@ -39,6 +39,7 @@ function linkProblem(err: unknown, isLink: boolean): string | undefined {
   if (code === 'ELOOP') return 'symlink loop: following it leads back to itself';
   if (code === 'ENOENT' && isLink) return 'broken symlink: what it points to does not exist';
   if (code === 'EACCES' || code === 'EPERM') return 'cannot be read: permission denied';
+  if (code === 'ENOENT') return 'it was removed while the import was looking';
   return undefined;
 }
 
