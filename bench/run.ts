@@ -13,7 +13,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
-import { FUNCTIONS } from '../lambdas/functions.ts';
+import { FUNCTIONS } from '../lambdas/config/functions.ts';
 import type { DistributionFile } from '../lambdas/core/model.ts';
 import {
   renderProjectHtml,

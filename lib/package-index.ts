@@ -19,16 +19,16 @@ import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { ENV, FUNCTIONS, type FunctionName, type FunctionSpec } from '../lambdas/functions.ts';
-import { TOKEN_TTL_ATTRIBUTE } from '../lambdas/adapters/dynamodb-token-store.ts';
-import { checkAudience, checkIssuerUrl, DEFAULTS, LAMBDA_MAX_UPLOAD_BYTES, OIDC_DEFAULTS } from '../lambdas/config.ts';
+import { FUNCTIONS, type FunctionName, type FunctionSpec } from '../lambdas/config/functions.ts';
+import { TABLE_KEYS, TTL_ATTRIBUTE } from '../lambdas/config/tables.ts';
+import { checkAudience, checkIssuerUrl, DEFAULTS, LAMBDA_MAX_UPLOAD_BYTES, MAX_AUTH_CACHE_SECONDS, OIDC_DEFAULTS } from '../lambdas/config/wharf-config.ts';
 import { WharfFunction } from './wharf-function.ts';
 import { upstreamConfigOf, wireUpstream, type UpstreamProps } from './upstream.ts';
 import { UPSTREAM_INCOMING_PREFIX } from '../lambdas/core/upstream.ts';
 import { addStagingLifecycleRule, grantUploadStaging, STAGING_ACTIONS, UploadVerifier } from './upload-staging.ts';
-import { MAX_SESSION_LIFETIME_SECONDS } from '../lambdas/upload-config.ts';
+import { MAX_SESSION_LIFETIME_SECONDS, SESSION_DEFAULTS } from '../lambdas/config/upload-config.ts';
 import { S3_MULTIPART } from '../lambdas/core/upload-session.ts';
-import { SESSION_DEFAULTS } from '../lambdas/app/upload-sessions.ts';
+import { ENV } from '../lambdas/config/environment.ts';
 
 const REPOSITORY_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -182,8 +182,8 @@ export class PackageIndex extends Construct {
     const upstream = upstreamConfigOf(props.upstream);
 
     this.table = new Table(this, 'Table', {
-      partitionKey: { name: 'pk', type: AttributeType.STRING },
-      sortKey: { name: 'sk', type: AttributeType.STRING },
+      partitionKey: { name: TABLE_KEYS.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE_KEYS.sortKey, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: TableEncryption.AWS_MANAGED,
@@ -192,12 +192,12 @@ export class PackageIndex extends Construct {
     });
 
     this.tokensTable = new Table(this, 'TokensTable', {
-      partitionKey: { name: 'pk', type: AttributeType.STRING },
-      sortKey: { name: 'sk', type: AttributeType.STRING },
+      partitionKey: { name: TABLE_KEYS.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE_KEYS.sortKey, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: TableEncryption.AWS_MANAGED,
-      timeToLiveAttribute: TOKEN_TTL_ATTRIBUTE,
+      timeToLiveAttribute: TTL_ATTRIBUTE,
       removalPolicy,
       deletionProtection: removalPolicy !== RemovalPolicy.DESTROY,
     });
@@ -269,10 +269,10 @@ export class PackageIndex extends Construct {
     });
 
     const environment: Record<string, string> = {
-      [ENV.pageCacheControl]: props.pageCacheControl ?? 'max-age=30',
-      [ENV.signingWindowSeconds]: String(props.signingWindowSeconds ?? 300),
+      [ENV.pageCacheControl]: props.pageCacheControl ?? DEFAULTS.pageCacheControl,
+      [ENV.signingWindowSeconds]: String(props.signingWindowSeconds ?? DEFAULTS.signingWindowSeconds),
       [ENV.publicRead]: String(props.publicRead ?? false),
-      [ENV.authCacheSeconds]: String(props.authCacheSeconds ?? 30),
+      [ENV.authCacheSeconds]: String(props.authCacheSeconds ?? DEFAULTS.authCacheSeconds),
       [ENV.maxUploadBytes]: String(props.maxUploadBytes ?? DEFAULTS.maxUploadBytes),
     };
     if (props.maxUploadBytes !== undefined && !(Number.isInteger(props.maxUploadBytes) && props.maxUploadBytes > 0 && props.maxUploadBytes <= LAMBDA_MAX_UPLOAD_BYTES)) {
@@ -287,8 +287,8 @@ export class PackageIndex extends Construct {
     }
     environment[ENV.maxSessionBytes] = String(props.maxSessionBytes ?? SESSION_DEFAULTS.maxSessionBytes);
     environment[ENV.sessionLifetimeSeconds] = String(sessionLifetimeSeconds);
-    if (props.authCacheSeconds !== undefined && !(props.authCacheSeconds >= 0 && props.authCacheSeconds <= 60)) {
-      throw new Error(`authCacheSeconds must be 0 to 60 (revocation must take effect within a minute), not ${props.authCacheSeconds}.`);
+    if (props.authCacheSeconds !== undefined && !(props.authCacheSeconds >= 0 && props.authCacheSeconds <= MAX_AUTH_CACHE_SECONDS)) {
+      throw new Error(`authCacheSeconds must be 0 to ${MAX_AUTH_CACHE_SECONDS} (revocation must take effect within a minute), not ${props.authCacheSeconds}.`);
     }
     const audience = props.trustedPublishing?.audience;
     const issuer = props.trustedPublishing?.githubIssuerUrl;
@@ -331,7 +331,7 @@ export class PackageIndex extends Construct {
       read: this.functions.read,
       bucket: this.bucket,
       projectRoot,
-      entry: resolve(projectRoot, 'lambdas/handlers/upstream-copier.ts'),
+      entry: resolve(projectRoot, 'lambdas/functions/upstream-copier-handler.ts'),
       ...(props.memorySize !== undefined ? { memorySize: props.memorySize } : {}),
       logRetention,
       logRemovalPolicy: removalPolicy,

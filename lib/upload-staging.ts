@@ -10,9 +10,10 @@ import type { Bucket, IBucket } from 'aws-cdk-lib/aws-s3';
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { resolve } from 'node:path';
-import { ENV, VERIFIER_FUNCTION } from '../lambdas/functions.ts';
+import { VERIFIER_FUNCTION } from '../lambdas/config/functions.ts';
 import { STAGING_PREFIX } from '../lambdas/core/upload-session.ts';
 import { nagReference, WharfFunction } from './wharf-function.ts';
+import { ENV } from '../lambdas/config/environment.ts';
 
 /** S3 actions on `uploads/*`: presigning PUT and UploadPart is s3:PutObject. */
 export const STAGING_ACTIONS = {

@@ -9,10 +9,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { ENV } from '../lambdas/functions.ts';
 import { UPSTREAM_FILES_PREFIX, UPSTREAM_INCOMING_PREFIX, UPSTREAM_PAGES_PREFIX, type UpstreamMode } from '../lambdas/core/upstream.ts';
-import { UPSTREAM_ENV, upstreamSettings, type UpstreamConfig } from '../lambdas/upstream-config.ts';
+import { upstreamSettings, type UpstreamConfig } from '../lambdas/config/upstream-config.ts';
 import { nagReference, WharfFunction } from './wharf-function.ts';
+import { ENV, UPSTREAM_ENV } from '../lambdas/config/environment.ts';
 
 export interface UpstreamProps {
   /**

@@ -13,8 +13,8 @@ import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lam
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { ENV } from '../lambdas/functions.ts';
 import { FILES_PREFIX } from '../lambdas/core/storage-keys.ts';
+import { ENV } from '../lambdas/config/environment.ts';
 
 /** What a function may do with the table and the bucket. */
 export type WharfAccess = 'read' | 'write';

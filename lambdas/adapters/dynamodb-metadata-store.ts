@@ -47,7 +47,7 @@ import {
   type Tombstone,
   releaseVersionKey,
 } from '../core/model.ts';
-import type { MetadataStore, ProjectListing, PutFileOutcome } from '../ports.ts';
+import type { MetadataStore, ProjectListing, PutFileOutcome } from '../app/ports.ts';
 
 export const LISTING_SHARDS = 16;
 

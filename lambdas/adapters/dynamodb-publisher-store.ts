@@ -27,7 +27,7 @@ import {
   type QueryCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import type { PublisherRecord } from '../core/trusted-publishing.ts';
-import type { PublisherStore } from '../ports.ts';
+import type { PublisherStore } from '../app/ports.ts';
 import { TOKEN_TTL_ATTRIBUTE } from './dynamodb-token-store.ts';
 
 const PUBLISHERS_PK = 'PUBLISHERS';

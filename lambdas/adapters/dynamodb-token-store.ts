@@ -20,12 +20,14 @@ import {
   type QueryCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import type { TokenRecord } from '../core/model.ts';
-import type { TokenStore } from '../ports.ts';
+import type { TokenStore } from '../app/ports.ts';
+import { TTL_ATTRIBUTE } from '../config/tables.ts';
 
 const TOKENS_PK = 'TOKENS';
 const tokenSk = (id: string) => `TOKEN#${id}`;
 /** Attribute DynamoDB's time-to-live reads (the CDK construct enables it). */
-export const TOKEN_TTL_ATTRIBUTE = 'ttl';
+/** The tokens table's TTL attribute (lambdas/config/tables.ts). */
+export const TOKEN_TTL_ATTRIBUTE = TTL_ATTRIBUTE;
 const KEEP_EXPIRED_SECONDS = 90 * 24 * 3600;
 
 function toItem(token: TokenRecord): Record<string, unknown> {

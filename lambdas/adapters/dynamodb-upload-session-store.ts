@@ -7,7 +7,7 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SessionStatus, UploadSession } from '../core/upload-session.ts';
-import type { UploadSessionStore } from '../ports.ts';
+import type { UploadSessionStore } from '../app/ports.ts';
 
 export const SESSION_TTL_ATTRIBUTE = 'ttl';
 const SESSION_SK = '#SESSION';

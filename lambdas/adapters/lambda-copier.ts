@@ -3,7 +3,7 @@
  * runs for up to 15 minutes after the download request that started it has returned.
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import type { BackgroundCopier, CopyJob } from '../upstream-ports.ts';
+import type { BackgroundCopier, CopyJob } from '../app/upstream-ports.ts';
 
 export class LambdaCopier implements BackgroundCopier {
   constructor(

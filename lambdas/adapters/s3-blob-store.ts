@@ -6,7 +6,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { BlobStore, PutBlobOptions } from '../ports.ts';
+import type { BlobStore, PutBlobOptions } from '../app/ports.ts';
 
 export class S3BlobStore implements BlobStore {
   constructor(

@@ -15,10 +15,10 @@ import {
   NotFound,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { copySource } from './s3-copy-source.ts';
+import { copySource } from './s3-keys.ts';
 import type { DistributionSource } from '../core/distribution.ts';
 import { InvalidInputError } from '../core/errors.ts';
-import type { PresignOptions, PutBlobOptions, UploadStaging } from '../ports.ts';
+import type { PresignOptions, PutBlobOptions, UploadStaging } from '../app/ports.ts';
 import type { S3UrlSigner } from './s3-url-signer.ts';
 
 type SigningOptions = Omit<PresignOptions, 'responseCacheControl'>;

@@ -20,9 +20,9 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { copySource } from './s3-copy-source.ts';
+import { copySource } from './s3-keys.ts';
 import { Upload } from '@aws-sdk/lib-storage';
-import type { CachedUpstreamPage, UpstreamStore } from '../upstream-ports.ts';
+import type { CachedUpstreamPage, UpstreamStore } from '../app/upstream-ports.ts';
 import { IMMUTABLE_CACHE_CONTROL } from '../app/downloads.ts';
 import { UPSTREAM_FILES_PREFIX, UPSTREAM_INCOMING_PREFIX, UPSTREAM_PAGES_PREFIX, upstreamFileKey } from '../core/upstream.ts';
 

@@ -5,8 +5,10 @@
  */
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { fromEnv } from '@aws-sdk/credential-provider-env';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Checksum, SourceData } from '@smithy/types';
-import type { DownloadSigner, PresignOptions } from '../ports.ts';
+import type { DownloadSigner, PresignOptions } from '../app/ports.ts';
+import { keyPath, rfc3986 } from './s3-keys.ts';
 
 /** SHA-256 (or HMAC-SHA-256 with a secret) in the shape SignatureV4 wants. */
 class NodeSha256 implements Checksum {
@@ -28,11 +30,6 @@ class NodeSha256 implements Checksum {
   reset(): void {
     this.hash = this.fresh();
   }
-}
-
-/** RFC 3986 percent-encoding of one path segment or query component, as S3 expects. */
-function rfc3986(value: string): string {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 export interface S3UrlSignerOptions {
@@ -109,7 +106,7 @@ export class S3UrlSigner implements DownloadSigner {
     options: Pick<PresignOptions, 'expiresIn' | 'signingDate'>,
   ): Promise<string> {
     const host = this.port === undefined ? this.hostname : `${this.hostname}:${this.port}`;
-    const path = `${this.pathPrefix}/${key.split('/').map(rfc3986).join('/')}`;
+    const path = `${this.pathPrefix}/${keyPath(key)}`;
     const signed = await this.signer.presign(
       {
         method,
@@ -127,4 +124,12 @@ export class S3UrlSigner implements DownloadSigner {
       .join('&');
     return `${this.protocol}//${host}${path}?${encoded}`;
   }
+}
+
+/**
+ * The signer of a Lambda function: the role's temporary credentials, which the runtime puts
+ * in the environment. URLs it signs die with them, whatever their own expiry says.
+ */
+export function roleUrlSigner(bucketName: string, region: string): S3UrlSigner {
+  return new S3UrlSigner({ bucketName, region, credentials: fromEnv() });
 }

@@ -19,9 +19,9 @@ import { AuthenticationError, ForbiddenError } from '../core/errors.ts';
 import type { TokenRecord } from '../core/model.ts';
 import { Permissions } from '../core/scopes.ts';
 import { tokenIdOf, tokenMatches } from '../core/tokens.ts';
-import type { TokenVerifier } from '../ports.ts';
+import type { TokenVerifier } from './ports.ts';
+import { MAX_AUTH_CACHE_SECONDS } from '../config/wharf-config.ts';
 
-export const MAX_AUTH_CACHE_SECONDS = 60;
 
 export interface AuthLogger {
   info(message: string, extra: Record<string, unknown>): void;

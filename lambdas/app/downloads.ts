@@ -4,7 +4,7 @@
  * yields the same URL within the window, so pip's HTTP cache (keyed on the URL) can hit.
  */
 import { distributionKey } from '../core/storage-keys.ts';
-import type { DownloadSigner } from '../ports.ts';
+import type { DownloadSigner } from './ports.ts';
 
 /** Stored files never change (content-addressed keys), so caches may keep them forever. */
 export const IMMUTABLE_CACHE_CONTROL = 'public, max-age=31536000, immutable';

@@ -14,7 +14,7 @@ import { checkAgainstIndex, deletedFilenameError } from '../core/file-identity.t
 import { type ReleaseMetadata, releaseMetadataOf } from '../core/legacy-upload.ts';
 import type { DistributionFile, Tombstone } from '../core/model.ts';
 import { distributionKey, metadataKey } from '../core/storage-keys.ts';
-import type { BlobStore, MetadataStore, PutFileOutcome } from '../ports.ts';
+import type { BlobStore, MetadataStore, PutFileOutcome } from './ports.ts';
 import { IMMUTABLE_CACHE_CONTROL } from './downloads.ts';
 
 export interface IngestResult {

@@ -17,7 +17,7 @@ import type { DistributionFile, Tombstone } from '../core/model.ts';
 import { isValidName, normalizeName } from '../core/names.ts';
 import { distributionKey, metadataKey } from '../core/storage-keys.ts';
 import { isValidVersion, sortVersions, versionsEqual } from '../core/versions.ts';
-import type { BlobStore, MetadataStore } from '../ports.ts';
+import type { BlobStore, MetadataStore } from './ports.ts';
 
 /** One file by its filename, or a release: every file whose version equals `version` under PEP 440. */
 export type AdminTarget = { readonly filename: string } | { readonly version: string };

@@ -8,7 +8,7 @@ import {
   type ProjectPage,
 } from '../core/simple-pages.ts';
 import { MEDIA_JSON_V1, type SimpleFormat } from '../core/negotiation.ts';
-import type { MetadataStore } from '../ports.ts';
+import type { MetadataStore } from './ports.ts';
 
 export class SimpleIndex {
   constructor(private readonly metadata: MetadataStore) {}

@@ -6,7 +6,7 @@ import { InvalidInputError, NotFoundError } from '../core/errors.ts';
 import type { TokenRecord } from '../core/model.ts';
 import { normalizeScopes } from '../core/scopes.ts';
 import { generateToken, isTokenId, type RandomSource } from '../core/tokens.ts';
-import type { TokenStore } from '../ports.ts';
+import type { TokenStore } from './ports.ts';
 
 export const MAX_DESCRIPTION_LENGTH = 200;
 /** Ten years: long-lived tokens are a choice, eternal ones an accident. */

@@ -20,7 +20,7 @@ import {
   type PublisherProvider,
   type PublisherRecord,
 } from '../core/trusted-publishing.ts';
-import type { PublisherStore } from '../ports.ts';
+import type { PublisherStore } from './ports.ts';
 import type { AccessGuard } from './access-guard.ts';
 import type { TokenAdmin } from './token-admin.ts';
 import { MAX_DESCRIPTION_LENGTH } from './token-admin.ts';

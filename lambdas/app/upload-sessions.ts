@@ -23,36 +23,10 @@ import {
   VERIFY_DEADLINE_SECONDS,
   verifyDeadline,
 } from '../core/upload-session.ts';
-import type { MetadataStore, UploadSessionStore, UploadStaging } from '../ports.ts';
+import type { MetadataStore, UploadSessionStore, UploadStaging } from './ports.ts';
 import type { Ingest } from './ingest.ts';
+import type { UploadSessionsConfig } from '../config/upload-config.ts';
 import { checkAgainstIndex } from '../core/file-identity.ts';
-
-export interface UploadSessionsConfig {
-  /** Largest file a session takes (at most 5 GiB: one CopyObject). */
-  readonly maxSessionBytes: number;
-  /** How long a session may take from start to complete. */
-  readonly sessionLifetimeSeconds: number;
-  /** Lifetime of each presigned URL (re-requested by the client when it runs out). */
-  readonly urlLifetimeSeconds: number;
-  /** Files up to this size are verified within the complete request. */
-  readonly inlineVerifyBytes: number;
-  readonly singlePutBytes: number;
-  readonly partBytes: number;
-  /** How long a session may stay `verifying` before it reads as failed (VERIFY_DEADLINE_SECONDS). */
-  readonly verifyDeadlineSeconds: number;
-}
-
-export const SESSION_DEFAULTS: UploadSessionsConfig = Object.freeze({
-  maxSessionBytes: 5 * 1024 * 1024 * 1024,
-  sessionLifetimeSeconds: 6 * 3600,
-  // A URL signed with a role's temporary credentials dies with them; an hour is within
-  // what a Lambda execution role's credentials are good for.
-  urlLifetimeSeconds: 3600,
-  inlineVerifyBytes: 64 * 1024 * 1024,
-  singlePutBytes: 16 * 1024 * 1024,
-  partBytes: 16 * 1024 * 1024,
-  verifyDeadlineSeconds: VERIFY_DEADLINE_SECONDS,
-});
 
 /** At most this many part URLs per answer: a 5 GiB file has 320 parts of 16 MiB. */
 export const MAX_PART_URLS = 100;

@@ -29,23 +29,8 @@ import {
   UpstreamFailure,
   type UpstreamFetcher,
   type UpstreamStore,
-} from '../upstream-ports.ts';
-
-export interface UpstreamSettings {
-  readonly mode: UpstreamMode;
-  /** Base URL of the upstream simple index, ending in `/`. */
-  readonly url: string;
-  /** How long a fetched page is served without asking the upstream again. */
-  readonly pageTtlSeconds: number;
-  /** Names that never go upstream. */
-  readonly reserved: NamePatterns;
-  /** Hosted projects whose pages also list the upstream's files (an admin's explicit choice). */
-  readonly mixed: NamePatterns;
-  /** Largest file (bytes) copied within the request; larger ones are copied in the background. */
-  readonly copyLimitBytes: number;
-  /** How long a download may spend copying before it redirects to the upstream instead. */
-  readonly copyDeadlineMs: number;
-}
+} from './upstream-ports.ts';
+import type { UpstreamSettings } from '../config/upstream-config.ts';
 
 /** Where an upstream page came from: fetched now, kept from before, or kept past its time. */
 export type PageState = 'fetched' | 'cached' | 'stale';

@@ -14,7 +14,7 @@ import { open, readFile } from 'node:fs/promises';
 import { Ingest, type IngestResult } from '../app/ingest.ts';
 import { type DistributionSource, inspectDistributionAt } from '../core/distribution.ts';
 import { WharfError } from '../core/errors.ts';
-import type { MetadataStore } from '../ports.ts';
+import type { MetadataStore } from '../app/ports.ts';
 import { type FoundFile, type ScanResult, scanPaths } from './import-scan.ts';
 import { type ImportTarget, STREAM_PART_BYTES, STREAM_QUEUE } from './import-target.ts';
 

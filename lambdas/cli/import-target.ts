@@ -19,7 +19,7 @@ import {
   startEmbeddedStores,
   type StoreEndpoints,
 } from '../local/embedded-stores.ts';
-import type { BlobStore, MetadataStore } from '../ports.ts';
+import type { BlobStore, MetadataStore } from '../app/ports.ts';
 
 export interface ImportTarget {
   readonly description: string;

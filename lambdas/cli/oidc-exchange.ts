@@ -8,6 +8,8 @@
  * local server on http).
  */
 
+import { NotWharfError, notWharfMessage } from './wharf-answer.ts';
+
 export class OidcExchangeError extends Error {}
 
 export interface ExchangeOptions {
@@ -27,7 +29,15 @@ export function indexBaseUrl(url: string): string {
   return url.replace(/\/+$/, '').replace(/\/(simple|legacy)$/, '');
 }
 
-async function request(url: string, init: RequestInit, timeoutMs: number): Promise<{ status: number; ok: boolean; body: unknown; text: string }> {
+interface Reply {
+  readonly status: number;
+  readonly ok: boolean;
+  readonly contentType: string | null;
+  readonly body: unknown;
+  readonly text: string;
+}
+
+async function request(url: string, init: RequestInit, timeoutMs: number): Promise<Reply> {
   let response: Response;
   try {
     response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
@@ -41,13 +51,19 @@ async function request(url: string, init: RequestInit, timeoutMs: number): Promi
   } catch {
     body = undefined;
   }
-  return { status: response.status, ok: response.ok, body, text };
+  return { status: response.status, ok: response.ok, contentType: response.headers.get('content-type'), body, text };
+}
+
+/** The index's OIDC routes answer JSON objects, errors included; anything else is another server. */
+function fromWharf(indexUrl: string, r: Reply): Reply {
+  if (typeof r.body !== 'object' || r.body === null || Array.isArray(r.body)) throw new NotWharfError(notWharfMessage(indexBaseUrl(indexUrl), r));
+  return r;
 }
 
 /** `GET /_/oidc/audience`: the audience to request the OIDC token for. */
 export async function fetchAudience(indexUrl: string, options: ExchangeOptions = {}): Promise<string> {
   const url = `${indexBaseUrl(indexUrl)}/_/oidc/audience`;
-  const r = await request(url, { headers: { accept: 'application/json' } }, options.timeoutMs ?? 10_000);
+  const r = fromWharf(indexUrl, await request(url, { headers: { accept: 'application/json' } }, options.timeoutMs ?? 10_000));
   const audience = (r.body as { audience?: unknown } | undefined)?.audience;
   if (!r.ok || typeof audience !== 'string') {
     throw new OidcExchangeError(
@@ -62,10 +78,13 @@ export async function fetchAudience(indexUrl: string, options: ExchangeOptions =
 /** `POST /_/oidc/mint-token`: an OIDC identity token in, an upload token out. */
 export async function exchangeOidcToken(indexUrl: string, oidcToken: string, options: ExchangeOptions = {}): Promise<ExchangedToken> {
   const url = `${indexBaseUrl(indexUrl)}/_/oidc/mint-token`;
-  const r = await request(
-    url,
-    { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ token: oidcToken }) },
-    options.timeoutMs ?? 10_000,
+  const r = fromWharf(
+    indexUrl,
+    await request(
+      url,
+      { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ token: oidcToken }) },
+      options.timeoutMs ?? 10_000,
+    ),
   );
   const body = r.body as { token?: unknown; expires?: unknown; projects?: unknown; errors?: { code?: unknown; description?: unknown }[] } | undefined;
   if (!r.ok) {

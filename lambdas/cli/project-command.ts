@@ -7,6 +7,8 @@ import { ProjectAdmin, type AdminTarget } from '../app/project-admin.ts';
 import { WharfError } from '../core/errors.ts';
 import { localCreator } from '../local/admin-bootstrap.ts';
 import { openAwsTarget, openLocalTarget } from './import-target.ts';
+import { adminApi } from './admin-api.ts';
+import { usageMessage } from './command-line.ts';
 import { defaultDataDir } from './serve-command.ts';
 import { TokenCommandError } from './token-target.ts';
 
@@ -26,22 +28,6 @@ export interface ProjectOptions {
   json?: boolean;
 }
 
-export const PROJECT_USAGE = `Usage: npm run wharf -- <yank|unyank|delete> PROJECT (VERSION | --file FILENAME) [options]
-
-  yank PROJECT VERSION [--reason TEXT]      yank a release (PEP 592): pip skips it unless pinned
-  yank PROJECT --file FILENAME [--reason TEXT]
-  unyank PROJECT VERSION | --file FILENAME
-  delete PROJECT VERSION | --file FILENAME --yes
-      removes the bytes; the filename can never be used again
-
-Where (default: the local index in .wharf, or --data-dir DIR):
-  --url URL --token T     any Wharf over its API, with an upload token for the project (or $WHARF_TOKEN)
-  --stack NAME            a deployed stack, with your AWS credentials (IAM)
-  --table T --bucket B    a deployed index by table and bucket name, with your AWS credentials
-  --region R              AWS region of the deployed stack
-  --json                  print JSON instead of text
-`;
-
 interface FileView {
   readonly filename: string;
   readonly version: string;
@@ -57,7 +43,7 @@ interface ProjectTarget {
 }
 
 function httpTarget(url: string, token: string): ProjectTarget {
-  const base = url.replace(/\/+$/, '').replace(/\/simple$/, '');
+  const { base, call } = adminApi(url, token, (message) => new TokenCommandError(message));
   return {
     description: base,
     async run(action, project, target, reason) {
@@ -66,28 +52,11 @@ function httpTarget(url: string, token: string): ProjectTarget {
           ? `releases/${encodeURIComponent(target.version)}`
           : `files/${encodeURIComponent(target.filename)}`;
       const path = `/api/projects/${encodeURIComponent(project)}/${where}${action === 'delete' ? '' : `/${action}`}`;
-      let response: Response;
-      try {
-        response = await fetch(`${base}${path}`, {
-          method: action === 'delete' ? 'DELETE' : 'POST',
-          headers: {
-            authorization: `Bearer ${token}`,
-            ...(action === 'yank' ? { 'content-type': 'application/json' } : {}),
-          },
-          ...(action === 'yank' ? { body: JSON.stringify({ reason }) } : {}),
-        });
-      } catch (err) {
-        throw new TokenCommandError(`Cannot reach ${base}: ${(err as Error).message}. Is the URL right and the index up?`);
-      }
-      const text = await response.text();
-      let value: { error?: string; files?: FileView[]; deleted?: FileView[] } | undefined;
-      try {
-        value = JSON.parse(text) as typeof value;
-      } catch {
-        value = undefined;
-      }
-      if (!response.ok) throw new TokenCommandError(`${base} answered ${response.status}: ${value?.error ?? text.trim()}`);
-      return value?.files ?? value?.deleted ?? [];
+      const value = (await call(action === 'delete' ? 'DELETE' : 'POST', path, action === 'yank' ? { reason } : undefined, 'project')) as {
+        files?: FileView[];
+        deleted?: FileView[];
+      };
+      return value.files ?? value.deleted ?? [];
     },
     async close() {},
   };
@@ -137,7 +106,7 @@ async function storeTarget(options: ProjectOptions): Promise<ProjectTarget> {
 
 export async function projectCommand(action: ProjectAction, args: string[], options: ProjectOptions): Promise<number> {
   const usage = (message: string) => {
-    process.stderr.write(`wharf ${action}: ${message}\n\n${PROJECT_USAGE}`);
+    process.stderr.write(usageMessage(`wharf ${action}`, message));
     return 2;
   };
   const [project, version, ...extra] = args;

@@ -12,6 +12,7 @@ import { request as httpsRequest } from 'node:https';
 import path from 'node:path';
 import { VERIFY_DEADLINE_SECONDS } from '../core/upload-session.ts';
 import { type ExchangedToken, trustedPublishingToken } from './oidc-exchange.ts';
+import { wharfJson } from './wharf-answer.ts';
 
 /**
  * Where the token comes from. Called with no argument for the token to send; called with a
@@ -211,12 +212,9 @@ export class PublishClient {
         await sleep(this.delay(attempt));
         continue;
       }
-      let value: SessionView & { error?: string };
-      try {
-        value = JSON.parse(text);
-      } catch {
-        throw new PublishError(`${this.base} answered ${response.status} with something other than JSON (${text.slice(0, 200).trim()}): is it a Wharf index?`);
-      }
+      // Every answer of the session API is a session view (`status`) or an `error`.
+      const answer = { status: response.status, contentType: response.headers.get('content-type'), text };
+      const value = wharfJson(this.base, answer, 'status') as unknown as SessionView;
       return { status: response.status, value };
     }
   }

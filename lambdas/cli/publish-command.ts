@@ -12,7 +12,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ADMIN_TOKEN_FILE } from '../local/admin-bootstrap.ts';
+import { usageMessage } from './command-line.ts';
 import { processAlive, readServerState } from './import-target.ts';
+import { NotWharfError } from './wharf-answer.ts';
 import {
   type AuthProvider,
   PublishClient,
@@ -54,23 +56,64 @@ export function formatSeconds(seconds: number): string {
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
+/** A terminal that reports no width (0 or none: a pipe, some CI consoles) is taken as this wide. */
+export const DEFAULT_COLUMNS = 80;
+/** A rate over less time than this is noise (the first megabyte lands in a millisecond). */
+export const MIN_RATE_SECONDS = 0.25;
+const BAR_MAX = 24;
+const BAR_MIN = 5;
+const NAME_MIN = 12;
+
 /**
- * One line of progress: the bar, bytes sent of the total, the rate and the ETA while
- * uploading (the phase otherwise), cut to the terminal's width.
+ * Bytes per second since the upload began, once that is long enough to mean something.
+ * `baseline`: the bytes already sent when the clock started (the first report comes after
+ * the first chunk), which took no measured time.
  */
-export function renderProgressLine(p: PublishProgress, elapsedSeconds: number, columns = 100): string {
+export function uploadRate(bytes: number, elapsedSeconds: number, baseline = 0): number | undefined {
+  return elapsedSeconds >= MIN_RATE_SECONDS && bytes > baseline ? (bytes - baseline) / elapsedSeconds : undefined;
+}
+
+/** `5.0 MB/s ETA 10s`, or nothing while the rate is not known yet. */
+function rateAndEta(bytes: number, total: number, elapsedSeconds: number, baseline: number, short = false): string {
+  const rate = uploadRate(bytes, elapsedSeconds, baseline);
+  if (rate === undefined) return '';
+  return ` ${(rate / MB).toFixed(1)} MB/s ${short ? '' : 'ETA '}${formatSeconds((total - bytes) / rate)}`;
+}
+
+/**
+ * One line of progress that fits in `columns - 1` (the last column would wrap): the file,
+ * a bar, and bytes sent of the total with the rate and ETA while uploading (the phase
+ * otherwise). The numbers matter most: the bar shrinks, then goes, then the name is cut
+ * and goes, and only then do the numbers get shorter.
+ */
+export function renderProgressLine(p: PublishProgress, elapsedSeconds: number, columns?: number, baseline = 0): string {
+  const room = (columns && columns > 0 ? columns : DEFAULT_COLUMNS) - 1;
   // Bytes go back down when a part is retried; a bar never draws outside its frame.
   const bytes = Math.min(Math.max(p.bytes, 0), p.total);
-  const width = 24;
-  const filled = p.total > 0 ? Math.round((bytes / p.total) * width) : width;
-  const bar = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
-  const rate = p.phase === 'uploading' && elapsedSeconds > 0 ? bytes / elapsedSeconds : 0;
-  const eta = rate > 0 ? (p.total - bytes) / rate : Infinity;
+  const fraction = p.total > 0 ? bytes / p.total : 1;
+  const percent = `${Math.floor(fraction * 100)}%`;
+  const amounts = `${formatBytes(bytes)}/${formatBytes(p.total)}`;
   const stats =
     p.phase === 'uploading'
-      ? `${formatBytes(bytes)}/${formatBytes(p.total)} ${(rate / MB).toFixed(1)} MB/s ETA ${formatSeconds(eta)}`
-      : `${p.phase} ${formatBytes(bytes)}/${formatBytes(p.total)}`;
-  return `${p.filename} ${bar} ${stats}`.slice(0, Math.max(columns - 1, 1));
+      ? [
+          `${amounts}${rateAndEta(bytes, p.total, elapsedSeconds, baseline)}`,
+          `${percent}${rateAndEta(bytes, p.total, elapsedSeconds, baseline, true)}`,
+          percent,
+        ]
+      : [`${p.phase} ${amounts}`, `${p.phase} ${percent}`, percent];
+  const name = p.filename;
+  for (const numbers of stats) {
+    const left = room - numbers.length - 1;
+    const barWidth = Math.min(BAR_MAX, left - name.length - 3);
+    if (barWidth >= BAR_MIN) {
+      const filled = Math.round(fraction * barWidth);
+      return `${name} [${'#'.repeat(filled)}${'-'.repeat(barWidth - filled)}] ${numbers}`;
+    }
+    if (left >= name.length) return `${name} ${numbers}`;
+    if (left >= NAME_MIN) return `${name.slice(0, left - 1)}… ${numbers}`;
+    if (numbers.length <= room) return numbers;
+  }
+  return percent.slice(0, Math.max(room, 1));
 }
 
 /**
@@ -83,6 +126,7 @@ export class ProgressBar {
   private lastWidth = 0;
   private lastQuarter = -1;
   private phase: PublishProgress['phase'] = 'hashing';
+  private baseline = 0;
 
   constructor(
     private readonly out: Output,
@@ -92,7 +136,10 @@ export class ProgressBar {
   }
 
   update(p: PublishProgress): void {
-    if (p.phase !== this.phase && p.phase === 'uploading') this.started = this.clock();
+    if (p.phase !== this.phase && p.phase === 'uploading') {
+      this.started = this.clock();
+      this.baseline = Math.max(p.bytes, 0);
+    }
     this.phase = p.phase;
     if (p.phase === 'done') return;
     const now = this.clock();
@@ -100,7 +147,7 @@ export class ProgressBar {
     if (this.out.isTTY) {
       if (now - this.lastDraw < 100 && p.bytes < p.total && p.phase === 'uploading') return;
       this.lastDraw = now;
-      const line = renderProgressLine(p, elapsed, this.out.columns ?? 100);
+      const line = renderProgressLine(p, elapsed, this.out.columns, this.baseline);
       // Blank what a longer line before left behind.
       this.out.write(`\r${line.padEnd(this.lastWidth)}`);
       this.lastWidth = line.length;
@@ -110,12 +157,10 @@ export class ProgressBar {
       if (p.phase === 'verifying') this.out.write(`${p.filename}: uploaded, verifying\n`);
       return;
     }
-    const rate = elapsed > 0 ? p.bytes / elapsed : 0;
-    const eta = rate > 0 ? (p.total - p.bytes) / rate : Infinity;
     const quarter = p.total > 0 ? Math.floor((p.bytes / p.total) * 4) : 4;
     if (quarter > this.lastQuarter && quarter < 4) {
       this.lastQuarter = quarter;
-      this.out.write(`${p.filename}: ${quarter * 25}% ${formatBytes(p.bytes)}/${formatBytes(p.total)} ${(rate / MB).toFixed(1)} MB/s ETA ${formatSeconds(eta)}\n`);
+      this.out.write(`${p.filename}: ${quarter * 25}% ${formatBytes(p.bytes)}/${formatBytes(p.total)}${rateAndEta(p.bytes, p.total, elapsed, this.baseline)}\n`);
     }
   }
 
@@ -188,12 +233,12 @@ export async function publishCommand(
   io: { out: Output; err: Output; env: Record<string, string | undefined> } = { out: process.stdout, err: process.stderr, env: process.env },
 ): Promise<number> {
   if (files.length === 0) {
-    io.err.write('Usage: npm run wharf -- publish [--url URL] [--token TOKEN | --trusted-publishing] [--skip-existing] [--concurrency N] FILE...\n');
+    io.err.write(usageMessage('wharf publish', 'name at least one wheel or sdist to publish.'));
     return 2;
   }
   const concurrency = options.concurrency === undefined ? 4 : Number(options.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) {
-    io.err.write(`--concurrency must be a whole number from 1 to 32, not ${options.concurrency}.\n`);
+    io.err.write(usageMessage('wharf publish', `--concurrency must be a whole number from 1 to 32, not ${options.concurrency}.`));
     return 2;
   }
   let target: { url: string; auth: AuthProvider; how: string };
@@ -227,6 +272,11 @@ export async function publishCommand(
       io.out.write(`${line}\n`);
     } catch (err) {
       bar.finish();
+      // Not a file's fault: every other file would fail the same way.
+      if (err instanceof NotWharfError) {
+        io.err.write(`wharf publish: ${err.message}\n`);
+        return 1;
+      }
       const message = err instanceof Error ? err.message : String(err);
       failures.push({ filename: path.basename(file), message });
       io.err.write(`${path.basename(file)}: FAILED: ${message}\n`);

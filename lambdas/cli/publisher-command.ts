@@ -16,8 +16,9 @@ import { WharfError } from '../core/errors.ts';
 import { validatePublisher, type PublisherInput, type PublisherRecord } from '../core/trusted-publishing.ts';
 import { ADMIN_TOKEN_FILE, localCreator } from '../local/admin-bootstrap.ts';
 import { createDynamoDbClient, startEmbeddedStores } from '../local/embedded-stores.ts';
-import type { PublisherStore } from '../ports.ts';
+import type { PublisherStore } from '../app/ports.ts';
 import { processAlive, readServerState } from './import-target.ts';
+import { usageMessage } from './command-line.ts';
 import { defaultDataDir } from './serve-command.ts';
 
 export interface PublisherOptions {
@@ -36,26 +37,6 @@ export interface PublisherOptions {
   'data-dir'?: string;
   json?: boolean;
 }
-
-export const PUBLISHER_USAGE = `Usage: npm run wharf -- publisher <add|list|remove> [options]
-
-  publisher add --project P --repository OWNER/REPO --repository-id N --owner-id N
-                --workflow release.yml [--environment pypi]
-      Trust a GitHub Actions workflow to publish P with no stored token.
-      The ids pin the repository and its owner, so a renamed or re-created
-      repository cannot take over: \`gh api repos/OWNER/REPO --jq '.id, .owner.id'\`
-      prints them. Without --environment, jobs in any environment (or none) match.
-  publisher list [--project P]
-  publisher remove ID
-
-Where (default: the local index in .wharf, or --data-dir DIR):
-  --url URL --token T     any Wharf's admin API, with an admin token or one with
-                          upload scope on the project (or $WHARF_TOKEN)
-  --stack NAME            a deployed stack, with your AWS credentials (IAM)
-  --tokens-table T        a deployed tokens table by name, with your AWS credentials
-  --region R              AWS region of the deployed stack
-  --json                  print JSON instead of text
-`;
 
 class PublisherCommandError extends Error {}
 
@@ -78,15 +59,15 @@ function httpTarget(url: string, token: string): PublisherTarget {
   return {
     description: `the admin API at ${base}`,
     async add(input) {
-      const { created, ...view } = (await call('POST', '/api/publishers', input)) as PublisherView & { created: boolean };
+      const { created, ...view } = (await call('POST', '/api/publishers', input, 'id')) as PublisherView & { created: boolean };
       return { publisher: fromView(view), created };
     },
     async list(project) {
       const query = project !== undefined ? `?project=${encodeURIComponent(project)}` : '';
-      return ((await call('GET', `/api/publishers${query}`)) as { publishers: PublisherView[] }).publishers.map(fromView);
+      return ((await call('GET', `/api/publishers${query}`, undefined, 'publishers')) as { publishers: PublisherView[] }).publishers.map(fromView);
     },
     async remove(id) {
-      return fromView((await call('DELETE', `/api/publishers/${encodeURIComponent(id)}`)) as PublisherView);
+      return fromView((await call('DELETE', `/api/publishers/${encodeURIComponent(id)}`, undefined, 'id')) as PublisherView);
     },
     async close() {},
   };
@@ -180,16 +161,14 @@ function json(p: PublisherRecord): Record<string, unknown> {
   return { ...p, environment: p.environment === '' ? null : p.environment };
 }
 
-export async function publisherCommand(action: string | undefined, args: string[], options: PublisherOptions): Promise<number> {
+export type PublisherAction = 'add' | 'list' | 'remove';
+
+export async function publisherCommand(action: PublisherAction, args: string[], options: PublisherOptions): Promise<number> {
   const out = (text: string) => process.stdout.write(text);
   const usage = (message: string) => {
-    process.stderr.write(`wharf publisher ${action ?? ''}: ${message}\n${PUBLISHER_USAGE}`);
+    process.stderr.write(usageMessage(`wharf publisher ${action}`, message));
     return 2;
   };
-  if (action !== 'add' && action !== 'list' && action !== 'remove') {
-    process.stderr.write(PUBLISHER_USAGE);
-    return 2;
-  }
   if (action === 'remove' && args.length !== 1) return usage('name exactly one publisher id (see `wharf publisher list`).');
   if (action !== 'remove' && args.length > 0) return usage(`unexpected argument "${args[0]}".`);
   let input: PublisherInput | undefined;

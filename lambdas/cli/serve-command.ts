@@ -1,9 +1,10 @@
 /** `wharf serve` / `npm start`: Wharf on this machine, with embedded DynamoDB and S3. */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { startLocalWharf } from '../local/local-wharf.ts';
-import { readServerState, SERVER_STATE_FILE, type ServerState } from './import-target.ts';
-import { patternList, type UpstreamOptions } from '../upstream-config.ts';
+import { DataDirInUseError } from '../local/data-dir-lock.ts';
+import { startLocalWharf, type LocalWharf } from '../local/local-wharf.ts';
+import { processAlive, readServerState, SERVER_STATE_FILE, type ServerState } from './import-target.ts';
+import { patternList, type UpstreamOptions } from '../config/upstream-config.ts';
 
 export function defaultDataDir(): string {
   return process.env['WHARF_DATA_DIR'] || '.wharf';
@@ -68,26 +69,42 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
   const port = parsePort(options.port ?? process.env['WHARF_PORT'] ?? '8080');
   const host = options.host ?? '127.0.0.1';
   if (options.private && options.public) throw new Error('Choose one of --private and --public.');
-  const wharf = await startLocalWharf({
-    host,
-    port,
-    ...(options.private ? { publicRead: false } : options.public ? { publicRead: true } : {}),
-    ...(options.memory ? {} : { dataDir }),
-    ...(options['oidc-github-issuer'] ? { oidcGithubIssuer: options['oidc-github-issuer'] } : {}),
-    ...(options['oidc-audience'] ? { oidcAudience: options['oidc-audience'] } : {}),
-    upstream: upstreamOptions(options),
-    ...(options.quiet
-      ? {}
-      : {
-          onRequest: ({ method, url, status, ms }) =>
-            process.stdout.write(`${new Date().toISOString()} ${method} ${url} ${status} ${ms}ms\n`),
-        }),
-  });
-  // `wharf import` finds the running server's stores through this file.
+  let wharf: LocalWharf;
+  try {
+    wharf = await startLocalWharf({
+      host,
+      port,
+      ...(options.private ? { publicRead: false } : options.public ? { publicRead: true } : {}),
+      ...(options.memory ? {} : { dataDir }),
+      ...(options['oidc-github-issuer'] ? { oidcGithubIssuer: options['oidc-github-issuer'] } : {}),
+      ...(options['oidc-audience'] ? { oidcAudience: options['oidc-audience'] } : {}),
+      upstream: upstreamOptions(options),
+      ...(options.quiet
+        ? {}
+        : {
+            onRequest: ({ method, url, status, ms }) =>
+              process.stdout.write(`${new Date().toISOString()} ${method} ${url} ${status} ${ms}ms\n`),
+          }),
+    });
+  } catch (err) {
+    if (!(err instanceof DataDirInUseError)) throw err;
+    const running = await readServerState(dataDir);
+    const url = running?.pid === err.pid ? `, ${running.url}` : ' (still starting)';
+    process.stderr.write(
+      `wharf serve: ${dataDir} is in use by another Wharf (pid ${err.pid}${url}): stop it (kill ${err.pid}), ` +
+        'or start this one with another --data-dir DIR or with --memory.\n',
+    );
+    return 1;
+  }
+  // `wharf import` finds the running server's stores through this file. A throwaway
+  // --memory server leaves alone the file of a live server on the same directory.
   await mkdir(dataDir, { recursive: true });
   const stateFile = path.join(dataDir, SERVER_STATE_FILE);
-  const state: ServerState = { pid: process.pid, url: wharf.url, ...wharf.stores };
-  await writeFile(stateFile, JSON.stringify(state, null, 2));
+  const previous = await readServerState(dataDir);
+  if (!options.memory || !previous || !processAlive(previous.pid)) {
+    const state: ServerState = { pid: process.pid, url: wharf.url, ...wharf.stores };
+    await writeFile(stateFile, JSON.stringify(state, null, 2));
+  }
 
   const dataDirOption = options['data-dir'] ? ` --data-dir ${dataDir}` : '';
   const { admin } = wharf;

@@ -1,6 +1,7 @@
 /** `wharf token create|list|revoke`: manage API tokens of a local or deployed index. */
 import { parseExpiry, type TokenView } from '../app/token-admin.ts';
 import { InvalidInputError, WharfError } from '../core/errors.ts';
+import { usageMessage } from './command-line.ts';
 import { defaultDataDir } from './serve-command.ts';
 import {
   httpTokenTarget,
@@ -22,22 +23,6 @@ export interface TokenOptions {
   'data-dir'?: string;
   json?: boolean;
 }
-
-export const TOKEN_USAGE = `Usage: npm run wharf -- token <create|list|revoke> [options]
-
-  token create --scope S [--scope S ...] [--description TEXT] [--expires 90d|2027-06-30]
-      S is read:PATTERN, upload:PATTERN or admin; PATTERN is a project name,
-      a prefix such as acme-*, or * for every project.
-  token list
-  token revoke ID
-
-Where (default: the local index in .wharf, or --data-dir DIR):
-  --url URL --token T     any Wharf's admin API, with an admin token (or $WHARF_TOKEN)
-  --stack NAME            a deployed stack, with your AWS credentials (IAM)
-  --tokens-table T        a deployed tokens table by name, with your AWS credentials
-  --region R              AWS region of the deployed stack
-  --json                  print JSON instead of text
-`;
 
 async function openTarget(options: TokenOptions): Promise<TokenTarget> {
   if (options.url) {
@@ -77,33 +62,25 @@ function usageHints(indexUrl: string | undefined): string[] {
   ];
 }
 
-export async function tokenCommand(action: string | undefined, args: string[], options: TokenOptions): Promise<number> {
+export type TokenAction = 'create' | 'list' | 'revoke';
+
+export async function tokenCommand(action: TokenAction, args: string[], options: TokenOptions): Promise<number> {
   const out = (text: string) => process.stdout.write(text);
-  if (action !== 'create' && action !== 'list' && action !== 'revoke') {
-    process.stderr.write(TOKEN_USAGE);
+  const usage = (message: string) => {
+    process.stderr.write(usageMessage(`wharf token ${action}`, message));
     return 2;
-  }
-  if (action === 'revoke' && args.length !== 1) {
-    process.stderr.write('wharf token revoke: name exactly one token id (see `wharf token list`).\n');
-    return 2;
-  }
-  if (action !== 'revoke' && args.length > 0) {
-    process.stderr.write(`wharf token ${action}: unexpected argument "${args[0]}".\n${TOKEN_USAGE}`);
-    return 2;
-  }
+  };
+  if (action === 'revoke' && args.length !== 1) return usage('name exactly one token id (see `wharf token list`).');
+  if (action !== 'revoke' && args.length > 0) return usage(`unexpected argument "${args[0]}".`);
   if (action === 'create' && (options.scope ?? []).length === 0) {
-    process.stderr.write('wharf token create: give at least one --scope (read:PATTERN, upload:PATTERN or admin).\n');
-    return 2;
+    return usage('give at least one --scope (read:PATTERN, upload:PATTERN or admin).');
   }
   // Check what can be checked before touching any store.
   let expiresAt: Date | undefined;
   try {
     expiresAt = options.expires !== undefined ? parseExpiry(options.expires, new Date()) : undefined;
   } catch (err) {
-    if (err instanceof InvalidInputError) {
-      process.stderr.write(`wharf token create: ${err.message}\n`);
-      return 2;
-    }
+    if (err instanceof InvalidInputError) return usage(err.message);
     throw err;
   }
 

@@ -48,14 +48,14 @@ export function httpTokenTarget(url: string, token: string): TokenTarget {
         scopes: request.scopes,
         ...(request.description !== undefined ? { description: request.description } : {}),
         ...(request.expiresAt !== undefined ? { expiresAt: request.expiresAt.toISOString() } : {}),
-      })) as { token: string } & TokenView;
+      }, 'token')) as { token: string } & TokenView;
       return { token: secret, view };
     },
     async list() {
-      return ((await call('GET', '/api/tokens')) as { tokens: TokenView[] }).tokens;
+      return ((await call('GET', '/api/tokens', undefined, 'tokens')) as { tokens: TokenView[] }).tokens;
     },
     async revoke(id) {
-      return (await call('DELETE', `/api/tokens/${encodeURIComponent(id)}`)) as TokenView;
+      return (await call('DELETE', `/api/tokens/${encodeURIComponent(id)}`, undefined, 'id')) as TokenView;
     },
     async close() {},
   };

@@ -13,7 +13,7 @@ import type { Ingest } from '../app/ingest.ts';
 import { PayloadTooLargeError } from '../core/errors.ts';
 import { validateUpload } from '../core/legacy-upload.ts';
 import { normalizeName } from '../core/names.ts';
-import type { MetadataStore } from '../ports.ts';
+import type { MetadataStore } from '../app/ports.ts';
 import { errorResponse, type ErrorLogger } from './error-map.ts';
 import { parseUploadForm } from './multipart.ts';
 import { textResponse } from './responses.ts';

@@ -17,7 +17,7 @@ import type { SimpleIndex } from '../app/simple-index.ts';
 import type { UpstreamIndex, UpstreamPageResult } from '../app/upstream-index.ts';
 import { renderLinkPageHtml, renderLinkPageJson } from '../core/upstream-pages.ts';
 import { isUpstreamFilename } from '../core/upstream.ts';
-import { UpstreamFailure } from '../upstream-ports.ts';
+import { UpstreamFailure } from '../app/upstream-ports.ts';
 import { cacheablePage } from './caching.ts';
 import { errorResponse, type ErrorLogger } from './error-map.ts';
 import { jsonResponse, redirectResponse, textResponse } from './responses.ts';

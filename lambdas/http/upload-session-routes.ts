@@ -23,7 +23,7 @@ import {
   VERIFY_DEADLINE_SECONDS,
   verifyDeadline,
 } from '../core/upload-session.ts';
-import type { MetadataStore } from '../ports.ts';
+import type { MetadataStore } from '../app/ports.ts';
 import { errorResponse, type ErrorLogger } from './error-map.ts';
 import { jsonResponse } from './responses.ts';
 import type { HttpRequest, HttpResponse, RouteHandler } from './types.ts';

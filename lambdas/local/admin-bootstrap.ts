@@ -8,7 +8,7 @@ import { userInfo } from 'node:os';
 import path from 'node:path';
 import { TokenAdmin } from '../app/token-admin.ts';
 import { tokenIdOf, tokenMatches } from '../core/tokens.ts';
-import type { TokenStore } from '../ports.ts';
+import type { TokenStore } from '../app/ports.ts';
 
 export const ADMIN_TOKEN_FILE = 'admin-token';
 

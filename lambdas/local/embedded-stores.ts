@@ -18,6 +18,7 @@ import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/clien
 import dynalite from 'dynalite';
 import { S3UrlSigner } from '../adapters/s3-url-signer.ts';
 import S3rver from 's3rver';
+import { TABLE_KEYS } from '../config/tables.ts';
 
 export const LOCAL_TABLE_NAME = 'wharf';
 export const LOCAL_TOKENS_TABLE_NAME = 'wharf-tokens';
@@ -86,12 +87,12 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
       TableName: tableName,
       BillingMode: 'PAY_PER_REQUEST',
       AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
+        { AttributeName: TABLE_KEYS.partitionKey, AttributeType: 'S' },
+        { AttributeName: TABLE_KEYS.sortKey, AttributeType: 'S' },
       ],
       KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
+        { AttributeName: TABLE_KEYS.partitionKey, KeyType: 'HASH' },
+        { AttributeName: TABLE_KEYS.sortKey, KeyType: 'RANGE' },
       ],
     }),
   );

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { FUNCTIONS, type FunctionName } from '../functions.ts';
+import { FUNCTIONS, type FunctionName } from '../config/functions.ts';
 import type { WharfLambdaHandler } from '../http/lambda-handler.ts';
 
 /** API Gateway HTTP API's maximum request payload. */

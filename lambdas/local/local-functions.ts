@@ -1,15 +1,15 @@
 /** The functions of lambdas/functions.ts, built against local stores for `wharf serve`. */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { createAdminFunction } from '../admin-function.ts';
-import type { FunctionName } from '../functions.ts';
+import { createAdminFunction } from '../functions/admin-function.ts';
+import type { FunctionName } from '../config/functions.ts';
 import type { WharfLambdaHandler } from '../http/lambda-handler.ts';
-import { createReadFunction } from '../read-function.ts';
-import { createWriteFunction } from '../write-function.ts';
+import { createReadFunction } from '../functions/read-function.ts';
+import { createWriteFunction } from '../functions/write-function.ts';
 import type { UpstreamIndex } from '../app/upstream-index.ts';
-import type { BlobStore, DownloadSigner, MetadataStore, PublisherStore, TokenStore, UploadSessionStore, UploadStaging } from '../ports.ts';
-import type { OidcConfig, WharfConfig } from '../config.ts';
-import type { UploadSessionsConfig } from '../app/upload-sessions.ts';
-import { createVerifierFunction } from '../verifier-function.ts';
+import type { BlobStore, DownloadSigner, MetadataStore, PublisherStore, TokenStore, UploadSessionStore, UploadStaging } from '../app/ports.ts';
+import type { OidcConfig, WharfConfig } from '../config/wharf-config.ts';
+import { createVerifierFunction } from '../functions/verifier-function.ts';
+import { type UploadSessionsConfig } from '../config/upload-config.ts';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 

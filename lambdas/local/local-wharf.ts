@@ -8,7 +8,7 @@ import { DynamoDbMetadataStore } from '../adapters/dynamodb-metadata-store.ts';
 import { DynamoDbPublisherStore } from '../adapters/dynamodb-publisher-store.ts';
 import { DynamoDbTokenStore } from '../adapters/dynamodb-token-store.ts';
 import { S3BlobStore } from '../adapters/s3-blob-store.ts';
-import { checkAudience, checkIssuerUrl, DEFAULTS, OIDC_DEFAULTS } from '../config.ts';
+import { checkAudience, checkIssuerUrl, DEFAULTS, OIDC_DEFAULTS } from '../config/wharf-config.ts';
 import {
   createDynamoDbClient,
   createLocalUrlSigner,
@@ -17,6 +17,7 @@ import {
   startEmbeddedStores,
   type StoreEndpoints,
 } from './embedded-stores.ts';
+import { lockDataDir } from './data-dir-lock.ts';
 import { createGateway } from './gateway.ts';
 import { ensureLocalAdminToken, type LocalAdminToken } from './admin-bootstrap.ts';
 import { buildLocalFunctions, type LogLevel } from './local-functions.ts';
@@ -24,13 +25,13 @@ import { HttpUpstream } from '../adapters/http-upstream.ts';
 import { S3UpstreamStore } from '../adapters/s3-upstream-store.ts';
 import { UpstreamIndex } from '../app/upstream-index.ts';
 import type { UpstreamMode } from '../core/upstream.ts';
-import { upstreamSettings, type UpstreamOptions } from '../upstream-config.ts';
-import { createCopierFunction } from '../upstream-copier-function.ts';
+import { upstreamSettings, type UpstreamOptions } from '../config/upstream-config.ts';
+import { createCopierFunction } from '../functions/upstream-copier-function.ts';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDbUploadSessionStore } from '../adapters/dynamodb-upload-session-store.ts';
 import { S3UploadStaging } from '../adapters/s3-upload-staging.ts';
-import { SESSION_DEFAULTS, type UploadSessionsConfig } from '../app/upload-sessions.ts';
+import { SESSION_DEFAULTS, type UploadSessionsConfig } from '../config/upload-config.ts';
 
 export interface LocalWharfOptions {
   readonly host?: string;
@@ -83,7 +84,29 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
+/**
+ * Starts a local Wharf. On a data directory, it first takes the directory's lock, so a
+ * second server on it is refused (DataDirInUseError) instead of breaking the first.
+ */
 export async function startLocalWharf(options: LocalWharfOptions = {}): Promise<LocalWharf> {
+  const lock = options.dataDir ? await lockDataDir(options.dataDir) : undefined;
+  let wharf: LocalWharf;
+  try {
+    wharf = await startUnlocked(options);
+  } catch (err) {
+    await lock?.release();
+    throw err;
+  }
+  return {
+    ...wharf,
+    async close() {
+      await wharf.close();
+      await lock?.release();
+    },
+  };
+}
+
+async function startUnlocked(options: LocalWharfOptions): Promise<LocalWharf> {
   const host = options.host ?? '127.0.0.1';
   const oidc = {
     audience: options.oidcAudience !== undefined ? checkAudience(options.oidcAudience, '--oidc-audience') : OIDC_DEFAULTS.audience,

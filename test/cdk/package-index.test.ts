@@ -11,8 +11,9 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { ENV, FUNCTIONS, type FunctionName, type FunctionSpec } from '../../lambdas/functions.ts';
+import { FUNCTIONS, type FunctionName, type FunctionSpec } from '../../lambdas/config/functions.ts';
 import { WharfStack, type WharfStackProps } from '../../lib/wharf-stack.ts';
+import { ENV } from '../../lambdas/config/environment.ts';
 
 // The same feature flags as `cdk synth`, so the tests check what gets deployed.
 const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {

@@ -9,9 +9,9 @@ import { describe, test } from 'node:test';
 import { App, CfnResource, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import { ENV } from '../../lambdas/functions.ts';
 import { VERIFY_DEADLINE_SECONDS } from '../../lambdas/core/upload-session.ts';
 import { WharfStack, type WharfStackProps } from '../../lib/wharf-stack.ts';
+import { ENV } from '../../lambdas/config/environment.ts';
 
 const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> };
 

@@ -9,7 +9,7 @@ import { App, Duration, type Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { WharfStack, type WharfStackProps } from '../../lib/wharf-stack.ts';
-import { UPSTREAM_ENV } from '../../lambdas/upstream-config.ts';
+import { UPSTREAM_ENV } from '../../lambdas/config/environment.ts';
 
 const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> };
 

@@ -4,7 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -153,7 +155,195 @@ describe('wharf serve and wharf import', { skip: skip ?? false }, () => {
     assert.match(port.stderr, /--port must be a whole number/);
     const unknown = await wharf(['frobnicate']);
     assert.equal(unknown.code, 2);
-    assert.match(unknown.stdout, /Usage: npm run wharf/);
+    assert.match(unknown.stderr, /^wharf: unknown command "frobnicate"\. Commands: serve, import, .*publish\.\nRun `wharf --help` for usage\.\n$/);
+  });
+});
+
+/** Every command and subcommand, with options its --help must name. */
+const HELP: [string[], string[]][] = [
+  [['serve'], ['--port N', '--data-dir DIR', '--memory', '--upstream MODE', '--oidc-github-issuer URL']],
+  [['import'], ['--data-dir DIR', '--stack NAME', '--table T', '--bucket B', '--region R']],
+  [['yank'], ['--file FILENAME', '--reason TEXT', '--url URL', '--token T']],
+  [['unyank'], ['--file FILENAME', '--url URL', '--json']],
+  [['delete'], ['--yes', '--file FILENAME', '--stack NAME']],
+  [['token', 'create'], ['--scope S', '--description TEXT', '--expires WHEN', '--tokens-table T']],
+  [['token', 'list'], ['--url URL', '--token T', '--json']],
+  [['token', 'revoke'], ['--url URL', '--data-dir DIR']],
+  [['publisher', 'add'], ['--project P', '--repository OWNER/REPO', '--repository-id N', '--owner-id N', '--workflow FILE', '--environment ENV']],
+  [['publisher', 'list'], ['--project P', '--json']],
+  [['publisher', 'remove'], ['--url URL', '--stack NAME']],
+  [['publish'], ['--url URL', '--token TOKEN', '--trusted-publishing', '--skip-existing', '--concurrency N']],
+];
+
+describe('wharf --help', () => {
+  test('every command and subcommand prints its usage and options for --help, -h and wharf help', async () => {
+    for (const [command, options] of HELP) {
+      for (const args of [[...command, '--help'], [...command, '-h'], ['help', ...command]]) {
+        const r = await wharf(args);
+        assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+        assert.equal(r.stderr, '');
+        assert.ok(r.stdout.startsWith(`Usage: wharf ${command.join(' ')} `), `${args.join(' ')}:\n${r.stdout}`);
+        for (const option of [...options, '-h, --help']) assert.ok(r.stdout.includes(option), `${args.join(' ')} names ${option}`);
+      }
+    }
+  });
+
+  test('a command with subcommands lists them, and wharf --help lists every command', async () => {
+    for (const [parent, subs] of [['token', ['create', 'list', 'revoke']], ['publisher', ['add', 'list', 'remove']]] as const) {
+      const r = await wharf([parent, '--help']);
+      assert.equal(r.code, 0, r.stderr);
+      for (const sub of subs) assert.match(r.stdout, new RegExp(`^  wharf ${parent} ${sub}`, 'm'));
+    }
+    for (const args of [['--help'], ['-h'], ['help'], []]) {
+      const r = await wharf(args);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^Usage: wharf <command>/);
+      for (const name of ['serve', 'import', 'yank', 'unyank', 'delete', 'token create|list|revoke', 'publisher add|list|remove', 'publish']) {
+        assert.match(r.stdout, new RegExp(`^  ${name.replace(/\|/g, '\\|')} `, 'm'), name);
+      }
+      assert.match(r.stdout, /npx wharf/);
+    }
+  });
+
+  test('unknown options and subcommands name what was wrong and point to --help, in two lines', async () => {
+    const cases: [string[], RegExp][] = [
+      [['serve', '--bogus'], /^wharf serve: unknown option --bogus\.\nRun `wharf serve --help` for usage\.\n$/],
+      [['token', 'list', '--scope', 'x'], /^wharf token list: unknown option --scope\.\nRun `wharf token list --help` for usage\.\n$/],
+      [['publish', '--concurrency'], /^wharf publish: --concurrency needs a value\.\nRun `wharf publish --help` for usage\.\n$/],
+      [['serve', 'extra'], /^wharf serve: unexpected argument extra: this command takes options only\.\nRun `wharf serve --help`/],
+      [['token', 'mint'], /^wharf token: unknown subcommand "mint"\. Commands: create, list, revoke\.\nRun `wharf token --help` for usage\.\n$/],
+      [['help', 'bogus'], /^wharf: unknown command "bogus"\./],
+      [['--bogus'], /^wharf: unknown option --bogus; name a command first/],
+    ];
+    for (const [args, expected] of cases) {
+      const r = await wharf(args);
+      assert.equal(r.code, 2, args.join(' '));
+      assert.match(r.stderr, expected, args.join(' '));
+      assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    }
+  });
+
+  test('package.json\'s bin runs the CLI through a symlink, as npm links it, from another directory', async () => {
+    const pkg = JSON.parse(await readFile('package.json', 'utf8')) as { bin: Record<string, string> };
+    const link = path.join(await mkdtemp(path.join(tmpdir(), 'wharf-bin-')), 'wharf');
+    try {
+      await symlink(path.resolve(pkg.bin['wharf']!), link);
+      const r = await run(link, ['token', 'create', '--help'], { cwd: tmpdir(), env: { ...process.env, WHARF_DATA_DIR: '' } });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^Usage: wharf token create --scope S/);
+    } finally {
+      await rm(path.dirname(link), { recursive: true, force: true });
+    }
+  });
+});
+
+/** A temporary directory for one describe block's tests, removed after them. */
+function scratchDir(prefix: string): () => string {
+  let dir = '';
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), prefix));
+  });
+  after(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+  return () => dir;
+}
+
+describe('one wharf serve per data directory', () => {
+  const scratch = scratchDir('wharf-lock-');
+
+  test('a second serve on a data directory in use is refused in one line, and the first keeps serving', async () => {
+    const dataDir = path.join(scratch(), 'data');
+    const first = await serve(['--data-dir', dataDir, '--quiet']);
+    try {
+      const second = await wharf(['serve', '--port', '0', '--data-dir', dataDir, '--quiet']);
+      assert.equal(second.code, 1, second.stdout + second.stderr);
+      const base = first.indexUrl.replace(/\/simple\/$/, '');
+      assert.equal(
+        second.stderr,
+        `wharf serve: ${dataDir} is in use by another Wharf (pid ${first.child.pid}, ${base}): stop it (kill ${first.child.pid}), ` +
+          'or start this one with another --data-dir DIR or with --memory.\n',
+      );
+      assert.equal((await fetch(`${base}/health`)).status, 200);
+      assert.equal((await fetch(first.indexUrl)).status, 200, 'the first still reads its store');
+      const state = JSON.parse(await readFile(path.join(dataDir, 'server.json'), 'utf8')) as { pid: number };
+      assert.equal(state.pid, first.child.pid, 'the refused server left the state file alone');
+
+      const memory = await serve(['--memory', '--data-dir', dataDir, '--quiet']);
+      await stop(memory.child);
+      const after = JSON.parse(await readFile(path.join(dataDir, 'server.json'), 'utf8')) as { pid: number };
+      assert.equal(after.pid, first.child.pid, 'a --memory server beside it does not take over its state file');
+      assert.equal((await fetch(first.indexUrl)).status, 200);
+    } finally {
+      await stop(first.child);
+    }
+  });
+
+  test('the lock of a killed server does not block a new one', async () => {
+    const dataDir = path.join(scratch(), 'stale');
+    const killed = await serve(['--data-dir', dataDir, '--quiet']);
+    const pid = killed.child.pid!;
+    await new Promise<void>((resolve) => {
+      killed.child.once('exit', () => resolve());
+      killed.child.kill('SIGKILL');
+    });
+    assert.match(await readFile(path.join(dataDir, 'serve.lock'), 'utf8'), new RegExp(`"pid":${pid}`), 'a killed server leaves its lock');
+    const next = await serve(['--data-dir', dataDir, '--quiet']);
+    try {
+      assert.equal((await fetch(next.indexUrl)).status, 200);
+      assert.match(await readFile(path.join(dataDir, 'serve.lock'), 'utf8'), new RegExp(`"pid":${next.child.pid}`));
+    } finally {
+      await stop(next.child);
+    }
+    await assert.rejects(stat(path.join(dataDir, 'serve.lock')), 'a stopped server removes its lock');
+  });
+});
+
+describe('a --url that is not a Wharf', () => {
+  const PAGE = `<!DOCTYPE html>\n<html><head><title>Not Found</title></head>\n<body><h1>Not Found</h1>\n${'<p>filler</p>\n'.repeat(50)}</body></html>\n`;
+  let server: Server;
+  let base: string;
+  const scratch = scratchDir('wharf-notwharf-');
+  before(async () => {
+    // /json/... answers another API's JSON; everything else a web server's HTML 404 page.
+    server = createServer((req, res) => {
+      if (req.url?.startsWith('/json/')) {
+        res.writeHead(req.url.includes('/api/') ? 200 : 404, { 'content-type': 'application/json' }).end('{"detail":"Not Found"}');
+        return;
+      }
+      res.writeHead(404, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => {
+    server?.close();
+  });
+
+  test('every command that calls a server says so in one line, never the page', async () => {
+    const wheel = path.join(scratch(), 'demo-1.0-py3-none-any.whl');
+    await writeFile(wheel, 'not really a wheel');
+    const html = (url: string) => new RegExp(`^wharf [a-z ]+: ${url.replace(/[/.]/g, '\\$&')} answered 404 text/html; it does not look like a Wharf index: check --url\\.\\n$`);
+    const cases: [string[], RegExp][] = [
+      [['token', 'list', '--url', `${base}/simple/`, '--token', 't'], html(base)],
+      [['token', 'create', '--scope', 'admin', '--url', base, '--token', 't'], html(base)],
+      [['publisher', 'list', '--url', base, '--token', 't'], html(base)],
+      [['yank', 'demo', '1.0', '--url', base, '--token', 't'], html(base)],
+      [['delete', 'demo', '1.0', '--yes', '--url', base, '--token', 't'], html(base)],
+      [['publish', '--url', base, '--token', 't', wheel, wheel], html(base)],
+      [['publish', '--url', base, '--trusted-publishing', wheel], html(base)],
+      // Another API's JSON, an error without Wharf's {"error"} and a success without what the route answers.
+      [['token', 'list', '--url', `${base}/json`, '--token', 't'], /^wharf token list: \S+\/json answered 200 application\/json; it does not look like a Wharf index: check --url\.\n$/],
+      [['publish', '--url', `${base}/json`, '--token', 't', wheel], /^wharf publish: \S+\/json answered 404 application\/json; it does not look like a Wharf index/],
+    ];
+    for (const [args, expected] of cases) {
+      const r = await run(process.execPath, [...CLI, ...args], {
+        env: { ...process.env, WHARF_DATA_DIR: '', ACTIONS_ID_TOKEN_REQUEST_URL: `${base}/idtoken`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'x' },
+      });
+      assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, expected, args.join(' '));
+      assert.doesNotMatch(r.stderr, /<|filler/, 'no HTML');
+    }
   });
 });
 

@@ -20,12 +20,12 @@ import { DynamoDbMetadataStore } from '../../lambdas/adapters/dynamodb-metadata-
 import { DynamoDbTokenStore } from '../../lambdas/adapters/dynamodb-token-store.ts';
 import { S3BlobStore } from '../../lambdas/adapters/s3-blob-store.ts';
 import { TokenAdmin } from '../../lambdas/app/token-admin.ts';
-import { DEFAULTS } from '../../lambdas/config.ts';
+import { DEFAULTS } from '../../lambdas/config/wharf-config.ts';
 import type { WharfLambdaHandler } from '../../lambdas/http/lambda-handler.ts';
 import { createLocalUrlSigner, downloadEndpoint } from '../../lambdas/local/embedded-stores.ts';
-import type { BlobStore, MetadataStore } from '../../lambdas/ports.ts';
-import { createReadFunction } from '../../lambdas/read-function.ts';
-import { createWriteFunction } from '../../lambdas/write-function.ts';
+import type { BlobStore, MetadataStore } from '../../lambdas/app/ports.ts';
+import { createReadFunction } from '../../lambdas/functions/read-function.ts';
+import { createWriteFunction } from '../../lambdas/functions/write-function.ts';
 import { type TestStores, startTestStores } from '../support/embedded.ts';
 
 // ---------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import { importDistributions } from '../../lambdas/cli/import-command.ts';
 import { s3FileUploader } from '../../lambdas/cli/import-target.ts';
 import { createDynamoDbClient, createS3Client } from '../../lambdas/local/embedded-stores.ts';
 import { startLocalWharf, type LocalWharf } from '../../lambdas/local/local-wharf.ts';
-import type { UpstreamOptions } from '../../lambdas/upstream-config.ts';
+import type { UpstreamOptions } from '../../lambdas/config/upstream-config.ts';
 import { buildFixtures } from '../fixtures/build-fixtures.ts';
 import { startFakeUpstream, syntheticWheel, type FakeUpstream } from '../support/fake-upstream.ts';
 import { describeRun, missingTool, pip } from '../support/processes.ts';

@@ -18,7 +18,7 @@ import type {
   PutBlobOptions,
   PutFileOutcome,
   TokenStore,
-} from '../../lambdas/ports.ts';
+} from '../../lambdas/app/ports.ts';
 
 /** Files and tombstones are keyed by identity within a project, as DynamoDB keys them. */
 export class MemoryMetadataStore implements MetadataStore {

@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { strToU8, zipSync } from 'fflate';
 import { importDistributions, writingOnce } from '../../lambdas/cli/import-command.ts';
 import type { ImportTarget } from '../../lambdas/cli/import-target.ts';
-import type { PutBlobOptions } from '../../lambdas/ports.ts';
+import type { PutBlobOptions } from '../../lambdas/app/ports.ts';
 import { MemoryBlobStore, MemoryMetadataStore } from '../support/memory-stores.ts';
 
 function wheel(name: string, version: string): { filename: string; bytes: Uint8Array } {

@@ -11,7 +11,7 @@ import { FileExistsError, InvalidInputError } from '../../lambdas/core/errors.ts
 import { releaseMetadataOf } from '../../lambdas/core/legacy-upload.ts';
 import type { DistributionFile, ReleaseRecord, Tombstone } from '../../lambdas/core/model.ts';
 import { distributionKey, metadataKey } from '../../lambdas/core/storage-keys.ts';
-import type { PutBlobOptions } from '../../lambdas/ports.ts';
+import type { PutBlobOptions } from '../../lambdas/app/ports.ts';
 import { buildSdist } from '../support/dist-builder.ts';
 import { MemoryBlobStore, MemoryMetadataStore } from '../support/memory-stores.ts';
 

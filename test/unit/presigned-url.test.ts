@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { S3UrlSigner } from '../../lambdas/adapters/s3-url-signer.ts';
-import { copySource } from '../../lambdas/adapters/s3-copy-source.ts';
+import { copySource } from '../../lambdas/adapters/s3-keys.ts';
 import { Downloads } from '../../lambdas/app/downloads.ts';
 
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };

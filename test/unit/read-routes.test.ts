@@ -5,7 +5,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { DistributionFile } from '../../lambdas/core/model.ts';
 import type { WharfLambdaHandler } from '../../lambdas/http/lambda-handler.ts';
-import { createReadFunction } from '../../lambdas/read-function.ts';
+import { createReadFunction } from '../../lambdas/functions/read-function.ts';
 import { MemoryBlobStore, MemoryMetadataStore, MemoryTokenStore } from '../support/memory-stores.ts';
 
 const SHA = 'd'.repeat(64);

@@ -9,7 +9,8 @@ import {
   workflowFilenameOf,
   type PublisherRecord,
 } from '../../lambdas/core/trusted-publishing.ts';
-import { checkAudience, checkIssuerUrl, ConfigError, loadOidcConfig } from '../../lambdas/config.ts';
+import { checkAudience, checkIssuerUrl, loadOidcConfig } from '../../lambdas/config/wharf-config.ts';
+import { ConfigError } from '../../lambdas/config/environment.ts';
 
 const NOW = new Date('2026-11-01T00:00:00Z');
 

@@ -5,10 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { SESSION_DEFAULTS, UploadSessions } from '../../lambdas/app/upload-sessions.ts';
+import { UploadSessions } from '../../lambdas/app/upload-sessions.ts';
 import type { Ingest } from '../../lambdas/app/ingest.ts';
 import { type SessionStatus, type UploadSession, VERIFY_DEADLINE_SECONDS, verifyDeadline } from '../../lambdas/core/upload-session.ts';
-import type { MetadataStore, UploadSessionStore, UploadStaging } from '../../lambdas/ports.ts';
+import type { MetadataStore, UploadSessionStore, UploadStaging } from '../../lambdas/app/ports.ts';
+import { SESSION_DEFAULTS } from '../../lambdas/config/upload-config.ts';
 
 class MemorySessions implements UploadSessionStore {
   readonly items = new Map<string, UploadSession>();

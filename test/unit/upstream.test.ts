@@ -1,7 +1,7 @@
 /** Upstream pages as untrusted input, name patterns, rendering, and the UpstreamIndex rules. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { UpstreamIndex, type UpstreamSettings } from '../../lambdas/app/upstream-index.ts';
+import { UpstreamIndex } from '../../lambdas/app/upstream-index.ts';
 import {
   NamePatterns,
   parseUpstreamHtml,
@@ -11,14 +11,14 @@ import {
   UpstreamContentError,
 } from '../../lambdas/core/upstream.ts';
 import { renderLinkPageHtml, renderLinkPageJson } from '../../lambdas/core/upstream-pages.ts';
-import { upstreamSettings } from '../../lambdas/upstream-config.ts';
+import { upstreamSettings, type UpstreamSettings } from '../../lambdas/config/upstream-config.ts';
 import {
   type CachedUpstreamPage,
   UpstreamFailure,
   type UpstreamFetcher,
   type UpstreamPageResponse,
   type UpstreamStore,
-} from '../../lambdas/upstream-ports.ts';
+} from '../../lambdas/app/upstream-ports.ts';
 
 const SHA = 'a'.repeat(64);
 const SHA2 = 'b'.repeat(64);

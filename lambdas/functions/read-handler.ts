@@ -5,20 +5,17 @@
  * mode, start the copier function.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { fromEnv } from '@aws-sdk/credential-provider-env';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbMetadataStore } from '../adapters/dynamodb-metadata-store.ts';
 import { DynamoDbTokenStore } from '../adapters/dynamodb-token-store.ts';
 import { HttpUpstream } from '../adapters/http-upstream.ts';
-import { S3UrlSigner } from '../adapters/s3-url-signer.ts';
+import { roleUrlSigner } from '../adapters/s3-url-signer.ts';
 import { UpstreamIndex } from '../app/upstream-index.ts';
-import { loadConfig } from '../config.ts';
-import { createReadFunction } from '../read-function.ts';
-import { loadUpstreamConfig } from '../upstream-config.ts';
-import type { BackgroundCopier, UpstreamStore } from '../upstream-ports.ts';
+import { createReadFunction } from './read-function.ts';
+import { FUNCTION_ENVIRONMENTS } from '../config/function-environments.ts';
+import type { BackgroundCopier, UpstreamStore } from '../app/upstream-ports.ts';
 
-const config = loadConfig(process.env);
-const upstreamConfig = loadUpstreamConfig(process.env);
+const { config, upstream: upstreamConfig, region } = FUNCTION_ENVIRONMENTS.read(process.env);
 const dynamodb = new DynamoDBClient({});
 const logger = new Logger({ serviceName: 'wharf-read' });
 
@@ -74,11 +71,7 @@ export const handler = createReadFunction({
   metadata: new DynamoDbMetadataStore(dynamodb, config.tableName),
   tokens: new DynamoDbTokenStore(dynamodb, config.tokensTableName),
   // Lambda puts the role's credentials in the environment; that is all signing needs.
-  signer: new S3UrlSigner({
-    bucketName: config.bucketName,
-    region: process.env['AWS_REGION'] ?? 'us-east-1',
-    credentials: fromEnv(),
-  }),
+  signer: roleUrlSigner(config.bucketName, region),
   config,
   logger,
   ...(upstreamIndex ? { upstream: upstreamIndex } : {}),

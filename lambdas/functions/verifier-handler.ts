@@ -3,22 +3,18 @@
  * asynchronously with {"sessionId"} to verify and ingest a large upload session.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { fromEnv } from '@aws-sdk/credential-provider-env';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDbMetadataStore } from '../adapters/dynamodb-metadata-store.ts';
 import { DynamoDbUploadSessionStore } from '../adapters/dynamodb-upload-session-store.ts';
 import { S3BlobStore } from '../adapters/s3-blob-store.ts';
 import { S3UploadStaging } from '../adapters/s3-upload-staging.ts';
-import { S3UrlSigner } from '../adapters/s3-url-signer.ts';
-import { ConfigError } from '../config.ts';
-import { ENV } from '../functions.ts';
-import { loadUploadSessionsConfig } from '../upload-config.ts';
-import { createVerifierFunction } from '../verifier-function.ts';
+import { roleUrlSigner } from '../adapters/s3-url-signer.ts';
+import { FUNCTION_ENVIRONMENTS } from '../config/function-environments.ts';
+import { createVerifierFunction } from './verifier-function.ts';
 
-const tableName = process.env[ENV.tableName];
-const bucketName = process.env[ENV.bucketName];
-if (!tableName || !bucketName) throw new ConfigError(`${ENV.tableName} and ${ENV.bucketName} must be set: the verifier cannot start without them.`);
+const { stores, uploadSessions, region } = FUNCTION_ENVIRONMENTS.verifier(process.env);
+const { tableName, bucketName } = stores;
 const dynamodb = new DynamoDBClient({});
 const s3 = new S3Client({});
 
@@ -29,8 +25,8 @@ export const handler = createVerifierFunction({
   staging: new S3UploadStaging(
     s3,
     bucketName,
-    new S3UrlSigner({ bucketName, region: process.env['AWS_REGION'] ?? 'us-east-1', credentials: fromEnv() }),
+    roleUrlSigner(bucketName, region),
   ),
-  config: loadUploadSessionsConfig(process.env),
+  config: uploadSessions,
   logger: new Logger({ serviceName: 'wharf-verifier' }),
 });

@@ -7,11 +7,10 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbPublisherStore } from '../adapters/dynamodb-publisher-store.ts';
 import { DynamoDbTokenStore } from '../adapters/dynamodb-token-store.ts';
-import { createAdminFunction } from '../admin-function.ts';
-import { loadAccessConfig, loadOidcConfig } from '../config.ts';
+import { createAdminFunction } from './admin-function.ts';
+import { FUNCTION_ENVIRONMENTS } from '../config/function-environments.ts';
 
-const config = loadAccessConfig(process.env);
-const oidc = loadOidcConfig(process.env);
+const { config, oidc } = FUNCTION_ENVIRONMENTS.admin(process.env);
 const dynamodb = new DynamoDBClient({});
 
 export const handler = createAdminFunction({

@@ -10,10 +10,10 @@ import type {
   ReleaseRecord,
   Tombstone,
   TokenRecord,
-} from './core/model.ts';
-import type { PublisherRecord } from './core/trusted-publishing.ts';
-import type { DistributionSource } from './core/distribution.ts';
-import type { SessionStatus, UploadSession } from './core/upload-session.ts';
+} from '../core/model.ts';
+import type { PublisherRecord } from '../core/trusted-publishing.ts';
+import type { DistributionSource } from '../core/distribution.ts';
+import type { SessionStatus, UploadSession } from '../core/upload-session.ts';
 
 export interface ProjectListing {
   readonly name: string;

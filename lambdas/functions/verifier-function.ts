@@ -4,9 +4,10 @@
  * by the write function (InvocationType Event) on AWS, in-process locally.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { Ingest } from './app/ingest.ts';
-import { UploadSessions, type UploadSessionsConfig } from './app/upload-sessions.ts';
-import type { BlobStore, MetadataStore, UploadSessionStore, UploadStaging } from './ports.ts';
+import { Ingest } from '../app/ingest.ts';
+import { UploadSessions } from '../app/upload-sessions.ts';
+import type { BlobStore, MetadataStore, UploadSessionStore, UploadStaging } from '../app/ports.ts';
+import { type UploadSessionsConfig } from '../config/upload-config.ts';
 
 export interface VerifyEvent {
   readonly sessionId: string;

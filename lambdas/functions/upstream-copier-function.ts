@@ -5,11 +5,11 @@
  * server share it.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { UpstreamIndex } from './app/upstream-index.ts';
-import { isNormalizedName } from './core/names.ts';
-import { isSha256Hex } from './core/storage-keys.ts';
-import { isUpstreamFilename } from './core/upstream.ts';
-import type { CopyJob } from './upstream-ports.ts';
+import type { UpstreamIndex } from '../app/upstream-index.ts';
+import { isNormalizedName } from '../core/names.ts';
+import { isSha256Hex } from '../core/storage-keys.ts';
+import { isUpstreamFilename } from '../core/upstream.ts';
+import type { CopyJob } from '../app/upstream-ports.ts';
 
 export type CopierHandler = (event: unknown) => Promise<{ result: 'stored' | 'present' | 'mismatch' }>;
 

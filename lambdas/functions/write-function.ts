@@ -3,18 +3,19 @@
  * project routes (`/api/projects/...`: yank, un-yank, delete). Lambda and local server share it.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { accessGuardFor } from './app/access-guard.ts';
-import { Ingest } from './app/ingest.ts';
-import { ProjectAdmin } from './app/project-admin.ts';
-import type { WharfConfig } from './config.ts';
-import { NotFoundError } from './core/errors.ts';
-import { errorResponse } from './http/error-map.ts';
-import { createLambdaHandler, type WharfLambdaHandler } from './http/lambda-handler.ts';
-import { createLegacyUploadRoute } from './http/legacy-upload-routes.ts';
-import { createProjectRoutes } from './http/project-routes.ts';
-import type { BlobStore, MetadataStore, TokenVerifier, UploadSessionStore, UploadStaging } from './ports.ts';
-import { UploadSessions, type UploadSessionsConfig } from './app/upload-sessions.ts';
-import { createUploadSessionRoutes, UPLOAD_SESSIONS_PATH } from './http/upload-session-routes.ts';
+import { accessGuardFor } from '../app/access-guard.ts';
+import { Ingest } from '../app/ingest.ts';
+import { ProjectAdmin } from '../app/project-admin.ts';
+import type { WharfConfig } from '../config/wharf-config.ts';
+import { NotFoundError } from '../core/errors.ts';
+import { errorResponse } from '../http/error-map.ts';
+import { createLambdaHandler, type WharfLambdaHandler } from '../http/lambda-handler.ts';
+import { createLegacyUploadRoute } from '../http/legacy-upload-routes.ts';
+import { createProjectRoutes } from '../http/project-routes.ts';
+import type { BlobStore, MetadataStore, TokenVerifier, UploadSessionStore, UploadStaging } from '../app/ports.ts';
+import { UploadSessions } from '../app/upload-sessions.ts';
+import { createUploadSessionRoutes, UPLOAD_SESSIONS_PATH } from '../http/upload-session-routes.ts';
+import { type UploadSessionsConfig } from '../config/upload-config.ts';
 
 /** What upload sessions (files of any size, straight to S3) need. */
 export interface UploadSessionDeps {

@@ -2,7 +2,7 @@
  * Configuration, read once at start-up from the environment the CDK construct sets.
  * A missing or malformed setting fails fast, naming the variable.
  */
-import { ENV } from './functions.ts';
+import { ConfigError, ENV, type Environment, booleanFlag, positiveInt, required } from './environment.ts';
 
 /** What every function that checks tokens needs. */
 export interface AccessConfig {
@@ -22,6 +22,9 @@ export interface WharfConfig extends AccessConfig {
   readonly signingWindowSeconds: number;
 }
 
+/** The longest a warm function may trust a looked-up token: revocation takes effect within it. */
+export const MAX_AUTH_CACHE_SECONDS = 60;
+
 export const DEFAULTS = {
   pageCacheControl: 'max-age=30',
   signingWindowSeconds: 300,
@@ -37,38 +40,10 @@ export const DEFAULTS = {
  */
 export const LAMBDA_MAX_UPLOAD_BYTES = 4_700_000;
 
-export class ConfigError extends Error {}
-
-function required(env: Record<string, string | undefined>, name: string): string {
-  const value = env[name];
-  if (value === undefined || value.trim() === '') {
-    throw new ConfigError(`${name} is not set: Wharf cannot start without it.`);
-  }
-  return value;
-}
-
-function positiveInt(env: Record<string, string | undefined>, name: string, fallback: number): number {
-  const value = env[name];
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) {
-    throw new ConfigError(`${name} must be a positive whole number, not "${value}".`);
-  }
-  return n;
-}
-
-function booleanFlag(env: Record<string, string | undefined>, name: string, fallback: boolean): boolean {
-  const value = env[name];
-  if (value === undefined || value === '') return fallback;
-  if (value === 'true') return true;
-  if (value === 'false') return false;
-  throw new ConfigError(`${name} must be "true" or "false", not "${value}".`);
-}
-
-export function loadAccessConfig(env: Record<string, string | undefined>): AccessConfig {
+export function loadAccessConfig(env: Environment): AccessConfig {
   const authCacheSeconds = env[ENV.authCacheSeconds] === '0' ? 0 : positiveInt(env, ENV.authCacheSeconds, DEFAULTS.authCacheSeconds);
-  if (authCacheSeconds > 60) {
-    throw new ConfigError(`${ENV.authCacheSeconds} must be at most 60: revocation must take effect within a minute.`);
+  if (authCacheSeconds > MAX_AUTH_CACHE_SECONDS) {
+    throw new ConfigError(`${ENV.authCacheSeconds} must be at most ${MAX_AUTH_CACHE_SECONDS}: revocation must take effect within a minute.`);
   }
   return {
     tokensTableName: required(env, ENV.tokensTableName),
@@ -77,7 +52,26 @@ export function loadAccessConfig(env: Record<string, string | undefined>): Acces
   };
 }
 
-export function loadConfig(env: Record<string, string | undefined>): WharfConfig {
+/** The table and bucket, for the functions that need no more (the verifier, the copier). */
+export interface StoreNames {
+  readonly tableName: string;
+  readonly bucketName: string;
+}
+
+export function loadStoreNames(env: Environment): StoreNames {
+  return { tableName: required(env, ENV.tableName), bucketName: loadBucketName(env) };
+}
+
+export function loadBucketName(env: Environment): string {
+  return required(env, ENV.bucketName);
+}
+
+/** The verifier function the write function starts for large uploads. */
+export function loadVerifierFunctionName(env: Environment): string {
+  return required(env, ENV.verifierFunctionName);
+}
+
+export function loadConfig(env: Environment): WharfConfig {
   const signingWindowSeconds = positiveInt(env, ENV.signingWindowSeconds, DEFAULTS.signingWindowSeconds);
   // Presigned URLs live two windows; SigV4 allows at most 7 days.
   if (signingWindowSeconds * 2 > 7 * 24 * 3600) {
@@ -90,8 +84,7 @@ export function loadConfig(env: Record<string, string | undefined>): WharfConfig
   return {
     ...loadAccessConfig(env),
     maxUploadBytes,
-    tableName: required(env, ENV.tableName),
-    bucketName: required(env, ENV.bucketName),
+    ...loadStoreNames(env),
     pageCacheControl: env[ENV.pageCacheControl] || DEFAULTS.pageCacheControl,
     signingWindowSeconds,
   };
@@ -136,7 +129,7 @@ export function checkAudience(value: string, name: string): string {
   return value;
 }
 
-export function loadOidcConfig(env: Record<string, string | undefined>): OidcConfig {
+export function loadOidcConfig(env: Environment): OidcConfig {
   const audience = env[ENV.oidcAudience];
   const issuer = env[ENV.oidcGithubIssuer];
   return {

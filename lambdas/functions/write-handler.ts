@@ -7,25 +7,19 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { fromEnv } from '@aws-sdk/credential-provider-env';
 import { DynamoDbUploadSessionStore } from '../adapters/dynamodb-upload-session-store.ts';
 import { S3UploadStaging } from '../adapters/s3-upload-staging.ts';
-import { S3UrlSigner } from '../adapters/s3-url-signer.ts';
-import { ConfigError } from '../config.ts';
-import { ENV } from '../functions.ts';
-import { loadUploadSessionsConfig } from '../upload-config.ts';
+import { roleUrlSigner } from '../adapters/s3-url-signer.ts';
 import { DynamoDbMetadataStore } from '../adapters/dynamodb-metadata-store.ts';
 import { DynamoDbTokenStore } from '../adapters/dynamodb-token-store.ts';
 import { S3BlobStore } from '../adapters/s3-blob-store.ts';
-import { loadConfig } from '../config.ts';
-import { createWriteFunction } from '../write-function.ts';
+import { FUNCTION_ENVIRONMENTS } from '../config/function-environments.ts';
+import { createWriteFunction } from './write-function.ts';
 
-const config = loadConfig(process.env);
+const { config, uploadSessions, verifierFunctionName, region } = FUNCTION_ENVIRONMENTS.write(process.env);
 const dynamodb = new DynamoDBClient({});
 const s3 = new S3Client({});
 const lambda = new LambdaClient({});
-const verifierFunctionName = process.env[ENV.verifierFunctionName];
-if (!verifierFunctionName) throw new ConfigError(`${ENV.verifierFunctionName} is not set: Wharf cannot start without it.`);
 
 export const handler = createWriteFunction({
   metadata: new DynamoDbMetadataStore(dynamodb, config.tableName),
@@ -39,9 +33,9 @@ export const handler = createWriteFunction({
     staging: new S3UploadStaging(
       s3,
       config.bucketName,
-      new S3UrlSigner({ bucketName: config.bucketName, region: process.env['AWS_REGION'] ?? 'us-east-1', credentials: fromEnv() }),
+      roleUrlSigner(config.bucketName, region),
     ),
-    config: loadUploadSessionsConfig(process.env),
+    config: uploadSessions,
     startVerification: async (sessionId) => {
       await lambda.send(
         new InvokeCommand({ FunctionName: verifierFunctionName, InvocationType: 'Event', Payload: JSON.stringify({ sessionId }) }),

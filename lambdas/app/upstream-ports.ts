@@ -2,7 +2,7 @@
  * Ports of the upstream index feature (proxy and pull-through cache of another index),
  * apart from lambdas/ports.ts because only the read function and the copier use them.
  */
-import type { UpstreamPage } from './core/upstream.ts';
+import type { UpstreamPage } from '../core/upstream.ts';
 
 /** Why an upstream could not answer: a 502 (bad or no answer) or a 504 (too slow). */
 export class UpstreamFailure extends Error {

@@ -7,14 +7,10 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { HttpUpstream } from '../adapters/http-upstream.ts';
 import { S3UpstreamStore } from '../adapters/s3-upstream-store.ts';
 import { UpstreamIndex } from '../app/upstream-index.ts';
-import { ConfigError } from '../config.ts';
-import { ENV } from '../functions.ts';
-import { upstreamSettings, UPSTREAM_ENV } from '../upstream-config.ts';
-import { createCopierFunction } from '../upstream-copier-function.ts';
+import { FUNCTION_ENVIRONMENTS } from '../config/function-environments.ts';
+import { createCopierFunction } from './upstream-copier-function.ts';
 
-const bucketName = process.env[ENV.bucketName];
-if (!bucketName) throw new ConfigError(`${ENV.bucketName} is not set: the copier cannot start without it.`);
-const settings = upstreamSettings({ mode: 'cache', ...(process.env[UPSTREAM_ENV.url] ? { url: process.env[UPSTREAM_ENV.url] } : {}) });
+const { bucketName, upstream: settings } = FUNCTION_ENVIRONMENTS.upstreamCopier(process.env);
 const logger = new Logger({ serviceName: 'wharf-upstream-copier' });
 
 export const handler = createCopierFunction({

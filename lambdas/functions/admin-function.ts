@@ -1,15 +1,15 @@
 /** Builds the admin function (the `/api/` routes) from its stores; Lambda and local server share it. */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { OidcVerifier } from './adapters/oidc-verifier.ts';
-import { accessGuardFor } from './app/access-guard.ts';
-import { TokenAdmin } from './app/token-admin.ts';
-import { TrustedPublishing } from './app/trusted-publishing.ts';
-import { OIDC_DEFAULTS, type AccessConfig, type OidcConfig } from './config.ts';
-import { createAdminRoutes } from './http/admin-routes.ts';
-import { createLambdaHandler, type WharfLambdaHandler } from './http/lambda-handler.ts';
-import { createOidcRoutes, OIDC_PREFIX } from './http/oidc-routes.ts';
-import { createPublisherRoutes, PUBLISHERS_PREFIX } from './http/publisher-routes.ts';
-import type { PublisherStore, TokenStore } from './ports.ts';
+import { OidcVerifier } from '../adapters/oidc-verifier.ts';
+import { accessGuardFor } from '../app/access-guard.ts';
+import { TokenAdmin } from '../app/token-admin.ts';
+import { TrustedPublishing } from '../app/trusted-publishing.ts';
+import { OIDC_DEFAULTS, type AccessConfig, type OidcConfig } from '../config/wharf-config.ts';
+import { createAdminRoutes } from '../http/admin-routes.ts';
+import { createLambdaHandler, type WharfLambdaHandler } from '../http/lambda-handler.ts';
+import { createOidcRoutes, OIDC_PREFIX } from '../http/oidc-routes.ts';
+import { createPublisherRoutes, PUBLISHERS_PREFIX } from '../http/publisher-routes.ts';
+import type { PublisherStore, TokenStore } from '../app/ports.ts';
 
 export interface AdminFunctionDeps {
   readonly tokens: TokenStore;

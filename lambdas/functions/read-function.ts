@@ -1,13 +1,13 @@
 /** Builds the read function from its stores; the Lambda module and the local server share it. */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { accessGuardFor } from './app/access-guard.ts';
-import { Downloads } from './app/downloads.ts';
-import { SimpleIndex } from './app/simple-index.ts';
-import type { WharfConfig } from './config.ts';
-import { createLambdaHandler, type WharfLambdaHandler } from './http/lambda-handler.ts';
-import { createReadRoutes } from './http/read-routes.ts';
-import type { DownloadSigner, MetadataStore, TokenVerifier } from './ports.ts';
-import type { UpstreamIndex } from './app/upstream-index.ts';
+import { accessGuardFor } from '../app/access-guard.ts';
+import { Downloads } from '../app/downloads.ts';
+import { SimpleIndex } from '../app/simple-index.ts';
+import type { WharfConfig } from '../config/wharf-config.ts';
+import { createLambdaHandler, type WharfLambdaHandler } from '../http/lambda-handler.ts';
+import { createReadRoutes } from '../http/read-routes.ts';
+import type { DownloadSigner, MetadataStore, TokenVerifier } from '../app/ports.ts';
+import type { UpstreamIndex } from '../app/upstream-index.ts';
 
 export interface ReadFunctionDeps {
   readonly metadata: MetadataStore;

@@ -3,21 +3,25 @@
  * Without any of them the upstream is off (`none`): the construct chooses the deployed
  * default (`proxy`), so a function never goes upstream by accident.
  */
-import { ConfigError } from './config.ts';
-import type { UpstreamSettings } from './app/upstream-index.ts';
-import { WharfError } from './core/errors.ts';
-import { isUpstreamMode, NamePatterns, parseUpstreamUrl, PYPI_SIMPLE_URL, UPSTREAM_MODES } from './core/upstream.ts';
+import { ConfigError, type Environment, UPSTREAM_ENV, numberFrom } from './environment.ts';
+import { WharfError } from '../core/errors.ts';
+import { isUpstreamMode, NamePatterns, parseUpstreamUrl, PYPI_SIMPLE_URL, UPSTREAM_MODES, type UpstreamMode } from '../core/upstream.ts';
 
-export const UPSTREAM_ENV = {
-  mode: 'WHARF_UPSTREAM_MODE',
-  url: 'WHARF_UPSTREAM_URL',
-  pageTtlSeconds: 'WHARF_UPSTREAM_PAGE_TTL_SECONDS',
-  timeoutSeconds: 'WHARF_UPSTREAM_TIMEOUT_SECONDS',
-  copyLimitBytes: 'WHARF_UPSTREAM_COPY_LIMIT_BYTES',
-  reserved: 'WHARF_RESERVED_NAMES',
-  mixed: 'WHARF_UPSTREAM_MIXED_PROJECTS',
-  copierFunction: 'WHARF_UPSTREAM_COPIER_FUNCTION',
-} as const;
+export interface UpstreamSettings {
+  readonly mode: UpstreamMode;
+  /** Base URL of the upstream simple index, ending in `/`. */
+  readonly url: string;
+  /** How long a fetched page is served without asking the upstream again. */
+  readonly pageTtlSeconds: number;
+  /** Names that never go upstream. */
+  readonly reserved: NamePatterns;
+  /** Hosted projects whose pages also list the upstream's files (an admin's explicit choice). */
+  readonly mixed: NamePatterns;
+  /** Largest file (bytes) copied within the request; larger ones are copied in the background. */
+  readonly copyLimitBytes: number;
+  /** How long a download may spend copying before it redirects to the upstream instead. */
+  readonly copyDeadlineMs: number;
+}
 
 export const UPSTREAM_DEFAULTS = {
   url: PYPI_SIMPLE_URL,
@@ -93,15 +97,7 @@ export function upstreamSettings(options: UpstreamOptions): UpstreamConfig {
   }
 }
 
-function numberFrom(env: Record<string, string | undefined>, name: string): number | undefined {
-  const value = env[name];
-  if (value === undefined || value === '') return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n)) throw new ConfigError(`${name} must be a number, not "${value}".`);
-  return n;
-}
-
-export function loadUpstreamConfig(env: Record<string, string | undefined>): UpstreamConfig {
+export function loadUpstreamConfig(env: Environment): UpstreamConfig {
   const settings = upstreamSettings({
     ...(env[UPSTREAM_ENV.mode] ? { mode: env[UPSTREAM_ENV.mode] } : {}),
     ...(env[UPSTREAM_ENV.url] ? { url: env[UPSTREAM_ENV.url] } : {}),
@@ -120,4 +116,10 @@ export function loadUpstreamConfig(env: Record<string, string | undefined>): Ups
 
 function optional<K extends string>(key: K, value: number | undefined): Partial<Record<K, number>> {
   return value === undefined ? {} : ({ [key]: value } as Record<K, number>);
+}
+
+/** The copier (cache mode only): the upstream it copies from. */
+export function loadCopierUpstreamConfig(env: Environment): UpstreamConfig {
+  const url = env[UPSTREAM_ENV.url];
+  return upstreamSettings({ mode: 'cache', ...(url ? { url } : {}) });
 }

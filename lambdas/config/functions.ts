@@ -23,7 +23,7 @@ export interface FunctionSpec {
 
 export const FUNCTIONS = {
   read: {
-    entry: 'lambdas/handlers/read.ts',
+    entry: 'lambdas/functions/read-handler.ts',
     access: 'read',
     tokens: 'verify',
     routes: [
@@ -34,7 +34,7 @@ export const FUNCTIONS = {
     ],
   },
   write: {
-    entry: 'lambdas/handlers/write.ts',
+    entry: 'lambdas/functions/write-handler.ts',
     access: 'write',
     tokens: 'verify',
     routes: [
@@ -51,7 +51,7 @@ export const FUNCTIONS = {
     ],
   },
   admin: {
-    entry: 'lambdas/handlers/admin.ts',
+    entry: 'lambdas/functions/admin-handler.ts',
     access: 'none',
     tokens: 'manage',
     routes: [
@@ -68,30 +68,12 @@ export const FUNCTIONS = {
 
 export type FunctionName = keyof typeof FUNCTIONS;
 
-/** Environment variables the functions read at start-up (set by the CDK construct). */
-export const ENV = {
-  tableName: 'WHARF_TABLE_NAME',
-  bucketName: 'WHARF_BUCKET_NAME',
-  pageCacheControl: 'WHARF_PAGE_CACHE_CONTROL',
-  signingWindowSeconds: 'WHARF_SIGNING_WINDOW_SECONDS',
-  tokensTableName: 'WHARF_TOKENS_TABLE_NAME',
-  publicRead: 'WHARF_PUBLIC_READ',
-  authCacheSeconds: 'WHARF_AUTH_CACHE_SECONDS',
-  maxUploadBytes: 'WHARF_MAX_UPLOAD_BYTES',
-  oidcAudience: 'WHARF_OIDC_AUDIENCE',
-  oidcGithubIssuer: 'WHARF_OIDC_GITHUB_ISSUER',
-  maxSessionBytes: 'WHARF_MAX_SESSION_BYTES',
-  sessionLifetimeSeconds: 'WHARF_SESSION_LIFETIME_SECONDS',
-  /** The verifier function the write function invokes asynchronously for large uploads. */
-  verifierFunctionName: 'WHARF_VERIFIER_FUNCTION_NAME',
-} as const;
-
 /**
  * The verifier: no route. The write function invokes it asynchronously (InvocationType
  * Event) to verify and ingest an upload session's file when that takes longer than API
  * Gateway's 30 s; locally the same handler runs in-process, also without waiting.
  */
 export const VERIFIER_FUNCTION = {
-  entry: 'lambdas/handlers/verify.ts',
+  entry: 'lambdas/functions/verifier-handler.ts',
   access: 'write',
 } as const;

@@ -1,0 +1,98 @@
+/**
+ * The environment contract between the CDK construct and the functions: every variable
+ * a function reads at start-up, in one list, and the parsers that read them. The
+ * construct writes these names (lib/) and the loaders in this folder read them, so the two
+ * cannot name different variables. The composition roots (lambdas/functions/) hand
+ * process.env to these loaders; no other code reads the environment.
+ */
+
+/** Environment variables the functions read at start-up (set by the CDK construct). */
+export const ENV = {
+  tableName: 'WHARF_TABLE_NAME',
+  bucketName: 'WHARF_BUCKET_NAME',
+  pageCacheControl: 'WHARF_PAGE_CACHE_CONTROL',
+  signingWindowSeconds: 'WHARF_SIGNING_WINDOW_SECONDS',
+  tokensTableName: 'WHARF_TOKENS_TABLE_NAME',
+  publicRead: 'WHARF_PUBLIC_READ',
+  authCacheSeconds: 'WHARF_AUTH_CACHE_SECONDS',
+  maxUploadBytes: 'WHARF_MAX_UPLOAD_BYTES',
+  oidcAudience: 'WHARF_OIDC_AUDIENCE',
+  oidcGithubIssuer: 'WHARF_OIDC_GITHUB_ISSUER',
+  maxSessionBytes: 'WHARF_MAX_SESSION_BYTES',
+  sessionLifetimeSeconds: 'WHARF_SESSION_LIFETIME_SECONDS',
+  /** The verifier function the write function invokes asynchronously for large uploads. */
+  verifierFunctionName: 'WHARF_VERIFIER_FUNCTION_NAME',
+} as const;
+
+/** The upstream index (lambdas/app/upstream-index.ts); none set means no upstream. */
+export const UPSTREAM_ENV = {
+  mode: 'WHARF_UPSTREAM_MODE',
+  url: 'WHARF_UPSTREAM_URL',
+  pageTtlSeconds: 'WHARF_UPSTREAM_PAGE_TTL_SECONDS',
+  timeoutSeconds: 'WHARF_UPSTREAM_TIMEOUT_SECONDS',
+  copyLimitBytes: 'WHARF_UPSTREAM_COPY_LIMIT_BYTES',
+  reserved: 'WHARF_RESERVED_NAMES',
+  mixed: 'WHARF_UPSTREAM_MIXED_PROJECTS',
+  copierFunction: 'WHARF_UPSTREAM_COPIER_FUNCTION',
+} as const;
+
+/** What the Lambda runtime sets itself. */
+export const LAMBDA_RUNTIME_ENV = {
+  region: 'AWS_REGION',
+} as const;
+
+/** Every variable name, for tests that compare what the construct sets with what loaders read. */
+export const ENVIRONMENT_NAMES: readonly string[] = [...Object.values(ENV), ...Object.values(UPSTREAM_ENV)];
+
+export type Environment = Record<string, string | undefined>;
+
+/** The region the function runs in (set by the Lambda runtime). */
+export function awsRegion(env: Environment): string {
+  return env[LAMBDA_RUNTIME_ENV.region] || 'us-east-1';
+}
+
+export class ConfigError extends Error {}
+
+export function required(env: Environment, name: string): string {
+  const value = env[name];
+  if (value === undefined || value.trim() === '') {
+    throw new ConfigError(`${name} is not set: Wharf cannot start without it.`);
+  }
+  return value;
+}
+
+export function positiveInt(env: Environment, name: string, fallback: number): number {
+  const value = env[name];
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) {
+    throw new ConfigError(`${name} must be a positive whole number, not "${value}".`);
+  }
+  return n;
+}
+
+export function booleanFlag(env: Environment, name: string, fallback: boolean): boolean {
+  const value = env[name];
+  if (value === undefined || value === '') return fallback;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new ConfigError(`${name} must be "true" or "false", not "${value}".`);
+}
+
+export function wholeNumber(env: Environment, name: string, fallback: number, min: number, max: number): number {
+  const value = env[name];
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, not "${value}".`);
+  }
+  return n;
+}
+
+export function numberFrom(env: Environment, name: string): number | undefined {
+  const value = env[name];
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new ConfigError(`${name} must be a number, not "${value}".`);
+  return n;
+}

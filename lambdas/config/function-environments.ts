@@ -1,0 +1,70 @@
+/**
+ * What each function reads from its environment, in one table: the handler of each
+ * function calls its entry once at start-up, and a CDK test runs every entry over the
+ * environment the synthesized template gives that function, so the construct and the
+ * functions can never disagree about a variable. A missing or malformed setting throws
+ * ConfigError naming the variable.
+ */
+import { type Environment, awsRegion } from './environment.ts';
+import { type UploadSessionsConfig, loadUploadSessionsConfig } from './upload-config.ts';
+import { type UpstreamConfig, loadCopierUpstreamConfig, loadUpstreamConfig } from './upstream-config.ts';
+import {
+  type AccessConfig,
+  type OidcConfig,
+  type StoreNames,
+  type WharfConfig,
+  loadAccessConfig,
+  loadBucketName,
+  loadConfig,
+  loadOidcConfig,
+  loadStoreNames,
+  loadVerifierFunctionName,
+} from './wharf-config.ts';
+
+export interface ReadEnvironment {
+  readonly config: WharfConfig;
+  readonly upstream: UpstreamConfig;
+  readonly region: string;
+}
+
+export interface WriteEnvironment {
+  readonly config: WharfConfig;
+  readonly uploadSessions: UploadSessionsConfig;
+  readonly verifierFunctionName: string;
+  readonly region: string;
+}
+
+export interface AdminEnvironment {
+  readonly config: AccessConfig;
+  readonly oidc: OidcConfig;
+}
+
+export interface VerifierEnvironment {
+  readonly stores: StoreNames;
+  readonly uploadSessions: UploadSessionsConfig;
+  readonly region: string;
+}
+
+export interface CopierEnvironment {
+  readonly bucketName: string;
+  readonly upstream: UpstreamConfig;
+}
+
+export const FUNCTION_ENVIRONMENTS = {
+  read: (env: Environment): ReadEnvironment => ({ config: loadConfig(env), upstream: loadUpstreamConfig(env), region: awsRegion(env) }),
+  write: (env: Environment): WriteEnvironment => ({
+    config: loadConfig(env),
+    uploadSessions: loadUploadSessionsConfig(env),
+    verifierFunctionName: loadVerifierFunctionName(env),
+    region: awsRegion(env),
+  }),
+  admin: (env: Environment): AdminEnvironment => ({ config: loadAccessConfig(env), oidc: loadOidcConfig(env) }),
+  verifier: (env: Environment): VerifierEnvironment => ({
+    stores: loadStoreNames(env),
+    uploadSessions: loadUploadSessionsConfig(env),
+    region: awsRegion(env),
+  }),
+  upstreamCopier: (env: Environment): CopierEnvironment => ({ bucketName: loadBucketName(env), upstream: loadCopierUpstreamConfig(env) }),
+} as const;
+
+export type FunctionEnvironmentName = keyof typeof FUNCTION_ENVIRONMENTS;
