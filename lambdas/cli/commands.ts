@@ -133,8 +133,8 @@ export const COMMANDS: readonly CommandSpec[] = [
       ),
       optionGroup(
         'How',
-        `--concurrency N  files imported at once (default 8; at most 128 MiB of them in memory,
-             files over 16 MiB streamed from disk)`,
+        `--concurrency N  files imported at once (default 8, or 16 into a deployed index; at most
+             128 MiB of them in memory, files over 16 MiB streamed from disk)`,
       ),
     ],
     async run(positionals, values) {
