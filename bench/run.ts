@@ -81,6 +81,7 @@ async function bundles(): Promise<void> {
         WHARF_TABLE_NAME: 'bench',
         WHARF_BUCKET_NAME: 'bench',
         WHARF_TOKENS_TABLE_NAME: 'bench-tokens',
+        WHARF_VERIFIER_FUNCTION_NAME: 'bench-verifier',
         AWS_REGION: 'us-east-1',
         AWS_ACCESS_KEY_ID: 'x',
         AWS_SECRET_ACCESS_KEY: 'y',

@@ -10,11 +10,11 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { UPSTREAM_FILES_PREFIX, UPSTREAM_INCOMING_PREFIX, UPSTREAM_PAGES_PREFIX, type UpstreamMode } from '../lambdas/core/upstream.ts';
-import { upstreamSettings, type UpstreamConfig } from '../lambdas/config/upstream-config.ts';
+import { upstreamSettings, type UpstreamConfig, type UpstreamOptions } from '../lambdas/config/upstream-config.ts';
 import { nagReference, WharfFunction } from './wharf-function.ts';
 import { ENV, UPSTREAM_ENV } from '../lambdas/config/environment.ts';
 
-export interface UpstreamProps {
+export interface UpstreamProps extends Pick<UpstreamOptions, 'url' | 'copyLimitBytes'> {
   /**
    * What the index answers for a project it does not host:
    * - `none`: 404.
@@ -28,11 +28,6 @@ export interface UpstreamProps {
    */
   readonly mode?: UpstreamMode;
   /**
-   * The upstream's simple index URL (PEP 503/691), without credentials.
-   * @default 'https://pypi.org/simple/'
-   */
-  readonly url?: string;
-  /**
    * How long a fetched upstream page is served before the upstream is asked again.
    * @default Duration.minutes(10)
    */
@@ -42,13 +37,6 @@ export interface UpstreamProps {
    * @default Duration.seconds(10)
    */
   readonly timeout?: Duration;
-  /**
-   * `cache` mode: files up to this many bytes are copied within the download request
-   * (held in memory); larger ones are redirected to the upstream that once and copied by
-   * the background copier.
-   * @default 67108864 (64 MiB)
-   */
-  readonly copyLimitBytes?: number;
   /**
    * Name patterns (`acme-*`, `acme-app`) that never go upstream, even before the index
    * hosts such a project: an internal name cannot be taken from the public index.

@@ -25,19 +25,11 @@
  * and the page Query reads its whole partition, so keeping releases there would make
  * every page view read every README the project ever published.
  */
-import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  type QueryCommandInput,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { documentClient, putIf, queryAll, updateIf } from './dynamodb-operations.ts';
 import { compareWithStored } from '../core/file-identity.ts';
 import { distributionIdentity } from '../core/filenames.ts';
-import type { ReleaseMetadata } from '../core/legacy-upload.ts';
 import {
   type DistributionFile,
   type PackageType,
@@ -47,6 +39,7 @@ import {
   type Tombstone,
   releaseVersionKey,
 } from '../core/model.ts';
+import type { ReleaseMetadata } from '../core/release-metadata.ts';
 import type { MetadataStore, ProjectListing, PutFileOutcome } from '../app/ports.ts';
 
 export const LISTING_SHARDS = 16;
@@ -136,9 +129,7 @@ export class DynamoDbMetadataStore implements MetadataStore {
     client: DynamoDBClient,
     private readonly tableName: string,
   ) {
-    this.doc = DynamoDBDocumentClient.from(client, {
-      marshallOptions: { removeUndefinedValues: true },
-    });
+    this.doc = documentClient(client);
   }
 
   async getProjectPage(project: string): Promise<ProjectPageData | undefined> {
@@ -215,18 +206,7 @@ export class DynamoDbMetadataStore implements MetadataStore {
   }
 
   async putFile(file: DistributionFile): Promise<PutFileOutcome> {
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: toItem(file),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return 'created';
-    } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-    }
+    if (await putIf(this.doc, { TableName: this.tableName, Item: toItem(file) })) return 'created';
     const existing = await this.doc.send(
       new GetCommand({
         TableName: this.tableName,
@@ -258,24 +238,16 @@ export class DynamoDbMetadataStore implements MetadataStore {
     filename: string,
     yanked: { readonly reason: string } | undefined,
   ): Promise<DistributionFile | undefined> {
-    try {
-      const { Attributes } = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: projectPk(project), sk: fileSk(project, filename) },
-          // Without the condition an update of a missing item would create one.
-          ConditionExpression: 'attribute_exists(pk)',
-          ...(yanked === undefined
-            ? { UpdateExpression: 'REMOVE yankedReason' }
-            : { UpdateExpression: 'SET yankedReason = :reason', ExpressionAttributeValues: { ':reason': yanked.reason } }),
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return Attributes ? fromItem(project, Attributes) : undefined;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return undefined;
-      throw err;
-    }
+    const updated = await updateIf(this.doc, {
+      TableName: this.tableName,
+      Key: { pk: projectPk(project), sk: fileSk(project, filename) },
+      // Without the condition an update of a missing item would create one.
+      ConditionExpression: 'attribute_exists(pk)',
+      ...(yanked === undefined
+        ? { UpdateExpression: 'REMOVE yankedReason' }
+        : { UpdateExpression: 'SET yankedReason = :reason', ExpressionAttributeValues: { ':reason': yanked.reason } }),
+    });
+    return updated ? fromItem(project, updated) : undefined;
   }
 
   async deleteFile(project: string, filename: string): Promise<void> {
@@ -350,32 +322,11 @@ export class DynamoDbMetadataStore implements MetadataStore {
   }
 
   /** Put `item` unless its key exists; whether it was written. */
-  private async putIfAbsent(item: Record<string, unknown>): Promise<boolean> {
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: item,
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      return false;
-    }
+  private putIfAbsent(item: Record<string, unknown>): Promise<boolean> {
+    return putIf(this.doc, { TableName: this.tableName, Item: item });
   }
 
-  private async queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new QueryCommand({ ...input, ...(startKey ? { ExclusiveStartKey: startKey } : {}) }),
-      );
-      if (page.Items) items.push(...page.Items);
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return items;
+  private queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
+    return queryAll(this.doc, input);
   }
 }

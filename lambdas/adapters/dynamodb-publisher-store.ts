@@ -17,18 +17,12 @@
  * dynalite has no TTL, so the condition also lets an expired record be overwritten.
  */
 import { createHash } from 'node:crypto';
-import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-  type QueryCommandOutput,
-} from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient, putIf, queryAll, updateIf } from './dynamodb-operations.ts';
 import type { PublisherRecord } from '../core/trusted-publishing.ts';
 import type { PublisherStore } from '../app/ports.ts';
-import { TOKEN_TTL_ATTRIBUTE } from './dynamodb-token-store.ts';
+import { TTL_ATTRIBUTE } from '../config/tables.ts';
 
 const PUBLISHERS_PK = 'PUBLISHERS';
 const repositoryPrefix = (provider: string, repositoryId: string) => `PUBLISHER#${provider}#${repositoryId}#`;
@@ -63,27 +57,21 @@ export class DynamoDbPublisherStore implements PublisherStore {
     client: DynamoDBClient,
     private readonly tableName: string,
   ) {
-    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    this.doc = documentClient(client);
   }
 
   async putPublisher(publisher: PublisherRecord): Promise<{ publisher: PublisherRecord; created: boolean }> {
     const key = { pk: PUBLISHERS_PK, sk: publisherSk(publisher) };
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...key, ...Object.fromEntries(FIELDS.map((f) => [f, publisher[f]])) },
-          ConditionExpression: 'attribute_not_exists(pk) OR attribute_exists(removedAt)',
-        }),
-      );
-      return { publisher, created: true };
-    } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
-      // Deleted between the two calls: the caller may simply retry.
-      if (!out.Item) throw err;
-      return { publisher: fromItem(out.Item), created: false };
-    }
+    const created = await putIf(this.doc, {
+      TableName: this.tableName,
+      Item: { ...key, ...Object.fromEntries(FIELDS.map((f) => [f, publisher[f]])) },
+      ConditionExpression: 'attribute_not_exists(pk) OR attribute_exists(removedAt)',
+    });
+    if (created) return { publisher, created: true };
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
+    // Deleted between the two calls: the caller may simply retry.
+    if (!out.Item) throw new Error(`The publisher ${publisher.id} changed while it was being added; add it again.`);
+    return { publisher: fromItem(out.Item), created: false };
   }
 
   publishersForRepository(provider: string, repositoryId: string): Promise<PublisherRecord[]> {
@@ -97,58 +85,34 @@ export class DynamoDbPublisherStore implements PublisherStore {
   async deletePublisher(id: string, removedBy: string, removedAt: string): Promise<PublisherRecord | undefined> {
     const found = (await this.listPublishers()).find((p) => p.id === id);
     if (!found) return undefined;
-    try {
-      const out = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: PUBLISHERS_PK, sk: publisherSk(found) },
-          UpdateExpression: 'SET removedAt = :at, removedBy = :by',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(removedAt)',
-          ExpressionAttributeValues: { ':at': removedAt, ':by': removedBy },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return out.Attributes ? fromItem(out.Attributes) : found;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return undefined;
-      throw err;
-    }
+    const updated = await updateIf(this.doc, {
+      TableName: this.tableName,
+      Key: { pk: PUBLISHERS_PK, sk: publisherSk(found) },
+      UpdateExpression: 'SET removedAt = :at, removedBy = :by',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(removedAt)',
+      ExpressionAttributeValues: { ':at': removedAt, ':by': removedBy },
+    });
+    return updated ? fromItem(updated) : undefined;
   }
 
-  async markTokenUsed(issuer: string, jti: string, expiresAt: number, nowSeconds: number): Promise<boolean> {
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { pk: jtiPk(issuer, jti), sk: 'JTI', issuer, usedAt: new Date(nowSeconds * 1000).toISOString(), [TOKEN_TTL_ATTRIBUTE]: expiresAt },
-          ConditionExpression: 'attribute_not_exists(pk) OR #ttl < :now',
-          ExpressionAttributeNames: { '#ttl': TOKEN_TTL_ATTRIBUTE },
-          ExpressionAttributeValues: { ':now': nowSeconds },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
-      throw err;
-    }
+  markTokenUsed(issuer: string, jti: string, expiresAt: number, nowSeconds: number): Promise<boolean> {
+    return putIf(this.doc, {
+      TableName: this.tableName,
+      Item: { pk: jtiPk(issuer, jti), sk: 'JTI', issuer, usedAt: new Date(nowSeconds * 1000).toISOString(), [TTL_ATTRIBUTE]: expiresAt },
+      ConditionExpression: 'attribute_not_exists(pk) OR #ttl < :now',
+      ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+      ExpressionAttributeValues: { ':now': nowSeconds },
+    });
   }
 
   private async query(prefix: string): Promise<PublisherRecord[]> {
-    const publishers: PublisherRecord[] = [];
-    let startKey: QueryCommandOutput['LastEvaluatedKey'];
-    do {
-      const out = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': PUBLISHERS_PK, ':prefix': prefix },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of out.Items ?? []) if (item['removedAt'] === undefined) publishers.push(fromItem(item));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
+    const items = await queryAll(this.doc, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': PUBLISHERS_PK, ':prefix': prefix },
+      ConsistentRead: true,
+    });
+    const publishers = items.filter((item) => item['removedAt'] === undefined).map(fromItem);
     return publishers.sort((a, b) => a.project.localeCompare(b.project) || a.createdAt.localeCompare(b.createdAt));
   }
 }

@@ -10,15 +10,9 @@
  * then one Query. Expired tokens carry a `ttl` attribute (expiry + 90 days) so DynamoDB
  * removes them eventually, keeping a trail for audits in the meantime.
  */
-import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-  type QueryCommandOutput,
-} from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient, queryAll, updateIf } from './dynamodb-operations.ts';
 import type { TokenRecord } from '../core/model.ts';
 import type { TokenStore } from '../app/ports.ts';
 import { TTL_ATTRIBUTE } from '../config/tables.ts';
@@ -26,8 +20,6 @@ import { TTL_ATTRIBUTE } from '../config/tables.ts';
 const TOKENS_PK = 'TOKENS';
 const tokenSk = (id: string) => `TOKEN#${id}`;
 /** Attribute DynamoDB's time-to-live reads (the CDK construct enables it). */
-/** The tokens table's TTL attribute (lambdas/config/tables.ts). */
-export const TOKEN_TTL_ATTRIBUTE = TTL_ATTRIBUTE;
 const KEEP_EXPIRED_SECONDS = 90 * 24 * 3600;
 
 function toItem(token: TokenRecord): Record<string, unknown> {
@@ -37,7 +29,7 @@ function toItem(token: TokenRecord): Record<string, unknown> {
     ...token,
     scopes: [...token.scopes],
     ...(token.expiresAt !== undefined
-      ? { [TOKEN_TTL_ATTRIBUTE]: Math.floor(Date.parse(token.expiresAt) / 1000) + KEEP_EXPIRED_SECONDS }
+      ? { [TTL_ATTRIBUTE]: Math.floor(Date.parse(token.expiresAt) / 1000) + KEEP_EXPIRED_SECONDS }
       : {}),
   };
 }
@@ -64,7 +56,7 @@ export class DynamoDbTokenStore implements TokenStore {
     client: DynamoDBClient,
     private readonly tableName: string,
   ) {
-    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    this.doc = documentClient(client);
   }
 
   async getToken(id: string): Promise<TokenRecord | undefined> {
@@ -85,41 +77,25 @@ export class DynamoDbTokenStore implements TokenStore {
   }
 
   async listTokens(): Promise<TokenRecord[]> {
-    const tokens: TokenRecord[] = [];
-    let startKey: QueryCommandOutput['LastEvaluatedKey'];
-    do {
-      const out = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': TOKENS_PK },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of out.Items ?? []) tokens.push(fromItem(item));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
+    const items = await queryAll(this.doc, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': TOKENS_PK },
+      ConsistentRead: true,
+    });
+    const tokens = items.map(fromItem);
     return tokens.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
   }
 
   async revokeToken(id: string, revokedAt: string, revokedBy: string): Promise<TokenRecord | undefined> {
-    try {
-      const out = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: TOKENS_PK, sk: tokenSk(id) },
-          // The first revocation stands: revoking twice must not rewrite the audit trail.
-          UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :at), revokedBy = if_not_exists(revokedBy, :by)',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':at': revokedAt, ':by': revokedBy },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return out.Attributes ? fromItem(out.Attributes) : undefined;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return undefined;
-      throw err;
-    }
+    const updated = await updateIf(this.doc, {
+      TableName: this.tableName,
+      Key: { pk: TOKENS_PK, sk: tokenSk(id) },
+      // The first revocation stands: revoking twice must not rewrite the audit trail.
+      UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :at), revokedBy = if_not_exists(revokedBy, :by)',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':at': revokedAt, ':by': revokedBy },
+    });
+    return updated ? fromItem(updated) : undefined;
   }
 }

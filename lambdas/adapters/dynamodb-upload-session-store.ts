@@ -4,12 +4,14 @@
  * after it expires. DynamoDB's TTL deletes late and the embedded emulator has none, so
  * expiry is always decided on read by comparing `expiresAt` with the clock.
  */
-import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient, updateIf } from './dynamodb-operations.ts';
+import { TTL_ATTRIBUTE } from '../config/tables.ts';
 import type { SessionStatus, UploadSession } from '../core/upload-session.ts';
 import type { UploadSessionStore } from '../app/ports.ts';
 
-export const SESSION_TTL_ATTRIBUTE = 'ttl';
+export const SESSION_TTL_ATTRIBUTE = TTL_ATTRIBUTE;
 const SESSION_SK = '#SESSION';
 const pk = (id: string) => `UPLOAD#${id}`;
 /** How long an ended session's record stays readable (for the client's last poll). */
@@ -22,7 +24,7 @@ export class DynamoDbUploadSessionStore implements UploadSessionStore {
     client: DynamoDBClient,
     private readonly tableName: string,
   ) {
-    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    this.doc = documentClient(client);
   }
 
   async createSession(session: UploadSession): Promise<void> {
@@ -62,23 +64,15 @@ export class DynamoDbUploadSessionStore implements UploadSessionStore {
       values[`:${key}`] = value;
       sets.push(`#${key} = :${key}`);
     }
-    try {
-      const answer = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: pk(id), sk: SESSION_SK },
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: 'attribute_exists(pk) AND #status = :from',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return answer.Attributes ? toSession(answer.Attributes) : undefined;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return undefined;
-      throw err;
-    }
+    const updated = await updateIf(this.doc, {
+      TableName: this.tableName,
+      Key: { pk: pk(id), sk: SESSION_SK },
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ConditionExpression: 'attribute_exists(pk) AND #status = :from',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    });
+    return updated ? toSession(updated) : undefined;
   }
 }
 

@@ -17,6 +17,7 @@ import {
   type JWTPayload,
 } from 'jose';
 import { TrustedPublishingError, type PublisherProvider } from '../core/trusted-publishing.ts';
+import { ServiceUnavailableError } from '../core/errors.ts';
 
 export const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
 
@@ -33,7 +34,8 @@ export interface VerifiedToken {
 }
 
 /** The issuer could not be reached or answered nonsense: a 503, not the caller's fault. */
-export class IssuerUnavailableError extends Error {}
+/** The issuer's discovery document or keys could not be fetched. */
+export class IssuerUnavailableError extends ServiceUnavailableError {}
 
 export interface OidcVerifierOptions {
   readonly issuers: readonly TrustedIssuer[];

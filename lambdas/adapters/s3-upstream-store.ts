@@ -23,8 +23,8 @@ import {
 import { copySource } from './s3-keys.ts';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { CachedUpstreamPage, UpstreamStore } from '../app/upstream-ports.ts';
-import { IMMUTABLE_CACHE_CONTROL } from '../app/downloads.ts';
 import { UPSTREAM_FILES_PREFIX, UPSTREAM_INCOMING_PREFIX, UPSTREAM_PAGES_PREFIX, upstreamFileKey } from '../core/upstream.ts';
+import { IMMUTABLE_CACHE_CONTROL } from '../core/storage-keys.ts';
 
 
 function isMissing(err: unknown): boolean {

@@ -3,11 +3,9 @@
  * The answer is a presigned GET whose signing date is aligned to a window: the same file
  * yields the same URL within the window, so pip's HTTP cache (keyed on the URL) can hit.
  */
-import { distributionKey } from '../core/storage-keys.ts';
+import { IMMUTABLE_CACHE_CONTROL, distributionKey } from '../core/storage-keys.ts';
 import type { DownloadSigner } from './ports.ts';
 
-/** Stored files never change (content-addressed keys), so caches may keep them forever. */
-export const IMMUTABLE_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 
 export interface DownloadSettings {
   /** Width of the signing window in seconds; URLs live for two windows from its start. */

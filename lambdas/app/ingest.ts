@@ -11,11 +11,10 @@ import { createHash } from 'node:crypto';
 import { type InspectedDistribution, inspectDistribution } from '../core/distribution.ts';
 import { FileExistsError, InvalidInputError } from '../core/errors.ts';
 import { checkAgainstIndex, deletedFilenameError } from '../core/file-identity.ts';
-import { type ReleaseMetadata, releaseMetadataOf } from '../core/legacy-upload.ts';
 import type { DistributionFile, Tombstone } from '../core/model.ts';
-import { distributionKey, metadataKey } from '../core/storage-keys.ts';
+import { type ReleaseMetadata, releaseMetadataOf } from '../core/release-metadata.ts';
+import { distributionKey, metadataKey, IMMUTABLE_CACHE_CONTROL } from '../core/storage-keys.ts';
 import type { BlobStore, MetadataStore, PutFileOutcome } from './ports.ts';
-import { IMMUTABLE_CACHE_CONTROL } from './downloads.ts';
 
 export interface IngestResult {
   readonly outcome: PutFileOutcome;

@@ -7,12 +7,10 @@
  * path: duplicate and tombstone rules, `.metadata`, ordering), whose `store` is a
  * server-side copy from the staging key. Only then is the file listed; the staged object
  * is removed either way. Files above `inlineVerifyBytes` are verified in the background
- * (the verifier function) and the client polls the session.
+ * (the verifier function, lambdas/app/upload-verifier.ts) and the client polls the session.
  */
 import { randomBytes } from 'node:crypto';
-import { inspectDistributionAt } from '../core/distribution.ts';
 import { FileExistsError, InvalidInputError, NotFoundError, WharfError } from '../core/errors.ts';
-import { releaseMetadataOf } from '../core/legacy-upload.ts';
 import {
   type DeclaredFile,
   isExpired,
@@ -25,6 +23,7 @@ import {
 } from '../core/upload-session.ts';
 import type { MetadataStore, UploadSessionStore, UploadStaging } from './ports.ts';
 import type { Ingest } from './ingest.ts';
+import { UploadVerifier, discardStaged } from './upload-verifier.ts';
 import type { UploadSessionsConfig } from '../config/upload-config.ts';
 import { checkAgainstIndex } from '../core/file-identity.ts';
 
@@ -54,9 +53,11 @@ export type ExistingFile = { readonly existing: true; readonly filename: string;
 
 export class UploadSessions {
   private readonly now: () => Date;
+  private readonly verifier: UploadVerifier;
 
   constructor(private readonly deps: UploadSessionsDeps) {
     this.now = deps.now ?? (() => new Date());
+    this.verifier = new UploadVerifier(deps);
   }
 
   get verifyDeadlineSeconds(): number {
@@ -114,7 +115,7 @@ export class UploadSessions {
       const expired = await this.deps.sessions.transitionSession(id, 'pending', 'expired', {
         error: `The upload session expired at ${session.expiresAt} before it was completed; nothing was published. Start a new session (wharf publish does).`,
       });
-      await this.discardStaged(session);
+      await discardStaged(this.deps.staging, session);
       return expired ?? (await this.get(id));
     }
     if (session.status === 'verifying') {
@@ -180,79 +181,12 @@ export class UploadSessions {
     const session = await this.get(id);
     if (session.status !== 'pending') return session;
     const cancelled = await this.deps.sessions.transitionSession(id, 'pending', 'cancelled', { error: 'The upload session was cancelled.' });
-    await this.discardStaged(session);
+    await discardStaged(this.deps.staging, session);
     return cancelled ?? this.get(id);
   }
 
-  /**
-   * Verifies a completed session's staged bytes and ingests them: what the verifier
-   * function runs, and complete() for small files. A refusal ends the session `failed`
-   * with the reason; the staged bytes are removed either way.
-   */
-  async verify(id: string): Promise<UploadSession> {
-    const session = await this.deps.sessions.getSession(id);
-    if (!session || session.status !== 'verifying') {
-      if (!session) throw new NotFoundError(`There is no upload session ${id}.`);
-      return session;
-    }
-    let outcome: 'created' | 'unchanged';
-    try {
-      outcome = await this.verifyAndIngest(session);
-    } catch (err) {
-      const userFault = err instanceof WharfError;
-      if (!userFault) this.deps.logger?.error('Upload session verification failed', err as Error);
-      const message = userFault
-        ? (err as Error).message
-        : 'Verifying the upload failed on our side; nothing was published. Publish the file again.';
-      await this.discardStaged(session);
-      return (await this.deps.sessions.transitionSession(id, 'verifying', 'failed', { error: message })) ?? (await this.get(id));
-    }
-    await this.deps.staging.delete(session.stagingKey);
-    this.deps.logger?.info('upload', {
-      upload: { tokenId: session.tokenId, project: session.project, filename: session.filename, outcome, size: session.size, session: id },
-    });
-    return (await this.deps.sessions.transitionSession(id, 'verifying', 'published', { outcome })) ?? (await this.get(id));
-  }
-
-  private async verifyAndIngest(session: UploadSession): Promise<'created' | 'unchanged'> {
-    const { filename, stagingKey: key } = session;
-    const size = await this.deps.staging.sizeOf(key);
-    if (size === undefined) {
-      throw new InvalidInputError(`Nothing was uploaded for ${filename}: PUT the bytes to the session's URLs before completing it.`);
-    }
-    if (size !== session.size) {
-      throw new InvalidInputError(
-        `Size mismatch: ${filename} was declared as ${session.size} bytes but ${size} bytes arrived. Nothing was published; upload the file again.`,
-      );
-    }
-    const sha256 = await this.deps.staging.sha256(key);
-    if (sha256 !== session.sha256) {
-      throw new InvalidInputError(
-        `sha256 mismatch: ${filename} was declared with sha256 ${session.sha256} but the bytes that arrived have ${sha256}: ` +
-          'a part was corrupted on the way, or the declared digest is for another file. Nothing was published; upload the file again.',
-      );
-    }
-    const inspected = await inspectDistributionAt(filename, this.deps.staging.source(key, size));
-    if (inspected.packagetype !== session.filetype) {
-      throw new InvalidInputError(`${filename} is not the ${session.filetype} the session declared.`);
-    }
-    if (inspected.normalizedName !== session.project) {
-      throw new InvalidInputError(
-        `${filename}: its metadata names the project ${inspected.name}, but the session was opened for ${session.project}. Name the file after the project its metadata gives.`,
-      );
-    }
-    const release = releaseMetadataOf(inspected.metadata);
-    const result = await this.deps.ingest.ingestContent(
-      filename,
-      { size, sha256, store: (finalKey, options) => this.deps.staging.copy(key, finalKey, options) },
-      inspected,
-      release,
-    );
-    return result.outcome;
-  }
-
-  private async discardStaged(session: UploadSession): Promise<void> {
-    if (session.uploadId !== undefined) await this.deps.staging.abortMultipart(session.stagingKey, session.uploadId);
-    await this.deps.staging.delete(session.stagingKey).catch(() => undefined);
+  /** Verifies and ingests a completed session (UploadVerifier.verify); complete() runs it for small files. */
+  verify(id: string): Promise<UploadSession> {
+    return this.verifier.verify(id);
   }
 }

@@ -41,7 +41,6 @@ export interface AdminEnvironment {
 
 export interface VerifierEnvironment {
   readonly stores: StoreNames;
-  readonly uploadSessions: UploadSessionsConfig;
   readonly region: string;
 }
 
@@ -59,11 +58,7 @@ export const FUNCTION_ENVIRONMENTS = {
     region: awsRegion(env),
   }),
   admin: (env: Environment): AdminEnvironment => ({ config: loadAccessConfig(env), oidc: loadOidcConfig(env) }),
-  verifier: (env: Environment): VerifierEnvironment => ({
-    stores: loadStoreNames(env),
-    uploadSessions: loadUploadSessionsConfig(env),
-    region: awsRegion(env),
-  }),
+  verifier: (env: Environment): VerifierEnvironment => ({ stores: loadStoreNames(env), region: awsRegion(env) }),
   upstreamCopier: (env: Environment): CopierEnvironment => ({ bucketName: loadBucketName(env), upstream: loadCopierUpstreamConfig(env) }),
 } as const;
 

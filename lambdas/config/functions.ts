@@ -21,17 +21,17 @@ export interface FunctionSpec {
   readonly routes: readonly RouteSpec[];
 }
 
+/** Every method on every path: `on(['GET', 'HEAD'], '/', '/{proxy+}')`. */
+function on(methods: readonly HttpMethod[], ...paths: string[]): RouteSpec[] {
+  return paths.flatMap((path) => methods.map((method) => ({ method, path })));
+}
+
 export const FUNCTIONS = {
   read: {
     entry: 'lambdas/functions/read-handler.ts',
     access: 'read',
     tokens: 'verify',
-    routes: [
-      { method: 'GET', path: '/' },
-      { method: 'HEAD', path: '/' },
-      { method: 'GET', path: '/{proxy+}' },
-      { method: 'HEAD', path: '/{proxy+}' },
-    ],
+    routes: on(['GET', 'HEAD'], '/', '/{proxy+}'),
   },
   write: {
     entry: 'lambdas/functions/write-handler.ts',
@@ -40,14 +40,12 @@ export const FUNCTIONS = {
     routes: [
       // The legacy upload at /legacy/. Every POST outside /api/ lands here, so the route
       // does not hang on how API Gateway treats the trailing slash; the handler 404s the rest.
-      { method: 'POST', path: '/{proxy+}' },
+      ...on(['POST'], '/{proxy+}'),
       // Yank, un-yank and delete: package data, so here and not in the admin function.
-      { method: 'POST', path: '/api/projects/{proxy+}' },
-      { method: 'DELETE', path: '/api/projects/{proxy+}' },
+      ...on(['POST', 'DELETE'], '/api/projects/{proxy+}'),
       // Upload sessions: POSTs reach this function through /{proxy+}; the status poll and
       // cancel need their own routes, or the read function's GET /{proxy+} would take them.
-      { method: 'GET', path: '/upload/{proxy+}' },
-      { method: 'DELETE', path: '/upload/{proxy+}' },
+      ...on(['GET', 'DELETE'], '/upload/{proxy+}'),
     ],
   },
   admin: {
@@ -55,13 +53,10 @@ export const FUNCTIONS = {
     access: 'none',
     tokens: 'manage',
     routes: [
-      { method: 'GET', path: '/api/{proxy+}' },
-      { method: 'POST', path: '/api/{proxy+}' },
-      { method: 'DELETE', path: '/api/{proxy+}' },
+      ...on(['GET', 'POST', 'DELETE'], '/api/{proxy+}'),
       // Trusted publishing (the exchange pypa/gh-action-pypi-publish makes): it mints tokens,
       // which only this function may write. More specific than GET|POST /{proxy+}.
-      { method: 'GET', path: '/_/oidc/{proxy+}' },
-      { method: 'POST', path: '/_/oidc/{proxy+}' },
+      ...on(['GET', 'POST'], '/_/oidc/{proxy+}'),
     ],
   },
 } as const satisfies Record<string, FunctionSpec>;

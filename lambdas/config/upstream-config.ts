@@ -49,14 +49,34 @@ export function patternList(text: string | undefined): string[] {
   return (text ?? '').split(/[\s,]+/).filter(Boolean);
 }
 
+/**
+ * The upstream as `wharf serve` flags and the CDK props give it (lib/upstream.ts takes
+ * `url` and `copyLimitBytes` from here as they are, and the durations as Durations).
+ */
 export interface UpstreamOptions {
+  /** `none`, `redirect`, `proxy` or `cache`. @default 'none' (the construct and `wharf serve` choose `proxy`) */
   readonly mode?: string;
+  /**
+   * The upstream's simple index URL (PEP 503/691), without credentials.
+   * @default 'https://pypi.org/simple/'
+   */
   readonly url?: string;
+  /** @default 600 */
   readonly pageTtlSeconds?: number;
+  /** @default 10 (at most 20: API Gateway stops at 30) */
   readonly timeoutSeconds?: number;
+  /**
+   * `cache` mode: files up to this many bytes are copied within the download request
+   * (held in memory); larger ones are redirected to the upstream that once and copied by
+   * the background copier.
+   * @default 67108864 (64 MiB)
+   */
   readonly copyLimitBytes?: number;
+  /** @default 15 */
   readonly copyDeadlineSeconds?: number;
+  /** Name patterns that never go upstream. @default - none */
   readonly reserved?: readonly string[];
+  /** Hosted projects whose pages also list the upstream's files. @default - none */
   readonly mixed?: readonly string[];
 }
 

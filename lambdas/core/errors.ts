@@ -16,6 +16,9 @@ export class InvalidInputError extends WharfError {}
 /** The thing asked for does not exist. */
 export class NotFoundError extends WharfError {}
 
+/** A service Wharf depends on (an OIDC issuer) could not be reached: retry later (HTTP 503). */
+export class ServiceUnavailableError extends WharfError {}
+
 /** A file with this filename exists with other content. */
 export class FileExistsError extends WharfError {
   /** twine and other clients look for "File already exists" at the start of a 400 body. */

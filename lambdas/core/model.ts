@@ -2,7 +2,7 @@
  * The index's own vocabulary: what a project and a distribution file are, independent of
  * how DynamoDB or S3 store them.
  */
-import type { ReleaseMetadata } from './legacy-upload.ts';
+import type { ReleaseMetadata } from './release-metadata.ts';
 
 export type PackageType = 'bdist_wheel' | 'sdist';
 

@@ -6,6 +6,9 @@
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
+/** Stored files never change (content-addressed keys), so caches may keep them forever. */
+export const IMMUTABLE_CACHE_CONTROL = 'public, max-age=31536000, immutable';
+
 export const FILES_PREFIX = 'files/';
 export const METADATA_SUFFIX = '.metadata';
 

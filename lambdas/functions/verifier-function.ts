@@ -5,9 +5,8 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { Ingest } from '../app/ingest.ts';
-import { UploadSessions } from '../app/upload-sessions.ts';
+import { UploadVerifier } from '../app/upload-verifier.ts';
 import type { BlobStore, MetadataStore, UploadSessionStore, UploadStaging } from '../app/ports.ts';
-import { type UploadSessionsConfig } from '../config/upload-config.ts';
 
 export interface VerifyEvent {
   readonly sessionId: string;
@@ -20,29 +19,21 @@ export interface VerifierFunctionDeps {
   readonly blobs: BlobStore;
   readonly sessions: UploadSessionStore;
   readonly staging: UploadStaging;
-  readonly config: UploadSessionsConfig;
   readonly logger: Logger;
   readonly now?: () => number;
 }
 
 export function createVerifierFunction(deps: VerifierFunctionDeps): VerifierHandler {
   const clock = () => new Date((deps.now ?? Date.now)());
-  const uploads = new UploadSessions({
+  const verifier = new UploadVerifier({
     sessions: deps.sessions,
     staging: deps.staging,
-    metadata: deps.metadata,
     ingest: new Ingest(deps.metadata, deps.blobs, clock),
-    config: deps.config,
-    // The verifier is the background; it never hands off again.
-    startVerification: async () => {
-      throw new Error('The verifier does not start verification');
-    },
-    now: clock,
     logger: deps.logger,
   });
   return async (event) => {
     if (typeof event?.sessionId !== 'string') throw new Error('The verifier needs {"sessionId": "..."}');
-    const session = await uploads.verify(event.sessionId);
+    const session = await verifier.verify(event.sessionId);
     return { sessionId: session.id, status: session.status };
   };
 }

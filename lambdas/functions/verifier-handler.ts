@@ -13,7 +13,7 @@ import { roleUrlSigner } from '../adapters/s3-url-signer.ts';
 import { FUNCTION_ENVIRONMENTS } from '../config/function-environments.ts';
 import { createVerifierFunction } from './verifier-function.ts';
 
-const { stores, uploadSessions, region } = FUNCTION_ENVIRONMENTS.verifier(process.env);
+const { stores, region } = FUNCTION_ENVIRONMENTS.verifier(process.env);
 const { tableName, bucketName } = stores;
 const dynamodb = new DynamoDBClient({});
 const s3 = new S3Client({});
@@ -27,6 +27,5 @@ export const handler = createVerifierFunction({
     bucketName,
     roleUrlSigner(bucketName, region),
   ),
-  config: uploadSessions,
   logger: new Logger({ serviceName: 'wharf-verifier' }),
 });

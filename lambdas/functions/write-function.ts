@@ -16,6 +16,7 @@ import type { BlobStore, MetadataStore, TokenVerifier, UploadSessionStore, Uploa
 import { UploadSessions } from '../app/upload-sessions.ts';
 import { createUploadSessionRoutes, UPLOAD_SESSIONS_PATH } from '../http/upload-session-routes.ts';
 import { type UploadSessionsConfig } from '../config/upload-config.ts';
+import { UploadRights } from '../app/upload-rights.ts';
 
 /** What upload sessions (files of any size, straight to S3) need. */
 export interface UploadSessionDeps {
@@ -42,10 +43,11 @@ export function createWriteFunction(deps: WriteFunctionDeps): WharfLambdaHandler
   const now = deps.now ?? Date.now;
   const guard = accessGuardFor(deps.tokens, deps.config, deps.logger, now);
   const clock = () => new Date(now());
+  const rights = new UploadRights(guard, deps.metadata);
   const upload = createLegacyUploadRoute({
     guard,
     ingest: new Ingest(deps.metadata, deps.blobs, clock),
-    metadata: deps.metadata,
+    rights,
     maxUploadBytes: deps.config.maxUploadBytes,
     logger: deps.logger,
   });
@@ -62,7 +64,7 @@ export function createWriteFunction(deps: WriteFunctionDeps): WharfLambdaHandler
       now: clock,
       logger: deps.logger,
     }),
-    metadata: deps.metadata,
+    rights,
     maxSessionBytes: uploads.config.maxSessionBytes,
     logger: deps.logger,
   });

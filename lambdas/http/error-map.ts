@@ -1,6 +1,7 @@
 /**
- * The one map from domain errors to HTTP. Only errors with a status below 500 show their
- * message to the caller; anything else is logged and becomes a generic 500.
+ * The one map from domain errors to HTTP. Only domain errors (a status below 500, or a
+ * dependency that is down) show their message to the caller; anything else is logged and
+ * becomes a generic 500.
  */
 import {
   AuthenticationError,
@@ -9,6 +10,7 @@ import {
   InvalidInputError,
   NotFoundError,
   PayloadTooLargeError,
+  ServiceUnavailableError,
   WharfError,
 } from '../core/errors.ts';
 import { jsonResponse, textResponse } from './responses.ts';
@@ -28,6 +30,7 @@ export function statusOf(err: unknown): number {
   if (err instanceof AuthenticationError) return 401;
   if (err instanceof ForbiddenError) return 403;
   if (err instanceof PayloadTooLargeError) return 413;
+  if (err instanceof ServiceUnavailableError) return 503;
   if (err instanceof WharfError) return 400;
   return 500;
 }
@@ -37,8 +40,10 @@ const INTERNAL_ERROR = 'Internal server error: the request failed on our side; r
 /** The error as a plain-text response (pages, downloads, uploads), or JSON (`/api/`). */
 export function errorResponse(err: unknown, logger: ErrorLogger, format: 'text' | 'json' = 'text'): HttpResponse {
   const status = statusOf(err);
-  if (status >= 500) logger.error('Unhandled error', err as Error);
-  const message = status < 500 ? (err as Error).message : INTERNAL_ERROR;
+  // A domain error's message is written for the caller; anything else stays in the log.
+  const domain = status < 500 || err instanceof ServiceUnavailableError;
+  if (!domain) logger.error('Unhandled error', err as Error);
+  const message = domain ? (err as Error).message : INTERNAL_ERROR;
   const headers: Record<string, string> = status === 401 ? { 'www-authenticate': WWW_AUTHENTICATE } : {};
   return format === 'json'
     ? jsonResponse(status, { error: message }, { 'cache-control': 'no-store', ...headers })

@@ -13,7 +13,7 @@ import type { Ingest } from '../app/ingest.ts';
 import { PayloadTooLargeError } from '../core/errors.ts';
 import { validateUpload } from '../core/legacy-upload.ts';
 import { normalizeName } from '../core/names.ts';
-import type { MetadataStore } from '../app/ports.ts';
+import type { UploadRights } from '../app/upload-rights.ts';
 import { errorResponse, type ErrorLogger } from './error-map.ts';
 import { parseUploadForm } from './multipart.ts';
 import { textResponse } from './responses.ts';
@@ -22,7 +22,7 @@ import type { HttpRequest, HttpResponse, RouteHandler } from './types.ts';
 export interface LegacyUploadDeps {
   readonly guard: AccessGuard;
   readonly ingest: Ingest;
-  readonly metadata: Pick<MetadataStore, 'getProject'>;
+  readonly rights: UploadRights;
   /** Largest distribution file taken through this API. */
   readonly maxUploadBytes: number;
   readonly logger: ErrorLogger & { info(message: string, extra: Record<string, unknown>): void };
@@ -59,9 +59,7 @@ export function createLegacyUploadRoute(deps: LegacyUploadDeps): RouteHandler {
     const upload = await validateUpload(form.fields, form.file);
     const project = upload.distribution.normalizedName;
     deps.guard.require(principal, { kind: 'upload', project });
-    if (!(await deps.metadata.getProject(project))) {
-      deps.guard.require(principal, { kind: 'create-project', project });
-    }
+    await deps.rights.requireCreateIfNew(principal, project);
     const result = await deps.ingest.ingest(upload.filename, upload.bytes, {
       inspected: upload.distribution,
       release: upload.release,

@@ -8,10 +8,11 @@
  * it, and when they are contiguous the file is returned as one view, without a copy.
  * Field values are decoded as UTF-8 unless a part names another charset; invalid
  * sequences become U+FFFD, as Python's and WHATWG decoders do. The fields the index
- * relies on are ASCII and validated later (lambdas/core/legacy-upload.ts).
+ * relies on are ASCII and validated later (lambdas/core/upload-form.ts).
  */
 import busboy from 'busboy';
 
+import { concatBytes } from '../core/bytes.ts';
 import { INSPECTION_LIMITS } from '../core/distribution.ts';
 import { InvalidInputError, PayloadTooLargeError } from '../core/errors.ts';
 
@@ -132,13 +133,7 @@ function joinChunks(chunks: readonly Uint8Array[], length: number, body: Uint8Ar
     const start = first.byteOffset - body.byteOffset;
     return body.subarray(start, start + length);
   }
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+  return concatBytes(chunks, length);
 }
 
 /**

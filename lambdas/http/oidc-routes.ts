@@ -10,7 +10,7 @@
  * `{"message": "Token request failed", "errors": [{"code": ..., "description": ...}]}`,
  * 422 for a refused token, 503 when the issuer cannot be reached.
  */
-import { IssuerUnavailableError } from '../adapters/oidc-verifier.ts';
+import { ServiceUnavailableError } from '../core/errors.ts';
 import type { TrustedPublishing } from '../app/trusted-publishing.ts';
 import { TrustedPublishingError } from '../core/trusted-publishing.ts';
 import type { ErrorLogger } from './error-map.ts';
@@ -60,7 +60,7 @@ export function createOidcRoutes(publishing: TrustedPublishing, logger: ErrorLog
       return jsonResponse(200, { success: true, token: minted.token, expires: minted.expiresAt, projects: minted.projects }, NO_STORE);
     } catch (err) {
       if (err instanceof TrustedPublishingError) return failure(422, err.code, err.message);
-      if (err instanceof IssuerUnavailableError) {
+      if (err instanceof ServiceUnavailableError) {
         logger.error('OIDC issuer unavailable', err);
         return failure(503, 'issuer-unavailable', `${err.message} Retry in a minute.`);
       }

@@ -23,7 +23,7 @@ import {
   VERIFY_DEADLINE_SECONDS,
   verifyDeadline,
 } from '../core/upload-session.ts';
-import type { MetadataStore } from '../app/ports.ts';
+import type { UploadRights } from '../app/upload-rights.ts';
 import { errorResponse, type ErrorLogger } from './error-map.ts';
 import { jsonResponse } from './responses.ts';
 import type { HttpRequest, HttpResponse, RouteHandler } from './types.ts';
@@ -33,7 +33,7 @@ export const UPLOAD_SESSIONS_PATH = '/upload/sessions';
 export interface UploadSessionRouteDeps {
   readonly guard: AccessGuard;
   readonly sessions: UploadSessions;
-  readonly metadata: Pick<MetadataStore, 'getProject'>;
+  readonly rights: UploadRights;
   readonly maxSessionBytes: number;
   readonly logger: ErrorLogger;
 }
@@ -109,9 +109,7 @@ export function createUploadSessionRoutes(deps: UploadSessionRouteDeps): RouteHa
       await deps.guard.authenticate(request.headers['authorization'], { kind: 'upload', project: '*' });
       const declared = parseSessionRequest(jsonBody(request), deps.maxSessionBytes);
       const principal = await authorize(request, declared.project);
-      if (!(await deps.metadata.getProject(declared.project))) {
-        deps.guard.require(principal, { kind: 'create-project', project: declared.project });
-      }
+      await deps.rights.requireCreateIfNew(principal, declared.project);
       const created = await deps.sessions.create(declared, principal.tokenId);
       if ('existing' in created) {
         return jsonResponse(

@@ -39,7 +39,6 @@ export function buildLocalFunctions(deps: LocalFunctionDeps): Record<FunctionNam
     blobs: deps.blobs,
     sessions: deps.uploads.sessions,
     staging: deps.uploads.staging,
-    config: deps.uploads.config,
     logger: logger('wharf-verifier'),
   });
   const verifierLogger = logger('wharf-verifier');

@@ -11,8 +11,8 @@ import {
 import { S3BlobStore } from '../../lambdas/adapters/s3-blob-store.ts';
 import { FileExistsError, InvalidInputError } from '../../lambdas/core/errors.ts';
 import { distributionIdentity } from '../../lambdas/core/filenames.ts';
-import type { ReleaseMetadata } from '../../lambdas/core/legacy-upload.ts';
 import type { DistributionFile, Tombstone } from '../../lambdas/core/model.ts';
+import type { ReleaseMetadata } from '../../lambdas/core/release-metadata.ts';
 import { createLocalUrlSigner } from '../../lambdas/local/embedded-stores.ts';
 import { startTestStores, type TestStores } from '../support/embedded.ts';
 

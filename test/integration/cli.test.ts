@@ -12,16 +12,13 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { strToU8, zipSync } from 'fflate';
 import { buildFixtures } from '../fixtures/build-fixtures.ts';
-import { missingTool, run } from '../support/processes.ts';
+import { run } from '../support/processes.ts';
 
 const CLI = ['--import', 'tsx', path.resolve('lambdas/cli/main.ts')];
 const FIXTURE_DIR = path.resolve('test/fixtures/dist');
 const EVIL = '>=3.8"><script>alert(1)</script>';
 
-const skip = await missingTool(
-  () => buildFixtures(FIXTURE_DIR),
-  "Debian's python3 with python3-build and python3-wheel (to build the test's wheels and sdists)",
-);
+await buildFixtures(FIXTURE_DIR);
 
 function wharf(args: string[]) {
   return run(process.execPath, [...CLI, ...args], { env: { ...process.env, WHARF_DATA_DIR: '' } });
@@ -66,7 +63,7 @@ function evilWheel(): Uint8Array {
   });
 }
 
-describe('wharf serve and wharf import', { skip: skip ?? false }, () => {
+describe('wharf serve and wharf import', () => {
   let dir: string;
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'wharf-cli-'));

@@ -16,7 +16,7 @@ import { s3FileUploader } from '../../lambdas/cli/import-target.ts';
 import { createDynamoDbClient, createS3Client } from '../../lambdas/local/embedded-stores.ts';
 import { startLocalWharf, type LocalWharf } from '../../lambdas/local/local-wharf.ts';
 import { buildFixtures } from '../fixtures/build-fixtures.ts';
-import { debianPip, describeRun, missingTool, pip } from '../support/processes.ts';
+import { checkDebianPip, checkPip, debianPip, describeRun, missingTool, pip } from '../support/processes.ts';
 import { unzipSync, zipSync } from 'fflate';
 import { FileExistsError } from '../../lambdas/core/errors.ts';
 import { Ingest } from '../../lambdas/app/ingest.ts';
@@ -26,10 +26,14 @@ const FIXTURE_DIR = path.resolve('test/fixtures/dist');
 const JSON_V1 = 'application/vnd.pypi.simple.v1+json';
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
-let fixtures: Awaited<ReturnType<typeof buildFixtures>>;
-const skip = await missingTool(async () => {
-  fixtures = await buildFixtures(FIXTURE_DIR);
-}, "Debian's python3 with python3-build and python3-wheel (to build the test's wheels and sdists)");
+const fixtures = await buildFixtures(FIXTURE_DIR);
+const skip = await missingTool(
+  async () => {
+    await checkPip();
+    await checkDebianPip();
+  },
+  "python3 -m pip, and Debian's python3 with pip, setuptools and wheel (it prepares the sdist's metadata)",
+);
 
 describe('pip against a local Wharf', { skip: skip ?? false }, () => {
   let wharf: LocalWharf;

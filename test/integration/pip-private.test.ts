@@ -18,14 +18,12 @@ import { s3FileUploader } from '../../lambdas/cli/import-target.ts';
 import { createDynamoDbClient, createS3Client } from '../../lambdas/local/embedded-stores.ts';
 import { startLocalWharf, type LocalWharf } from '../../lambdas/local/local-wharf.ts';
 import { buildFixtures } from '../fixtures/build-fixtures.ts';
-import { describeRun, missingTool, pip } from '../support/processes.ts';
+import { checkPip, describeRun, missingTool, pip } from '../support/processes.ts';
 
 const FIXTURE_DIR = path.resolve('test/fixtures/dist');
 
-const skip = await missingTool(
-  () => buildFixtures(FIXTURE_DIR),
-  "Debian's python3 with python3-build and python3-wheel (to build the test's wheels and sdists)",
-);
+await buildFixtures(FIXTURE_DIR);
+const skip = await missingTool(checkPip, 'python3 -m pip');
 
 describe('pip against a private local Wharf', { skip: skip ?? false }, () => {
   let wharf: LocalWharf;

@@ -20,16 +20,14 @@ import { startLocalWharf, type LocalWharf } from '../../lambdas/local/local-whar
 import type { UpstreamOptions } from '../../lambdas/config/upstream-config.ts';
 import { buildFixtures } from '../fixtures/build-fixtures.ts';
 import { startFakeUpstream, syntheticWheel, type FakeUpstream } from '../support/fake-upstream.ts';
-import { describeRun, missingTool, pip } from '../support/processes.ts';
+import { checkPip, describeRun, missingTool, pip } from '../support/processes.ts';
 
 const FIXTURE_DIR = path.resolve('test/fixtures/dist');
 const JSON_V1 = 'application/vnd.pypi.simple.v1+json';
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
-let fixtures: Awaited<ReturnType<typeof buildFixtures>>;
-const skip = await missingTool(async () => {
-  fixtures = await buildFixtures(FIXTURE_DIR);
-}, "Debian's python3 with python3-build and python3-wheel (to build the test's wheels and sdists)");
+const fixtures = await buildFixtures(FIXTURE_DIR);
+const skip = await missingTool(checkPip, 'python3 -m pip');
 
 describe('upstream index', { skip: skip ?? false }, () => {
   let upstream: FakeUpstream;

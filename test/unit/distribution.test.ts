@@ -535,7 +535,7 @@ describe('inspectDistribution: sdists', () => {
   });
 });
 
-describe('inspectDistribution: real distributions built by python -m build', () => {
+describe('inspectDistribution: the fixture projects, as setuptools 66 builds them', () => {
   test('wheels and sdists of the fixture projects', { timeout: 300_000 }, async () => {
     const built = await buildFixtures();
     assert.equal(built.wheels.length, 2);

@@ -10,16 +10,9 @@ import tar from 'tar-stream';
 import { parseCoreMetadata } from '../../lambdas/core/core-metadata.ts';
 import { inspectDistribution } from '../../lambdas/core/distribution.ts';
 import { InvalidInputError } from '../../lambdas/core/errors.ts';
-import {
-  RELEASE_METADATA_LIMITS,
-  type UploadFields,
-  type UploadedFile,
-  checkMetadataAgreement,
-  checkUploadedFile,
-  parseUploadFields,
-  releaseMetadataOf,
-  validateUpload,
-} from '../../lambdas/core/legacy-upload.ts';
+import { type UploadedFile, checkMetadataAgreement, checkUploadedFile, validateUpload } from '../../lambdas/core/legacy-upload.ts';
+import { RELEASE_METADATA_LIMITS, releaseMetadataOf } from '../../lambdas/core/release-metadata.ts';
+import { type UploadFields, parseUploadFields } from '../../lambdas/core/upload-form.ts';
 
 // ---------------------------------------------------------------------------------------
 // Distributions and forms, built in memory

@@ -1,0 +1,103 @@
+/**
+ * Verifying a completed upload session: the staged object's size and sha256 against the
+ * declaration, the archive read by ranged reads, then Ingest.ingestContent with a
+ * server-side copy from the staging key. What the verifier function runs for large files,
+ * and UploadSessions.complete() for small ones. A refusal ends the session `failed` with
+ * the reason; the staged bytes are removed either way.
+ */
+import { inspectDistributionAt } from '../core/distribution.ts';
+import { InvalidInputError, NotFoundError, WharfError } from '../core/errors.ts';
+import { releaseMetadataOf } from '../core/release-metadata.ts';
+import type { UploadSession } from '../core/upload-session.ts';
+import type { Ingest } from './ingest.ts';
+import type { UploadSessionStore, UploadStaging } from './ports.ts';
+
+export interface UploadVerifierDeps {
+  readonly sessions: UploadSessionStore;
+  readonly staging: UploadStaging;
+  readonly ingest: Ingest;
+  readonly logger?: { info(message: string, extra: Record<string, unknown>): void; error(message: string, ...extra: unknown[]): void };
+}
+
+/** Removes what a session staged: the multipart upload if any, and the object. */
+export async function discardStaged(staging: UploadStaging, session: UploadSession): Promise<void> {
+  if (session.uploadId !== undefined) await staging.abortMultipart(session.stagingKey, session.uploadId);
+  await staging.delete(session.stagingKey).catch(() => undefined);
+}
+
+export class UploadVerifier {
+  constructor(private readonly deps: UploadVerifierDeps) {}
+
+  /**
+   * Verifies a session in `verifying` and ingests its file; any other session is returned
+   * as it stands.
+   */
+  async verify(id: string): Promise<UploadSession> {
+    const session = await this.deps.sessions.getSession(id);
+    if (!session || session.status !== 'verifying') {
+      if (!session) throw new NotFoundError(`There is no upload session ${id}.`);
+      return session;
+    }
+    let outcome: 'created' | 'unchanged';
+    try {
+      outcome = await this.verifyAndIngest(session);
+    } catch (err) {
+      const userFault = err instanceof WharfError;
+      if (!userFault) this.deps.logger?.error('Upload session verification failed', err as Error);
+      const message = userFault
+        ? (err as Error).message
+        : 'Verifying the upload failed on our side; nothing was published. Publish the file again.';
+      await discardStaged(this.deps.staging, session);
+      return (await this.deps.sessions.transitionSession(id, 'verifying', 'failed', { error: message })) ?? (await this.current(id));
+    }
+    await this.deps.staging.delete(session.stagingKey);
+    this.deps.logger?.info('upload', {
+      upload: { tokenId: session.tokenId, project: session.project, filename: session.filename, outcome, size: session.size, session: id },
+    });
+    return (await this.deps.sessions.transitionSession(id, 'verifying', 'published', { outcome })) ?? (await this.current(id));
+  }
+
+  private async verifyAndIngest(session: UploadSession): Promise<'created' | 'unchanged'> {
+    const { filename, stagingKey: key } = session;
+    const size = await this.deps.staging.sizeOf(key);
+    if (size === undefined) {
+      throw new InvalidInputError(`Nothing was uploaded for ${filename}: PUT the bytes to the session's URLs before completing it.`);
+    }
+    if (size !== session.size) {
+      throw new InvalidInputError(
+        `Size mismatch: ${filename} was declared as ${session.size} bytes but ${size} bytes arrived. Nothing was published; upload the file again.`,
+      );
+    }
+    const sha256 = await this.deps.staging.sha256(key);
+    if (sha256 !== session.sha256) {
+      throw new InvalidInputError(
+        `sha256 mismatch: ${filename} was declared with sha256 ${session.sha256} but the bytes that arrived have ${sha256}: ` +
+          'a part was corrupted on the way, or the declared digest is for another file. Nothing was published; upload the file again.',
+      );
+    }
+    const inspected = await inspectDistributionAt(filename, this.deps.staging.source(key, size));
+    if (inspected.packagetype !== session.filetype) {
+      throw new InvalidInputError(`${filename} is not the ${session.filetype} the session declared.`);
+    }
+    if (inspected.normalizedName !== session.project) {
+      throw new InvalidInputError(
+        `${filename}: its metadata names the project ${inspected.name}, but the session was opened for ${session.project}. Name the file after the project its metadata gives.`,
+      );
+    }
+    const release = releaseMetadataOf(inspected.metadata);
+    const result = await this.deps.ingest.ingestContent(
+      filename,
+      { size, sha256, store: (finalKey, options) => this.deps.staging.copy(key, finalKey, options) },
+      inspected,
+      release,
+    );
+    return result.outcome;
+  }
+
+  /** The session as stored, after a transition another writer won. */
+  private async current(id: string): Promise<UploadSession> {
+    const session = await this.deps.sessions.getSession(id);
+    if (!session) throw new NotFoundError(`There is no upload session ${id}.`);
+    return session;
+  }
+}
