@@ -3,6 +3,8 @@
  *
  *   pk                   sk                    what
  *   PROJECT#{name}       #PROJECT              project record (display name, created)
+ *   PROJECT#{name}       #SERIAL               a number raised after every change to the page
+ *   PROJECTS#SERIAL      #SERIAL               a number raised after every new project
  *   PROJECT#{name}       FILE#{identity}       one distribution file (its filename as published)
  *   PROJECT#{name}       TOMBSTONE#{identity}  a deleted file (filename, sha256, version, when, who)
  *   RELEASE#{name}       {release key}         one release's core metadata (releaseVersionKey)
@@ -18,6 +20,12 @@
  * run in parallel and merged: no Scan, and no single hot partition for 100k+ projects.
  * Writes are single-item Puts with conditions; no transactions.
  *
+ * The serials let a reader keep a page and check it with one small GetItem instead of
+ * reading the whole partition again (lambdas/app/simple-index.ts). Every write that
+ * changes what a page shows raises its project's serial after the write itself, so a
+ * reader that sees the new serial also sees the change; a serial read first in a page
+ * Query (`#SERIAL` sorts before `FILE#`) belongs to at least the files the Query returns.
+ *
  * Tombstones share the page's partition so the one page Query sees them: a file with a
  * tombstone is left off the page even while its FILE item still exists, so a delete that
  * crashed between writing the tombstone and removing the FILE item never shows a deleted
@@ -26,7 +34,7 @@
  * every page view read every README the project ever published.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient, putIf, queryAll, updateIf } from './dynamodb-operations.ts';
 import { compareWithStored } from '../core/file-identity.ts';
 import { distributionIdentity } from '../core/filenames.ts';
@@ -45,6 +53,8 @@ import type { MetadataStore, ProjectListing, PutFileOutcome } from '../app/ports
 export const LISTING_SHARDS = 16;
 
 const PROJECT_SK = '#PROJECT';
+const SERIAL_SK = '#SERIAL';
+const LISTING_SERIAL_PK = 'PROJECTS#SERIAL';
 const FILE_SK_PREFIX = 'FILE#';
 const TOMBSTONE_SK_PREFIX = 'TOMBSTONE#';
 
@@ -141,6 +151,7 @@ export class DynamoDbMetadataStore implements MetadataStore {
       ConsistentRead: true,
     });
     let record: ProjectRecord | undefined;
+    let serial: number | undefined;
     const files: DistributionFile[] = [];
     const deleted = new Set<string>();
     for (const item of items) {
@@ -151,6 +162,8 @@ export class DynamoDbMetadataStore implements MetadataStore {
           displayName: String(item.displayName),
           createdAt: String(item.createdAt),
         };
+      } else if (sk === SERIAL_SK) {
+        serial = Number(item.serial);
       } else if (sk.startsWith(FILE_SK_PREFIX)) {
         files.push(fromItem(project, item));
       } else if (sk.startsWith(TOMBSTONE_SK_PREFIX)) {
@@ -160,7 +173,34 @@ export class DynamoDbMetadataStore implements MetadataStore {
     const shown =
       deleted.size === 0 ? files : files.filter((f) => !deleted.has(distributionIdentity(f.filename, project)));
     if (!record && shown.length === 0) return undefined;
-    return { ...(record ? { project: record } : {}), files: shown };
+    return { ...(record ? { project: record } : {}), files: shown, ...(serial !== undefined ? { serial } : {}) };
+  }
+
+  async getProjectSerial(project: string): Promise<number | undefined> {
+    return this.serialAt(projectPk(project));
+  }
+
+  async getListingSerial(): Promise<number | undefined> {
+    return this.serialAt(LISTING_SERIAL_PK);
+  }
+
+  private async serialAt(pk: string): Promise<number | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk, sk: SERIAL_SK }, ConsistentRead: true, ProjectionExpression: 'serial' }),
+    );
+    return Item ? Number(Item.serial) : undefined;
+  }
+
+  /** Raise a serial, after the write it announces. */
+  private async bump(pk: string): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk, sk: SERIAL_SK },
+        UpdateExpression: 'ADD serial :one',
+        ExpressionAttributeValues: { ':one': 1 },
+      }),
+    );
   }
 
   async getFile(project: string, filename: string): Promise<DistributionFile | undefined> {
@@ -206,7 +246,10 @@ export class DynamoDbMetadataStore implements MetadataStore {
   }
 
   async putFile(file: DistributionFile): Promise<PutFileOutcome> {
-    if (await putIf(this.doc, { TableName: this.tableName, Item: toItem(file) })) return 'created';
+    if (await putIf(this.doc, { TableName: this.tableName, Item: toItem(file) })) {
+      await this.bump(projectPk(file.project));
+      return 'created';
+    }
     const existing = await this.doc.send(
       new GetCommand({
         TableName: this.tableName,
@@ -226,11 +269,15 @@ export class DynamoDbMetadataStore implements MetadataStore {
       displayName: project.displayName,
       createdAt: project.createdAt,
     });
-    await this.putIfAbsent({
+    const listed = await this.putIfAbsent({
       pk: listingPk(listingShard(project.name)),
       sk: project.name,
       displayName: project.displayName,
     });
+    // Also on a retry: a crash after the writes above and before these would otherwise
+    // leave readers holding a page or listing that misses them.
+    await this.bump(projectPk(project.name));
+    if (listed || !(await this.getListingSerial())) await this.bump(LISTING_SERIAL_PK);
   }
 
   async setYanked(
@@ -247,13 +294,16 @@ export class DynamoDbMetadataStore implements MetadataStore {
         ? { UpdateExpression: 'REMOVE yankedReason' }
         : { UpdateExpression: 'SET yankedReason = :reason', ExpressionAttributeValues: { ':reason': yanked.reason } }),
     });
-    return updated ? fromItem(project, updated) : undefined;
+    if (!updated) return undefined;
+    await this.bump(projectPk(project));
+    return fromItem(project, updated);
   }
 
   async deleteFile(project: string, filename: string): Promise<void> {
     await this.doc.send(
       new DeleteCommand({ TableName: this.tableName, Key: { pk: projectPk(project), sk: fileSk(project, filename) } }),
     );
+    await this.bump(projectPk(project));
   }
 
   async putTombstone(tombstone: Tombstone): Promise<Tombstone> {
@@ -266,6 +316,8 @@ export class DynamoDbMetadataStore implements MetadataStore {
       deletedAt: tombstone.deletedAt,
       deletedBy: tombstone.deletedBy,
     });
+    // A retry raises it again: the tombstone may be all that a crash left of a delete.
+    await this.bump(projectPk(tombstone.project));
     if (created) return tombstone;
     const stored = await this.getTombstone(tombstone.project, tombstone.filename);
     // Tombstones are never removed, so one that made the Put fail is there to read.

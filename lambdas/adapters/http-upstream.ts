@@ -3,7 +3,8 @@
  * API Gateway's 30 s, and every body a size limit, counted after decompression.
  */
 import { MAX_UPSTREAM_PAGE_BYTES } from '../core/upstream.ts';
-import { UpstreamFailure, type UpstreamFetcher, type UpstreamPageResponse } from '../app/upstream-ports.ts';
+import { type UpstreamFetcher, type UpstreamPageResponse } from '../app/upstream-ports.ts';
+import { UpstreamFailure } from '../core/errors.ts';
 
 /** PEP 691 JSON first; HTML from indexes that only speak PEP 503. */
 const PAGE_ACCEPT = 'application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01';

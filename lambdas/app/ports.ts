@@ -34,6 +34,14 @@ export interface MetadataStore {
    * callers that care ask getTombstone.
    */
   getFile(project: string, filename: string): Promise<DistributionFile | undefined>;
+  /**
+   * A number the store raises after every write that changes what the project's page shows
+   * (one small strongly consistent GetItem): equal serials mean the same page. Undefined
+   * for a project nothing has been written to since serials began.
+   */
+  getProjectSerial(project: string): Promise<number | undefined>;
+  /** The same for the root listing: raised after every new project. */
+  getListingSerial(): Promise<number | undefined>;
   /** A project's record (one GetItem), or undefined when none is stored. */
   getProject(project: string): Promise<ProjectRecord | undefined>;
   /** Every project, sorted by normalized name: a single (paged) Query, never a Scan. */

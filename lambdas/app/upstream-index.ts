@@ -9,8 +9,7 @@
  * - A copied file is stored only after its sha256 matched the one the page gave.
  */
 import { createHash } from 'node:crypto';
-import { NotFoundError } from '../core/errors.ts';
-import type { DistributionFile } from '../core/model.ts';
+import { NotFoundError, UpstreamFailure } from '../core/errors.ts';
 import {
   isUpstreamFilename,
   NamePatterns,
@@ -22,14 +21,8 @@ import {
   type UpstreamMode,
   type UpstreamPage,
 } from '../core/upstream.ts';
-import { type LinkPage, linkOfLocalFile, linkOfUpstreamFile, mergedVersions } from '../core/upstream-pages.ts';
-import {
-  type BackgroundCopier,
-  type CachedUpstreamPage,
-  UpstreamFailure,
-  type UpstreamFetcher,
-  type UpstreamStore,
-} from './upstream-ports.ts';
+import { type HostedProject, linkOfHostedFile, type PageLink, type ProjectPage } from '../core/page-model.ts';
+import { type BackgroundCopier, type CachedUpstreamPage, type UpstreamFetcher, type UpstreamStore } from './upstream-ports.ts';
 import type { UpstreamSettings } from '../config/upstream-config.ts';
 
 /** Where an upstream page came from: fetched now, kept from before, or kept past its time. */
@@ -134,18 +127,18 @@ export class UpstreamIndex {
     return { ...record, state: 'fetched' };
   }
 
-  /** The page's links: upstream files (for `cache`, through Wharf), after Wharf's own when mixed. */
-  linkPage(project: string, result: UpstreamPageResult, local?: { displayName: string; files: readonly DistributionFile[] }): LinkPage {
+  /** The page: upstream files (for `cache`, through Wharf), after Wharf's own when mixed. */
+  linkPage(project: string, result: UpstreamPageResult, local?: Pick<HostedProject, 'displayName' | 'files'>): ProjectPage {
     const localFiles = local?.files ?? [];
     const taken = new Set(localFiles.map((f) => f.filename));
-    const upstream = result.page.files
-      .filter((f) => !taken.has(f.filename))
-      .map((f) => linkOfUpstreamFile(f, this.hrefOf(project, f)));
-    const versions = local ? mergedVersions(result.page, localFiles) : result.page.versions;
+    const upstream = result.page.files.filter((f) => !taken.has(f.filename)).map((f) => this.linkOf(project, f));
+    // A mixed page keeps the upstream's versions and adds Wharf's; none when the upstream gave none.
+    const versions =
+      local && result.page.versions ? [...new Set([...result.page.versions, ...localFiles.map((f) => f.version)])] : result.page.versions;
     return {
       name: project,
       displayName: local?.displayName ?? project,
-      links: [...localFiles.map(linkOfLocalFile), ...upstream],
+      links: [...localFiles.map(linkOfHostedFile), ...upstream],
       ...(versions ? { versions } : {}),
     };
   }
@@ -179,9 +172,11 @@ export class UpstreamIndex {
     return stored ? 'stored' : 'mismatch';
   }
 
-  private hrefOf(project: string, file: UpstreamFile): string {
-    if (this.settings.mode !== 'cache') return file.url;
-    return `../../upstream/${encodeURIComponent(project)}/${file.sha256}/${encodeURIComponent(file.filename)}`;
+  /** An upstream file's link: the upstream's own URL, or in `cache` mode Wharf's copy of it. */
+  private linkOf(project: string, file: UpstreamFile): PageLink {
+    const { url, ...facts } = file;
+    if (this.settings.mode !== 'cache') return { ...facts, href: url };
+    return { ...facts, href: `../../upstream/${encodeURIComponent(project)}/${file.sha256}/${encodeURIComponent(file.filename)}` };
   }
 
   private async copyFile(project: string, file: UpstreamFile): Promise<UpstreamDownload> {

@@ -1,18 +1,9 @@
 /**
  * Ports of the upstream index feature (proxy and pull-through cache of another index),
- * apart from lambdas/ports.ts because only the read function and the copier use them.
+ * apart from ports.ts because only the read function and the copier use them. Their
+ * failures are UpstreamFailure (lambdas/core/errors.ts).
  */
 import type { UpstreamPage } from '../core/upstream.ts';
-
-/** Why an upstream could not answer: a 502 (bad or no answer) or a 504 (too slow). */
-export class UpstreamFailure extends Error {
-  constructor(
-    readonly status: 502 | 504,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 export interface UpstreamPageResponse {
   readonly status: number;

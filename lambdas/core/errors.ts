@@ -19,6 +19,20 @@ export class NotFoundError extends WharfError {}
 /** A service Wharf depends on (an OIDC issuer) could not be reached: retry later (HTTP 503). */
 export class ServiceUnavailableError extends WharfError {}
 
+/**
+ * The upstream index could not answer: a bad or missing answer (`502`, bad gateway) or
+ * none in time (`504`, gateway timeout). The two kinds are named by the gateway statuses
+ * they are, which the error table passes on.
+ */
+export class UpstreamFailure extends WharfError {
+  constructor(
+    readonly status: 502 | 504,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** A file with this filename exists with other content. */
 export class FileExistsError extends WharfError {
   /** twine and other clients look for "File already exists" at the start of a 400 body. */

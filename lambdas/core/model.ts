@@ -74,6 +74,8 @@ export interface ProjectRecord {
 export interface ProjectPageData {
   readonly project?: ProjectRecord;
   readonly files: readonly DistributionFile[];
+  /** The project's change serial as read with the page (see MetadataStore.getProjectSerial). */
+  readonly serial?: number;
 }
 
 /** A stored API token. The secret itself is never stored, only its hash. */

@@ -1,69 +1,13 @@
 /**
- * Rendering of the simple repository API pages: PEP 503 HTML (with PEP 629's
- * repository-version meta) and PEP 691 JSON (with PEP 700's versions, size, upload-time),
- * plus PEP 592 yanks and PEP 658/714 core-metadata links. Links are relative, so the pages
- * work behind any host name, stage prefix or custom domain.
+ * The one renderer of the simple repository API pages (page-model.ts): PEP 503 HTML (with
+ * PEP 629's repository-version meta) and PEP 691 JSON (with PEP 700's versions, size,
+ * upload-time), plus PEP 592 yanks and PEP 658/714 core-metadata links. Every value is
+ * escaped here: upstream strings are untrusted, and so is package metadata. Wharf's own
+ * links are relative, so its pages work behind any host name, stage prefix or custom domain.
  */
 import { escapeHtml } from './html.ts';
-import type { DistributionFile } from './model.ts';
-import { distributionPath, projectFilesPath } from './storage-keys.ts';
-import { versionSortKey } from './versions.ts';
-
-/** The API version these pages implement (PEP 629 / PEP 691 `meta.api-version`). */
-export const API_VERSION = '1.1';
-
-export interface RootEntry {
-  readonly name: string;
-  readonly displayName: string;
-}
-
-export interface ProjectPage {
-  /** Normalized name. */
-  readonly name: string;
-  readonly displayName: string;
-  readonly files: readonly DistributionFile[];
-}
-
-/** What every file URL of a project page starts with: `../../files/{project}/`. */
-function fileUrlPrefix(project: string): string {
-  return `../../${projectFilesPath(project)}`;
-}
-
-/** URL of a file relative to its project page `/simple/{project}/`. */
-export function fileUrlFromProjectPage(file: DistributionFile): string {
-  return '../../' + distributionPath(file.project, file.sha256, file.filename);
-}
-
-/**
- * Files in PEP 440 version order (invalid versions last), then by filename, and the
- * distinct versions in that order. One sort over precomputed keys: this is the hot part of
- * rendering a page of 10,000 files.
- */
-export function orderFiles(files: readonly DistributionFile[]): {
-  files: DistributionFile[];
-  versions: string[];
-} {
-  const keyed = files.map((file) => ({ file, key: versionSortKey(file.version) }));
-  keyed.sort((a, b) => {
-    if (a.key !== b.key) {
-      if (a.key === undefined) return 1;
-      if (b.key === undefined) return -1;
-      return a.key < b.key ? -1 : 1;
-    }
-    const av = a.file.version;
-    const bv = b.file.version;
-    if (av !== bv) return av < bv ? -1 : 1;
-    return a.file.filename < b.file.filename ? -1 : a.file.filename > b.file.filename ? 1 : 0;
-  });
-  const ordered = new Array<DistributionFile>(keyed.length);
-  const versions = new Set<string>();
-  for (let i = 0; i < keyed.length; i++) {
-    const file = keyed[i]!.file;
-    ordered[i] = file;
-    versions.add(file.version);
-  }
-  return { files: ordered, versions: [...versions] };
-}
+import { MEDIA_JSON_V1, type SimpleFormat } from './negotiation.ts';
+import { API_VERSION, hostedProjectPage, type HostedProject, type ProjectPage, type RootEntry } from './page-model.ts';
 
 const HTML_HEAD = (title: string) =>
   '<!DOCTYPE html>\n<html>\n  <head>\n' +
@@ -87,57 +31,75 @@ export function renderRootJson(projects: readonly RootEntry[]): string {
   });
 }
 
-export function renderProjectHtml(page: ProjectPage): string {
-  const { files } = orderFiles(page.files);
+export function renderPage(page: ProjectPage, format: SimpleFormat): string {
+  return format === MEDIA_JSON_V1 ? renderPageJson(page) : renderPageHtml(page);
+}
+
+export function renderPageHtml(page: ProjectPage): string {
   const title = `Links for ${escapeHtml(page.displayName)}`;
   // Hot loop for pages of 10k+ files: one string, no per-file arrays, and each distinct
-  // Requires-Python escaped once. URLs come out of encodeURIComponent, which never emits
-  // a character that could end a double-quoted attribute.
+  // Requires-Python escaped once.
   const escapedRequires = new Map<string, string>();
-  const prefix = fileUrlPrefix(page.name);
   let html = HTML_HEAD(title);
-  for (const f of files) {
-    html += `    <a href="${prefix}${f.sha256}/${encodeURIComponent(f.filename)}#sha256=${f.sha256}"`;
-    const requires = f.requiresPython;
-    if (requires !== undefined && requires !== '') {
+  for (const link of page.links) {
+    html += `    <a href="${escapeHtml(link.href)}#sha256=${escapeHtml(link.sha256)}"`;
+    const requires = link.requiresPython;
+    if (requires) {
       let escaped = escapedRequires.get(requires);
       if (escaped === undefined) escapedRequires.set(requires, (escaped = escapeHtml(requires)));
       html += ` data-requires-python="${escaped}"`;
     }
-    if (f.metadataSha256 !== undefined) {
-      html += ` data-dist-info-metadata="sha256=${f.metadataSha256}" data-core-metadata="sha256=${f.metadataSha256}"`;
+    if (link.coreMetadata) {
+      // PEP 714: HTML carries both names, the older one for clients that predate the rename.
+      const value = link.coreMetadata.sha256 ? `sha256=${link.coreMetadata.sha256}` : 'true';
+      html += ` data-dist-info-metadata="${value}" data-core-metadata="${value}"`;
     }
-    if (f.yanked !== undefined) html += ` data-yanked="${escapeHtml(f.yanked.reason)}"`;
-    html += `>${escapeHtml(f.filename)}</a><br />\n`;
+    if (link.yanked) html += ` data-yanked="${escapeHtml(link.yanked.reason)}"`;
+    html += `>${escapeHtml(link.filename)}</a><br />\n`;
   }
   return html + HTML_TAIL;
 }
 
-export function renderProjectJson(page: ProjectPage): string {
-  const { files, versions } = orderFiles(page.files);
+export function renderPageJson(page: ProjectPage): string {
+  // PEP 700 makes `versions` and every file's `size` mandatory from api-version 1.1; a page
+  // without them (an HTML upstream, or an older JSON index) is served as 1.0.
+  const v11 = page.versions !== undefined && page.links.every((l) => l.size !== undefined);
   // Written by hand rather than JSON.stringify of 10k+ objects: far less garbage. Every
-  // string from metadata goes through q(), so escaping stays exact; URLs come out of
-  // encodeURIComponent, upload times out of Date#toISOString, hashes are hex.
-  const prefix = fileUrlPrefix(page.name);
+  // string goes through q(), which is exactly JSON.stringify for a string.
   const quotedRequires = new Map<string, string>();
-  let json = `{"meta":{"api-version":${q(API_VERSION)}},"name":${q(page.name)},"versions":${JSON.stringify(versions)},"files":[`;
-  for (let i = 0; i < files.length; i++) {
-    const f = files[i]!;
+  let json = `{"meta":{"api-version":${q(v11 ? API_VERSION : '1.0')}},"name":${q(page.name)}`;
+  if (v11) json += `,"versions":${JSON.stringify(page.versions)}`;
+  json += ',"files":[';
+  for (let i = 0; i < page.links.length; i++) {
+    const l = page.links[i]!;
     let requires = '';
-    if (f.requiresPython) {
-      requires = quotedRequires.get(f.requiresPython) ?? '';
-      if (!requires) quotedRequires.set(f.requiresPython, (requires = `,"requires-python":${q(f.requiresPython)}`));
+    if (l.requiresPython) {
+      requires = quotedRequires.get(l.requiresPython) ?? '';
+      if (!requires) quotedRequires.set(l.requiresPython, (requires = `,"requires-python":${q(l.requiresPython)}`));
     }
     // PEP 714: JSON carries `core-metadata` only, and only when the file exists. pip 22.3
     // to 23.1 crash on any `dist-info-metadata` key in JSON, `false` or a dict alike (seen
     // with Debian's pip 23.0.1); that bug is why PEP 714 renamed the key.
-    const metadata = f.metadataSha256 === undefined ? '' : `,"core-metadata":{"sha256":"${f.metadataSha256}"}`;
-    const yanked = f.yanked === undefined ? 'false' : f.yanked.reason === '' ? 'true' : q(f.yanked.reason);
+    const metadata = !l.coreMetadata
+      ? ''
+      : `,"core-metadata":${l.coreMetadata.sha256 ? `{"sha256":${q(l.coreMetadata.sha256)}}` : 'true'}`;
+    const yanked = !l.yanked ? 'false' : l.yanked.reason === '' ? 'true' : q(l.yanked.reason);
     json +=
-      `${i === 0 ? '' : ','}{"filename":${q(f.filename)},"url":"${prefix}${f.sha256}/${encodeURIComponent(f.filename)}",` +
-      `"hashes":{"sha256":"${f.sha256}"}${requires}${metadata},"yanked":${yanked},"size":${f.size},"upload-time":"${f.uploadTime}"}`;
+      `${i === 0 ? '' : ','}{"filename":${q(l.filename)},"url":${q(l.href)},"hashes":{"sha256":${q(l.sha256)}}` +
+      `${requires}${metadata},"yanked":${yanked}` +
+      `${l.size !== undefined ? `,"size":${l.size}` : ''}${l.uploadTime ? `,"upload-time":${q(l.uploadTime)}` : ''}}`;
   }
   return `${json}]}`;
+}
+
+/** A hosted project's page as HTML: its files in version order. */
+export function renderProjectHtml(project: HostedProject): string {
+  return renderPageHtml(hostedProjectPage(project));
+}
+
+/** A hosted project's page as JSON: its files in version order. */
+export function renderProjectJson(project: HostedProject): string {
+  return renderPageJson(hostedProjectPage(project));
 }
 
 /** Characters JSON must escape in a string: quote, backslash, controls, lone surrogates. */

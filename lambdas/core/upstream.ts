@@ -11,6 +11,7 @@
 import { Parser } from 'htmlparser2';
 import { InvalidInputError } from './errors.ts';
 import { isValidName, normalizeName } from './names.ts';
+import type { FileFacts } from './page-model.ts';
 import { isSha256Hex } from './storage-keys.ts';
 
 export const UPSTREAM_MODES = ['none', 'redirect', 'proxy', 'cache'] as const;
@@ -98,20 +99,14 @@ export function parseNamePattern(text: string): string {
   throw new InvalidInputError(`"${text}" is not a name pattern: use a project name (acme-app) or a prefix ending in * (acme-*).`);
 }
 
-/** One file of an upstream project page, as Wharf keeps and re-renders it. */
-export interface UpstreamFile {
-  readonly filename: string;
+/**
+ * One file of an upstream project page, as Wharf keeps and re-renders it. Files without a
+ * sha256 are dropped (nothing could verify them); `coreMetadata` is present when the
+ * upstream serves `{url}.metadata`; `uploadTime` is as the upstream gave it.
+ */
+export interface UpstreamFile extends FileFacts {
   /** Absolute http(s) URL of the file, without fragment. */
   readonly url: string;
-  /** Lower-case hex; files without a sha256 are dropped (nothing could verify them). */
-  readonly sha256: string;
-  readonly requiresPython?: string;
-  readonly yanked?: { readonly reason: string };
-  /** Present when the upstream serves `{url}.metadata` (PEP 658/714); its hash when known. */
-  readonly coreMetadata?: { readonly sha256?: string };
-  readonly size?: number;
-  /** ISO 8601 as the upstream gave it (PEP 700). */
-  readonly uploadTime?: string;
 }
 
 export interface UpstreamPage {

@@ -33,6 +33,30 @@ export function cacheablePage(
   return { ...page, headers };
 }
 
+/** A page kept by the use case: its ETag and gzip are computed once, then kept with it. */
+export interface KeptBody {
+  readonly body: string;
+  readonly derived: Map<string, unknown>;
+}
+
+function derive<T>(kept: KeptBody, name: string, make: () => T): T {
+  if (!kept.derived.has(name)) kept.derived.set(name, make());
+  return kept.derived.get(name) as T;
+}
+
+/** cacheablePage for a kept page: the same ETag and 304, with nothing hashed again. */
+export function keptPage(request: HttpRequest, page: Omit<HttpResponse, 'body'>, kept: KeptBody): HttpResponse {
+  const etag = derive(kept, 'etag', () => weakEtag(kept.body));
+  const headers: Record<string, string> = { ...page.headers, etag };
+  if (ifNoneMatchHits(request.headers['if-none-match'], etag)) {
+    delete headers['content-type'];
+    return { status: 304, headers };
+  }
+  return { status: page.status, headers, body: kept.body, gzipped: () => derive(kept, 'gzip', () => gzipBody(kept.body)) };
+}
+
+const gzipBody = (body: string | Uint8Array): Uint8Array => gzipSync(body, { level: 6 });
+
 const COMPRESSIBLE = /^(text\/|application\/(json|vnd\.pypi\.simple\.[a-z0-9.]+\+(json|html)))/;
 const MIN_COMPRESS_BYTES = 1024;
 
@@ -63,6 +87,6 @@ export function compress(request: HttpRequest, response: HttpResponse): HttpResp
   return {
     status: response.status,
     headers: { ...headers, 'content-encoding': 'gzip' },
-    body: gzipSync(body, { level: 6 }),
+    body: response.gzipped ? response.gzipped() : gzipBody(body),
   };
 }

@@ -1,6 +1,6 @@
 /**
  * The one map from domain errors to HTTP. Only domain errors (a status below 500, or a
- * dependency that is down) show their message to the caller; anything else is logged and
+ * dependency that is down: an OIDC issuer, the upstream index) show their message to the caller; anything else is logged and
  * becomes a generic 500.
  */
 import {
@@ -11,6 +11,7 @@ import {
   NotFoundError,
   PayloadTooLargeError,
   ServiceUnavailableError,
+  UpstreamFailure,
   WharfError,
 } from '../core/errors.ts';
 import { jsonResponse, textResponse } from './responses.ts';
@@ -31,6 +32,7 @@ export function statusOf(err: unknown): number {
   if (err instanceof ForbiddenError) return 403;
   if (err instanceof PayloadTooLargeError) return 413;
   if (err instanceof ServiceUnavailableError) return 503;
+  if (err instanceof UpstreamFailure) return err.status;
   if (err instanceof WharfError) return 400;
   return 500;
 }
@@ -41,7 +43,7 @@ const INTERNAL_ERROR = 'Internal server error: the request failed on our side; r
 export function errorResponse(err: unknown, logger: ErrorLogger, format: 'text' | 'json' = 'text'): HttpResponse {
   const status = statusOf(err);
   // A domain error's message is written for the caller; anything else stays in the log.
-  const domain = status < 500 || err instanceof ServiceUnavailableError;
+  const domain = status < 500 || err instanceof ServiceUnavailableError || err instanceof UpstreamFailure;
   if (!domain) logger.error('Unhandled error', err as Error);
   const message = domain ? (err as Error).message : INTERNAL_ERROR;
   const headers: Record<string, string> = status === 401 ? { 'www-authenticate': WWW_AUTHENTICATE } : {};

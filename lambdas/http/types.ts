@@ -16,6 +16,8 @@ export interface HttpResponse {
   readonly status: number;
   readonly headers: Record<string, string>;
   readonly body?: string | Uint8Array;
+  /** The body gzipped, when it is kept compressed already (a kept page). */
+  readonly gzipped?: () => Uint8Array;
 }
 
 export type RouteHandler = (request: HttpRequest) => Promise<HttpResponse>;

@@ -116,6 +116,33 @@ describe('DynamoDbMetadataStore on dynalite', () => {
     assert.deepEqual((await store.getProjectPage('spelled'))?.files.map((x) => x.filename), ['spelled-1.0.tar.gz']);
   });
 
+  test('every change to a page raises its serial, after the change; a new project raises the listing serial', async () => {
+    const project = 'serial-demo';
+    assert.equal(await store.getProjectSerial(project), undefined);
+    const listingBefore = (await store.getListingSerial()) ?? 0;
+    const f = file(project, 1);
+    const steps: [string, () => Promise<unknown>][] = [
+      ['putFile', () => store.putFile(f)],
+      ['putProject', () => store.putProject({ name: project, displayName: 'Serial-Demo', createdAt: f.uploadTime })],
+      ['setYanked', () => store.setYanked(project, f.filename, { reason: 'r' })],
+      ['putTombstone', () => store.putTombstone(tombstoneOf(f))],
+      ['deleteFile', () => store.deleteFile(project, f.filename)],
+    ];
+    let last = 0;
+    for (const [step, run] of steps) {
+      await run();
+      const serial = (await store.getProjectSerial(project)) ?? 0;
+      assert.ok(serial > last, `${step} raised the serial (${last} -> ${serial})`);
+      last = serial;
+    }
+    assert.equal((await store.getListingSerial())! > listingBefore, true, 'a new project raised the listing serial');
+    const page = await store.getProjectPage(project);
+    assert.equal(page?.serial, last, 'the page Query returns the serial with the page');
+    // Nothing changed: a put of the same file again and a yank of nothing leave it.
+    assert.equal(await store.setYanked(project, 'nothing-1.0-py3-none-any.whl', undefined), undefined);
+    assert.equal(await store.getProjectSerial(project), last);
+  });
+
   test('putProject is first-writer-wins and idempotent', async () => {
     await store.putProject({ name: 'first-wins', displayName: 'First_Wins', createdAt: '2026-01-01T00:00:00.000Z' });
     await store.putProject({ name: 'first-wins', displayName: 'FIRST.WINS', createdAt: '2026-02-01T00:00:00.000Z' });
@@ -226,7 +253,7 @@ describe('DynamoDbMetadataStore on dynalite', () => {
         ConsistentRead: true,
       }),
     );
-    assert.deepEqual(partition.Items?.map((i) => i.sk?.S).sort(), ['#PROJECT', `FILE#${distributionIdentity(f.filename, project)}`]);
+    assert.deepEqual(partition.Items?.map((i) => i.sk?.S).sort(), ['#PROJECT', '#SERIAL', `FILE#${distributionIdentity(f.filename, project)}`]);
     assert.ok(JSON.stringify(partition.Items).length < 2000, 'the partition holds no description');
     assert.equal((await store.getRelease(project, f.version))?.metadata.description?.length, 60 * 1024);
     assert.deepEqual((await store.getProjectPage(project))?.files, [f]);

@@ -28,13 +28,28 @@ export class MemoryMetadataStore implements MetadataStore {
   private readonly id = (project: string, filename: string) => distributionIdentity(filename, project);
   /** Keyed by `{project} {releaseVersionKey(version)}`, as DynamoDB keys them. */
   readonly releases = new Map<string, ReleaseRecord>();
+  /** Page serials by project, and the root listing's; raised after each change, as DynamoDB's are. */
+  readonly serials = new Map<string, number>();
+  private listingSerial: number | undefined;
+  private bump(project: string): void {
+    this.serials.set(project, (this.serials.get(project) ?? 0) + 1);
+  }
+
+  async getProjectSerial(project: string): Promise<number | undefined> {
+    return this.serials.get(project);
+  }
+
+  async getListingSerial(): Promise<number | undefined> {
+    return this.listingSerial;
+  }
 
   async getProjectPage(project: string): Promise<ProjectPageData | undefined> {
     const record = this.projects.get(project);
     const deleted = this.tombstones.get(project);
     const files = [...(this.files.get(project)?.values() ?? [])].filter((f) => !deleted?.has(this.id(project, f.filename)));
     if (!record && files.length === 0) return undefined;
-    return { ...(record ? { project: record } : {}), files };
+    const serial = this.serials.get(project);
+    return { ...(record ? { project: record } : {}), files, ...(serial !== undefined ? { serial } : {}) };
   }
 
   async getFile(project: string, filename: string): Promise<DistributionFile | undefined> {
@@ -57,11 +72,15 @@ export class MemoryMetadataStore implements MetadataStore {
     const existing = files.get(this.id(file.project, file.filename));
     if (existing) return compareWithStored(file.filename, file.sha256, existing);
     files.set(this.id(file.project, file.filename), file);
+    this.bump(file.project);
     return 'created';
   }
 
   async putProject(project: ProjectRecord): Promise<void> {
-    if (!this.projects.has(project.name)) this.projects.set(project.name, project);
+    const created = !this.projects.has(project.name);
+    if (created) this.projects.set(project.name, project);
+    this.bump(project.name);
+    if (created || this.listingSerial === undefined) this.listingSerial = (this.listingSerial ?? 0) + 1;
   }
 
   async setYanked(
@@ -75,17 +94,20 @@ export class MemoryMetadataStore implements MetadataStore {
     const { yanked: _previous, ...rest } = file;
     const updated: DistributionFile = yanked === undefined ? rest : { ...rest, yanked: { reason: yanked.reason } };
     files.set(this.id(project, filename), updated);
+    this.bump(project);
     return updated;
   }
 
   async deleteFile(project: string, filename: string): Promise<void> {
     this.files.get(project)?.delete(this.id(project, filename));
+    this.bump(project);
   }
 
   async putTombstone(tombstone: Tombstone): Promise<Tombstone> {
     const tombstones = this.tombstones.get(tombstone.project) ?? new Map<string, Tombstone>();
     this.tombstones.set(tombstone.project, tombstones);
     const stored = tombstones.get(this.id(tombstone.project, tombstone.filename));
+    this.bump(tombstone.project);
     if (stored) return stored;
     tombstones.set(this.id(tombstone.project, tombstone.filename), tombstone);
     return tombstone;

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { escapeHtml } from '../../lambdas/core/html.ts';
 import type { DistributionFile } from '../../lambdas/core/model.ts';
+import { API_VERSION } from '../../lambdas/core/page-model.ts';
 import {
-  API_VERSION,
   renderProjectHtml,
   renderProjectJson,
   renderRootHtml,

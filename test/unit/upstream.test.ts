@@ -10,15 +10,10 @@ import {
   parseUpstreamUrl,
   UpstreamContentError,
 } from '../../lambdas/core/upstream.ts';
-import { renderLinkPageHtml, renderLinkPageJson } from '../../lambdas/core/upstream-pages.ts';
+import { renderPageHtml as renderLinkPageHtml, renderPageJson as renderLinkPageJson } from '../../lambdas/core/simple-pages.ts';
 import { upstreamSettings, type UpstreamSettings } from '../../lambdas/config/upstream-config.ts';
-import {
-  type CachedUpstreamPage,
-  UpstreamFailure,
-  type UpstreamFetcher,
-  type UpstreamPageResponse,
-  type UpstreamStore,
-} from '../../lambdas/app/upstream-ports.ts';
+import { type CachedUpstreamPage, type UpstreamFetcher, type UpstreamPageResponse, type UpstreamStore } from '../../lambdas/app/upstream-ports.ts';
+import { UpstreamFailure } from '../../lambdas/core/errors.ts';
 
 const SHA = 'a'.repeat(64);
 const SHA2 = 'b'.repeat(64);

@@ -1,0 +1,72 @@
+/**
+ * Routes of the downloads: `/files/{project}/{sha256}/{filename}` (Wharf's own files and
+ * their `.metadata`) and `/upstream/...` (cache mode's copies of upstream files), each a
+ * 302 to a presigned S3 URL (or, while a copy runs, to the upstream).
+ */
+import { isNormalizedName } from '../core/names.ts';
+import { isDownloadFilename, isSha256Hex } from '../core/storage-keys.ts';
+import { isUpstreamFilename } from '../core/upstream.ts';
+import type { Downloads } from '../app/downloads.ts';
+import type { SimpleIndex } from '../app/simple-index.ts';
+import type { UpstreamIndex } from '../app/upstream-index.ts';
+import { redirectResponse, textResponse } from './responses.ts';
+import type { HttpResponse } from './types.ts';
+
+export interface DownloadRoutesDeps {
+  readonly downloads: Downloads;
+  /** Asked whether Wharf hosts a project: its files never come from the upstream. */
+  readonly simpleIndex: SimpleIndex;
+  /** Cache mode serves `/upstream/` downloads; absent or any other mode, they are 404. */
+  readonly upstream?: UpstreamIndex;
+}
+
+export interface DownloadRoutes {
+  /** `/files/` + these segments. */
+  files(segments: readonly string[]): Promise<HttpResponse>;
+  /** `/upstream/` + these segments. */
+  upstream(segments: readonly string[]): Promise<HttpResponse>;
+}
+
+export function createDownloadRoutes(deps: DownloadRoutesDeps): DownloadRoutes {
+  async function files(segments: readonly string[]): Promise<HttpResponse> {
+    const [projectName = '', sha256 = '', filename = ''] = segments;
+    if (
+      segments.length !== 3 ||
+      !isNormalizedName(projectName) ||
+      !isSha256Hex(sha256) ||
+      !isDownloadFilename(filename)
+    ) {
+      return textResponse(404, 'No such file: download URLs look like /files/{project}/{sha256}/{filename}.');
+    }
+    const url = await deps.downloads.presignedUrl({ project: projectName, sha256, filename });
+    // The redirect itself is not cached: the presigned URL it names expires.
+    return redirectResponse(302, url, { 'cache-control': 'no-store' });
+  }
+
+  async function upstream(segments: readonly string[]): Promise<HttpResponse> {
+    const [projectName = '', sha256 = '', filename = ''] = segments;
+    const index = deps.upstream;
+    const distribution = filename.endsWith('.metadata') ? filename.slice(0, -'.metadata'.length) : filename;
+    if (
+      index?.mode !== 'cache' ||
+      segments.length !== 3 ||
+      !isNormalizedName(projectName) ||
+      !isSha256Hex(sha256) ||
+      !isUpstreamFilename(distribution)
+    ) {
+      return textResponse(404, 'No such file: upstream download URLs look like /upstream/{project}/{sha256}/{filename}, and exist in cache mode only.');
+    }
+    if (index.isReserved(projectName) || (await deps.simpleIndex.hosts(projectName))) {
+      return textResponse(404, `No such file: "${projectName}" is served from this index only, never from the upstream.`);
+    }
+    // An UpstreamFailure goes on to the error table: 502 or 504 with its message.
+    const target = await index.download(projectName, sha256, filename);
+    if (target.kind === 'upstream') {
+      return redirectResponse(302, target.url, { 'cache-control': 'no-store', 'x-wharf-upstream': 'copying' });
+    }
+    const url = await deps.downloads.presignedKey(target.key);
+    return redirectResponse(302, url, { 'cache-control': 'no-store' });
+  }
+
+  return { files, upstream };
+}
