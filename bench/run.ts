@@ -2,6 +2,7 @@
  * `npm run bench`: what each Lambda bundle weighs and how long its module takes to load,
  * and how long the pages take to render. Figures are medians of several runs on this
  * (shared, noisy) machine: compare ratios within one run, not absolute numbers across runs.
+ * `npm run bench -- --help` lists the sections that run alone (import, real-mirror).
  */
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 
@@ -9,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { FUNCTIONS } from '../lambdas/config/functions.ts';
@@ -153,12 +155,57 @@ function renders(): void {
   }
 }
 
-await bundles();
-renders();
-await upstreamLatency();
-await pageThroughput();
-// Upload throughput (issue 6): `npm run bench -- --no-upload` leaves it out.
-if (!process.argv.includes('--no-upload')) {
-  const { uploadThroughput } = await import('./upload-throughput.ts');
-  await uploadThroughput();
+const USAGE = `Usage: npm run bench [-- SECTION] [options]
+
+With no SECTION, everything but real-mirror. Sections:
+  pages         local server throughput beside bare Node and nginx, read units per page view
+  import        wharf import of small generated wheels (--count N, default 2000;
+                --baseline DIR also times another checkout's wharf import, for a before/after)
+  real-mirror   wharf import of this machine's real wheel mirrors, then pip installs from them
+                (minutes: it moves gigabytes, so it is never part of the default run)
+Options: --no-upload, --no-import leave those parts out of the default run.
+`;
+
+const { values: flags, positionals: sections } = parseArgs({
+  allowPositionals: true,
+  options: {
+    'no-upload': { type: 'boolean' },
+    'no-import': { type: 'boolean' },
+    count: { type: 'string' },
+    baseline: { type: 'string' },
+    help: { type: 'boolean' },
+  },
+});
+const count = flags.count === undefined ? 2_000 : Number(flags.count);
+if (!Number.isInteger(count) || count < 1) throw new Error(`--count must be a whole number of wheels, not "${flags.count}".`);
+const section = sections[0];
+
+if (flags.help) {
+  process.stdout.write(USAGE);
+} else if (section === 'import') {
+  const { importThroughput } = await import('./import-throughput.ts');
+  await importThroughput(count, flags.baseline);
+} else if (section === 'pages') {
+  await pageThroughput();
+} else if (section === 'real-mirror') {
+  const { realMirror } = await import('./real-mirror.ts');
+  process.exitCode = await realMirror();
+} else if (section !== undefined) {
+  process.stderr.write(`npm run bench: no section "${section}".\n\n${USAGE}`);
+  process.exitCode = 2;
+} else {
+  await bundles();
+  renders();
+  await upstreamLatency();
+  await pageThroughput();
+  // Upload throughput (issue 6): `npm run bench -- --no-upload` leaves it out.
+  if (!flags['no-upload']) {
+    const { uploadThroughput } = await import('./upload-throughput.ts');
+    await uploadThroughput();
+  }
+  // Import throughput (issue 15): `npm run bench -- --no-import` leaves it out.
+  if (!flags['no-import']) {
+    const { importThroughput } = await import('./import-throughput.ts');
+    await importThroughput(count, flags.baseline);
+  }
 }

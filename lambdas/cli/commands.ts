@@ -131,6 +131,11 @@ export const COMMANDS: readonly CommandSpec[] = [
          --bucket B  the deployed index's bucket (with --table)
          ${REGION}`,
       ),
+      optionGroup(
+        'How',
+        `--concurrency N  files imported at once (default 8, or 16 into a deployed index; at most
+             128 MiB of them in memory, files over 16 MiB streamed from disk)`,
+      ),
     ],
     async run(positionals, values) {
       const { importCommand } = await import('./import-run.ts');

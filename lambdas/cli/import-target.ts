@@ -2,11 +2,15 @@
  * Where `wharf import` writes: a running local server's stores, the local data directory
  * (starting the embedded stores for the duration), or a deployed stack's table and bucket.
  */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Transform } from 'node:stream';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import { DynamoDbMetadataStore } from '../adapters/dynamodb-metadata-store.ts';
 import { S3BlobStore } from '../adapters/s3-blob-store.ts';
 import {
@@ -21,7 +25,49 @@ export interface ImportTarget {
   readonly description: string;
   readonly metadata: MetadataStore;
   readonly blobs: BlobStore;
+  /** Stores a file from disk at `key` without holding it in memory. */
+  readonly files: FileUploader;
   close(): Promise<void>;
+}
+
+export interface FileUploader {
+  /**
+   * Streams the file at `filePath` to `key` (multipart when large), hashing what it sends;
+   * when that is not `sha256` (the file changed since it was hashed) the object is removed
+   * and the upload fails, so a content-addressed key never holds other bytes.
+   */
+  putFile(key: string, filePath: string, sha256: string, options: { contentType: string; cacheControl: string }): Promise<void>;
+}
+
+/** Parts of a streamed upload, and how many go at once: what one big file holds in memory. */
+export const STREAM_PART_BYTES = 8 * 1024 * 1024;
+export const STREAM_QUEUE = 2;
+
+export function s3FileUploader(client: S3Client, bucketName: string): FileUploader {
+  return {
+    async putFile(key, filePath, sha256, options) {
+      const hash = createHash('sha256');
+      const hashing = new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          hash.update(chunk);
+          done(null, chunk);
+        },
+      });
+      const body = createReadStream(filePath, { highWaterMark: 1024 * 1024 }).pipe(hashing);
+      const upload = new Upload({
+        client,
+        params: { Bucket: bucketName, Key: key, Body: body, ContentType: options.contentType, CacheControl: options.cacheControl },
+        partSize: STREAM_PART_BYTES,
+        queueSize: STREAM_QUEUE,
+      });
+      await upload.done();
+      const sent = hash.digest('hex');
+      if (sent !== sha256) {
+        await client.send(new DeleteObjectCommand({ Bucket: bucketName, Key: key }));
+        throw new Error(`${filePath} changed while it was being imported (sha256 ${sha256} when read, ${sent} when sent); nothing was stored. Import it again once it is no longer being written.`);
+      }
+    },
+  };
 }
 
 export const SERVER_STATE_FILE = 'server.json';
@@ -48,13 +94,15 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-function localTarget(endpoints: StoreEndpoints, description: string, onClose: () => Promise<void>): ImportTarget {
+/** The stores at these endpoints (a running local server's, or embedded ones), with clients of its own. */
+export function localTarget(endpoints: StoreEndpoints, description: string, onClose: () => Promise<void>): ImportTarget {
   const dynamodb = createDynamoDbClient(endpoints);
   const s3 = createS3Client(endpoints);
   return {
     description,
     metadata: new DynamoDbMetadataStore(dynamodb, endpoints.tableName),
     blobs: new S3BlobStore(s3, endpoints.bucketName),
+    files: s3FileUploader(s3, endpoints.bucketName),
     async close() {
       dynamodb.destroy();
       s3.destroy();
@@ -104,6 +152,7 @@ export async function openAwsTarget(options: AwsTargetOptions): Promise<ImportTa
     description: `table ${tableName} and bucket ${bucketName}`,
     metadata: new DynamoDbMetadataStore(dynamodb, tableName),
     blobs: new S3BlobStore(s3, bucketName),
+    files: s3FileUploader(s3, bucketName),
     async close() {
       dynamodb.destroy();
       s3.destroy();

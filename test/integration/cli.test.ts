@@ -85,11 +85,11 @@ describe('wharf serve and wharf import', () => {
       const imported = await wharf(['import', '--data-dir', dataDir, FIXTURE_DIR, evil]);
       assert.equal(imported.code, 0, imported.stdout + imported.stderr);
       assert.match(imported.stdout, /running local server/);
-      assert.match(imported.stdout, /5 added, 0 already there, 0 failed/);
+      assert.match(imported.stdout, /Imported 5, already there 0, refused 0, skipped \d+ in /);
 
       const bad = await wharf(['import', '--data-dir', dataDir, corrupt]);
       assert.equal(bad.code, 1);
-      assert.match(bad.stdout, /failed\s+.*broken-1\.0\.tar\.gz: /);
+      assert.match(bad.stdout, /Refused \(1\):\n  broken-1\.0\.tar\.gz is not a valid tar\.gz archive/);
 
       const root = await (await fetch(first.indexUrl)).text();
       for (const name of ['wharf-demo-core/', 'wharf-demo-app/', 'evil-pkg/']) assert.ok(root.includes(`href="${name}"`), name);
@@ -110,7 +110,7 @@ describe('wharf serve and wharf import', () => {
     const offline = await wharf(['import', '--data-dir', dataDir, FIXTURE_DIR]);
     assert.equal(offline.code, 0, offline.stdout + offline.stderr);
     assert.match(offline.stdout, /local data directory/);
-    assert.match(offline.stdout, /0 added, 4 already there/);
+    assert.match(offline.stdout, /Imported 0, already there 4, refused 0/);
 
     const second = await serve(['--data-dir', dataDir, '--quiet']);
     try {

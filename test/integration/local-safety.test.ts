@@ -13,10 +13,9 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DynamoDBClient, GetItemCommand, ListTablesCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDbMetadataStore } from '../../lambdas/adapters/dynamodb-metadata-store.ts';
-import { S3BlobStore } from '../../lambdas/adapters/s3-blob-store.ts';
 import { S3UrlSigner } from '../../lambdas/adapters/s3-url-signer.ts';
 import { importDistributions } from '../../lambdas/cli/import-command.ts';
+import { localTarget } from '../../lambdas/cli/import-target.ts';
 import { createDynamoDbClient, createLocalUrlSigner, createS3Client, LOCAL_REGION } from '../../lambdas/local/embedded-stores.ts';
 import { parseRequestTarget } from '../../lambdas/local/gateway.ts';
 import { startLocalWharf, type LocalWharf } from '../../lambdas/local/local-wharf.ts';
@@ -121,17 +120,8 @@ describe('a private local Wharf on 0.0.0.0: stores and gateway', () => {
     port = Number(new URL(wharf.url).port);
     const dynamodb = createDynamoDbClient(wharf.stores);
     const s3 = createS3Client(wharf.stores);
-    const summary = await importDistributions(
-      {
-        description: 'test',
-        metadata: new DynamoDbMetadataStore(dynamodb, wharf.stores.tableName),
-        blobs: new S3BlobStore(s3, wharf.stores.bucketName),
-        close: async () => undefined,
-      },
-      [FIXTURE_DIR],
-      () => undefined,
-    );
-    assert.equal(summary.failed, 0);
+    const summary = await importDistributions(localTarget(wharf.stores, 'test', async () => undefined), [FIXTURE_DIR]);
+    assert.deepEqual(summary.failed, []);
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: wharf.stores.bucketName, Prefix: 'files/' }));
     wheelKey = listed.Contents?.map((o) => o.Key ?? '').find((k) => k.endsWith('.whl')) ?? '';
     assert.ok(wheelKey, 'a wheel was imported');

@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { DynamoDbMetadataStore } from '../../lambdas/adapters/dynamodb-metadata-store.ts';
 import { S3BlobStore } from '../../lambdas/adapters/s3-blob-store.ts';
 import { importDistributions } from '../../lambdas/cli/import-command.ts';
+import { s3FileUploader } from '../../lambdas/cli/import-target.ts';
 import { createDynamoDbClient, createS3Client } from '../../lambdas/local/embedded-stores.ts';
 import { startLocalWharf, type LocalWharf } from '../../lambdas/local/local-wharf.ts';
 import { buildFixtures } from '../fixtures/build-fixtures.ts';
@@ -49,14 +50,14 @@ describe('pip against a local Wharf', { skip: skip ?? false }, () => {
         description: 'test',
         metadata: new DynamoDbMetadataStore(dynamodb, wharf.stores.tableName),
         blobs: new S3BlobStore(s3, wharf.stores.bucketName),
+        files: s3FileUploader(s3, wharf.stores.bucketName),
         close: async () => undefined,
       },
       [FIXTURE_DIR],
-      () => undefined,
     );
     dynamodb.destroy();
     s3.destroy();
-    assert.equal(summary.failed, 0);
+    assert.deepEqual([...summary.refused, ...summary.failed], []);
     assert.equal(summary.created, fixtures.all.length);
   });
 
@@ -213,6 +214,7 @@ describe('pip against a local Wharf', { skip: skip ?? false }, () => {
       description: 'test',
       metadata: new DynamoDbMetadataStore(dynamodb, wharf.stores.tableName),
       blobs: new S3BlobStore(s3, wharf.stores.bucketName),
+      files: s3FileUploader(s3, wharf.stores.bucketName),
       close: async () => undefined,
     };
     const objectKeys = async () =>
@@ -220,7 +222,7 @@ describe('pip against a local Wharf', { skip: skip ?? false }, () => {
         .map((o) => o.Key)
         .sort();
     try {
-      const again = await importDistributions(target, [FIXTURE_DIR], () => undefined);
+      const again = await importDistributions(target, [FIXTURE_DIR]);
       assert.equal(again.created, 0);
       assert.equal(again.unchanged, fixtures.all.length);
 

@@ -14,6 +14,7 @@ import { DynamoDbTokenStore } from '../../lambdas/adapters/dynamodb-token-store.
 import { S3BlobStore } from '../../lambdas/adapters/s3-blob-store.ts';
 import { TokenAdmin } from '../../lambdas/app/token-admin.ts';
 import { importDistributions } from '../../lambdas/cli/import-command.ts';
+import { s3FileUploader } from '../../lambdas/cli/import-target.ts';
 import { createDynamoDbClient, createS3Client } from '../../lambdas/local/embedded-stores.ts';
 import { startLocalWharf, type LocalWharf } from '../../lambdas/local/local-wharf.ts';
 import { buildFixtures } from '../fixtures/build-fixtures.ts';
@@ -41,12 +42,12 @@ describe('pip against a private local Wharf', { skip: skip ?? false }, () => {
         description: 'test',
         metadata: new DynamoDbMetadataStore(dynamodb, wharf.stores.tableName),
         blobs: new S3BlobStore(s3, wharf.stores.bucketName),
+        files: s3FileUploader(s3, wharf.stores.bucketName),
         close: async () => undefined,
       },
       [FIXTURE_DIR],
-      () => undefined,
     );
-    assert.equal(summary.failed, 0);
+    assert.deepEqual([...summary.refused, ...summary.failed], []);
     const admin = new TokenAdmin(new DynamoDbTokenStore(dynamodb, wharf.stores.tokensTableName));
     readToken = (await admin.create({ scopes: ['read:wharf-demo-*'], createdBy: 'test' })).token;
     otherToken = (await admin.create({ scopes: ['read:wharf-demo-core'], createdBy: 'test' })).token;

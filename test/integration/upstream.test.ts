@@ -14,6 +14,7 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { DynamoDbMetadataStore } from '../../lambdas/adapters/dynamodb-metadata-store.ts';
 import { S3BlobStore } from '../../lambdas/adapters/s3-blob-store.ts';
 import { importDistributions } from '../../lambdas/cli/import-command.ts';
+import { s3FileUploader } from '../../lambdas/cli/import-target.ts';
 import { createDynamoDbClient, createS3Client } from '../../lambdas/local/embedded-stores.ts';
 import { startLocalWharf, type LocalWharf } from '../../lambdas/local/local-wharf.ts';
 import type { UpstreamOptions } from '../../lambdas/config/upstream-config.ts';
@@ -70,14 +71,14 @@ describe('upstream index', { skip: skip ?? false }, () => {
         description: 'test',
         metadata: new DynamoDbMetadataStore(dynamodb, wharf.stores.tableName),
         blobs: new S3BlobStore(s3, wharf.stores.bucketName),
+        files: s3FileUploader(s3, wharf.stores.bucketName),
         close: async () => undefined,
       },
       [fixtures.wheels[1]!, fixtures.sdists[1]!],
-      () => undefined,
     );
     dynamodb.destroy();
     s3.destroy();
-    assert.equal(summary.failed, 0);
+    assert.deepEqual([...summary.refused, ...summary.failed], []);
     return Object.assign(wharf, { log });
   }
 
