@@ -4,17 +4,16 @@
  * and how a function is given a table or a bucket (environment variable and IAM grant
  * together, never one without the other).
  */
-import { join } from 'node:path';
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, type CfnFunction, Code, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { FILES_PREFIX } from '../lambdas/core/storage-keys.ts';
 import { ENV } from '../lambdas/config/environment.ts';
+import { BUNDLE_HANDLER, EsbuildBundling } from './bundling.ts';
 
 /** What a function may do with the table and the bucket. */
 export type WharfAccess = 'read' | 'write';
@@ -52,7 +51,7 @@ export const OBJECT_ACTIONS = {
 export interface WharfFunctionProps {
   /** Absolute path of the handler's entry file; it exports `handler`. */
   readonly entry: string;
-  /** Directory holding package.json, package-lock.json and tsconfig.json. */
+  /** Directory holding package.json, package-lock.json and node_modules (esbuild resolves from here). */
   readonly projectRoot: string;
   /**
    * A description shown in the Lambda console.
@@ -89,7 +88,7 @@ export interface WharfFunctionProps {
 
 export class WharfFunction extends Construct {
   /** The underlying Lambda function (pass it to integrations, alarms, ...). */
-  public readonly function: NodejsFunction;
+  public readonly function: LambdaFunction;
   /** The execution role: its own log group and X-Ray, plus what `grantTable`/`grantBucket` add. */
   public readonly role: iam.Role;
   /** The function's log group, created here so that retention is part of the stack. */
@@ -116,11 +115,18 @@ export class WharfFunction extends Construct {
       }),
     );
 
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: props.entry,
-      handler: 'handler',
-      projectRoot: props.projectRoot,
-      depsLockFilePath: join(props.projectRoot, 'package-lock.json'),
+    this.function = new LambdaFunction(this, 'Function', {
+      // Our own esbuild call (lib/bundling.ts), not NodejsFunction: the bundle is a directory
+      // of ESM chunks, so a cold start reads only the entry chunk and what it imports.
+      code: Code.fromAsset(props.projectRoot, {
+        assetHashType: AssetHashType.OUTPUT,
+        bundling: {
+          local: new EsbuildBundling(props.entry, props.projectRoot),
+          // Required by the type, never pulled: local bundling always succeeds or throws.
+          image: DockerImage.fromRegistry('dummy'),
+        },
+      }),
+      handler: BUNDLE_HANDLER,
       description: props.description,
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
@@ -131,23 +137,6 @@ export class WharfFunction extends Construct {
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
-      },
-      bundling: {
-        // This machine and CI have no Docker: bundle with the esbuild in node_modules.
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        // Bundle the AWS SDK: the exact version we test with, not whatever the runtime has.
-        externalModules: [],
-        bundleAwsSDK: true,
-        minify: true,
-        sourceMap: true,
-        sourceMapMode: SourceMapMode.DEFAULT,
-        // Stack traces need the mappings, not the sources: keeps the asset small.
-        sourcesContent: false,
-        // ESM output cannot `require`; CommonJS dependencies bundled into it still do.
-        banner: "import { createRequire } from 'node:module';const require = createRequire(import.meta.url);",
       },
     });
 

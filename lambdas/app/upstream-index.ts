@@ -13,7 +13,6 @@ import { NotFoundError, UpstreamFailure } from '../core/errors.ts';
 import {
   isUpstreamFilename,
   NamePatterns,
-  parseUpstreamPage,
   UpstreamContentError,
   upstreamFileKey,
   upstreamProjectUrl,
@@ -221,6 +220,8 @@ export class UpstreamIndex {
     if (response.status !== 200) {
       throw new UpstreamFailure(502, `The upstream index answered ${response.status} for ${url}.`);
     }
+    // The parser (htmlparser2) loads with the first page fetched, not with the function.
+    const { parseUpstreamPage } = await import('../core/upstream-page.ts');
     try {
       return parseUpstreamPage(response.body, response.contentType, response.url, project);
     } catch (err) {

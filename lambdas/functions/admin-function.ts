@@ -1,6 +1,5 @@
 /** Builds the admin function (the `/api/` routes) from its stores; Lambda and local server share it. */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { OidcVerifier } from '../adapters/oidc-verifier.ts';
 import { accessGuardFor } from '../app/access-guard.ts';
 import { TokenAdmin } from '../app/token-admin.ts';
 import { TrustedPublishing } from '../app/trusted-publishing.ts';
@@ -10,6 +9,7 @@ import { createLambdaHandler, type WharfLambdaHandler } from '../http/lambda-han
 import { createOidcRoutes, OIDC_PREFIX } from '../http/oidc-routes.ts';
 import { createPublisherRoutes, PUBLISHERS_PREFIX } from '../http/publisher-routes.ts';
 import type { PublisherStore, TokenStore } from '../app/ports.ts';
+import { deferredTokenVerifier, once } from './deferred.ts';
 
 export interface AdminFunctionDeps {
   readonly tokens: TokenStore;
@@ -30,11 +30,14 @@ export function createAdminFunction(deps: AdminFunctionDeps): WharfLambdaHandler
   const publishing = new TrustedPublishing({
     publishers: deps.publishers,
     tokenAdmin,
-    verifier: new OidcVerifier({
-      issuers: [{ provider: 'github', issuer: oidc.githubIssuer }],
-      audience: oidc.audience,
-      now,
-    }),
+    // jose loads with the first token exchange, not with every cold start (deferred.ts).
+    verifier: deferredTokenVerifier(
+      oidc.audience,
+      once(async () => {
+        const { OidcVerifier } = await import('../adapters/oidc-verifier.ts');
+        return new OidcVerifier({ issuers: [{ provider: 'github', issuer: oidc.githubIssuer }], audience: oidc.audience, now });
+      }),
+    ),
     guard,
     logger: deps.logger,
     now,

@@ -2,44 +2,35 @@
  * Lambda entry of the write function: uploads (`POST /legacy/`) and yank, un-yank and
  * delete (`/api/projects/...`). It may write package data; on the tokens table it may
  * only GetItem.
+ *
+ * The S3 client (with the blob store and upload staging on it) and the Lambda client that
+ * starts the verifier load on first use (lambdas/functions/deferred.ts): a cold start
+ * evaluates only DynamoDB, the token check and the upload rules.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DynamoDbUploadSessionStore } from '../adapters/dynamodb-upload-session-store.ts';
-import { S3UploadStaging } from '../adapters/s3-upload-staging.ts';
-import { roleUrlSigner } from '../adapters/s3-url-signer.ts';
 import { DynamoDbMetadataStore } from '../adapters/dynamodb-metadata-store.ts';
 import { DynamoDbTokenStore } from '../adapters/dynamodb-token-store.ts';
-import { S3BlobStore } from '../adapters/s3-blob-store.ts';
 import { FUNCTION_ENVIRONMENTS } from '../config/function-environments.ts';
+import { deferredBlobStore, deferredUploadStaging, once } from './deferred.ts';
 import { createWriteFunction } from './write-function.ts';
 
 const { config, uploadSessions, verifierFunctionName, region } = FUNCTION_ENVIRONMENTS.write(process.env);
 const dynamodb = new DynamoDBClient({});
-const s3 = new S3Client({});
-const lambda = new LambdaClient({});
+const s3 = once(async () => (await import('./s3-stores.ts')).createS3Stores(config.bucketName, region));
+const startVerification = once(async () => (await import('../adapters/lambda-verification.ts')).createLambdaVerification(verifierFunctionName));
 
 export const handler = createWriteFunction({
   metadata: new DynamoDbMetadataStore(dynamodb, config.tableName),
-  blobs: new S3BlobStore(s3, config.bucketName),
+  blobs: deferredBlobStore(async () => (await s3()).blobs),
   tokens: new DynamoDbTokenStore(dynamodb, config.tokensTableName),
   config,
   logger: new Logger({ serviceName: 'wharf-write' }),
   uploads: {
     sessions: new DynamoDbUploadSessionStore(dynamodb, config.tableName),
-    // Presigned with the role's own credentials: the URLs live no longer than they do.
-    staging: new S3UploadStaging(
-      s3,
-      config.bucketName,
-      roleUrlSigner(config.bucketName, region),
-    ),
+    staging: deferredUploadStaging(async () => (await s3()).staging),
     config: uploadSessions,
-    startVerification: async (sessionId) => {
-      await lambda.send(
-        new InvokeCommand({ FunctionName: verifierFunctionName, InvocationType: 'Event', Payload: JSON.stringify({ sessionId }) }),
-      );
-    },
+    startVerification: async (sessionId) => (await startVerification())(sessionId),
   },
 });

@@ -2,14 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { UpstreamIndex } from '../../lambdas/app/upstream-index.ts';
-import {
-  NamePatterns,
-  parseUpstreamHtml,
-  parseUpstreamJson,
-  parseUpstreamPage,
-  parseUpstreamUrl,
-  UpstreamContentError,
-} from '../../lambdas/core/upstream.ts';
+import { NamePatterns, parseUpstreamUrl, UpstreamContentError } from '../../lambdas/core/upstream.ts';
+import { parseUpstreamHtml, parseUpstreamJson, parseUpstreamPage } from '../../lambdas/core/upstream-page.ts';
 import { renderPageHtml as renderLinkPageHtml, renderPageJson as renderLinkPageJson } from '../../lambdas/core/simple-pages.ts';
 import { upstreamSettings, type UpstreamSettings } from '../../lambdas/config/upstream-config.ts';
 import { type CachedUpstreamPage, type UpstreamFetcher, type UpstreamPageResponse, type UpstreamStore } from '../../lambdas/app/upstream-ports.ts';
