@@ -9,11 +9,11 @@
  * The central directory is read here rather than through fflate's `unzipSync`, because
  * `unzipSync` reads whatever an out-of-range offset points at, keeps the last of two
  * same-named entries, and silently truncates an entry that inflates past its declared
- * size. fflate still does the inflating.
+ * size. Node's zlib does the inflating: several times faster than fflate's JavaScript,
+ * which matters when a 1.3 GB wheel is inflated whole inside a Lambda's 15 minutes.
  */
-import { crc32 } from 'node:zlib';
-
-import { Inflate } from 'fflate';
+import { once } from 'node:events';
+import { crc32, createInflateRaw, inflateRawSync } from 'node:zlib';
 
 import { MiB, formatBytes } from '../bytes.ts';
 import { InvalidInputError } from '../errors.ts';
@@ -286,23 +286,35 @@ class WindowedReader {
   async bytes(offset: number, length: number): Promise<Uint8Array> {
     const end = offset + length;
     if (end > this.source.size) throw new ZipFormatError('an entry lies past the end of the file (the file is truncated)');
-    if (offset < this.windowStart || end > this.windowStart + this.window.byteLength) {
+    const windowEnd = this.windowStart + this.window.byteLength;
+    if (offset < this.windowStart || end > windowEnd) {
       const count = Math.min(Math.max(this.windowBytes, length), this.source.size - offset);
-      this.window = await this.source.read(offset, count);
+      if (offset >= this.windowStart && offset < windowEnd) {
+        // Keep the part already read; fetch only what follows it.
+        const kept = this.window.subarray(offset - this.windowStart);
+        const next = new Uint8Array(count);
+        next.set(kept);
+        next.set(await this.source.read(windowEnd, count - kept.byteLength), kept.byteLength);
+        this.window = next;
+      } else {
+        this.window = await this.source.read(offset, count);
+      }
       this.windowStart = offset;
     }
     return this.window.subarray(offset - this.windowStart, end - this.windowStart);
   }
 }
 
-/** The most bytes one inflate push is fed: at 1032:1, at most 16.5 MiB out per push. */
-const INFLATE_STEP = 16 * 1024;
 const READ_WINDOW = 8 * MiB;
+/** Entries up to this size are inflated in one call; larger ones are streamed, so memory stays bounded. */
+const ONE_SHOT_BYTES = 16 * MiB;
+const STREAM_STEP = 1 * MiB;
 
 /**
  * Feeds an entry's compressed bytes through inflate (or straight through, stored),
  * handing each piece of output to `sink`, refusing output past the declared size and a
- * stream that ends early or fails its CRC. Keeps no more than one window of input.
+ * stream that ends early or fails its CRC. Holds at most ONE_SHOT_BYTES of output and a
+ * window of input at a time.
  */
 async function inflateEntry(
   entry: ZipEntry,
@@ -319,27 +331,55 @@ async function inflateEntry(
     crc = crc32(chunk, crc);
     sink(chunk);
   };
-  let ended = entry.method === 0;
-  const inflater =
-    entry.method === 8
-      ? new Inflate((chunk, final) => {
-          take(chunk);
-          ended ||= final;
-        })
-      : undefined;
-  try {
-    for (let offset = 0; offset < entry.compressedSize || (inflater && offset === 0); ) {
-      const length = Math.min(INFLATE_STEP, entry.compressedSize - offset);
-      const piece = length === 0 ? new Uint8Array(0) : await read(dataStart + offset, length);
-      offset += Math.max(length, 1);
-      if (inflater) inflater.push(piece, offset >= entry.compressedSize);
-      else take(piece);
-    }
-  } catch (error) {
+  const corrupt = (error: unknown): never => {
     if (error instanceof ZipFormatError) throw error;
+    if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new ZipFormatError(`${label} inflates to more than its declared ${entry.size} bytes`);
+    }
     throw new ZipFormatError(`${label} is corrupt (${error instanceof Error ? error.message : String(error)})`);
+  };
+  if (entry.method === 0) {
+    for (let offset = 0; offset < entry.compressedSize; offset += STREAM_STEP) {
+      take(await read(dataStart + offset, Math.min(STREAM_STEP, entry.compressedSize - offset)));
+    }
+  } else if (entry.size <= ONE_SHOT_BYTES && entry.compressedSize <= ONE_SHOT_BYTES) {
+    const data = entry.compressedSize === 0 ? new Uint8Array(0) : await read(dataStart, entry.compressedSize);
+    let out: Uint8Array;
+    try {
+      // maxOutputLength makes zlib stop (ERR_BUFFER_TOO_LARGE) rather than inflate past the declared size.
+      out = inflateRawSync(data, { maxOutputLength: Math.max(entry.size, 1) });
+    } catch (error) {
+      return corrupt(error);
+    }
+    take(out);
+  } else {
+    const inflater = createInflateRaw({ chunkSize: 256 * 1024 });
+    const finished = new Promise<void>((resolve, reject) => {
+      inflater.on('end', resolve);
+      inflater.on('error', reject);
+    });
+    finished.catch(() => undefined);
+    inflater.on('data', (chunk: Uint8Array) => {
+      try {
+        take(chunk);
+      } catch (error) {
+        inflater.destroy(error as Error);
+      }
+    });
+    try {
+      for (let offset = 0; offset < entry.compressedSize; offset += STREAM_STEP) {
+        const piece = await read(dataStart + offset, Math.min(STREAM_STEP, entry.compressedSize - offset));
+        if (inflater.destroyed) break;
+        if (!inflater.write(piece)) await Promise.race([once(inflater, 'drain'), finished]);
+      }
+      inflater.end();
+      await finished;
+    } catch (error) {
+      inflater.destroy();
+      return corrupt(error);
+    }
   }
-  if (!ended || written !== entry.size) {
+  if (written !== entry.size) {
     throw new ZipFormatError(`${label} is corrupt: it inflates to ${written} bytes, not the declared ${entry.size}`);
   }
   if (crc >>> 0 !== entry.crc >>> 0) throw new ZipFormatError(`${label} fails its CRC-32 check`);
