@@ -672,6 +672,22 @@ describe('inspectDistribution: sdists', () => {
     await assertRejects(inspectDistribution('pywin32-ctypes-0.2.0.zip', strToU8('nope')), /not a valid zip archive/);
   });
 
+  test('legacy .zip sdists get the same layout and member checks', async () => {
+    const pkgInfo = strToU8(metadata('demo-pkg', '1.0'));
+    const second = zipSync({ 'demo_pkg-1.0/PKG-INFO': pkgInfo, 'other-1.0/PKG-INFO': strToU8(metadata('other', '1.0')) });
+    await assertRejects(inspectDistribution('demo_pkg-1.0.zip', second), /entries in two top-level directories/);
+    const link = zipSync({ 'demo_pkg-1.0/PKG-INFO': pkgInfo, 'demo_pkg-1.0/passwd': [strToU8('/etc/passwd'), { os: 3, attrs: 0o120777 << 16 }] });
+    await assertRejects(inspectDistribution('demo_pkg-1.0.zip', link), /"demo_pkg-1\.0\/passwd", which is a symbolic link/);
+    const bom = zipSync({ 'demo_pkg-1.0/PKG-INFO': strToU8(`\uFEFF${metadata('demo-pkg', '1.0')}`) });
+    await assertRejects(inspectDistribution('demo_pkg-1.0.zip', bom), /PKG-INFO starts with a UTF-8 byte order mark/);
+  });
+
+  test('a tar with more entries than the limit is refused', async () => {
+    const bytes = await makeTarGz(sdistEntries('demo_pkg-1.0', metadata('demo-pkg', '1.0'), [{ name: 'demo_pkg-1.0/a.py' }, { name: 'demo_pkg-1.0/b.py' }]));
+    await assertRejects(inspectDistribution('demo_pkg-1.0.tar.gz', bytes, { limits: { maxEntries: 3 } }), /has more than 3 entries/);
+    assert.equal((await inspectDistribution('demo_pkg-1.0.tar.gz', bytes)).version, '1.0');
+  });
+
   test('other file types are refused', async () => {
     await assertRejects(inspectDistribution('demo_pkg-1.0.tar.bz2', new Uint8Array(0)), /Unsupported distribution file/);
     await assertRejects(inspectDistribution('demo_pkg-1.0.egg', new Uint8Array(0)), /upload a wheel/);
