@@ -1,9 +1,11 @@
 /** Small helpers for byte arrays and sizes, shared by the archive readers, inspection and the upload form parser. */
 
 export const MiB = 1024 * 1024;
+export const GiB = 1024 * MiB;
 
-/** A size for a message: `8 MiB` when it is a whole number of MiB, else `123 bytes`. */
+/** A size for a message: `8 GiB` or `8 MiB` when it is a whole number of them, else `123 bytes`. */
 export function formatBytes(bytes: number): string {
+  if (bytes >= GiB && bytes % GiB === 0) return `${bytes / GiB} GiB`;
   return bytes >= MiB && bytes % MiB === 0 ? `${bytes / MiB} MiB` : `${bytes} bytes`;
 }
 

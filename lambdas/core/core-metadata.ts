@@ -9,6 +9,7 @@
  */
 import { InvalidInputError } from './errors.ts';
 import { isValidName } from './names.ts';
+import { RequirementSyntaxError, checkRequirement, isValidIdentifier, isValidSpecifierSet } from './requirements.ts';
 import { isValidVersion } from './versions.ts';
 
 /**
@@ -124,15 +125,59 @@ export interface CoreMetadata {
 }
 
 const HEADER = /^([!-9;-~]+):(.*)$/;
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+// ignoreBOM: true keeps a BOM in the text, so that it is seen and refused below.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function decode(input: Uint8Array | string, source: string): string {
-  if (typeof input === 'string') return input.startsWith('\uFEFF') ? input.slice(1) : input;
+  let text: string;
   try {
-    // The decoder drops a leading BOM itself (ignoreBOM: false).
-    return utf8.decode(input);
+    text = typeof input === 'string' ? input : utf8.decode(input);
   } catch {
-    throw new InvalidInputError(`${source} is not valid UTF-8. Core metadata files must be UTF-8 encoded.`);
+    throw new InvalidInputError(
+      `${source} is not valid UTF-8 (it has bytes that do not decode). Core metadata files must be UTF-8 encoded: rebuild the distribution with a current build backend.`,
+    );
+  }
+  if (text.startsWith('\uFEFF')) {
+    // Python's email parser then reads "\ufeffMetadata-Version" as the first header's name,
+    // and pip 23.2+ refuses the file (BadMetadata).
+    throw new InvalidInputError(
+      `${source} starts with a UTF-8 byte order mark (BOM), which pip 23.2 and later refuse as bad metadata. Rebuild the distribution so the file is UTF-8 without a BOM.`,
+    );
+  }
+  return text;
+}
+
+const shorten = (value: string) => JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}...` : value);
+
+/**
+ * The fields pip parses with `packaging` and fails on: each Requires-Dist a PEP 508
+ * requirement (InvalidRequirement), Requires-Python a PEP 440 specifier set
+ * (InvalidSpecifier), each Provides-Extra a valid name.
+ */
+function checkDependencyFields(fields: ReadonlyMap<string, readonly string[]>, source: string): void {
+  for (const value of fields.get('requires-dist') ?? []) {
+    try {
+      checkRequirement(value);
+    } catch (error) {
+      if (!(error instanceof RequirementSyntaxError)) throw error;
+      throw new InvalidInputError(
+        `${source} has Requires-Dist ${shorten(value)}, which is not a valid PEP 508 requirement (${error.message}); pip would fail on it with InvalidRequirement. Fix the dependency (e.g. "requests>=2.31; python_version >= '3.8'") and rebuild.`,
+      );
+    }
+  }
+  for (const value of fields.get('requires-python') ?? []) {
+    if (!isValidSpecifierSet(value)) {
+      throw new InvalidInputError(
+        `${source} has Requires-Python ${shorten(value)}, which is not a valid PEP 440 version specifier; pip cannot use it. Give one such as ">=3.9" or ">=3.9, <4" (no ".*" after >=) and rebuild.`,
+      );
+    }
+  }
+  for (const value of fields.get('provides-extra') ?? []) {
+    if (!isValidIdentifier(value)) {
+      throw new InvalidInputError(
+        `${source} has Provides-Extra ${shorten(value)}, which is not a valid extra name: use ASCII letters, digits, "-", "_" and ".", starting and ending with a letter or digit, and rebuild.`,
+      );
+    }
   }
 }
 
@@ -279,6 +324,8 @@ export function parseCoreMetadata(input: Uint8Array | string, source = 'The core
       `${source} is not valid core metadata: ${forbidden.join(', ')} cannot be listed in Dynamic (PEP 643).`,
     );
   }
+
+  checkDependencyFields(fields, source);
 
   return {
     metadataVersion,

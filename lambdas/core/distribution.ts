@@ -2,14 +2,17 @@
  * Reads what the index needs out of an uploaded distribution: its core metadata, checked
  * against the filename, and the wheel's own rules (one .dist-info directory named after
  * the filename, with METADATA, WHEEL and RECORD; Wheel-Version 1.x) or the sdist's
- * (PKG-INFO in the top-level directory). Archives come from strangers, so nothing is
- * trusted: only the few entries needed are ever decompressed, each within a size limit
- * (archives/zip-reader.ts checks CRCs too), and a tarball is scanned as a stream that
- * stops at PKG-INFO (archives/tar-scanner.ts).
+ * (one top-level directory holding exactly one PKG-INFO). Archives come from strangers,
+ * so nothing is trusted, and the whole archive is checked, not just the entries read:
+ * every member's path and type, no name twice, every member inflated (zip: local header
+ * against central directory, CRC; tar.gz: to the end-of-archive marker and the gzip
+ * trailer) within the limits below, counted and not kept. Every way in (legacy upload,
+ * upload sessions, `wharf import`) comes through here, so the rules hold for all.
  */
-import { TarScanLimitError, scanTarGz } from './archives/tar-scanner.ts';
+import type { ArchiveLimits } from './archives/archive-limits.ts';
+import { scanTarGz } from './archives/tar-scanner.ts';
 import { type RandomAccessSource, type ZipEntry, openZip } from './archives/zip-reader.ts';
-import { MiB, chunksOf, formatBytes } from './bytes.ts';
+import { GiB, MiB, chunksOf } from './bytes.ts';
 import { type CoreMetadata, isMetadataVersionAtLeast, parseCoreMetadata } from './core-metadata.ts';
 import { InvalidInputError } from './errors.ts';
 import {
@@ -25,7 +28,11 @@ import { normalizeName } from './names.ts';
 import { normalizeVersion, versionsEqual } from './versions.ts';
 
 /** Limits on what inspection decompresses. */
-export const INSPECTION_LIMITS = Object.freeze({
+export const INSPECTION_LIMITS: Readonly<ArchiveLimits & {
+  maxCoreMetadataBytes: number;
+  maxWheelFileBytes: number;
+  maxTarExtensionBytes: number;
+}> = Object.freeze({
   /**
    * METADATA / PKG-INFO. The largest real ones carry a long README and changelog and stay
    * well under 2 MiB; 8 MiB leaves room without letting a file make us allocate much.
@@ -33,15 +40,26 @@ export const INSPECTION_LIMITS = Object.freeze({
   maxCoreMetadataBytes: 8 * MiB,
   /** WHEEL holds a handful of short lines. */
   maxWheelFileBytes: 64 * 1024,
-  /**
-   * Decompressed tarball bytes scanned for PKG-INFO before giving up. Build backends put
-   * PKG-INFO near the start, so a real sdist stops scanning long before this.
-   */
-  maxTarScanBytes: 512 * MiB,
   /** A pax extended header or GNU long name is a few hundred bytes at most. */
   maxTarExtensionBytes: 1 * MiB,
-  /** Deflate cannot expand more than 1032:1; a zip entry that claims more is lying. */
-  maxDeflateRatio: 1032,
+  /**
+   * The largest real wheels (torch with CUDA, tensorflow) unpack to 1.3-3 GB (the
+   * tensorflow_cpu wheel on the build machine's mirror: 1.27 GB from 340 MB); 8 GiB is
+   * over twice that and still inflates within a few minutes of a 15-minute Lambda.
+   */
+  maxTotalBytes: 8 * GiB,
+  /** The largest real member seen is a 788 MB libtensorflow_cc.so; 4 GiB is a zip's own limit without ZIP64. */
+  maxMemberBytes: 4 * GiB,
+  /**
+   * Real wheels compress at most ~18:1 overall; single small members reach 1016:1 (onnx's
+   * test data of zeros, 2.5 MB). So the ratio applies past a floor: above 32 MiB a member, or
+   * the archive, may not unpack to more than 100 times its compressed size. A zip bomb of
+   * 300 MB from 290 kB is 1025:1.
+   */
+  maxRatio: 100,
+  ratioFloorBytes: 32 * MiB,
+  /** The most files seen in a real wheel is 16,235 (cmeel-boost); a central directory of 64 MiB holds ~500,000. */
+  maxEntries: 500_000,
 });
 
 export type InspectionLimits = typeof INSPECTION_LIMITS;
@@ -216,18 +234,74 @@ async function inspectWheel(filename: string, source: RandomAccessSource, limits
   const metadataBytes = await zip.read(metadataEntry, limits.maxCoreMetadataBytes);
   const metadata = parseCoreMetadata(metadataBytes, `${filename}: ${dir}/METADATA`);
   checkAgreement(filename, parsed, metadata);
+  // Cheap checks first, so a wrong name is reported without inflating a GB first.
+  await zip.verifyAll();
   return result('bdist_wheel', parsed, metadata, metadataBytes);
 }
 
 // ---------------------------------------------------------------------------------------
 // Sdists
 
-/** Whether `path` (inside an sdist) is `{base}/PKG-INFO` for this sdist's base directory. */
-function isTopLevelPkgInfo(path: string, stem: string, parsed: SdistFilename): boolean {
-  const parts = path.replace(/^(\.\/)+/, '').split('/');
-  if (parts.length !== 2 || parts[1] !== 'PKG-INFO') return false;
-  const base = parts[0]!;
-  return base === stem || dirMatches(base, parsed.normalizedName, parsed.version);
+/** The directory an sdist's entry sits in (`./` prefixes dropped), and the rest of its path. */
+function splitTop(path: string): [string, string] {
+  const trimmed = path.replace(/^(\.\/)+/, '');
+  const slash = trimmed.indexOf('/');
+  return slash === -1 ? [trimmed, ''] : [trimmed.slice(0, slash), trimmed.slice(slash + 1).replace(/\/+$/, '')];
+}
+
+/**
+ * The checks on an sdist's layout, fed entry by entry: everything in one top-level
+ * directory (the sdist format; an installer strips that directory, so a second one would
+ * land beside the project), and exactly one PKG-INFO directly in it.
+ */
+class SdistLayout {
+  private top: string | undefined;
+
+  constructor(
+    private readonly filename: string,
+    private readonly stem: string,
+    private readonly parsed: SdistFilename,
+  ) {}
+
+  visit(path: string, isDirectory: boolean): void {
+    const [top, rest] = splitTop(path);
+    if (top === '') return; // `./` itself
+    if (rest === '' && !isDirectory) {
+      throw new InvalidInputError(
+        `${this.filename} has ${JSON.stringify(path)} outside any directory: a source distribution holds everything in one top-level directory ${this.stem}/. Build it with python -m build --sdist.`,
+      );
+    }
+    if (this.top === undefined) this.top = top;
+    else if (top !== this.top) {
+      throw new InvalidInputError(
+        `${this.filename} has entries in two top-level directories (${JSON.stringify(this.top)} and ${JSON.stringify(top)}): a source distribution holds everything in one, ${this.stem}/. Build it with python -m build --sdist.`,
+      );
+    }
+  }
+
+  /** Whether `path` is a PKG-INFO directly in a top-level directory (the one that counts). */
+  static isPkgInfo(path: string): boolean {
+    const [top, rest] = splitTop(path);
+    return top !== '' && rest === 'PKG-INFO';
+  }
+
+  /** The one PKG-INFO, checked to sit in this sdist's own directory. */
+  pkgInfo(found: readonly { path: string; data: Uint8Array }[]): { path: string; data: Uint8Array } {
+    if (found.length === 0) throw missingPkgInfo(this.filename, this.stem);
+    if (found.length > 1) {
+      throw new InvalidInputError(
+        `${this.filename} has ${found.length} PKG-INFO files (${found.map((f) => f.path).join(', ')}): a source distribution has exactly one, ${this.stem}/PKG-INFO, or installers and this index could read different metadata. Build it with python -m build --sdist.`,
+      );
+    }
+    const only = found[0]!;
+    const [top] = splitTop(only.path);
+    if (top !== this.stem && !dirMatches(top, this.parsed.normalizedName, this.parsed.version)) {
+      throw new InvalidInputError(
+        `${this.filename}: its top-level directory ${top}/ does not match the filename (expected ${this.stem}/). Rename the file or rebuild the sdist so they agree.`,
+      );
+    }
+    return only;
+  }
 }
 
 function finishSdist(filename: string, pkgInfoPath: string, pkgInfo: Uint8Array): InspectedDistribution {
@@ -257,30 +331,31 @@ async function inspectZipSdist(filename: string, source: RandomAccessSource, lim
   const parsed = parseSdistFilename(filename);
   const stem = filename.slice(0, -'.zip'.length);
   const zip = await openZip(filename, source, limits);
-  const entry = [...zip.entries.values()].find((e) => isTopLevelPkgInfo(e.name, stem, parsed));
-  if (!entry) throw missingPkgInfo(filename, stem);
-  return finishSdist(filename, entry.name, await zip.read(entry, limits.maxCoreMetadataBytes));
+  const layout = new SdistLayout(filename, stem, parsed);
+  const candidates: ZipEntry[] = [];
+  for (const entry of zip.entries.values()) {
+    layout.visit(entry.name, entry.name.endsWith('/'));
+    if (SdistLayout.isPkgInfo(entry.name)) candidates.push(entry);
+  }
+  // Only names are needed to count PKG-INFOs; read the one that is left.
+  const { path } = layout.pkgInfo(candidates.map((entry) => ({ path: entry.name, data: new Uint8Array(0) })));
+  const pkgInfo = await zip.read(zip.entries.get(path)!, limits.maxCoreMetadataBytes);
+  const inspected = finishSdist(filename, path, pkgInfo);
+  await zip.verifyAll();
+  return inspected;
 }
 
 async function inspectTarSdist(filename: string, chunks: AsyncIterable<Uint8Array>, limits: InspectionLimits): Promise<InspectedDistribution> {
   const parsed = parseSdistFilename(filename);
   const stem = filename.slice(0, -'.tar.gz'.length);
-  const scanLimits = {
-    maxScanBytes: limits.maxTarScanBytes,
-    maxExtensionBytes: limits.maxTarExtensionBytes,
-    maxFileBytes: limits.maxCoreMetadataBytes,
-  };
-  let found: { path: string; data: Uint8Array } | undefined;
-  try {
-    found = await scanTarGz(filename, chunks, scanLimits, (path) => isTopLevelPkgInfo(path, stem, parsed));
-  } catch (error) {
-    if (error instanceof TarScanLimitError) {
-      throw new InvalidInputError(
-        `${filename}: no PKG-INFO was found in the first ${formatBytes(limits.maxTarScanBytes)} of the unpacked archive. Put PKG-INFO in the top-level directory (python -m build --sdist does).`,
-      );
-    }
-    throw error;
-  }
-  if (!found) throw missingPkgInfo(filename, stem);
-  return finishSdist(filename, found.path, found.data);
+  const layout = new SdistLayout(filename, stem, parsed);
+  const found = await scanTarGz(
+    filename,
+    chunks,
+    { ...limits, maxExtensionBytes: limits.maxTarExtensionBytes, maxFileBytes: limits.maxCoreMetadataBytes },
+    (path) => SdistLayout.isPkgInfo(path),
+    (entry) => layout.visit(entry.path, entry.isDirectory),
+  );
+  const pkgInfo = layout.pkgInfo(found);
+  return finishSdist(filename, pkgInfo.path, pkgInfo.data);
 }

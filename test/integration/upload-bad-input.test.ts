@@ -97,6 +97,60 @@ function withDeclaredSize(zip: Uint8Array, path: string, declaredSize: number): 
   return out;
 }
 
+/** Lets `patch` edit the local header (`local`) and/or the central directory entry of `path`. */
+function patchHeaders(zip: Uint8Array, path: string, patch: (view: DataView, offset: number, local: boolean) => void): Uint8Array {
+  const out = new Uint8Array(zip);
+  const view = new DataView(out.buffer);
+  const name = Buffer.from(path);
+  for (let p = 0; p + 46 < out.length; p++) {
+    const signature = view.getUint32(p, true);
+    if (signature === 0x04034b50 && view.getUint16(p + 26, true) === name.length && Buffer.from(out.subarray(p + 30, p + 30 + name.length)).equals(name)) {
+      patch(view, p, true);
+    } else if (signature === 0x02014b50 && view.getUint16(p + 28, true) === name.length && Buffer.from(out.subarray(p + 46, p + 46 + name.length)).equals(name)) {
+      patch(view, p, false);
+    }
+  }
+  return out;
+}
+
+/** A wheel with one more entry carrying Unix mode bits (a symlink, a device...). */
+function wheelWithMode(path: string, content: string, mode: number): Uint8Array {
+  const zippable: Zippable = {
+    'demo_pkg/__init__.py': strToU8('VALUE = "2.0"\n'),
+    'demo_pkg-2.0.dist-info/METADATA': strToU8(coreMetadata('demo-pkg', '2.0')),
+    'demo_pkg-2.0.dist-info/WHEEL': strToU8(WHEEL_FILE),
+    'demo_pkg-2.0.dist-info/RECORD': strToU8('demo_pkg/__init__.py,,\n'),
+    [path]: [strToU8(content), { os: 3, attrs: mode << 16 }],
+  };
+  return zipSync(zippable);
+}
+
+/** A tar.gz of these entries (tar-stream headers), in order, ended properly. */
+async function makeTarGz(entries: readonly { header: Partial<tar.Header> & { name: string }; content?: string | Uint8Array }[]): Promise<Uint8Array> {
+  const pack = tar.pack();
+  for (const { header, content } of entries) {
+    if (content === undefined) pack.entry(header);
+    else pack.entry(header, Buffer.from(content));
+  }
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const chunk of pack) chunks.push(chunk as Buffer);
+  return new Uint8Array(gzipSync(Buffer.concat(chunks)));
+}
+
+/** demo_pkg-2.0.tar.gz, a valid sdist, with `after` added behind its PKG-INFO. */
+const sdistWith = (after: readonly { header: Partial<tar.Header> & { name: string }; content?: string | Uint8Array }[], pkgInfo = coreMetadata('demo-pkg', '2.0')) =>
+  makeTarGz([
+    { header: { name: 'demo_pkg-2.0/', type: 'directory' } },
+    { header: { name: 'demo_pkg-2.0/PKG-INFO' }, content: pkgInfo },
+    { header: { name: 'demo_pkg-2.0/setup.py' }, content: 'from setuptools import setup\nsetup()\n' },
+    ...after,
+  ]);
+
+/** A wheel whose METADATA carries these extra header lines. */
+const wheelWithMetadata = (...extra: string[]) =>
+  makeWheel({ metadata: ['Metadata-Version: 2.1', 'Name: demo-pkg', 'Version: 2.0', 'Requires-Python: >=3.9', ...extra, '', ''].join('\n') });
+
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 const md5 = (bytes: Uint8Array): string => createHash('md5').update(bytes).digest('hex');
 const blake2 = (bytes: Uint8Array): string => Buffer.from(blake2b(bytes, { dkLen: 32 })).toString('hex');
@@ -513,7 +567,7 @@ const CASES: readonly Case[] = [
       return bytesUpload(f, bomb);
     },
     status: 400,
-    message: /METADATA.*(larger|more) than|exceeds|too large/i,
+    message: /METADATA.*((larger|more) than|a ratio of \d+:1)|exceeds|too large/i,
   },
   {
     name: 'zip bomb that lies about its size: METADATA declared 1 KiB, inflates to 32 MiB',
@@ -546,7 +600,316 @@ const CASES: readonly Case[] = [
     name: 'wheel with a path-traversal entry',
     request: (f) => bytesUpload(f, makeWheel({ files: { '../evil.py': 'import os\n' } })),
     status: 400,
-    message: /contains the entry "\.\.\/evil\.py", an absolute path or one with "\.\."/,
+    message: /contains the entry "\.\.\/evil\.py", which has a "\.\." component: archive entries must be relative paths/,
+  },
+  // --- issue 14: every member of the archive is checked, not only the metadata
+  {
+    name: 'wheel: an entry with a nested ".." path',
+    request: (f) => bytesUpload(f, makeWheel({ files: { 'demo_pkg/../../evil.py': 'x' } })),
+    status: 400,
+    message: /contains the entry "demo_pkg\/\.\.\/\.\.\/evil\.py", which has a "\.\." component.*Rebuild the distribution/,
+  },
+  {
+    name: 'wheel: an absolute entry /abs/evil.py',
+    request: (f) => bytesUpload(f, makeWheel({ files: { '/abs/evil.py': 'x' } })),
+    status: 400,
+    message: /contains the entry "\/abs\/evil\.py", which has an absolute path/,
+  },
+  {
+    name: 'wheel: an entry with backslashes',
+    request: (f) => bytesUpload(f, makeWheel({ files: { 'demo_pkg\\..\\..\\evil.py': 'x' } })),
+    status: 400,
+    message: /which has a backslash in its name: archive entries must be relative paths with "\/" separators/,
+  },
+  {
+    name: 'wheel: an entry with a Windows drive letter',
+    request: (f) => bytesUpload(f, makeWheel({ files: { 'C:/Windows/evil.py': 'x' } })),
+    status: 400,
+    message: /contains the entry "C:\/Windows\/evil\.py", which has a Windows drive letter/,
+  },
+  {
+    name: 'wheel: a symbolic link entry (Unix mode bits)',
+    request: (f) => bytesUpload(f, wheelWithMode('demo_pkg/passwd', '/etc/passwd', 0o120777)),
+    status: 400,
+    message: /contains "demo_pkg\/passwd", which is a symbolic link: a distribution holds only regular files and directories\. Rebuild it with the link replaced/,
+  },
+  {
+    name: 'wheel: a character device entry',
+    request: (f) => bytesUpload(f, wheelWithMode('demo_pkg/tty', '', 0o020666)),
+    status: 400,
+    message: /"demo_pkg\/tty", which is a character device/,
+  },
+  {
+    name: 'wheel: two entries that extract to one file (NFC and NFD spellings)',
+    request: (f) => bytesUpload(f, makeWheel({ files: { 'demo_pkg/caf\u00e9.py': 'a', 'demo_pkg/cafe\u0301.py': 'b' } })),
+    status: 400,
+    message: /which extract to the same file: an installer would keep one and silently drop the other\. Rebuild/,
+  },
+  {
+    name: 'wheel: the same entry twice (./ spelling)',
+    request: (f) => bytesUpload(f, makeWheel({ files: { 'demo_pkg/./__init__.py': 'EVIL = 1\n' } })),
+    status: 400,
+    message: /contains "demo_pkg\/__init__\.py" and "demo_pkg\/\.\/__init__\.py", which extract to the same file/,
+  },
+  {
+    name: 'wheel: member bomb by ratio (48 MiB of zeros in 47 KB)',
+    request: (f) => {
+      const bomb = makeWheel({ files: { 'demo_pkg/data.bin': new Uint8Array(48 * MiB) } });
+      assert.ok(bomb.byteLength < MAX_UPLOAD_BYTES, `the bomb is ${bomb.byteLength} bytes`);
+      return bytesUpload(f, bomb);
+    },
+    status: 400,
+    message: /demo_pkg\/data\.bin declares 50331648 bytes uncompressed from \d+ compressed bytes, a ratio of 10\d\d:1; this index accepts at most 100:1/,
+  },
+  {
+    name: 'wheel: a member that inflates past the size both its headers declare',
+    request: (f) => bytesUpload(f, withDeclaredSize(makeWheel({ files: { 'demo_pkg/data.bin': 'A'.repeat(200_000) } }), 'demo_pkg/data.bin', 1000)),
+    status: 400,
+    message: /"demo_pkg\/data\.bin" inflates to more than its declared 1000 bytes/,
+  },
+  {
+    name: 'wheel: a member that inflates to less than it declares',
+    request: (f) => bytesUpload(f, withDeclaredSize(makeWheel({ files: { 'demo_pkg/data.bin': 'A'.repeat(1000) } }), 'demo_pkg/data.bin', 2000)),
+    status: 400,
+    message: /"demo_pkg\/data\.bin" is corrupt: it inflates to 1000 bytes, not the declared 2000/,
+  },
+  {
+    name: 'wheel: local header names another file than the central directory',
+    request: (f) =>
+      bytesUpload(
+        f,
+        patchHeaders(makeWheel({ files: { 'demo_pkg/good.py': 'x = 1\n' } }), 'demo_pkg/good.py', (view, p, local) => {
+          if (local) new Uint8Array(view.buffer).set(Buffer.from('demo_pkg/evil.py'), p + 30);
+        }),
+      ),
+    status: 400,
+    message: /the local header of "demo_pkg\/good\.py" names it "demo_pkg\/evil\.py": the two headers of an entry must agree/,
+  },
+  {
+    name: 'wheel: local header sizes disagree with the central directory',
+    request: (f) =>
+      bytesUpload(
+        f,
+        patchHeaders(makeWheel(), 'demo_pkg/__init__.py', (view, p, local) => {
+          if (local) view.setUint32(p + 22, view.getUint32(p + 22, true) + 1, true);
+        }),
+      ),
+    status: 400,
+    message: /the local header of "demo_pkg\/__init__\.py" gives other sizes or CRC than the central directory/,
+  },
+  {
+    name: 'wheel: a member that fails its CRC (both headers agree on the wrong one)',
+    request: (f) => bytesUpload(f, patchHeaders(makeWheel(), 'demo_pkg/__init__.py', (view, p, local) => view.setUint32(p + (local ? 14 : 16), 0xdeadbeef, true))),
+    status: 400,
+    message: /"demo_pkg\/__init__\.py" fails its CRC-32 check/,
+  },
+  {
+    name: 'wheel: two entries pointing at the same data (overlap bomb)',
+    request: (f) => {
+      const wheel = makeWheel();
+      let first = -1;
+      const patched = patchHeaders(wheel, 'demo_pkg-2.0.dist-info/RECORD', () => undefined);
+      const view = new DataView(patched.buffer);
+      for (let p = 0; p + 46 < patched.length; p++) {
+        if (view.getUint32(p, true) === 0x02014b50) {
+          if (first < 0) first = view.getUint32(p + 42, true);
+          else view.setUint32(p + 42, first, true);
+        }
+      }
+      return bytesUpload(f, patched);
+    },
+    status: 400,
+    message: /overlaps the next entry or the central directory|names it/,
+  },
+  {
+    name: 'wheel: METADATA that names another project (and its .dist-info after it)',
+    request: (f) =>
+      bytesUpload(f, makeWheel({ name: 'other-pkg' }), WHL),
+    status: 400,
+    message: /metadata directory other_pkg-2\.0\.dist-info\/ does not match the filename \(expected demo_pkg-2\.0\.dist-info\/\)/,
+  },
+  {
+    name: 'wheel: METADATA starting with a UTF-8 BOM',
+    request: (f) => bytesUpload(f, makeWheel({ metadata: `\uFEFF${coreMetadata('demo-pkg', '2.0')}` })),
+    status: 400,
+    message: /METADATA starts with a UTF-8 byte order mark \(BOM\), which pip 23\.2 and later refuse as bad metadata\. Rebuild the distribution so the file is UTF-8 without a BOM/,
+  },
+  {
+    name: 'wheel: METADATA with bytes that are not UTF-8',
+    request: (f) => {
+      const zippable: Zippable = {
+        'demo_pkg/__init__.py': strToU8(''),
+        'demo_pkg-2.0.dist-info/METADATA': Buffer.from(`${coreMetadata('demo-pkg', '2.0')}Author: Zo\xeb\n`, 'latin1'),
+        'demo_pkg-2.0.dist-info/WHEEL': strToU8(WHEEL_FILE),
+        'demo_pkg-2.0.dist-info/RECORD': strToU8(''),
+      };
+      return bytesUpload(f, zipSync(zippable));
+    },
+    status: 400,
+    message: /METADATA is not valid UTF-8 .*Core metadata files must be UTF-8 encoded/,
+  },
+  {
+    name: 'wheel: Requires-Dist ;;;??? (InvalidRequirement in pip)',
+    request: (f) => bytesUpload(f, wheelWithMetadata('Requires-Dist: ;;;???')),
+    status: 400,
+    message: /has Requires-Dist ";;;\?\?\?", which is not a valid PEP 508 requirement \(expected a project name.*InvalidRequirement\. Fix the dependency/,
+  },
+  {
+    name: 'wheel: Requires-Dist with an unknown marker variable',
+    request: (f) => bytesUpload(f, wheelWithMetadata('Requires-Dist: requests; python_versio >= "3.8"')),
+    status: 400,
+    message: /Requires-Dist "requests; python_versio >= \\"3\.8\\"".*the marker .*expected a marker variable/,
+  },
+  {
+    name: 'wheel: Requires-Dist with a version that is not PEP 440',
+    request: (f) => bytesUpload(f, wheelWithMetadata('Requires-Dist: requests (>=2.x)')),
+    status: 400,
+    message: /">=2\.x" is not a valid PEP 440 version specifier/,
+  },
+  {
+    name: 'wheel: Requires-Dist with a marker cut short',
+    request: (f) => bytesUpload(f, wheelWithMetadata('Requires-Dist: requests; os_name == "nt" and')),
+    status: 400,
+    message: /Requires-Dist "requests; os_name == \\"nt\\" and", which is not a valid PEP 508 requirement/,
+  },
+  {
+    name: 'wheel: Requires-Python: not a spec',
+    request: (f) => bytesUpload(f, makeWheel({ metadata: coreMetadata('demo-pkg', '2.0').replace('>=3.9', 'not a spec') })),
+    status: 400,
+    message: /has Requires-Python "not a spec", which is not a valid PEP 440 version specifier; pip cannot use it\. Give one such as ">=3\.9"/,
+  },
+  {
+    name: 'wheel: Requires-Python >=3.6.* (".*" after >=)',
+    request: (f) => bytesUpload(f, makeWheel({ metadata: coreMetadata('demo-pkg', '2.0').replace('>=3.9', '>=3.6.*') })),
+    status: 400,
+    message: /has Requires-Python ">=3\.6\.\*"/,
+  },
+  {
+    name: 'wheel: Provides-Extra that is not a name',
+    request: (f) => bytesUpload(f, wheelWithMetadata('Provides-Extra: dev tools')),
+    status: 400,
+    message: /has Provides-Extra "dev tools", which is not a valid extra name/,
+  },
+  {
+    name: 'sdist: truncated after PKG-INFO (pip: EOFError)',
+    request: async (f) => {
+      const sdist = await sdistWith([{ header: { name: 'demo_pkg-2.0/data.bin' }, content: new Uint8Array(randomBytes(20_000)) }]);
+      return bytesUpload(f, sdist.subarray(0, sdist.byteLength - 2_000), SDIST);
+    },
+    status: 400,
+    message: /demo_pkg-2\.0\.tar\.gz is not a valid tar\.gz archive: unexpected end of file\. Build it again.*upload the complete file/,
+  },
+  {
+    name: 'sdist: the gzip trailer cut off (all tar data present)',
+    request: async (f) => {
+      const sdist = await sdistWith([]);
+      return bytesUpload(f, sdist.subarray(0, sdist.byteLength - 4), SDIST);
+    },
+    status: 400,
+    message: /not a valid tar\.gz archive: unexpected end of file/,
+  },
+  {
+    name: 'sdist: a wrong gzip CRC',
+    request: async (f) => {
+      const sdist = (await sdistWith([])).slice();
+      sdist[sdist.byteLength - 8] = sdist[sdist.byteLength - 8]! ^ 0xff;
+      return bytesUpload(f, sdist, SDIST);
+    },
+    status: 400,
+    message: /not a valid tar\.gz archive: incorrect data check/,
+  },
+  {
+    name: 'sdist: a tar without its end-of-archive marker',
+    request: async (f) => {
+      const { gunzipSync } = await import('node:zlib');
+      const raw = gunzipSync(await sdistWith([]));
+      // directory, PKG-INFO header + 1 block, setup.py header + 1 block: 5 blocks, then the marker.
+      return bytesUpload(f, new Uint8Array(gzipSync(raw.subarray(0, 5 * 512))), SDIST);
+    },
+    status: 400,
+    message: /not a valid tar\.gz archive: it ends before its end-of-archive marker \(the file is truncated\)/,
+  },
+  {
+    name: 'sdist: ../../evil.py after PKG-INFO',
+    request: async (f) => bytesUpload(f, await sdistWith([{ header: { name: 'demo_pkg-2.0/../../evil.py' }, content: 'x' }]), SDIST),
+    status: 400,
+    message: /contains the entry "demo_pkg-2\.0\/\.\.\/\.\.\/evil\.py", which has a "\.\." component/,
+  },
+  {
+    name: 'sdist: /abs/evil.py after PKG-INFO',
+    request: async (f) => bytesUpload(f, await sdistWith([{ header: { name: '/abs/evil.py' }, content: 'x' }]), SDIST),
+    status: 400,
+    message: /contains the entry "\/abs\/evil\.py", which has an absolute path/,
+  },
+  {
+    name: 'sdist: a backslash path after PKG-INFO',
+    request: async (f) => bytesUpload(f, await sdistWith([{ header: { name: 'demo_pkg-2.0\\..\\evil.py' }, content: 'x' }]), SDIST),
+    status: 400,
+    message: /which has a backslash in its name/,
+  },
+  {
+    name: 'sdist: a symlink to /etc/passwd',
+    request: async (f) => bytesUpload(f, await sdistWith([{ header: { name: 'demo_pkg-2.0/passwd', type: 'symlink', linkname: '/etc/passwd' } }]), SDIST),
+    status: 400,
+    message: /contains "demo_pkg-2\.0\/passwd", which is a symbolic link: a source distribution holds only regular files and directories\. Rebuild it/,
+  },
+  {
+    name: 'sdist: a hard link to /etc/shadow',
+    request: async (f) => bytesUpload(f, await sdistWith([{ header: { name: 'demo_pkg-2.0/shadow', type: 'link', linkname: '/etc/shadow' } }]), SDIST),
+    status: 400,
+    message: /"demo_pkg-2\.0\/shadow", which is a hard link/,
+  },
+  {
+    name: 'sdist: a character device',
+    request: async (f) => bytesUpload(f, await sdistWith([{ header: { name: 'demo_pkg-2.0/tty', type: 'character-device', devmajor: 5, devminor: 0 } }]), SDIST),
+    status: 400,
+    message: /"demo_pkg-2\.0\/tty", which is a character device/,
+  },
+  {
+    name: 'sdist: a FIFO',
+    request: async (f) => bytesUpload(f, await sdistWith([{ header: { name: 'demo_pkg-2.0/pipe', type: 'fifo' } }]), SDIST),
+    status: 400,
+    message: /"demo_pkg-2\.0\/pipe", which is a FIFO/,
+  },
+  {
+    name: 'sdist: a second PKG-INFO naming another project',
+    request: async (f) => bytesUpload(f, await sdistWith([{ header: { name: 'other_pkg-6.6/PKG-INFO' }, content: coreMetadata('other-pkg', '6.6') }]), SDIST),
+    status: 400,
+    message: /has entries in two top-level directories \("demo_pkg-2\.0" and "other_pkg-6\.6"\): a source distribution holds everything in one, demo_pkg-2\.0\/\. Build it with python -m build --sdist/,
+  },
+  {
+    name: 'sdist: PKG-INFO twice in its directory',
+    request: async (f) => bytesUpload(f, await sdistWith([{ header: { name: 'demo_pkg-2.0/PKG-INFO' }, content: coreMetadata('other-pkg', '6.6') }]), SDIST),
+    status: 400,
+    message: /contains "demo_pkg-2\.0\/PKG-INFO" twice: an installer would keep one and silently drop the other/,
+  },
+  {
+    name: 'sdist: a file outside the top-level directory',
+    request: async (f) => bytesUpload(f, await sdistWith([{ header: { name: 'sitecustomize.py' }, content: 'import os\n' }]), SDIST),
+    status: 400,
+    message: /has "sitecustomize\.py" outside any directory: a source distribution holds everything in one top-level directory demo_pkg-2\.0\//,
+  },
+  {
+    name: 'sdist: a bomb by ratio (48 MiB of zeros)',
+    request: async (f) => {
+      const bomb = await sdistWith([{ header: { name: 'demo_pkg-2.0/zeros.bin' }, content: new Uint8Array(48 * MiB) }]);
+      assert.ok(bomb.byteLength < MAX_UPLOAD_BYTES, `the bomb is ${bomb.byteLength} bytes`);
+      return bytesUpload(f, bomb, SDIST);
+    },
+    status: 400,
+    message: /demo_pkg-2\.0\.tar\.gz: it unpacks to \d+ bytes uncompressed from \d+ compressed bytes, a ratio of \d+:1; this index accepts at most 100:1/,
+  },
+  {
+    name: 'sdist: PKG-INFO with a UTF-8 BOM',
+    request: async (f) => bytesUpload(f, await sdistWith([], `\uFEFF${coreMetadata('demo-pkg', '2.0')}`), SDIST),
+    status: 400,
+    message: /PKG-INFO starts with a UTF-8 byte order mark/,
+  },
+  {
+    name: 'sdist: PKG-INFO with Requires-Dist that is not PEP 508',
+    request: async (f) => bytesUpload(f, await sdistWith([], coreMetadata('demo-pkg', '2.0').replace('Requires-Python: >=3.9', 'Requires-Python: >=3.9\nRequires-Dist: foo bar')), SDIST),
+    status: 400,
+    message: /PKG-INFO has Requires-Dist "foo bar", which is not a valid PEP 508 requirement/,
   },
   {
     name: 'sdist without PKG-INFO',

@@ -162,6 +162,24 @@ describe('upload sessions', { skip: pipMissing }, () => {
     assert.equal(polled.body.status, 'failed');
   });
 
+  test('the verifier checks the whole archive: a member corrupted past METADATA is refused, nothing listed or staged', async () => {
+    // The bytes arrive as declared (their own sha256), but a byte deep in the payload member is wrong.
+    const damaged = Buffer.from(smallBytes);
+    damaged[Math.floor(damaged.byteLength / 2)] = damaged[Math.floor(damaged.byteLength / 2)]! ^ 0xff;
+    const digest = createHash('sha256').update(damaged).digest('hex');
+    const created = await api(wharf, wharf.admin.token, 'POST', '/upload/sessions', {
+      filename: small.filename, size: damaged.byteLength, sha256: digest, filetype: 'bdist_wheel',
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const parts = await uploadAll(created.body, damaged);
+    const completed = await api(wharf, wharf.admin.token, 'POST', created.body.links.complete, { parts });
+    assert.equal(completed.status, 400, JSON.stringify(completed.body));
+    assert.equal(completed.body.status, 'failed');
+    assert.match(String(completed.body.error), /is not a valid zip archive: ".*" (is corrupt|fails its CRC-32 check|inflates).*Rebuild it/);
+    assert.deepEqual(await listed(wharf, 'session-demo'), []);
+    assert.deepEqual(await stagedKeys(wharf), []);
+  });
+
   test('a wrong declared sha256 is refused after upload with both digests named', async () => {
     const wrong = 'ab'.repeat(32);
     const created = await api(wharf, wharf.admin.token, 'POST', '/upload/sessions', { filename: small.filename, size: small.size, sha256: wrong });

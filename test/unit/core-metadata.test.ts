@@ -146,15 +146,20 @@ describe('parseCoreMetadata', () => {
     assert.deepEqual(metadata.fields.get('license-file'), ['LICENSE-MIT', 'LICENSE-APACHE']);
   });
 
-  test('CRLF line endings and a UTF-8 BOM, from bytes', () => {
-    const text = '\uFEFFMetadata-Version: 2.1\r\nName: crlf\r\nVersion: 1.0\r\nAuthor: Zoë Ünicode\r\n\r\nLine one\r\nLine two\r\n';
+  test('CRLF line endings, from bytes', () => {
+    const text = 'Metadata-Version: 2.1\r\nName: crlf\r\nVersion: 1.0\r\nAuthor: Zoë Ünicode\r\n\r\nLine one\r\nLine two\r\n';
     const metadata = parseCoreMetadata(new TextEncoder().encode(text));
     assert.equal(metadata.metadataVersion, '2.1');
     assert.equal(metadata.name, 'crlf');
     assert.equal(metadata.author, 'Zoë Ünicode');
     assert.equal(metadata.description, 'Line one\nLine two\n');
-    // A BOM in a string is dropped too.
-    assert.equal(parseCoreMetadata(text).name, 'crlf');
+  });
+
+  test('a UTF-8 BOM is refused, as pip 23.2+ refuses it, with how to fix it', () => {
+    const text = '\uFEFFMetadata-Version: 2.1\nName: bom\nVersion: 1.0\n';
+    for (const input of [new TextEncoder().encode(text), text]) {
+      assertInvalid(() => parseCoreMetadata(input, 'bom-1.0.whl: METADATA'), /^bom-1\.0\.whl: METADATA starts with a UTF-8 byte order mark \(BOM\), which pip 23\.2 and later refuse.*without a BOM/);
+    }
   });
 
   test('header names are case-insensitive; values are trimmed; folded headers unfold', () => {

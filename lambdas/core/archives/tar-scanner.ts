@@ -1,18 +1,19 @@
 /**
- * A .tar.gz read as a stream, for sdists from strangers: it stops at the first file
- * wanted, never decompresses more than a limit, reads pax and GNU long names, checks
- * every header's checksum and every path, and reads no link or special file.
+ * A .tar.gz read as a stream, for sdists from strangers: every entry is checked (path,
+ * type, duplicates, sizes), the whole stream is read to its end-of-archive marker and the
+ * gzip trailer (so a truncated or corrupt file is refused), nothing but the files wanted is
+ * kept, and the bytes unpacked are counted against the limits as they come. Reads pax and
+ * GNU long names; refuses links, devices and FIFOs.
  */
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
 import { concatBytes, formatBytes } from '../bytes.ts';
 import { InvalidInputError } from '../errors.ts';
-import { assertSafeArchivePath } from './archive-paths.ts';
+import { type ArchiveLimits, checkRatio, checkTotals } from './archive-limits.ts';
+import { DuplicateEntryGuard, assertSafeArchivePath } from './archive-paths.ts';
 
-export interface TarScanLimits {
-  /** Decompressed bytes scanned before giving up with a TarScanLimitError. */
-  readonly maxScanBytes: number;
+export interface TarScanLimits extends ArchiveLimits {
   /** The largest pax extended header or GNU long name read. */
   readonly maxExtensionBytes: number;
   /** The largest wanted file read; a larger one is an InvalidInputError. */
@@ -31,7 +32,8 @@ class ChunkReader {
 
   constructor(
     source: AsyncIterable<Uint8Array>,
-    private readonly maxBytes: number,
+    /** Called after each chunk with the total pulled so far; throws to stop. */
+    private readonly onProgress: (consumed: number) => void,
   ) {
     this.iterator = source[Symbol.asyncIterator]();
   }
@@ -41,7 +43,7 @@ class ChunkReader {
       const next = await this.iterator.next();
       if (next.done) return false;
       this.consumed += next.value.byteLength;
-      if (this.consumed > this.maxBytes) throw new TarScanLimitError();
+      this.onProgress(this.consumed);
       this.buffered.push(next.value);
       this.bufferedBytes += next.value.byteLength;
     }
@@ -81,13 +83,16 @@ class ChunkReader {
     }
   }
 
+  /** Drops whatever is buffered. */
+  async skipBuffered(): Promise<void> {
+    this.buffered = [];
+    this.bufferedBytes = 0;
+  }
+
   async close(): Promise<void> {
     await this.iterator.return?.();
   }
 }
-
-/** Thrown by scanTarGz when maxScanBytes were decompressed without finding the file wanted. */
-export class TarScanLimitError extends Error {}
 
 const latin1 = new TextDecoder('latin1');
 const utf8 = new TextDecoder('utf-8');
@@ -166,33 +171,64 @@ function parsePax(data: Uint8Array): Map<string, string> {
   return records;
 }
 
+const TYPE_NAMES: ReadonlyMap<string, string> = new Map([
+  ['1', 'a hard link'],
+  ['2', 'a symbolic link'],
+  ['3', 'a character device'],
+  ['4', 'a block device'],
+  ['6', 'a FIFO'],
+]);
+
+/** One entry as scanTarGz reports it. */
+export interface TarEntryInfo {
+  readonly path: string;
+  readonly isDirectory: boolean;
+}
+
 /**
- * Streams a .tar.gz and returns the first regular file whose path `wanted` accepts, or
- * undefined when the archive has none. Never decompresses more than maxScanBytes (throws
- * TarScanLimitError past them) and stops as soon as the file is found. Throws
- * InvalidInputError, naming the file, for anything wrong with the archive.
+ * Streams a whole .tar.gz, checking every entry, and returns the regular files whose path
+ * `wanted` accepts (each at most maxFileBytes, read into memory); `visit` sees every
+ * entry. Throws InvalidInputError, naming the file, for anything wrong with the archive:
+ * an unsafe path, a link or special file, a name twice, a limit passed, a stream that
+ * ends before its end-of-archive marker or fails its gzip CRC.
  */
 export async function scanTarGz(
   filename: string,
   chunks: AsyncIterable<Uint8Array>,
   limits: TarScanLimits,
   wanted: (path: string) => boolean,
-): Promise<{ path: string; data: Uint8Array } | undefined> {
-  const source = Readable.from(chunks, { objectMode: false });
+  visit: (entry: TarEntryInfo) => void = () => undefined,
+): Promise<{ path: string; data: Uint8Array }[]> {
+  let compressed = 0;
+  const counted = (async function* () {
+    for await (const chunk of chunks) {
+      compressed += chunk.byteLength;
+      yield chunk;
+    }
+  })();
+  const source = Readable.from(counted, { objectMode: false });
   const gunzip = createGunzip();
   source.pipe(gunzip);
-  const reader = new ChunkReader(gunzip, limits.maxScanBytes);
+  const reader = new ChunkReader(gunzip, (unpacked) => {
+    checkRatio(filename, limits, 'it unpacks to', unpacked, compressed);
+    // The tar stream itself (headers, padding) counts towards the total, so it is bounded too.
+    if (unpacked > limits.maxTotalBytes + 64 * 1024 * 1024) checkTotals(filename, limits, 'the archive', 0, unpacked, 'unpacks to');
+  });
   const extensionLimit = limits.maxExtensionBytes;
   const pad = (size: number): number => (512 - (size % 512)) % 512;
+  const duplicates = new DuplicateEntryGuard(filename);
+  const found: { path: string; data: Uint8Array }[] = [];
+  let total = 0;
+  let entries = 0;
 
   try {
     let pax = new Map<string, string>();
     let longName: string | undefined;
     for (;;) {
       const block = await reader.read(512);
-      if (block === undefined) return undefined; // No end-of-archive blocks; tolerated, as tar does.
+      if (block === undefined) throw new TarFormatError('it ends before its end-of-archive marker (the file is truncated)');
       const header = parseTarHeader(block);
-      if (header === 'end') return undefined;
+      if (header === 'end') break;
       const sizeOverride = pax.get('size');
       const size = sizeOverride !== undefined && /^[0-9]+$/.test(sizeOverride) ? Number(sizeOverride) : header.size;
 
@@ -204,6 +240,8 @@ export async function scanTarGz(
         continue;
       }
       if (header.type === 'g' || header.type === 'K') {
+        // A global pax header, a GNU long link name: nothing that names an entry.
+        if (size > extensionLimit) throw new TarFormatError(`an extended header is larger than ${formatBytes(extensionLimit)}`);
         await reader.skip(size + pad(size));
         continue;
       }
@@ -211,11 +249,31 @@ export async function scanTarGz(
       const path = pax.get('path') ?? longName ?? header.name;
       pax = new Map();
       longName = undefined;
+      if (++entries > limits.maxEntries) {
+        throw new InvalidInputError(`${filename} has more than ${limits.maxEntries} entries, the most this index accepts in one distribution.`);
+      }
       assertSafeArchivePath(filename, path);
+      const special = TYPE_NAMES.get(header.type);
+      if (special !== undefined) {
+        throw new InvalidInputError(
+          `${filename} contains ${JSON.stringify(path)}, which is ${special}: a source distribution holds only regular files and directories. Rebuild it with the link replaced by the file it points at.`,
+        );
+      }
+      const isDirectory = header.type === '5';
+      if (!isDirectory && header.type !== '0' && header.type !== '7') {
+        throw new InvalidInputError(
+          `${filename} contains ${JSON.stringify(path)}, a tar entry of type ${JSON.stringify(header.type)} that installers do not extract as a file. Rebuild the sdist with a standard build backend (python -m build --sdist).`,
+        );
+      }
+      duplicates.add(path, isDirectory);
+      visit({ path, isDirectory });
+      if (isDirectory) {
+        await reader.skip(size + pad(size));
+        continue;
+      }
+      total += size;
+      checkTotals(filename, limits, path, size, total, 'unpacks to');
       if (wanted(path)) {
-        if (header.type !== '0' && header.type !== '7') {
-          throw new InvalidInputError(`${filename}: ${path} must be a regular file, not a link or special file.`);
-        }
         if (size > limits.maxFileBytes) {
           throw new InvalidInputError(
             `${filename}: ${path} is ${size} bytes, more than the ${formatBytes(limits.maxFileBytes)} this index reads from such a file.`,
@@ -223,19 +281,24 @@ export async function scanTarGz(
         }
         const data = (await reader.read(size)) ?? new Uint8Array(0);
         if (data.byteLength !== size) throw new TarFormatError('the archive is truncated');
-        return { path, data: Uint8Array.from(data) };
+        found.push({ path, data: Uint8Array.from(data) });
+        await reader.skip(pad(size));
+      } else {
+        await reader.skip(size + pad(size));
       }
-      // Links, directories and devices carry no data blocks whatever their size field says.
-      if (!/^[1-6]$/.test(header.type)) await reader.skip(size + pad(size));
     }
+    // Past the marker: the record padding, then the gzip trailer, whose CRC and length
+    // zlib checks when the stream ends. A truncated file fails here.
+    while ((await reader.read(1)) !== undefined) await reader.skipBuffered();
+    return found;
   } catch (error) {
     if (error instanceof TarFormatError) {
-      throw new InvalidInputError(`${filename} is not a valid tar.gz archive: ${error.message}.`);
+      throw new InvalidInputError(`${filename} is not a valid tar.gz archive: ${error.message}. Build it again (python -m build --sdist) and upload the complete file.`);
     }
     // zlib's errors (Z_DATA_ERROR, Z_BUF_ERROR...): not gzip, corrupt data, truncated file, bad checksum.
     const code = (error as { code?: unknown } | null)?.code;
     if (error instanceof Error && typeof code === 'string' && code.startsWith('Z_')) {
-      throw new InvalidInputError(`${filename} is not a valid tar.gz archive: ${error.message}.`);
+      throw new InvalidInputError(`${filename} is not a valid tar.gz archive: ${error.message}. Build it again (python -m build --sdist) and upload the complete file.`);
     }
     throw error;
   } finally {
