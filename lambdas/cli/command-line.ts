@@ -194,3 +194,11 @@ function helpLine(command: string): string {
 export function usageMessage(command: string, message: string): string {
   return `${command}: ${message}\n${helpLine(command)}\n`;
 }
+
+/** A usage error of `command`: said on stderr with where its help is, as exit code 2. */
+export function usageError(command: string): (message: string) => number {
+  return (message) => {
+    process.stderr.write(usageMessage(command, message));
+    return 2;
+  };
+}

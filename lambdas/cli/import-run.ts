@@ -6,7 +6,7 @@
 import { type FileResult, IMPORT_DEFAULTS, type ImportSummary, importDistributions } from './import-command.ts';
 import { formatDuration, formatRate, formatSize, ImportProgressReporter, type ProgressOutput } from './import-progress.ts';
 import { ImportPathError, NOT_A_DISTRIBUTION, type ScanResult, type SkippedEntry } from './import-scan.ts';
-import { openAwsTarget, openLocalTarget } from './import-target.ts';
+import { openTargetFromOptions } from './import-target.ts';
 import { defaultDataDir } from './serve-command.ts';
 
 export interface ImportOptions {
@@ -93,14 +93,7 @@ export async function importCommand(
   }
   const aws = options.stack || options.table || options.bucket;
   const concurrency = parseConcurrency(options.concurrency, aws ? AWS_CONCURRENCY : IMPORT_DEFAULTS.concurrency);
-  const target = aws
-    ? await openAwsTarget({
-        ...(options.stack ? { stackName: options.stack } : {}),
-        ...(options.table ? { tableName: options.table } : {}),
-        ...(options.bucket ? { bucketName: options.bucket } : {}),
-        ...(options.region ? { region: options.region } : {}),
-      })
-    : await openLocalTarget(options['data-dir'] ?? defaultDataDir());
+  const target = await openTargetFromOptions({ ...options, dataDir: options['data-dir'] ?? defaultDataDir() });
   try {
     out.write(`Importing into ${target.description}\n`);
     let progress: ImportProgressReporter | undefined;

@@ -127,6 +127,23 @@ export interface AwsTargetOptions {
   readonly region?: string;
 }
 
+/** The index the command-line options name: a deployed one (--stack, --table/--bucket) or the local data directory. */
+export async function openTargetFromOptions(options: {
+  readonly stack?: string;
+  readonly table?: string;
+  readonly bucket?: string;
+  readonly region?: string;
+  readonly dataDir: string;
+}): Promise<ImportTarget> {
+  if (!(options.stack || options.table || options.bucket)) return openLocalTarget(options.dataDir);
+  return openAwsTarget({
+    ...(options.stack ? { stackName: options.stack } : {}),
+    ...(options.table ? { tableName: options.table } : {}),
+    ...(options.bucket ? { bucketName: options.bucket } : {}),
+    ...(options.region ? { region: options.region } : {}),
+  });
+}
+
 /** A deployed stack, by its outputs (TableName, BucketName) or by explicit names. */
 export async function openAwsTarget(options: AwsTargetOptions): Promise<ImportTarget> {
   const region = options.region ? { region: options.region } : {};

@@ -2,15 +2,15 @@
  * `wharf yank|unyank|delete PROJECT (VERSION | --file FILENAME)`: manage what a project
  * has published, on the local index, a deployed stack (IAM), or any Wharf over its API.
  */
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { ProjectAdmin, type AdminTarget } from '../app/project-admin.ts';
 import { WharfError } from '../core/errors.ts';
 import { localCreator } from '../local/admin-bootstrap.ts';
-import { openAwsTarget, openLocalTarget } from './import-target.ts';
+import { openTargetFromOptions } from './import-target.ts';
 import { adminApi } from './admin-api.ts';
-import { usageMessage } from './command-line.ts';
+import { usageError } from './command-line.ts';
 import { defaultDataDir } from './serve-command.ts';
 import { TokenCommandError } from './token-target.ts';
+import { awsCallerArn } from './aws-caller.ts';
 
 export type ProjectAction = 'yank' | 'unyank' | 'delete';
 
@@ -62,27 +62,12 @@ function httpTarget(url: string, token: string): ProjectTarget {
   };
 }
 
-async function callerArn(region: string | undefined): Promise<string> {
-  const sts = new STSClient(region ? { region } : {});
-  try {
-    return (await sts.send(new GetCallerIdentityCommand({}))).Arn ?? 'iam:unknown';
-  } finally {
-    sts.destroy();
-  }
-}
 
 async function storeTarget(options: ProjectOptions): Promise<ProjectTarget> {
   const aws = options.stack || options.table || options.bucket;
-  const stores = aws
-    ? await openAwsTarget({
-        ...(options.stack ? { stackName: options.stack } : {}),
-        ...(options.table ? { tableName: options.table } : {}),
-        ...(options.bucket ? { bucketName: options.bucket } : {}),
-        ...(options.region ? { region: options.region } : {}),
-      })
-    : await openLocalTarget(options['data-dir'] ?? defaultDataDir());
+  const stores = await openTargetFromOptions({ ...options, dataDir: options['data-dir'] ?? defaultDataDir() });
   try {
-    const by = aws ? await callerArn(options.region) : localCreator();
+    const by = aws ? await awsCallerArn(options.region) : localCreator();
     const admin = new ProjectAdmin(stores.metadata, stores.blobs);
     return {
       description: stores.description,
@@ -105,10 +90,7 @@ async function storeTarget(options: ProjectOptions): Promise<ProjectTarget> {
 }
 
 export async function projectCommand(action: ProjectAction, args: string[], options: ProjectOptions): Promise<number> {
-  const usage = (message: string) => {
-    process.stderr.write(usageMessage(`wharf ${action}`, message));
-    return 2;
-  };
+  const usage = usageError(`wharf ${action}`);
   const [project, version, ...extra] = args;
   if (!project) return usage('name the project.');
   if (extra.length > 0) return usage(`unexpected argument "${extra[0]}".`);

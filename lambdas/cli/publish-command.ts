@@ -24,6 +24,7 @@ import {
   tokenAuth,
   trustedPublishingAuth,
 } from './publish-client.ts';
+import { formatDuration } from './import-progress.ts';
 
 export interface PublishCommandOptions {
   readonly url?: string;
@@ -46,15 +47,6 @@ export function formatBytes(n: number): string {
   return n >= 1000 * MB ? `${(n / (1000 * MB)).toFixed(2)} GB` : `${(n / MB).toFixed(1)} MB`;
 }
 
-/** A duration for an ETA, rounded up to the second: 42s, 1m05s, 2h03m; -- when unknown. */
-export function formatSeconds(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '--';
-  const s = Math.ceil(seconds);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  const m = Math.ceil(s / 60);
-  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
-}
 
 /** A terminal that reports no width (0 or none: a pipe, some CI consoles) is taken as this wide. */
 export const DEFAULT_COLUMNS = 80;
@@ -77,7 +69,7 @@ export function uploadRate(bytes: number, elapsedSeconds: number, baseline = 0):
 function rateAndEta(bytes: number, total: number, elapsedSeconds: number, baseline: number, short = false): string {
   const rate = uploadRate(bytes, elapsedSeconds, baseline);
   if (rate === undefined) return '';
-  return ` ${(rate / MB).toFixed(1)} MB/s ${short ? '' : 'ETA '}${formatSeconds((total - bytes) / rate)}`;
+  return ` ${(rate / MB).toFixed(1)} MB/s ${short ? '' : 'ETA '}${formatDuration((total - bytes) / rate)}`;
 }
 
 /**

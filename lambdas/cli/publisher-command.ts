@@ -10,7 +10,6 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { DynamoDbPublisherStore } from '../adapters/dynamodb-publisher-store.ts';
 import { WharfError } from '../core/errors.ts';
 import { validatePublisher, type PublisherInput, type PublisherRecord } from '../core/trusted-publishing.ts';
@@ -18,8 +17,9 @@ import { ADMIN_TOKEN_FILE, localCreator } from '../local/admin-bootstrap.ts';
 import { createDynamoDbClient, startEmbeddedStores } from '../local/embedded-stores.ts';
 import type { PublisherStore } from '../app/ports.ts';
 import { processAlive, readServerState } from './import-target.ts';
-import { usageMessage } from './command-line.ts';
+import { usageError } from './command-line.ts';
 import { defaultDataDir } from './serve-command.ts';
+import { awsCallerArn } from './aws-caller.ts';
 
 export interface PublisherOptions {
   project?: string;
@@ -121,13 +121,7 @@ async function openAws(options: PublisherOptions): Promise<PublisherTarget> {
     }
     if (!tableName) throw new PublisherCommandError(`Stack ${options.stack} has no TokensTableName output: is it a Wharf stack?`);
   }
-  const sts = new STSClient(region);
-  let createdBy: string;
-  try {
-    createdBy = (await sts.send(new GetCallerIdentityCommand({}))).Arn ?? 'iam:unknown';
-  } finally {
-    sts.destroy();
-  }
+  const createdBy = await awsCallerArn(options.region);
   const dynamodb = new DynamoDBClient(region);
   return storeTarget(new DynamoDbPublisherStore(dynamodb, tableName!), createdBy, `the tokens table ${tableName} (as ${createdBy})`, async () =>
     dynamodb.destroy(),
@@ -165,10 +159,7 @@ export type PublisherAction = 'add' | 'list' | 'remove';
 
 export async function publisherCommand(action: PublisherAction, args: string[], options: PublisherOptions): Promise<number> {
   const out = (text: string) => process.stdout.write(text);
-  const usage = (message: string) => {
-    process.stderr.write(usageMessage(`wharf publisher ${action}`, message));
-    return 2;
-  };
+  const usage = usageError(`wharf publisher ${action}`);
   if (action === 'remove' && args.length !== 1) return usage('name exactly one publisher id (see `wharf publisher list`).');
   if (action !== 'remove' && args.length > 0) return usage(`unexpected argument "${args[0]}".`);
   let input: PublisherInput | undefined;

@@ -1,7 +1,7 @@
 /** `wharf token create|list|revoke`: manage API tokens of a local or deployed index. */
 import { parseExpiry, type TokenView } from '../app/token-admin.ts';
 import { InvalidInputError, WharfError } from '../core/errors.ts';
-import { usageMessage } from './command-line.ts';
+import { usageError } from './command-line.ts';
 import { defaultDataDir } from './serve-command.ts';
 import {
   httpTokenTarget,
@@ -66,10 +66,7 @@ export type TokenAction = 'create' | 'list' | 'revoke';
 
 export async function tokenCommand(action: TokenAction, args: string[], options: TokenOptions): Promise<number> {
   const out = (text: string) => process.stdout.write(text);
-  const usage = (message: string) => {
-    process.stderr.write(usageMessage(`wharf token ${action}`, message));
-    return 2;
-  };
+  const usage = usageError(`wharf token ${action}`);
   if (action === 'revoke' && args.length !== 1) return usage('name exactly one token id (see `wharf token list`).');
   if (action !== 'revoke' && args.length > 0) return usage(`unexpected argument "${args[0]}".`);
   if (action === 'create' && (options.scope ?? []).length === 0) {

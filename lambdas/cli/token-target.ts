@@ -12,12 +12,12 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { DynamoDbTokenStore } from '../adapters/dynamodb-token-store.ts';
 import { TokenAdmin, type CreatedToken, type TokenView } from '../app/token-admin.ts';
 import { ADMIN_TOKEN_FILE, localCreator } from '../local/admin-bootstrap.ts';
 import { createDynamoDbClient, startEmbeddedStores } from '../local/embedded-stores.ts';
 import { processAlive, readServerState } from './import-target.ts';
+import { awsCallerArn } from './aws-caller.ts';
 
 export interface NewTokenRequest {
   readonly scopes: readonly string[];
@@ -127,13 +127,7 @@ export async function openAwsTokenTarget(options: AwsTokenTargetOptions): Promis
     }
   }
   if (!tableName) throw new TokenCommandError('Name the deployed index with --stack NAME or --tokens-table TABLE.');
-  const sts = new STSClient(region);
-  let createdBy: string;
-  try {
-    createdBy = (await sts.send(new GetCallerIdentityCommand({}))).Arn ?? 'iam:unknown';
-  } finally {
-    sts.destroy();
-  }
+  const createdBy = await awsCallerArn(options.region);
   const dynamodb = new DynamoDBClient(region);
   return storeTarget(
     new TokenAdmin(new DynamoDbTokenStore(dynamodb, tableName)),

@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { formatBytes, formatSeconds, ProgressBar, renderProgressLine, wantsTrustedPublishing } from '../../lambdas/cli/publish-command.ts';
+import { formatDuration as formatSeconds } from '../../lambdas/cli/import-progress.ts';
+import { formatBytes, ProgressBar, renderProgressLine, wantsTrustedPublishing } from '../../lambdas/cli/publish-command.ts';
 import { tokenAuth, trustedPublishingAuth } from '../../lambdas/cli/publish-client.ts';
 
 const MB = 1000 * 1000;
