@@ -1,6 +1,6 @@
 /**
  * A Python package index: the metadata table, the files bucket, one Lambda function per
- * entry of the route table (`lambdas/functions.ts`) and the HTTP API in front of them.
+ * entry of the route table (`lambdas/config/functions.ts`) and the HTTP API in front of them.
  * Adding a function or a route is an edit of that table only.
  */
 import { dirname, resolve } from 'node:path';
@@ -102,7 +102,7 @@ export interface PackageIndexProps {
   readonly accessLogExpiration?: Duration;
   /**
    * Directory holding package.json, package-lock.json, tsconfig.json and the handler
-   * entries named in `lambdas/functions.ts`.
+   * entries named in `lambdas/config/functions.ts`.
    * @default - the directory above `lib/`
    */
   readonly projectRoot?: string;
@@ -315,7 +315,7 @@ export class PackageIndex extends Construct {
       const integration = new HttpLambdaIntegration(`${pascalCase(name)}Integration`, fn.function);
       for (const route of spec.routes) {
         const key = `${route.method} ${route.path}`;
-        if (routeKeys.has(key)) throw new Error(`Route "${key}" appears twice in lambdas/functions.ts`);
+        if (routeKeys.has(key)) throw new Error(`Route "${key}" appears twice in lambdas/config/functions.ts`);
         routeKeys.add(key);
         const [httpRoute] = this.api.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration });
         if (httpRoute) {
@@ -337,7 +337,7 @@ export class PackageIndex extends Construct {
       logRemovalPolicy: removalPolicy,
     });
     if (copier) this.upstreamCopier = copier;
-    // Only the admin function exchanges OIDC tokens (lambdas/functions.ts routes /_/oidc/ there).
+    // Only the admin function exchanges OIDC tokens (lambdas/config/functions.ts routes /_/oidc/ there).
     this.functions.admin.addEnvironment(ENV.oidcAudience, oidcAudience).addEnvironment(ENV.oidcGithubIssuer, oidcGithubIssuer);
 
 

@@ -1,6 +1,6 @@
 /**
  * A local stand-in for API Gateway (HTTP API, payload format 2.0): matches a request to a
- * route of lambdas/functions.ts, builds the event API Gateway would send, invokes the same
+ * route of lambdas/config/functions.ts, builds the event API Gateway would send, invokes the same
  * handler the Lambda runs, and writes its result. Platform limits are enforced the same way.
  */
 import { randomUUID } from 'node:crypto';

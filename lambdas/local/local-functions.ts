@@ -1,4 +1,4 @@
-/** The functions of lambdas/functions.ts, built against local stores for `wharf serve`. */
+/** The functions of lambdas/config/functions.ts, built against local stores for `wharf serve`. */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { createAdminFunction } from '../functions/admin-function.ts';
 import type { FunctionName } from '../config/functions.ts';

@@ -1,5 +1,5 @@
 /**
- * A whole Wharf on one machine: embedded stores, the functions of lambdas/functions.ts and
+ * A whole Wharf on one machine: embedded stores, the functions of lambdas/config/functions.ts and
  * the local gateway in front of them. `wharf serve` and the integration tests start this.
  */
 import { createServer, type Server } from 'node:http';
