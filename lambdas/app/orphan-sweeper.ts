@@ -28,7 +28,7 @@ export interface SweepReport {
   readonly removed: readonly string[];
   /** Keys Wharf does not write, left in place for an operator to look at. */
   readonly unknown: readonly string[];
-  /** Unindexed objects kept because they are younger than the grace period. */
+  /** Objects younger than the grace period, left alone without asking the index whether they are listed. */
   readonly young: number;
   /** Projects whose index was read. */
   readonly projectsRead: number;
