@@ -5,10 +5,10 @@
  * directory while it runs: uploads through this server cannot begin before it listens; the
  * data directory's lock refuses a second server; a `wharf import` finds this server only by
  * the server.json written after start, so one begun earlier writes through embedded stores
- * of its own, whose LevelDB holds the directory and makes this server's start (and so any
- * index read this sweep would need before removing a thing) fail; and a verifier or import
- * of a killed server died with it. The grace period that remains covers a clock that
- * stepped, not a writer.
+ * of its own on the same directory, whose LevelDB dynalite opens once (the second opener's
+ * requests fail), and the sweep removes nothing without a project's index answer; and a
+ * verifier or import of a killed server died with it. The grace period that remains covers
+ * what this reasoning may have missed, not a known writer.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
