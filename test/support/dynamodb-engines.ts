@@ -12,7 +12,9 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ensureTable } from '../../lambdas/local/embedded-stores.ts';
@@ -94,10 +96,12 @@ export async function startDynamoDbLocal(): Promise<DynamoDbLocal> {
   }
   const port = await freePort();
   const jar = dynamoDbLocalJar();
+  // Even in memory it writes dynamodb-local-metadata.json into its working directory.
+  const workDir = mkdtempSync(path.join(tmpdir(), 'wharf-dynamodb-local-'));
   const java: ChildProcess = spawn(
     'java',
     ['-Xmx512m', `-Djava.library.path=${path.join(path.dirname(jar), 'DynamoDBLocal_lib')}`, '-jar', jar, '-inMemory', '-port', String(port)],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['ignore', 'pipe', 'pipe'], cwd: workDir },
   );
   let output = '';
   java.stdout?.on('data', (d: Buffer) => (output += d.toString()));
@@ -133,10 +137,12 @@ export async function startDynamoDbLocal(): Promise<DynamoDbLocal> {
       return { dynamodb, tableName, tokensTableName, calls, close: async () => dynamodb.destroy() };
     },
     async stop() {
-      if (java.exitCode !== null) return;
-      const exited = new Promise((resolve) => java.once('exit', resolve));
-      java.kill('SIGTERM');
-      await exited;
+      if (java.exitCode === null) {
+        const exited = new Promise((resolve) => java.once('exit', resolve));
+        java.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(workDir, { recursive: true, force: true });
     },
   };
 }
