@@ -29,6 +29,7 @@ import { addStagingLifecycleRule, grantUploadStaging, STAGING_ACTIONS, UploadVer
 import { MAX_SESSION_LIFETIME_SECONDS, SESSION_DEFAULTS } from '../lambdas/config/upload-config.ts';
 import { S3_MULTIPART } from '../lambdas/core/upload-session.ts';
 import { ENV } from '../lambdas/config/environment.ts';
+import { OrphanSweeper } from './orphan-sweeper.ts';
 
 const REPOSITORY_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -129,6 +130,12 @@ export interface PackageIndexProps {
    * @default - GitHub Actions' issuer; audience `wharf:<account>:<region>:<stack name>`
    */
   readonly trustedPublishing?: TrustedPublishingProps;
+  /**
+   * How long the daily orphan sweep leaves an unindexed object under `files/` alone (at
+   * least an hour; see lambdas/config/sweeper-config.ts).
+   * @default Duration.days(1)
+   */
+  readonly orphanGracePeriod?: Duration;
 }
 
 export interface TrustedPublishingProps {
@@ -173,6 +180,8 @@ export class PackageIndex extends Construct {
   public readonly upstreamCopier?: WharfFunction;
   /** Verifies and ingests large upload sessions, invoked asynchronously by the write function. */
   public readonly verifier: WharfFunction;
+  /** Removes orphaned objects under `files/` on a schedule (lib/orphan-sweeper.ts). */
+  public readonly sweeper: OrphanSweeper;
 
   constructor(scope: Construct, id: string, props: PackageIndexProps = {}) {
     super(scope, id);
@@ -355,6 +364,16 @@ export class PackageIndex extends Construct {
       invokedBy: this.functions.write,
       ...(props.memorySize !== undefined ? { memorySize: props.memorySize } : {}),
     }).fn;
+    this.sweeper = new OrphanSweeper(this, 'OrphanSweeper', {
+      projectRoot,
+      table: this.table,
+      bucket: this.bucket,
+      logRetention,
+      logRemovalPolicy: removalPolicy,
+      environment,
+      ...(props.memorySize !== undefined ? { memorySize: props.memorySize } : {}),
+      ...(props.orphanGracePeriod !== undefined ? { gracePeriod: props.orphanGracePeriod } : {}),
+    });
     this.indexUrl = `${this.api.apiEndpoint}/simple/`;
   }
 }

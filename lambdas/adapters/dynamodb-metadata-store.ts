@@ -49,6 +49,8 @@ import {
 } from '../core/model.ts';
 import type { ReleaseMetadata } from '../core/release-metadata.ts';
 import type { MetadataStore, ProjectListing, PutFileOutcome } from '../app/ports.ts';
+import type { SweepIndex } from '../app/orphan-sweep-ports.ts';
+import type { IndexedPair } from '../core/orphans.ts';
 
 export const LISTING_SHARDS = 16;
 
@@ -132,7 +134,7 @@ function tombstoneFromItem(project: string, item: Record<string, unknown>): Tomb
   };
 }
 
-export class DynamoDbMetadataStore implements MetadataStore {
+export class DynamoDbMetadataStore implements MetadataStore, SweepIndex {
   private readonly doc: DynamoDBDocumentClient;
 
   constructor(
@@ -201,6 +203,22 @@ export class DynamoDbMetadataStore implements MetadataStore {
         ExpressionAttributeValues: { ':one': 1 },
       }),
     );
+  }
+
+  /**
+   * The (filename, sha256) of every index entry of a project, tombstoned or not: one paged
+   * Query of the FILE# items, what the orphan sweep keeps.
+   */
+  async indexedFiles(project: string): Promise<IndexedPair[]> {
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': projectPk(project), ':prefix': FILE_SK_PREFIX },
+      ProjectionExpression: 'filename, sha256',
+      // An entry written a moment ago must keep its bytes.
+      ConsistentRead: true,
+    });
+    return items.map((item) => ({ filename: String(item.filename), sha256: String(item.sha256) }));
   }
 
   async getFile(project: string, filename: string): Promise<DistributionFile | undefined> {

@@ -22,6 +22,8 @@ export const ENV = {
   sessionLifetimeSeconds: 'WHARF_SESSION_LIFETIME_SECONDS',
   /** The verifier function the write function invokes asynchronously for large uploads. */
   verifierFunctionName: 'WHARF_VERIFIER_FUNCTION_NAME',
+  /** Seconds an unindexed object under files/ is left alone by the orphan sweep. */
+  orphanGraceSeconds: 'WHARF_ORPHAN_GRACE_SECONDS',
 } as const;
 
 /** The upstream index (lambdas/app/upstream-index.ts); none set means no upstream. */

@@ -7,6 +7,7 @@
  */
 import { type Environment, awsRegion } from './environment.ts';
 import { type UploadSessionsConfig, loadUploadSessionsConfig } from './upload-config.ts';
+import { type SweeperConfig, loadSweeperConfig } from './sweeper-config.ts';
 import { type UpstreamConfig, loadCopierUpstreamConfig, loadUpstreamConfig } from './upstream-config.ts';
 import {
   type AccessConfig,
@@ -44,6 +45,11 @@ export interface VerifierEnvironment {
   readonly region: string;
 }
 
+export interface SweeperEnvironment {
+  readonly stores: StoreNames;
+  readonly sweeper: SweeperConfig;
+}
+
 export interface CopierEnvironment {
   readonly bucketName: string;
   readonly upstream: UpstreamConfig;
@@ -59,6 +65,7 @@ export const FUNCTION_ENVIRONMENTS = {
   }),
   admin: (env: Environment): AdminEnvironment => ({ config: loadAccessConfig(env), oidc: loadOidcConfig(env) }),
   verifier: (env: Environment): VerifierEnvironment => ({ stores: loadStoreNames(env), region: awsRegion(env) }),
+  sweeper: (env: Environment): SweeperEnvironment => ({ stores: loadStoreNames(env), sweeper: loadSweeperConfig(env) }),
   upstreamCopier: (env: Environment): CopierEnvironment => ({ bucketName: loadBucketName(env), upstream: loadCopierUpstreamConfig(env) }),
 } as const;
 

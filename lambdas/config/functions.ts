@@ -72,3 +72,12 @@ export const VERIFIER_FUNCTION = {
   entry: 'lambdas/functions/verifier-handler.ts',
   access: 'write',
 } as const;
+
+/**
+ * The orphan sweeper: no route. A schedule starts it (lib/orphan-sweeper.ts); it lists
+ * `files/` and removes what no index entry names (lambdas/app/orphan-sweeper.ts). It reads
+ * the table; of the bucket it may list, read and remove object versions under `files/`.
+ */
+export const SWEEPER_FUNCTION = {
+  entry: 'lambdas/functions/sweeper-handler.ts',
+} as const;

@@ -31,6 +31,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDbUploadSessionStore } from '../adapters/dynamodb-upload-session-store.ts';
 import { S3UploadStaging } from '../adapters/s3-upload-staging.ts';
 import { SESSION_DEFAULTS, type UploadSessionsConfig } from '../config/upload-config.ts';
+import { sweepOrphansAtStart } from './orphan-sweep-at-start.ts';
+import type { SweepReport } from '../app/orphan-sweeper.ts';
 
 export interface LocalWharfOptions {
   readonly host?: string;
@@ -63,6 +65,8 @@ export interface LocalWharfOptions {
   readonly oidcGithubIssuer?: string;
   /** Upload session settings (tests shorten the lifetime). @default SESSION_DEFAULTS */
   readonly uploadSessions?: Partial<UploadSessionsConfig>;
+  /** Seconds the sweep at start leaves an unindexed object alone. @default LOCAL_GRACE_SECONDS */
+  readonly orphanGraceSeconds?: number;
 }
 
 export interface LocalWharf {
@@ -74,6 +78,8 @@ export interface LocalWharf {
   /** The local admin token (kept in the data directory, or made afresh for --memory). */
   readonly admin: LocalAdminToken;
   readonly upstreamMode: UpstreamMode;
+  /** What the orphan sweep at start found and removed (on a data directory; none in memory). */
+  readonly orphanSweep?: SweepReport;
   /** Resolves when every background copy of an upstream file started so far has ended. */
   backgroundCopies(): Promise<void>;
   close(): Promise<void>;
@@ -122,6 +128,17 @@ async function startUnlocked(options: LocalWharfOptions): Promise<LocalWharf> {
   let admin: LocalAdminToken;
   try {
     admin = await ensureLocalAdminToken(tokens, options.dataDir);
+  } catch (err) {
+    dynamodb.destroy();
+    s3.destroy();
+    await stores.close();
+    throw err;
+  }
+  let orphanSweep: SweepReport | undefined;
+  try {
+    if (options.dataDir) {
+      orphanSweep = await sweepOrphansAtStart({ dynamodb, s3, tableName: stores.tableName, bucketName: stores.bucketName, ...(options.orphanGraceSeconds !== undefined ? { graceSeconds: options.orphanGraceSeconds } : {}), ...(options.logLevel ? { logLevel: options.logLevel } : {}) });
+    }
   } catch (err) {
     dynamodb.destroy();
     s3.destroy();
@@ -202,6 +219,7 @@ async function startUnlocked(options: LocalWharfOptions): Promise<LocalWharf> {
     publicRead,
     admin,
     upstreamMode: upstream?.mode ?? 'none',
+    ...(orphanSweep ? { orphanSweep } : {}),
     async backgroundCopies() {
       while (background.size > 0) await Promise.allSettled([...background]);
     },

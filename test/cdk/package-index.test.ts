@@ -164,8 +164,9 @@ describe('buckets', () => {
 
 describe('functions', () => {
   test('one Lambda function per entry of the route table, and no other', () => {
-    // ... plus the upload verifier, which has no route (test/cdk/upload-sessions.test.ts).
-    template.resourceCountIs('AWS::Lambda::Function', functionEntries.length + 1);
+    // ... plus the upload verifier and the orphan sweeper, which have no route
+    // (test/cdk/upload-sessions.test.ts, test/cdk/orphan-sweeper.test.ts).
+    template.resourceCountIs('AWS::Lambda::Function', functionEntries.length + 2);
     assert.deepEqual(Object.keys(stack.index.functions).sort(), functionEntries.map(([name]) => name).sort());
   });
 

@@ -32,6 +32,7 @@ export const OUTSIDE_PROGRAMS: readonly OutsideProgram[] = [
   { apt: 'python3-requests', usedBy: 'the trusted-publishing action script (trusted-publishing)' },
   { apt: 'twine', usedBy: 'twine upload (publish, trusted-publishing)' },
   { apt: 'python3-poetry', usedBy: 'poetry publish, poetry add (publish, readme-commands)' },
+  { apt: 'openjdk-17-jre-headless', usedBy: 'DynamoDB Local, the second engine of the adapter contracts (dynamodb-local)' },
   { apt: 'python3-keyring', usedBy: "pip's keyring lookup of the README recipe (readme-commands)" },
 ];
 

@@ -1,0 +1,270 @@
+/**
+ * What deploys is what is tested: the stack is synthesized (bundling every function with
+ * the esbuild settings of lib/wharf-function.ts), and each function's asset,
+ * cdk.out/asset.<hash>/index.mjs, is imported as the Lambda runtime imports it, with the
+ * environment the template gives that function. Table and bucket names are mapped to the
+ * embedded stores, and the SDK clients inside the bundles reach them through the standard
+ * AWS_ENDPOINT_URL_* variables.
+ *
+ * Driven with API Gateway v2 events: a token call, a legacy upload, a page, a download, an
+ * upload session; then a verifier run (the event the write function sends) and a
+ * scheduled sweep.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { PutObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { App, Stack, type CfnResource } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
+import { WharfStack } from '../../lib/wharf-stack.ts';
+import { DynamoDbTokenStore } from '../../lambdas/adapters/dynamodb-token-store.ts';
+import { DynamoDbUploadSessionStore } from '../../lambdas/adapters/dynamodb-upload-session-store.ts';
+import { ensureLocalAdminToken } from '../../lambdas/local/admin-bootstrap.ts';
+import { startEmbeddedStores, type EmbeddedStores } from '../../lambdas/local/embedded-stores.ts';
+import { stagingKey } from '../../lambdas/core/upload-session.ts';
+import { distributionKey } from '../../lambdas/core/storage-keys.ts';
+import { localStoreClients, type LocalStoreClients } from '../support/local-store-clients.ts';
+import { buildWheel, wheelFilename } from '../support/dist-builder.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const cdkJson = JSON.parse(readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+
+type Handler = (event: unknown, context: Context) => Promise<unknown>;
+type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+function context(name: string): Context {
+  const deadline = Date.now() + 29_000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: name,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${name}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: crypto.randomUUID(),
+    logGroupName: `/aws/lambda/${name}`,
+    logStreamName: 'test',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+function event(method: string, rawPath: string, options: { headers?: Record<string, string>; body?: Uint8Array | string } = {}): APIGatewayProxyEventV2 {
+  const [pathOnly, query = ''] = rawPath.split('?') as [string, string?];
+  const body = options.body === undefined ? undefined : typeof options.body === 'string' ? Buffer.from(options.body) : Buffer.from(options.body);
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: pathOnly,
+    rawQueryString: query,
+    headers: { host: 'abc123.execute-api.us-east-1.amazonaws.com', ...options.headers },
+    ...(query ? { queryStringParameters: Object.fromEntries(new URLSearchParams(query)) } : {}),
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'abc123',
+      domainName: 'abc123.execute-api.us-east-1.amazonaws.com',
+      domainPrefix: 'abc123',
+      http: { method, path: pathOnly, protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'test' },
+      requestId: crypto.randomUUID(),
+      routeKey: '$default',
+      stage: '$default',
+      time: new Date().toISOString(),
+      timeEpoch: Date.now(),
+    },
+    isBase64Encoded: body !== undefined,
+    ...(body !== undefined ? { body: body.toString('base64') } : {}),
+  };
+}
+
+function bodyOf(result: APIGatewayProxyStructuredResultV2): string {
+  return Buffer.from(result.body ?? '', result.isBase64Encoded ? 'base64' : 'utf8').toString('utf8');
+}
+
+describe('the synthesized bundles, run as Lambda runs them, against the embedded stores', () => {
+  let stores: EmbeddedStores;
+  let clients: LocalStoreClients;
+  let outdir: string;
+  const handlers: Record<string, Handler> = {};
+  let adminToken: string;
+  const saved = { ...process.env };
+
+  before(async () => {
+    stores = await startEmbeddedStores({});
+    clients = localStoreClients(stores);
+    adminToken = (await ensureLocalAdminToken(new DynamoDbTokenStore(clients.dynamodb, stores.tokensTableName), undefined)).token;
+
+    outdir = mkdtempSync(path.join(tmpdir(), 'wharf-cdk-out-'));
+    const app = new App({ context: cdkJson.context, outdir });
+    const stack = new WharfStack(app, 'Wharf', { env: { account: '123456789012', region: 'us-east-1' } });
+    app.synth();
+    const template = Template.fromStack(stack).toJSON() as { Resources: Record<string, { Type: string; Properties: Record<string, any>; Metadata?: Record<string, string> }> };
+    const id = (c: IConstruct) => Stack.of(c).resolve((c.node.defaultChild as CfnResource).logicalId) as string;
+    // What each CloudFormation reference in an environment stands for here.
+    const refs: Record<string, string> = {
+      [id(stack.index.table)]: stores.tableName,
+      [id(stack.index.tokensTable)]: stores.tokensTableName,
+      [id(stack.index.bucket)]: stores.bucketName,
+      [id(stack.index.verifier.function)]: 'verifier-function',
+    };
+    const functions: Record<string, IConstruct> = {
+      ...Object.fromEntries(Object.entries(stack.index.functions).map(([name, fn]) => [name, fn.function])),
+      verifier: stack.index.verifier.function,
+      sweeper: stack.index.sweeper.fn.function,
+    };
+
+    const s3Endpoint = stores.s3Endpoint.replace('localhost', '127.0.0.1');
+    Object.assign(process.env, {
+      AWS_REGION: 'us-east-1',
+      // The keys only these embedded stores accept; the bundles' default credential chain reads them.
+      AWS_ACCESS_KEY_ID: stores.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: stores.credentials.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: stores.dynamodbEndpoint,
+      // An IP address: the SDK then addresses the bucket by path, as s3rver needs.
+      AWS_ENDPOINT_URL_S3: s3Endpoint,
+      // s3rver corrupts streamed uploads that carry the SDK's default trailing checksums.
+      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+      AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+      AWS_LAMBDA_FUNCTION_NAME: 'wharf-test',
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+    });
+    for (const [name, construct] of Object.entries(functions)) {
+      const resource = template.Resources[id(construct)]!;
+      assert.equal(resource.Properties.Handler, 'index.handler');
+      const assetPath = resource.Metadata?.['aws:asset:path'] ?? `asset.${String(resource.Properties.Code.S3Key).replace(/\.zip$/, '')}`;
+      const entry = path.join(outdir, assetPath, 'index.mjs');
+      assert.ok(existsSync(entry), `${name}: no bundle at ${entry}`);
+      const variables = resource.Properties.Environment.Variables as Record<string, unknown>;
+      const environment: Record<string, string> = {};
+      for (const [key, value] of Object.entries(variables)) {
+        if (typeof value === 'string') environment[key] = value;
+        else if (value && typeof value === 'object' && 'Ref' in value) {
+          const mapped = refs[String((value as { Ref: string }).Ref)];
+          assert.ok(mapped, `${name}: ${key} refers to ${JSON.stringify(value)}, which this test does not map`);
+          environment[key] = mapped;
+        } else environment[key] = `resolved-${key.toLowerCase()}`; // e.g. the audience, joined from the stack name
+      }
+      // The runtime's own NODE_OPTIONS (source maps) would not change what runs: leave ours.
+      delete environment['NODE_OPTIONS'];
+      // Module initialisation reads the environment once; each bundle gets its own.
+      Object.assign(process.env, environment);
+      handlers[name] = ((await import(pathToFileURL(entry).href)) as { handler: Handler }).handler;
+      for (const key of Object.keys(environment)) delete process.env[key];
+    }
+  });
+
+  after(async () => {
+    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+    Object.assign(process.env, saved);
+    clients?.destroy();
+    await stores?.close();
+    rmSync(outdir, { recursive: true, force: true });
+  });
+
+  const http = (name: string) => handlers[name] as unknown as HttpHandler;
+  let uploadToken: string;
+  const wheel = { filename: wheelFilename({ name: 'bundled', version: '1.0' }), bytes: buildWheel({ name: 'bundled', version: '1.0' }) };
+
+  test('a token call: the admin bundle creates an upload token', async () => {
+    const res = await http('admin')(
+      event('POST', '/api/tokens', {
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ scopes: ['upload:*', 'read:*'], description: 'deployed-bundles test' }),
+      }),
+      context('admin'),
+    );
+    assert.equal(res.statusCode, 201, bodyOf(res));
+    uploadToken = (JSON.parse(bodyOf(res)) as { token: string }).token;
+    assert.ok(uploadToken);
+  });
+
+  test('an upload: twine\'s legacy form to the write bundle', async () => {
+    const form = new FormData();
+    for (const [k, v] of Object.entries({
+      ':action': 'file_upload', protocol_version: '1', name: 'bundled', version: '1.0', filetype: 'bdist_wheel',
+      pyversion: 'py3', metadata_version: '2.1', sha256_digest: sha256(wheel.bytes),
+    })) form.append(k, v);
+    form.append('content', new Blob([wheel.bytes]), wheel.filename);
+    const request = new Request('http://x/', { method: 'POST', body: form });
+    const body = new Uint8Array(await request.arrayBuffer());
+    const res = await http('write')(
+      event('POST', '/legacy/', {
+        headers: { authorization: `Basic ${Buffer.from(`__token__:${uploadToken}`).toString('base64')}`, 'content-type': request.headers.get('content-type')! },
+        body,
+      }),
+      context('write'),
+    );
+    assert.equal(res.statusCode, 200, bodyOf(res));
+  });
+
+  test('a page and a download: the read bundle lists the file and redirects to its presigned S3 URL', async () => {
+    const auth = { authorization: `Bearer ${uploadToken}` };
+    const page = await http('read')(event('GET', '/simple/bundled/', { headers: { ...auth, accept: 'application/vnd.pypi.simple.v1+json' } }), context('read'));
+    assert.equal(page.statusCode, 200, bodyOf(page));
+    const file = (JSON.parse(bodyOf(page)) as { files: { filename: string; url: string; hashes: { sha256: string } }[] }).files[0]!;
+    assert.equal(file.filename, wheel.filename);
+    assert.equal(file.hashes.sha256, sha256(wheel.bytes));
+    const download = await http('read')(event('GET', new URL(file.url, 'https://x/simple/bundled/').pathname, { headers: auth }), context('read'));
+    assert.equal(download.statusCode, 302, bodyOf(download));
+    const location = new URL(String(download.headers?.['location'] ?? download.headers?.['Location']));
+    assert.ok(location.searchParams.has('X-Amz-Signature'));
+    assert.match(location.href, new RegExp(`${stores.bucketName}.*${sha256(wheel.bytes)}`));
+    // The presigned URL names the real S3 host; the object it names is in the bucket.
+    await clients.s3.send(new HeadObjectCommand({ Bucket: stores.bucketName, Key: distributionKey('bundled', sha256(wheel.bytes), wheel.filename) }));
+  });
+
+  /** Declares a session through the write bundle and stages its bytes as the client's PUT would. */
+  async function stagedSession(version: string): Promise<{ id: string; links: { complete: string; self: string }; filename: string }> {
+    const dist = { filename: wheelFilename({ name: 'bundled', version }), bytes: buildWheel({ name: 'bundled', version }) };
+    const created = await http('write')(
+      event('POST', '/upload/sessions', { headers: jsonAuth(), body: JSON.stringify({ filename: dist.filename, size: dist.bytes.byteLength, sha256: sha256(dist.bytes), filetype: 'bdist_wheel' }) }),
+      context('write'),
+    );
+    assert.equal(created.statusCode, 201, bodyOf(created));
+    const session = JSON.parse(bodyOf(created)) as { id: string; mechanism: string; links: { complete: string; self: string } };
+    assert.equal(session.mechanism, 's3-presigned-put');
+    // The presigned URL names the real S3 host: the bytes go straight to the bucket instead.
+    await clients.s3.send(new PutObjectCommand({ Bucket: stores.bucketName, Key: stagingKey(session.id, dist.filename), Body: dist.bytes }));
+    return { ...session, filename: dist.filename };
+  }
+  const jsonAuth = () => ({ authorization: `Bearer ${uploadToken}`, 'content-type': 'application/json' });
+  const statusOf = async (self: string) =>
+    (JSON.parse(bodyOf(await http('write')(event('GET', new URL(self, 'https://x/').pathname, { headers: jsonAuth() }), context('write')))) as { status: string }).status;
+
+  test('an upload session: the write bundle completes a small one and verifies it at once', async () => {
+    const session = await stagedSession('1.5');
+    const completed = await http('write')(event('POST', new URL(session.links.complete, 'https://x/').pathname, { headers: jsonAuth(), body: '{}' }), context('write'));
+    assert.equal(completed.statusCode, 200, bodyOf(completed));
+    assert.equal(await statusOf(session.links.self), 'published');
+  });
+
+  test('a verifier run: the verifier bundle verifies and publishes a session left verifying', async () => {
+    const session = await stagedSession('2.0');
+    // What complete() does before it invokes the verifier for a file above the inline limit (64 MiB).
+    const moved = await new DynamoDbUploadSessionStore(clients.dynamodb, stores.tableName).transitionSession(session.id, 'pending', 'verifying', { verifyingSince: new Date().toISOString() });
+    assert.equal(moved?.status, 'verifying');
+    assert.deepEqual(await handlers['verifier']!({ sessionId: session.id }, context('verifier')), { sessionId: session.id, status: 'published' });
+    assert.equal(await statusOf(session.links.self), 'published');
+    const page = await http('read')(event('GET', '/simple/bundled/', { headers: { authorization: `Bearer ${uploadToken}`, accept: 'application/vnd.pypi.simple.v1+json' } }), context('read'));
+    const names = (JSON.parse(bodyOf(page)) as { files: { filename: string }[] }).files.map((f) => f.filename);
+    assert.ok(names.includes(session.filename), `${session.filename} is not on the page: ${names.join(', ')}`);
+  });
+
+  test('the sweeper bundle sweeps with the grace period of its template, and keeps what is indexed', async () => {
+    const orphan = distributionKey('bundled', 'f'.repeat(64), 'bundled-3.0-py3-none-any.whl');
+    await clients.s3.send(new PutObjectCommand({ Bucket: stores.bucketName, Key: orphan, Body: new Uint8Array(10) }));
+    const report = (await handlers['sweeper']!({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, context('sweeper'))) as { listed: number; removed: string[]; young: number };
+    // A day's grace: the orphan made a moment ago stays, like everything else.
+    assert.deepEqual(report.removed, []);
+    assert.equal(report.young, report.listed);
+    assert.ok(report.listed >= 3);
+  });
+});
