@@ -11,7 +11,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ADMIN_TOKEN_FILE } from '../local/admin-bootstrap.ts';
+import { readKeptAdminToken } from '../local/admin-bootstrap.ts';
 import { usageMessage } from './command-line.ts';
 import { processAlive, readServerState } from './import-target.ts';
 import { NotWharfError } from './wharf-answer.ts';
@@ -210,10 +210,7 @@ async function resolveTarget(
     return { url: options.url, auth: tokenAuth(token), how: 'a token' };
   }
   const { url, dataDir } = await localServerUrl(options, env);
-  const kept = await readFile(path.join(dataDir, ADMIN_TOKEN_FILE), 'utf8').then(
-    (t) => t.trim(),
-    () => undefined,
-  );
+  const kept = await readKeptAdminToken(dataDir);
   const chosen = token ?? kept;
   if (!chosen) throw new PublishError(`The local server at ${url} keeps no admin token in ${dataDir}: pass --token.`);
   return { url, auth: tokenAuth(chosen), how: token ? 'a token' : "the local server's admin token" };

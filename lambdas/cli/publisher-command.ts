@@ -13,7 +13,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbPublisherStore } from '../adapters/dynamodb-publisher-store.ts';
 import { WharfError } from '../core/errors.ts';
 import { validatePublisher, type PublisherInput, type PublisherRecord } from '../core/trusted-publishing.ts';
-import { ADMIN_TOKEN_FILE, localCreator } from '../local/admin-bootstrap.ts';
+import { localCreator, readKeptAdminToken } from '../local/admin-bootstrap.ts';
 import { createDynamoDbClient, startEmbeddedStores } from '../local/embedded-stores.ts';
 import type { PublisherStore } from '../app/ports.ts';
 import { processAlive, readServerState } from './import-target.ts';
@@ -91,10 +91,7 @@ function storeTarget(store: PublisherStore, createdBy: string, description: stri
 async function openLocal(dataDir: string): Promise<PublisherTarget> {
   const state = await readServerState(dataDir);
   if (state && processAlive(state.pid)) {
-    const token = await readFile(path.join(dataDir, ADMIN_TOKEN_FILE), 'utf8').then(
-      (t) => t.trim(),
-      () => undefined,
-    );
+    const token = await readKeptAdminToken(dataDir);
     if (!token) {
       throw new PublisherCommandError(`The local server at ${state.url} keeps no admin token in ${dataDir}: pass --url ${state.url} --token <the admin token it printed>.`);
     }

@@ -14,7 +14,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbTokenStore } from '../adapters/dynamodb-token-store.ts';
 import { TokenAdmin, type CreatedToken, type TokenView } from '../app/token-admin.ts';
-import { ADMIN_TOKEN_FILE, localCreator } from '../local/admin-bootstrap.ts';
+import { readKeptAdminToken, localCreator } from '../local/admin-bootstrap.ts';
 import { createDynamoDbClient, startEmbeddedStores } from '../local/embedded-stores.ts';
 import { processAlive, readServerState } from './import-target.ts';
 import { awsCallerArn } from './aws-caller.ts';
@@ -75,10 +75,7 @@ function storeTarget(admin: TokenAdmin, createdBy: string, description: string, 
 export async function openLocalTokenTarget(dataDir: string): Promise<TokenTarget> {
   const state = await readServerState(dataDir);
   if (state && processAlive(state.pid)) {
-    const token = await readFile(path.join(dataDir, ADMIN_TOKEN_FILE), 'utf8').then(
-      (t) => t.trim(),
-      () => undefined,
-    );
+    const token = await readKeptAdminToken(dataDir);
     if (!token) {
       throw new TokenCommandError(
         `The local server at ${state.url} keeps no admin token in ${dataDir} (an in-memory index prints it instead): ` +

@@ -64,3 +64,12 @@ export async function ensureLocalAdminToken(tokens: TokenStore, dataDir: string 
   }
   return { token, ...(file ? { file } : {}), created: true };
 }
+
+/** The admin token a local server keeps in its data directory, or undefined when it keeps none. */
+export async function readKeptAdminToken(dataDir: string): Promise<string | undefined> {
+  const kept = await readFile(path.join(dataDir, ADMIN_TOKEN_FILE), 'utf8').then(
+    (t) => t.trim(),
+    () => undefined,
+  );
+  return kept || undefined;
+}
