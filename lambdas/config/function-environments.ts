@@ -19,12 +19,21 @@ import {
   loadOidcConfig,
   loadStoreNames,
   loadVerifierFunctionName,
+  loadSigningKeyConfig,
+  loadSigningKeyRotationConfig,
+  type SigningKeyConfig,
+  type SigningKeyRotationConfig,
 } from './wharf-config.ts';
 
 export interface ReadEnvironment {
   readonly config: WharfConfig;
   readonly upstream: UpstreamConfig;
   readonly region: string;
+  readonly signingKey: SigningKeyConfig;
+}
+
+export interface SigningKeyRotationEnvironment {
+  readonly rotation: SigningKeyRotationConfig;
 }
 
 export interface WriteEnvironment {
@@ -50,7 +59,12 @@ export interface CopierEnvironment {
 }
 
 export const FUNCTION_ENVIRONMENTS = {
-  read: (env: Environment): ReadEnvironment => ({ config: loadConfig(env), upstream: loadUpstreamConfig(env), region: awsRegion(env) }),
+  read: (env: Environment): ReadEnvironment => ({
+    config: loadConfig(env),
+    upstream: loadUpstreamConfig(env),
+    region: awsRegion(env),
+    signingKey: loadSigningKeyConfig(env),
+  }),
   write: (env: Environment): WriteEnvironment => ({
     config: loadConfig(env),
     uploadSessions: loadUploadSessionsConfig(env),
@@ -59,6 +73,7 @@ export const FUNCTION_ENVIRONMENTS = {
   }),
   admin: (env: Environment): AdminEnvironment => ({ config: loadAccessConfig(env), oidc: loadOidcConfig(env) }),
   verifier: (env: Environment): VerifierEnvironment => ({ stores: loadStoreNames(env), region: awsRegion(env) }),
+  signingKeyRotation: (env: Environment): SigningKeyRotationEnvironment => ({ rotation: loadSigningKeyRotationConfig(env) }),
   upstreamCopier: (env: Environment): CopierEnvironment => ({ bucketName: loadBucketName(env), upstream: loadCopierUpstreamConfig(env) }),
 } as const;
 
