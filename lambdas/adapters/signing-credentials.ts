@@ -12,6 +12,12 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 import { parseSigningKey, type SigningKey } from '../core/signing-key.ts';
 
 /** Reads the current text of the signing secret. */
+/**
+ * IAM takes a few seconds to make a new access key work everywhere: a key younger than this
+ * is not used yet (the one before it still works), and the secret is read again soon.
+ */
+export const NEW_KEY_SETTLE_MS = 60_000;
+
 export interface SecretReader {
   currentText(): Promise<string | undefined>;
 }
@@ -48,6 +54,11 @@ export class SigningCredentials {
   private async refresh(): Promise<void> {
     try {
       const key = parseSigningKey(await this.options.secret.currentText());
+      if (key && this.now() - Date.parse(key.createdAt) < NEW_KEY_SETTLE_MS && key.accessKeyId !== this.key?.accessKeyId) {
+        this.options.log?.('download signing key too new to use yet', { accessKeyId: key.accessKeyId });
+        this.readAt = this.now() - this.options.refreshSeconds * 1000 + NEW_KEY_SETTLE_MS;
+        return;
+      }
       if (key?.accessKeyId !== this.key?.accessKeyId) this.options.log?.('download signing key read', { accessKeyId: key?.accessKeyId ?? 'none: role credentials' });
       this.key = key;
       this.readAt = this.now();

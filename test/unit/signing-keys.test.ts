@@ -136,7 +136,7 @@ describe('signing credentials (read function)', () => {
   test('reads the secret once, serves from memory, re-reads after the refresh interval', async () => {
     let text: string | undefined = key('AKIA1');
     let reads = 0;
-    let now = 0;
+    let now = Date.parse('2026-12-02T00:00:00Z');
     const credentials = new SigningCredentials({ secret: { currentText: async () => (reads++, text) }, fallback: role, refreshSeconds: 3600, now: () => now });
     assert.equal((await credentials.provider()).accessKeyId, 'AKIA1');
     await Promise.all([credentials.provider(), credentials.provider()]);
@@ -152,7 +152,7 @@ describe('signing credentials (read function)', () => {
   test('with no key in the secret yet, the role credentials; a failed read keeps the key read before', async () => {
     let text: string | undefined = '{}';
     let fail = false;
-    let now = 0;
+    let now = Date.parse('2026-12-02T00:00:00Z');
     const credentials = new SigningCredentials({
       secret: { currentText: async () => { if (fail) throw new Error('throttled'); return text; } },
       fallback: role,
@@ -166,6 +166,18 @@ describe('signing credentials (read function)', () => {
     fail = true;
     now += 60_000;
     assert.equal((await credentials.provider()).accessKeyId, 'AKIA1');
+  });
+
+  test('a key IAM made seconds ago is not used yet: the one before signs until it settles', async () => {
+    let now = Date.parse('2026-12-01T00:00:00Z') + 3 * 86_400_000;
+    let text = key('AKIAOLD');
+    const credentials = new SigningCredentials({ secret: { currentText: async () => text }, fallback: role, refreshSeconds: 3600, now: () => now });
+    assert.equal((await credentials.provider()).accessKeyId, 'AKIAOLD');
+    text = formatSigningKey({ accessKeyId: 'AKIANEW', secretAccessKey: 's', createdAt: new Date(now + 3600_000 - 5000).toISOString() });
+    now += 3600_000;
+    assert.equal((await credentials.provider()).accessKeyId, 'AKIAOLD', '5 s old: not yet');
+    now += 60_000;
+    assert.equal((await credentials.provider()).accessKeyId, 'AKIANEW', 'read again a minute later, not an hour');
   });
 
   test('URLs signed with the key carry no session token and live two signing windows', async () => {
