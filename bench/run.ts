@@ -179,6 +179,7 @@ With no SECTION, everything but real-mirror. Sections:
   pages         local server throughput beside bare Node and nginx, read units per page view
   import        wharf import of small generated wheels (--count N, default 2000;
                 --baseline DIR also times another checkout's wharf import, for a before/after)
+  downloads     pip's requests for .metadata, and whether a file's download URL is stable within a day
   real-mirror   wharf import of this machine's real wheel mirrors, then pip installs from them
                 (minutes: it moves gigabytes, so it is never part of the default run)
 Options: --no-upload, --no-import leave those parts out of the default run;
@@ -207,6 +208,9 @@ if (flags.help) {
   await importThroughput(count, flags.baseline);
 } else if (section === 'pages') {
   await pageThroughput();
+} else if (section === 'downloads') {
+  const { downloadsBench } = await import('./downloads.ts');
+  await downloadsBench();
 } else if (section === 'real-mirror') {
   const { realMirror } = await import('./real-mirror.ts');
   process.exitCode = await realMirror();
@@ -220,6 +224,9 @@ if (flags.help) {
   renders();
   await upstreamLatency();
   await pageThroughput();
+  // Stable download URLs and .metadata served inline (issue 15, stable URLs).
+  const { downloadsBench } = await import('./downloads.ts');
+  await downloadsBench();
   // Upload throughput (issue 6): `npm run bench -- --no-upload` leaves it out.
   if (!flags['no-upload']) {
     const { uploadThroughput } = await import('./upload-throughput.ts');

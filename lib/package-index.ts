@@ -21,8 +21,17 @@ import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3'
 import { Construct } from 'constructs';
 import { FUNCTIONS, type FunctionName, type FunctionSpec } from '../lambdas/config/functions.ts';
 import { TABLE_KEYS, TTL_ATTRIBUTE } from '../lambdas/config/tables.ts';
-import { checkAudience, checkIssuerUrl, DEFAULTS, LAMBDA_MAX_UPLOAD_BYTES, MAX_AUTH_CACHE_SECONDS, OIDC_DEFAULTS } from '../lambdas/config/wharf-config.ts';
+import {
+  checkAudience,
+  checkIssuerUrl,
+  DEFAULTS,
+  LAMBDA_MAX_UPLOAD_BYTES,
+  MAX_AUTH_CACHE_SECONDS,
+  MAX_SIGNING_WINDOW_SECONDS,
+  OIDC_DEFAULTS,
+} from '../lambdas/config/wharf-config.ts';
 import { WharfFunction } from './wharf-function.ts';
+import { DownloadSigning } from './download-signing.ts';
 import { upstreamConfigOf, wireUpstream, type UpstreamProps } from './upstream.ts';
 import { UPSTREAM_INCOMING_PREFIX } from '../lambdas/core/upstream.ts';
 import { addStagingLifecycleRule, grantUploadStaging, STAGING_ACTIONS, UploadVerifier } from './upload-staging.ts';
@@ -51,10 +60,18 @@ export interface PackageIndexProps {
   /**
    * Width of the window to which presigned download URLs are aligned, and their lifetime
    * (`WHARF_SIGNING_WINDOW_SECONDS`). The same file yields the same URL within a window,
-   * so pip's HTTP cache (keyed by URL) hits.
-   * @default 300
+   * so pip's HTTP cache (keyed by URL) hits. URLs live two windows; at most 302400 (3.5
+   * days), since a presigned URL lives at most 7. They are signed with the rotated key of
+   * the download-signing user (lib/download-signing.ts), so they outlive the role's credentials.
+   * @default 86400 (1 day)
    */
   readonly signingWindowSeconds?: number;
+  /**
+   * How often the download-signing user's access key is replaced (Secrets Manager rotation).
+   * A replaced key lives on for two signing windows and an hour, so live URLs keep working.
+   * @default Duration.days(30)
+   */
+  readonly signingKeyRotation?: Duration;
   /**
    * Whether anyone may read the index (pages, files, `.metadata`) without a token
    * (`WHARF_PUBLIC_READ`). Uploads and the admin API always need one.
@@ -182,6 +199,8 @@ export class PackageIndex extends Construct {
   public readonly verifier: WharfFunction;
   /** Removes orphaned objects under `files/` on a schedule (lib/orphan-sweeper.ts). */
   public readonly sweeper: OrphanSweeper;
+  /** The user, secret and rotation behind download URLs that outlive role credentials. */
+  public readonly downloadSigning: DownloadSigning;
 
   constructor(scope: Construct, id: string, props: PackageIndexProps = {}) {
     super(scope, id);
@@ -284,6 +303,10 @@ export class PackageIndex extends Construct {
       [ENV.authCacheSeconds]: String(props.authCacheSeconds ?? DEFAULTS.authCacheSeconds),
       [ENV.maxUploadBytes]: String(props.maxUploadBytes ?? DEFAULTS.maxUploadBytes),
     };
+    const signingWindowSeconds = props.signingWindowSeconds ?? DEFAULTS.signingWindowSeconds;
+    if (!(Number.isInteger(signingWindowSeconds) && signingWindowSeconds > 0 && signingWindowSeconds <= MAX_SIGNING_WINDOW_SECONDS)) {
+      throw new Error(`signingWindowSeconds must be a whole number from 1 to ${MAX_SIGNING_WINDOW_SECONDS} (URLs live two windows, presigned URLs at most 7 days), not ${signingWindowSeconds}.`);
+    }
     if (props.maxUploadBytes !== undefined && !(Number.isInteger(props.maxUploadBytes) && props.maxUploadBytes > 0 && props.maxUploadBytes <= LAMBDA_MAX_UPLOAD_BYTES)) {
       throw new Error(`maxUploadBytes must be a whole number from 1 to ${LAMBDA_MAX_UPLOAD_BYTES}, not ${props.maxUploadBytes}.`);
     }
@@ -373,6 +396,15 @@ export class PackageIndex extends Construct {
       environment,
       ...(props.memorySize !== undefined ? { memorySize: props.memorySize } : {}),
       ...(props.orphanGracePeriod !== undefined ? { gracePeriod: props.orphanGracePeriod } : {}),
+    });
+    this.downloadSigning = new DownloadSigning(this, 'DownloadSigning', {
+      projectRoot,
+      bucket: this.bucket,
+      readFunction: this.functions.read,
+      signingWindowSeconds,
+      ...(props.signingKeyRotation ? { rotationInterval: props.signingKeyRotation } : {}),
+      logRetention,
+      logRemovalPolicy: removalPolicy,
     });
     this.indexUrl = `${this.api.apiEndpoint}/simple/`;
   }

@@ -133,3 +133,6 @@ export class S3UrlSigner implements DownloadSigner {
 export function roleUrlSigner(bucketName: string, region: string): S3UrlSigner {
   return new S3UrlSigner({ bucketName, region, credentials: fromEnv() });
 }
+
+/** The role's credentials as a provider: what download signing falls back to. */
+export const roleCredentials: () => AwsCredentialIdentityProvider = fromEnv;

@@ -4,7 +4,19 @@
  * yields the same URL within the window, so pip's HTTP cache (keyed on the URL) can hit.
  */
 import { IMMUTABLE_CACHE_CONTROL, distributionKey } from '../core/storage-keys.ts';
-import type { DownloadSigner } from './ports.ts';
+import type { DownloadSigner, PresignedObjectReader } from './ports.ts';
+
+/**
+ * `.metadata` up to this size is served by the read function itself (one request for pip
+ * instead of two, and pip's cache keyed on the stable Wharf URL); larger, by redirect.
+ * Base64 in the Lambda response makes 1 MiB about 1.4 MB, far under the 6 MB limit.
+ */
+export const INLINE_METADATA_MAX_BYTES = 1024 * 1024;
+
+export type MetadataAnswer =
+  | { readonly kind: 'inline'; readonly body: Uint8Array }
+  | { readonly kind: 'redirect'; readonly url: string }
+  | { readonly kind: 'missing' };
 
 
 export interface DownloadSettings {
@@ -24,7 +36,28 @@ export class Downloads {
     private readonly signer: DownloadSigner,
     private readonly settings: DownloadSettings,
     private readonly now: () => number = Date.now,
+    /** Without it, `.metadata` is redirected like any file. */
+    private readonly objects?: PresignedObjectReader,
+    private readonly log: (message: string, extra?: Record<string, unknown>) => void = () => undefined,
   ) {}
+
+  /** A `.metadata` file: its bytes when small enough, else a redirect like any file. */
+  async metadata(target: DownloadTarget): Promise<MetadataAnswer> {
+    const url = await this.presignedUrl(target);
+    if (!this.objects) return { kind: 'redirect', url };
+    const fetched = await this.objects.read(url, INLINE_METADATA_MAX_BYTES);
+    switch (fetched.kind) {
+      case 'bytes':
+        return { kind: 'inline', body: fetched.body };
+      case 'missing':
+        return { kind: 'missing' };
+      case 'too-large':
+        return { kind: 'redirect', url };
+      case 'unavailable':
+        this.log('.metadata not read from S3; redirecting instead', { reason: fetched.reason });
+        return { kind: 'redirect', url };
+    }
+  }
 
   /** A presigned URL valid for at least one more signing window. */
   presignedUrl(target: DownloadTarget): Promise<string> {

@@ -98,6 +98,23 @@ export interface DownloadSigner {
   presignGet(key: string, options: PresignOptions): Promise<string>;
 }
 
+/** What reading a small stored object through its presigned URL gave. */
+export type FetchedObject =
+  | { readonly kind: 'bytes'; readonly body: Uint8Array }
+  /** Larger than asked for: serve it by redirect instead. */
+  | { readonly kind: 'too-large' }
+  | { readonly kind: 'missing' }
+  /** S3 did not answer as expected: serve it by redirect, as before. */
+  | { readonly kind: 'unavailable'; readonly reason: string };
+
+/**
+ * Reads an object through a presigned GET URL (plain HTTP, no S3 client): how the read
+ * function serves `.metadata` files itself.
+ */
+export interface PresignedObjectReader {
+  read(url: string, maxBytes: number): Promise<FetchedObject>;
+}
+
 export interface BlobStore {
   put(key: string, body: Uint8Array, options: PutBlobOptions): Promise<void>;
   /** Remove the object at `key`; removing a missing object is not an error. */

@@ -24,6 +24,17 @@ export const ENV = {
   verifierFunctionName: 'WHARF_VERIFIER_FUNCTION_NAME',
   /** Seconds an unindexed object under files/ is left alone by the orphan sweep. */
   orphanGraceSeconds: 'WHARF_ORPHAN_GRACE_SECONDS',
+  /**
+   * The Secrets Manager secret holding the access key that signs download URLs (read
+   * function); unset, URLs are signed with the function's own role credentials.
+   */
+  signingSecretArn: 'WHARF_SIGNING_SECRET_ARN',
+  /** How often a warm read function re-reads that secret, in seconds. */
+  signingKeyRefreshSeconds: 'WHARF_SIGNING_KEY_REFRESH_SECONDS',
+  /** The IAM user whose access keys the rotation function creates and deletes. */
+  signingUserName: 'WHARF_SIGNING_USER_NAME',
+  /** Seconds a replaced key must stay valid: URL lifetime plus the read function's refresh. */
+  signingKeyGraceSeconds: 'WHARF_SIGNING_KEY_GRACE_SECONDS',
 } as const;
 
 /** The upstream index (lambdas/app/upstream-index.ts); none set means no upstream. */

@@ -20,12 +20,21 @@ import {
   loadOidcConfig,
   loadStoreNames,
   loadVerifierFunctionName,
+  loadSigningKeyConfig,
+  loadSigningKeyRotationConfig,
+  type SigningKeyConfig,
+  type SigningKeyRotationConfig,
 } from './wharf-config.ts';
 
 export interface ReadEnvironment {
   readonly config: WharfConfig;
   readonly upstream: UpstreamConfig;
   readonly region: string;
+  readonly signingKey: SigningKeyConfig;
+}
+
+export interface SigningKeyRotationEnvironment {
+  readonly rotation: SigningKeyRotationConfig;
 }
 
 export interface WriteEnvironment {
@@ -56,7 +65,12 @@ export interface CopierEnvironment {
 }
 
 export const FUNCTION_ENVIRONMENTS = {
-  read: (env: Environment): ReadEnvironment => ({ config: loadConfig(env), upstream: loadUpstreamConfig(env), region: awsRegion(env) }),
+  read: (env: Environment): ReadEnvironment => ({
+    config: loadConfig(env),
+    upstream: loadUpstreamConfig(env),
+    region: awsRegion(env),
+    signingKey: loadSigningKeyConfig(env),
+  }),
   write: (env: Environment): WriteEnvironment => ({
     config: loadConfig(env),
     uploadSessions: loadUploadSessionsConfig(env),
@@ -66,6 +80,7 @@ export const FUNCTION_ENVIRONMENTS = {
   admin: (env: Environment): AdminEnvironment => ({ config: loadAccessConfig(env), oidc: loadOidcConfig(env) }),
   verifier: (env: Environment): VerifierEnvironment => ({ stores: loadStoreNames(env), region: awsRegion(env) }),
   sweeper: (env: Environment): SweeperEnvironment => ({ stores: loadStoreNames(env), sweeper: loadSweeperConfig(env) }),
+  signingKeyRotation: (env: Environment): SigningKeyRotationEnvironment => ({ rotation: loadSigningKeyRotationConfig(env) }),
   upstreamCopier: (env: Environment): CopierEnvironment => ({ bucketName: loadBucketName(env), upstream: loadCopierUpstreamConfig(env) }),
 } as const;
 

@@ -22,12 +22,21 @@ export interface WharfConfig extends AccessConfig {
   readonly signingWindowSeconds: number;
 }
 
+/** SigV4 presigned URLs live at most 7 days; ours live two signing windows. */
+export const MAX_PRESIGNED_EXPIRY_SECONDS = 7 * 24 * 3600;
+export const MAX_SIGNING_WINDOW_SECONDS = MAX_PRESIGNED_EXPIRY_SECONDS / 2;
+
 /** The longest a warm function may trust a looked-up token: revocation takes effect within it. */
 export const MAX_AUTH_CACHE_SECONDS = 60;
 
 export const DEFAULTS = {
   pageCacheControl: 'max-age=30',
-  signingWindowSeconds: 300,
+  /**
+   * One day: a file's download URL (and so pip's cache key) stays the same for a day. The
+   * URL lives two windows (2 days), within SigV4's 7, and longer than a role's credentials:
+   * deployed, it is signed with a rotated IAM user key (lib/download-signing.ts).
+   */
+  signingWindowSeconds: 86_400,
   authCacheSeconds: 30,
   /** 4 MiB: with the form around it and base64 on top, under Lambda's 6 MB request. */
   maxUploadBytes: 4 * 1024 * 1024,
@@ -74,8 +83,8 @@ export function loadVerifierFunctionName(env: Environment): string {
 export function loadConfig(env: Environment): WharfConfig {
   const signingWindowSeconds = positiveInt(env, ENV.signingWindowSeconds, DEFAULTS.signingWindowSeconds);
   // Presigned URLs live two windows; SigV4 allows at most 7 days.
-  if (signingWindowSeconds * 2 > 7 * 24 * 3600) {
-    throw new ConfigError(`${ENV.signingWindowSeconds} must be at most 302400 (3.5 days).`);
+  if (signingWindowSeconds > MAX_SIGNING_WINDOW_SECONDS) {
+    throw new ConfigError(`${ENV.signingWindowSeconds} must be at most ${MAX_SIGNING_WINDOW_SECONDS} (3.5 days).`);
   }
   const maxUploadBytes = positiveInt(env, ENV.maxUploadBytes, DEFAULTS.maxUploadBytes);
   if (maxUploadBytes > LAMBDA_MAX_UPLOAD_BYTES) {
@@ -135,5 +144,38 @@ export function loadOidcConfig(env: Environment): OidcConfig {
   return {
     audience: audience === undefined || audience === '' ? OIDC_DEFAULTS.audience : checkAudience(audience, ENV.oidcAudience),
     githubIssuer: issuer === undefined || issuer === '' ? OIDC_DEFAULTS.githubIssuer : checkIssuerUrl(issuer, ENV.oidcGithubIssuer),
+  };
+}
+
+/** Where the read function gets the key that signs download URLs. */
+export interface SigningKeyConfig {
+  /** Unset: sign with the role's own credentials (URLs die with them). */
+  readonly secretArn?: string;
+  readonly refreshSeconds: number;
+}
+
+export const SIGNING_KEY_DEFAULTS = {
+  /** An hour: part of the grace a replaced key keeps (lib/download-signing.ts). */
+  refreshSeconds: 3600,
+} as const;
+
+export function loadSigningKeyConfig(env: Environment): SigningKeyConfig {
+  const secretArn = env[ENV.signingSecretArn];
+  return {
+    ...(secretArn ? { secretArn } : {}),
+    refreshSeconds: positiveInt(env, ENV.signingKeyRefreshSeconds, SIGNING_KEY_DEFAULTS.refreshSeconds),
+  };
+}
+
+/** The rotation function of the signing key. */
+export interface SigningKeyRotationConfig {
+  readonly userName: string;
+  readonly graceSeconds: number;
+}
+
+export function loadSigningKeyRotationConfig(env: Environment): SigningKeyRotationConfig {
+  return {
+    userName: required(env, ENV.signingUserName),
+    graceSeconds: positiveInt(env, ENV.signingKeyGraceSeconds, 2 * DEFAULTS.signingWindowSeconds + SIGNING_KEY_DEFAULTS.refreshSeconds),
   };
 }

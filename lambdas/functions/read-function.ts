@@ -6,7 +6,7 @@ import { SimpleIndex } from '../app/simple-index.ts';
 import type { WharfConfig } from '../config/wharf-config.ts';
 import { createLambdaHandler, type WharfLambdaHandler } from '../http/lambda-handler.ts';
 import { createReadRoutes } from '../http/read-routes.ts';
-import type { DownloadSigner, MetadataStore, TokenVerifier } from '../app/ports.ts';
+import type { DownloadSigner, MetadataStore, PresignedObjectReader, TokenVerifier } from '../app/ports.ts';
 import type { UpstreamIndex } from '../app/upstream-index.ts';
 
 export interface ReadFunctionDeps {
@@ -17,6 +17,8 @@ export interface ReadFunctionDeps {
   readonly config: Pick<WharfConfig, 'pageCacheControl' | 'signingWindowSeconds' | 'publicRead' | 'authCacheSeconds'>;
   readonly logger: Logger;
   readonly now?: () => number;
+  /** Reads `.metadata` through its presigned URL so the function serves it itself; absent, a redirect. */
+  readonly objects?: PresignedObjectReader;
   /** Projects Wharf does not host: redirect, proxy or cache (lambdas/app/upstream-index.ts). */
   readonly upstream?: UpstreamIndex;
 }
@@ -24,7 +26,8 @@ export interface ReadFunctionDeps {
 export function createReadFunction(deps: ReadFunctionDeps): WharfLambdaHandler {
   const routes = createReadRoutes({
     simpleIndex: new SimpleIndex(deps.metadata),
-    downloads: new Downloads(deps.signer, deps.config, deps.now),
+    downloads: new Downloads(deps.signer, deps.config, deps.now, deps.objects, (message, extra) => deps.logger.warn(message, extra ?? {})),
+    metadataCacheControl: `${deps.config.publicRead ? 'public' : 'private'}, max-age=31536000, immutable`,
     pageCacheControl: deps.config.pageCacheControl,
     logger: deps.logger,
     guard: accessGuardFor(deps.tokens, deps.config, deps.logger, deps.now),

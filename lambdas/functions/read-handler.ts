@@ -8,13 +8,15 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbMetadataStore } from '../adapters/dynamodb-metadata-store.ts';
 import { DynamoDbTokenStore } from '../adapters/dynamodb-token-store.ts';
-import { roleUrlSigner } from '../adapters/s3-url-signer.ts';
+import { roleCredentials, roleUrlSigner, S3UrlSigner } from '../adapters/s3-url-signer.ts';
+import { FetchObjectReader } from '../adapters/presigned-object-reader.ts';
+import { SigningCredentials, type SecretReader } from '../adapters/signing-credentials.ts';
 import { UpstreamIndex } from '../app/upstream-index.ts';
 import { createReadFunction } from './read-function.ts';
 import { FUNCTION_ENVIRONMENTS } from '../config/function-environments.ts';
 import { deferredCopier, deferredUpstreamFetcher, deferredUpstreamStore, once } from './deferred.ts';
 
-const { config, upstream: upstreamConfig, region } = FUNCTION_ENVIRONMENTS.read(process.env);
+const { config, upstream: upstreamConfig, region, signingKey } = FUNCTION_ENVIRONMENTS.read(process.env);
 const dynamodb = new DynamoDBClient({});
 const logger = new Logger({ serviceName: 'wharf-read' });
 
@@ -40,11 +42,27 @@ function upstream(): UpstreamIndex | undefined {
 
 const upstreamIndex = upstream();
 
+/**
+ * Download URLs signed with the rotated key of the signing secret (lib/download-signing.ts),
+ * so they live two signing windows whatever the role's credentials do; without a secret,
+ * with the role's own credentials.
+ */
+function downloadSigner(): S3UrlSigner {
+  const { secretArn, refreshSeconds } = signingKey;
+  if (!secretArn) return roleUrlSigner(config.bucketName, region);
+  const reader = once(async () => (await import('../adapters/secrets-manager-signing-secret.ts')).createSigningSecretReader(secretArn));
+  const secret: SecretReader = { currentText: async () => (await reader()).currentText() };
+  const credentials = new SigningCredentials({ secret, fallback: roleCredentials(), refreshSeconds, log: (message, extra) => logger.info(message, extra ?? {}) });
+  // Read the key during the cold start, not on the first download.
+  void credentials.provider().catch(() => undefined);
+  return new S3UrlSigner({ bucketName: config.bucketName, region, credentials: credentials.provider });
+}
+
 export const handler = createReadFunction({
   metadata: new DynamoDbMetadataStore(dynamodb, config.tableName),
   tokens: new DynamoDbTokenStore(dynamodb, config.tokensTableName),
-  // Lambda puts the role's credentials in the environment; that is all signing needs.
-  signer: roleUrlSigner(config.bucketName, region),
+  signer: downloadSigner(),
+  objects: new FetchObjectReader(),
   config,
   logger,
   ...(upstreamIndex ? { upstream: upstreamIndex } : {}),

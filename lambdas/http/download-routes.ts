@@ -16,6 +16,12 @@ export interface DownloadRoutesDeps {
   readonly downloads: Downloads;
   /** Asked whether Wharf hosts a project: its files never come from the upstream. */
   readonly simpleIndex: SimpleIndex;
+  /**
+   * Cache-Control of `.metadata` served inline: immutable (the URL holds the file's sha256),
+   * `public` only where anyone may read the index, so no shared cache keeps a private file.
+   * @default 'private, max-age=31536000, immutable'
+   */
+  readonly metadataCacheControl?: string;
   /** Cache mode serves `/upstream/` downloads; absent or any other mode, they are 404. */
   readonly upstream?: UpstreamIndex;
 }
@@ -37,6 +43,21 @@ export function createDownloadRoutes(deps: DownloadRoutesDeps): DownloadRoutes {
       !isDownloadFilename(filename)
     ) {
       return textResponse(404, 'No such file: download URLs look like /files/{project}/{sha256}/{filename}.');
+    }
+    if (filename.endsWith('.metadata')) {
+      const answer = await deps.downloads.metadata({ project: projectName, sha256, filename });
+      if (answer.kind === 'missing') return textResponse(404, `No such file: ${filename}.`);
+      if (answer.kind === 'inline') {
+        return {
+          status: 200,
+          headers: {
+            'content-type': 'text/plain; charset=utf-8',
+            'cache-control': deps.metadataCacheControl ?? 'private, max-age=31536000, immutable',
+          },
+          body: answer.body,
+        };
+      }
+      return redirectResponse(302, answer.url, { 'cache-control': 'no-store' });
     }
     const url = await deps.downloads.presignedUrl({ project: projectName, sha256, filename });
     // The redirect itself is not cached: the presigned URL it names expires.

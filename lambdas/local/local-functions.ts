@@ -6,6 +6,7 @@ import type { WharfLambdaHandler } from '../http/lambda-handler.ts';
 import { createReadFunction } from '../functions/read-function.ts';
 import { createWriteFunction } from '../functions/write-function.ts';
 import type { UpstreamIndex } from '../app/upstream-index.ts';
+import { FetchObjectReader } from '../adapters/presigned-object-reader.ts';
 import type { BlobStore, DownloadSigner, MetadataStore, PublisherStore, TokenStore, UploadSessionStore, UploadStaging } from '../app/ports.ts';
 import type { OidcConfig, WharfConfig } from '../config/wharf-config.ts';
 import { createVerifierFunction } from '../functions/verifier-function.ts';
@@ -52,6 +53,8 @@ export function buildLocalFunctions(deps: LocalFunctionDeps): Record<FunctionNam
     read: createReadFunction({
       metadata: deps.metadata,
       signer: deps.signer,
+      // `.metadata` read through its presigned URL, as the Lambda function does.
+      objects: new FetchObjectReader(),
       tokens: { getToken: (id) => deps.tokens.getToken(id) },
       config: deps.config,
       logger: logger('wharf-read'),

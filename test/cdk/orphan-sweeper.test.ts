@@ -27,7 +27,7 @@ const sweeper = stack.index.sweeper;
 
 function statements(roleId: string): { Action: string | string[]; Resource: unknown; Condition?: unknown }[] {
   return Object.values(template.findResources('AWS::IAM::Policy'))
-    .filter((p) => (p.Properties.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId })))
+    .filter((p) => ((p.Properties.Roles ?? []) as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId })))
     .flatMap((p) => p.Properties.PolicyDocument.Statement);
 }
 

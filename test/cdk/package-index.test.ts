@@ -14,6 +14,8 @@ import type { IConstruct } from 'constructs';
 import { FUNCTIONS, type FunctionName, type FunctionSpec } from '../../lambdas/config/functions.ts';
 import { WharfStack, type WharfStackProps } from '../../lib/wharf-stack.ts';
 import { ENV } from '../../lambdas/config/environment.ts';
+import { DownloadSigning, ROTATION_IAM_ACTIONS, ROTATION_SECRET_ACTIONS } from '../../lib/download-signing.ts';
+import { Duration } from 'aws-cdk-lib';
 
 // The same feature flags as `cdk synth`, so the tests check what gets deployed.
 const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
@@ -45,7 +47,7 @@ function roleStatements(roleId: string): { Action: string | string[]; Resource: 
     ...(role.Properties.Policies ?? []).map((p: { PolicyDocument: unknown }) => p.PolicyDocument),
   ];
   for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
-    const roles = policy.Properties.Roles as unknown[];
+    const roles = (policy.Properties.Roles ?? []) as unknown[];
     if (roles.some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId }))) {
       documents.push(policy.Properties.PolicyDocument);
     }
@@ -164,9 +166,9 @@ describe('buckets', () => {
 
 describe('functions', () => {
   test('one Lambda function per entry of the route table, and no other', () => {
-    // ... plus the upload verifier and the orphan sweeper, which have no route
-    // (test/cdk/upload-sessions.test.ts, test/cdk/orphan-sweeper.test.ts).
-    template.resourceCountIs('AWS::Lambda::Function', functionEntries.length + 2);
+    // ... plus the upload verifier, the orphan sweeper and the signing-key rotation, which
+    // have no route (test/cdk/upload-sessions.test.ts, test/cdk/orphan-sweeper.test.ts).
+    template.resourceCountIs('AWS::Lambda::Function', functionEntries.length + 3);
     assert.deepEqual(Object.keys(stack.index.functions).sort(), functionEntries.map(([name]) => name).sort());
   });
 
@@ -197,7 +199,7 @@ describe('functions', () => {
       assert.equal(variables[ENV.authCacheSeconds], '30');
       assert.equal(variables[ENV.maxUploadBytes], String(4 * 1024 * 1024));
       assert.equal(variables[ENV.pageCacheControl], 'max-age=30');
-      assert.equal(variables[ENV.signingWindowSeconds], '300');
+      assert.equal(variables[ENV.signingWindowSeconds], '86400');
       const logGroup = template.toJSON().Resources[logicalId(fn.logGroup)];
       assert.equal(logGroup.DeletionPolicy, 'Retain');
       assert.equal(logGroup.Properties.RetentionInDays, RetentionDays.ONE_MONTH);
@@ -315,14 +317,16 @@ describe('least privilege', () => {
     }
   }
 
-  test('object grants are limited to files/*, uploads/* (upload staging) and upstream/pages/* (kept upstream pages)', () => {
+  test('object grants are limited to files/*, uploads/* (upload staging), upstream/pages/* (kept upstream pages) and, to read only, upstream/files/* (the signing user)', () => {
     const allowed = ['/files/*', '/uploads/*', '/upstream/pages/*'].map((suffix) => JSON.stringify(bucketObjects(suffix)));
+    const readOnly = JSON.stringify(bucketObjects('/upstream/files/*'));
     for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
       for (const statement of policy.Properties.PolicyDocument.Statement) {
         const actions: string[] = Array.isArray(statement.Action) ? statement.Action : [statement.Action];
         if (!actions.some((a) => a.startsWith('s3:') && a !== 's3:ListBucket')) continue;
         for (const resource of Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource]) {
-          assert.ok(allowed.includes(JSON.stringify(resource)), JSON.stringify(resource));
+          const isReadOnly = JSON.stringify(resource) === readOnly && actions.every((a) => a === 's3:GetObject');
+          assert.ok(allowed.includes(JSON.stringify(resource)) || isReadOnly, JSON.stringify(resource));
         }
       }
     }
@@ -344,6 +348,73 @@ describe('outputs', () => {
 
   test('the stack has a description', () => {
     assert.match(template.toJSON().Description, /Wharf/);
+  });
+});
+
+describe('download signing (rotated user key)', () => {
+  const signing = () => stack.index.downloadSigning;
+  const secretRef = () => ({ Ref: logicalId(signing().secret) });
+  const userId = () => logicalId(signing().user);
+
+  test('the signing user may only s3:GetObject under files/ and upstream/files/, has no password, and no key in the template', () => {
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
+      (p.Properties.Users ?? []).some((u: unknown) => JSON.stringify(u) === JSON.stringify({ Ref: userId() })),
+    );
+    const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement);
+    assert.deepEqual(statements, [
+      { Action: 's3:GetObject', Effect: 'Allow', Resource: [bucketObjects('/files/*'), bucketObjects('/upstream/files/*')] },
+    ]);
+    const user = template.toJSON().Resources[userId()];
+    assert.equal(user.Properties?.LoginProfile, undefined);
+    assert.equal(user.Properties?.ManagedPolicyArns, undefined);
+    template.resourceCountIs('AWS::IAM::AccessKey', 0);
+  });
+
+  test('a rotation schedule: every 30 days, by the rotation function, first at deploy', () => {
+    template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      SecretId: secretRef(),
+      RotationLambdaARN: { 'Fn::GetAtt': [logicalId(signing().rotationFunction.function), 'Arn'] },
+      RotationRules: { AutomaticallyAfterDays: 30 },
+      RotateImmediatelyOnUpdate: true,
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      FunctionName: { 'Fn::GetAtt': [logicalId(signing().rotationFunction.function), 'Arn'] },
+      Principal: 'secretsmanager.amazonaws.com',
+      SourceArn: secretRef(),
+    });
+  });
+
+  test('the rotation function: its key actions on the signing user, its secret actions on the secret, nothing else', () => {
+    const roleId = logicalId(signing().rotationFunction.role);
+    const userArn = { 'Fn::GetAtt': [userId(), 'Arn'] };
+    assert.deepEqual(actionsOn(roleId, userArn), [...ROTATION_IAM_ACTIONS].sort());
+    assert.deepEqual(actionsOn(roleId, secretRef()), [...ROTATION_SECRET_ACTIONS].sort());
+    const others = roleActions(roleId).filter((a) => !/^(iam:|secretsmanager:|logs:(CreateLogStream|PutLogEvents)$|xray:)/.test(a));
+    assert.deepEqual(others, []);
+    assert.ok(!roleActions(roleId).includes('secretsmanager:GetRandomPassword'));
+    const fn = template.toJSON().Resources[logicalId(signing().rotationFunction.function)];
+    assert.deepEqual(fn.Properties.Environment.Variables[ENV.signingUserName], { Ref: userId() });
+    assert.equal(fn.Properties.Environment.Variables[ENV.signingKeyGraceSeconds], String(2 * 86_400 + 3600));
+  });
+
+  test('the read function may read the secret (GetSecretValue only) and is told where it is', () => {
+    const read = stack.index.functions.read;
+    assert.deepEqual(actionsOn(logicalId(read.role), secretRef()), ['secretsmanager:GetSecretValue']);
+    const fn = template.toJSON().Resources[logicalId(read.function)];
+    assert.deepEqual(fn.Properties.Environment.Variables[ENV.signingSecretArn], secretRef());
+    for (const name of ['write', 'admin'] as const) {
+      assert.deepEqual(actionsOn(logicalId(stack.index.functions[name].role), secretRef()), [], `${name} cannot read the signing key`);
+    }
+  });
+
+  test('a rotation no longer than a replaced key must live, and a window over 3.5 days, are refused', () => {
+    const scope = new Stack(new App(), 'Bare');
+    const fake = { addEnvironment: () => fake, role: undefined } as unknown as ConstructorParameters<typeof DownloadSigning>[2]['readFunction'];
+    assert.throws(
+      () => new DownloadSigning(scope, 'S', { projectRoot: '.', bucket: stack.index.bucket, readFunction: fake, signingWindowSeconds: 86_400, rotationInterval: Duration.days(2), logRetention: RetentionDays.ONE_DAY, logRemovalPolicy: RemovalPolicy.DESTROY }),
+      /longer than a replaced key must live/,
+    );
+    assert.throws(() => synth({ index: { signingWindowSeconds: 400_000 } }), /signingWindowSeconds must be a whole number from 1 to 302400/);
   });
 });
 
@@ -399,9 +470,14 @@ describe('PackageIndex props', () => {
         authCacheSeconds: 10,
       },
     });
-    custom.template.allResourcesProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ [ENV.publicRead]: 'true', [ENV.authCacheSeconds]: '10' }) },
-    });
+    // Every function but the signing-key rotation, which has its own small environment and memory.
+    const rotationId = custom.stack.resolve((custom.stack.index.downloadSigning.rotationFunction.function.node.defaultChild as CfnResource).logicalId) as string;
+    const indexFunctions = Object.entries(custom.template.findResources('AWS::Lambda::Function')).filter(([id]) => id !== rotationId).map(([, fn]) => fn);
+    assert.ok(indexFunctions.length >= 4);
+    for (const fn of indexFunctions) {
+      assert.equal(fn.Properties.Environment.Variables[ENV.publicRead], 'true');
+      assert.equal(fn.Properties.Environment.Variables[ENV.authCacheSeconds], '10');
+    }
     custom.template.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Delete',
       Properties: { DeletionProtectionEnabled: false },
@@ -409,12 +485,11 @@ describe('PackageIndex props', () => {
     for (const bucket of Object.values(custom.template.findResources('AWS::S3::Bucket'))) {
       assert.equal(bucket.DeletionPolicy, 'Delete');
     }
-    custom.template.allResourcesProperties('AWS::Lambda::Function', {
-      MemorySize: 512,
-      Environment: {
-        Variables: Match.objectLike({ [ENV.pageCacheControl]: 'max-age=5', [ENV.signingWindowSeconds]: '60' }),
-      },
-    });
+    for (const fn of indexFunctions) {
+      assert.equal(fn.Properties.MemorySize, 512);
+      assert.equal(fn.Properties.Environment.Variables[ENV.pageCacheControl], 'max-age=5');
+      assert.equal(fn.Properties.Environment.Variables[ENV.signingWindowSeconds], '60');
+    }
     custom.template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
     custom.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       DefaultRouteSettings: { ThrottlingBurstLimit: 20, ThrottlingRateLimit: 10 },

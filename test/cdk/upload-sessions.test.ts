@@ -26,7 +26,7 @@ const id = (construct: IConstruct) => Stack.of(construct).resolve((construct.nod
 
 function statementsOf(roleId: string): { Action: string | string[]; Resource: unknown }[] {
   return Object.values(template.findResources('AWS::IAM::Policy'))
-    .filter((p) => (p.Properties.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId })))
+    .filter((p) => ((p.Properties.Roles ?? []) as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId })))
     .flatMap((p) => p.Properties.PolicyDocument.Statement);
 }
 

@@ -30,7 +30,7 @@ function envOf(template: Template, functionId: string): Record<string, unknown> 
 /** Every Allow statement of the policies attached to a role. */
 function statements(template: Template, roleId: string): { Action: string | string[]; Resource: unknown; Condition?: unknown }[] {
   return Object.values(template.findResources('AWS::IAM::Policy'))
-    .filter((p) => (p.Properties.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId })))
+    .filter((p) => ((p.Properties.Roles ?? []) as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId })))
     .flatMap((p) => p.Properties.PolicyDocument.Statement);
 }
 

@@ -77,7 +77,9 @@ describe('pip against a local Wharf', { skip: skip ?? false }, () => {
     // pip asked for the JSON pages, and read core metadata before downloading wheels.
     assert.ok(requests.some((l) => l.startsWith('GET /simple/wharf-demo-app/ 200')), requests.join('\n'));
     assert.ok(requests.some((l) => l.startsWith('GET /simple/wharf-demo-core/ 200')), requests.join('\n'));
-    assert.ok(requests.some((l) => /\.whl\.metadata 302$/.test(l)), requests.join('\n'));
+    // .metadata is served by the read function itself: one request, no hop to S3.
+    assert.ok(requests.some((l) => /\.whl\.metadata 200$/.test(l)), requests.join('\n'));
+    assert.ok(!requests.some((l) => /\.metadata 302$/.test(l)), requests.join('\n'));
   });
 
   test("older pip (Debian's 23.0, before PEP 714) installs too", async () => {
@@ -187,6 +189,45 @@ describe('pip against a local Wharf', { skip: skip ?? false }, () => {
       const wheelEntry = page.files.find((f) => String(f['filename']).endsWith('.whl'))!;
       assert.ok(wheelEntry['core-metadata'], 'wheels always have core metadata');
     }
+  });
+
+  test('.metadata comes straight from Wharf: the METADATA of the wheel, byte for byte, cached as immutable', async () => {
+    for (const wheel of fixtures.wheels) {
+      const bytes = new Uint8Array(await readFile(wheel));
+      const entries = unzipSync(bytes, { filter: (f) => /^[^/]+\.dist-info\/METADATA$/.test(f.name) });
+      const stored = Object.values(entries)[0]!;
+      const project = path.basename(wheel).split('-')[0]!.replace(/_/g, '-');
+      const url = `${wharf.indexUrl.replace(/\/simple\/$/, '')}/files/${project}/${sha256(bytes)}/${path.basename(wheel)}.metadata`;
+      const res = await fetch(url, { redirect: 'manual' });
+      assert.equal(res.status, 200, url);
+      assert.equal(res.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+      assert.deepEqual(new Uint8Array(await res.arrayBuffer()), stored);
+    }
+  });
+
+  test('a file asked twice gets the same redirect (a 1-day signing window), and the URL passes the SigV4 check of the local S3', async () => {
+    const [wheel] = fixtures.wheels;
+    const bytes = new Uint8Array(await readFile(wheel!));
+    const project = path.basename(wheel!).split('-')[0]!.replace(/_/g, '-');
+    const url = `${wharf.indexUrl.replace(/\/simple\/$/, '')}/files/${project}/${sha256(bytes)}/${path.basename(wheel!)}`;
+    const ask = async () => (await fetch(url, { redirect: 'manual' })).headers.get('location') ?? '';
+    const day = () => Math.floor(Date.now() / 86_400_000);
+    let first: string;
+    let second: string;
+    do {
+      const before = day();
+      first = await ask();
+      await new Promise((done) => setTimeout(done, 1100));
+      second = await ask();
+      if (day() === before) break; // the two asks fell in one window (not across midnight UTC)
+    } while (true);
+    assert.equal(second, first);
+    const signed = new URL(first);
+    assert.match(signed.searchParams.get('X-Amz-Date') ?? '', /T000000Z$/);
+    assert.equal(signed.searchParams.get('X-Amz-Expires'), '172800');
+    const download = await fetch(first);
+    assert.equal(download.status, 200, await download.clone().text());
+    assert.equal(sha256(new Uint8Array(await download.arrayBuffer())), sha256(bytes));
   });
 
   test('the HTML page for pip-less clients, and a 304 for a repeat', async () => {

@@ -73,6 +73,22 @@ describe('pip against a private local Wharf', { skip: skip ?? false }, () => {
     assert.ok(requests.some((l) => /^GET \/files\/wharf-demo-app\/.*\.whl 302$/.test(l)), requests.join('\n'));
   });
 
+  test('.metadata of a private index: 401 without a token, 403 with a token for another project, the bytes with one (cached privately)', async () => {
+    const page = await fetch(`${wharf.indexUrl}wharf-demo-app/`, {
+      headers: { accept: 'application/vnd.pypi.simple.v1+json', authorization: `Basic ${Buffer.from(`__token__:${readToken}`).toString('base64')}` },
+    });
+    const files = ((await page.json()) as { files: { url: string; filename: string }[] }).files;
+    const wheel = files.find((f) => f.filename.endsWith('.whl'))!;
+    const url = new URL(`${wheel.url}.metadata`, page.url).href;
+    const auth = (token: string) => ({ authorization: `Basic ${Buffer.from(`__token__:${token}`).toString('base64')}` });
+    assert.equal((await fetch(url, { redirect: 'manual' })).status, 401);
+    assert.equal((await fetch(url, { redirect: 'manual', headers: auth(otherToken) })).status, 403);
+    const ok = await fetch(url, { redirect: 'manual', headers: auth(readToken) });
+    assert.equal(ok.status, 200);
+    assert.equal(ok.headers.get('cache-control'), 'private, max-age=31536000, immutable');
+    assert.match(await ok.text(), /^Metadata-Version: /);
+  });
+
   test('with the token in .netrc, pip installs', async () => {
     const home = path.join(work, 'home');
     await rm(home, { recursive: true, force: true });
