@@ -3,34 +3,12 @@
  * every download and never calls S3 itself, and leaving the S3 client out of its bundle
  * makes that bundle a quarter smaller (faster cold starts).
  */
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { fromEnv } from '@aws-sdk/credential-provider-env';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Checksum, SourceData } from '@smithy/types';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { DownloadSigner, PresignOptions } from '../app/ports.ts';
 import { keyPath, rfc3986 } from './s3-keys.ts';
-
-/** SHA-256 (or HMAC-SHA-256 with a secret) in the shape SignatureV4 wants. */
-class NodeSha256 implements Checksum {
-  private hash: Hash | Hmac;
-  constructor(private readonly secret?: SourceData) {
-    this.hash = this.fresh();
-  }
-  private fresh(): Hash | Hmac {
-    return this.secret === undefined
-      ? createHash('sha256')
-      : createHmac('sha256', typeof this.secret === 'string' ? this.secret : Buffer.from(this.secret as Uint8Array));
-  }
-  update(data: Uint8Array | string): void {
-    this.hash.update(typeof data === 'string' ? data : Buffer.from(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-  reset(): void {
-    this.hash = this.fresh();
-  }
-}
+import { NodeSha256 } from './node-sha256.ts';
 
 export interface S3UrlSignerOptions {
   readonly bucketName: string;

@@ -5,10 +5,11 @@
  * recomputed with @smithy/signature-v4, the signer the SDK itself uses, from what the
  * request says it signed; a request is let through only when the two agree.
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual, type Hash, type Hmac } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { Checksum, QueryParameterBag, SourceData } from '@smithy/types';
+import type { QueryParameterBag } from '@smithy/types';
+import { NodeSha256 } from '../adapters/node-sha256.ts';
 
 export interface StoreCredentials {
   readonly accessKeyId: string;
@@ -20,27 +21,6 @@ export function generateStoreCredentials(): StoreCredentials {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
   const id = [...randomBytes(15)].map((b) => alphabet[b % 32]).join('');
   return { accessKeyId: `AKWH${id.slice(0, 16)}`, secretAccessKey: randomBytes(30).toString('base64') };
-}
-
-class NodeSha256 implements Checksum {
-  private hash: Hash | Hmac;
-  constructor(private readonly secret?: SourceData) {
-    this.hash = this.fresh();
-  }
-  private fresh(): Hash | Hmac {
-    return this.secret === undefined
-      ? createHash('sha256')
-      : createHmac('sha256', typeof this.secret === 'string' ? this.secret : Buffer.from(this.secret as Uint8Array));
-  }
-  update(data: Uint8Array | string): void {
-    this.hash.update(typeof data === 'string' ? data : Buffer.from(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-  reset(): void {
-    this.hash = this.fresh();
-  }
 }
 
 export type Refusal =
