@@ -1,5 +1,5 @@
 /** The admin API (`/api/`) over HTTP, for the CLI commands that manage a running Wharf. */
-import { answerOf, NotWharfError, wharfJson } from './wharf-answer.ts';
+import { answerOf, NotWharfError, wharfJson, jsonRequest } from './wharf-answer.ts';
 
 /** `expected`: a key every success of the route has, so another server's JSON is not taken for it. */
 export type AdminApiCall = (method: string, pathname: string, body?: unknown, expected?: string) => Promise<unknown>;
@@ -14,15 +14,7 @@ export function adminApi(url: string, token: string, fail: (message: string) => 
   async function call(method: string, pathname: string, body?: unknown, expected?: string): Promise<unknown> {
     let response: Response;
     try {
-      response = await fetch(`${base}${pathname}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          accept: 'application/json',
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
+      response = await fetch(`${base}${pathname}`, jsonRequest(method, token, body));
     } catch (err) {
       throw fail(`Cannot reach ${base}: ${(err as Error).message}. Is the URL right and the index up?`);
     }

@@ -202,3 +202,13 @@ export function usageError(command: string): (message: string) => number {
     return 2;
   };
 }
+
+/**
+ * A command's failure as the user sees it: an error the command knows (a domain error, its
+ * own) is one line on stderr and exit 1; anything else is a bug and goes on up.
+ */
+export function commandFailed(command: string, err: unknown, known: (err: unknown) => err is Error): number {
+  if (!known(err)) throw err;
+  process.stderr.write(`${command}: ${err.message}\n`);
+  return 1;
+}

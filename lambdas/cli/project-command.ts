@@ -7,7 +7,7 @@ import { WharfError } from '../core/errors.ts';
 import { localCreator } from '../local/admin-bootstrap.ts';
 import { openTargetFromOptions } from './import-target.ts';
 import { adminApi } from './admin-api.ts';
-import { usageError } from './command-line.ts';
+import { commandFailed, usageError } from './command-line.ts';
 import { defaultDataDir } from './serve-command.ts';
 import { TokenCommandError } from './token-target.ts';
 import { awsCallerArn } from './aws-caller.ts';
@@ -124,11 +124,7 @@ export async function projectCommand(action: ProjectAction, args: string[], opti
     }
     return 0;
   } catch (err) {
-    if (err instanceof WharfError || err instanceof TokenCommandError) {
-      process.stderr.write(`wharf ${action}: ${err.message}\n`);
-      return 1;
-    }
-    throw err;
+    return commandFailed(`wharf ${action}`, err, (e): e is Error => e instanceof WharfError || e instanceof TokenCommandError);
   } finally {
     await where.close();
   }

@@ -12,7 +12,7 @@ import { request as httpsRequest } from 'node:https';
 import path from 'node:path';
 import { VERIFY_DEADLINE_SECONDS } from '../core/upload-session.ts';
 import { type ExchangedToken, trustedPublishingToken } from './oidc-exchange.ts';
-import { wharfJson } from './wharf-answer.ts';
+import { wharfJson, jsonRequest } from './wharf-answer.ts';
 
 /**
  * Where the token comes from. Called with no argument for the token to send; called with a
@@ -180,15 +180,7 @@ export class PublishClient {
     for (let attempt = 1; ; attempt++) {
       let response: Response;
       try {
-        response = await fetch(url, {
-          method,
-          headers: {
-            authorization: `Bearer ${token}`,
-            accept: 'application/json',
-            ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-          },
-          ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        });
+        response = await fetch(url, jsonRequest(method, token, body));
       } catch (err) {
         if (attempt < attempts) {
           await sleep(this.delay(attempt));

@@ -17,7 +17,7 @@ import { localCreator, readKeptAdminToken } from '../local/admin-bootstrap.ts';
 import { createDynamoDbClient, startEmbeddedStores } from '../local/embedded-stores.ts';
 import type { PublisherStore } from '../app/ports.ts';
 import { processAlive, readServerState } from './import-target.ts';
-import { usageError } from './command-line.ts';
+import { commandFailed, usageError } from './command-line.ts';
 import { defaultDataDir } from './serve-command.ts';
 import { awsCallerArn } from './aws-caller.ts';
 
@@ -227,11 +227,7 @@ export async function publisherCommand(action: PublisherAction, args: string[], 
     else out(`Removed trusted publisher ${removed.id} of ${removed.project}: ${describe(removed)}.\n`);
     return 0;
   } catch (err) {
-    if (err instanceof WharfError || err instanceof PublisherCommandError) {
-      process.stderr.write(`wharf publisher ${action}: ${err.message}\n`);
-      return 1;
-    }
-    throw err;
+    return commandFailed(`wharf publisher ${action}`, err, (e): e is Error => e instanceof WharfError || e instanceof PublisherCommandError);
   } finally {
     await target.close();
   }

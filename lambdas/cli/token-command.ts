@@ -1,7 +1,7 @@
 /** `wharf token create|list|revoke`: manage API tokens of a local or deployed index. */
 import { parseExpiry, type TokenView } from '../app/token-admin.ts';
 import { InvalidInputError, WharfError } from '../core/errors.ts';
-import { usageError } from './command-line.ts';
+import { commandFailed, usageError } from './command-line.ts';
 import { defaultDataDir } from './serve-command.ts';
 import {
   httpTokenTarget,
@@ -132,11 +132,7 @@ export async function tokenCommand(action: TokenAction, args: string[], options:
     else out(`Revoked token ${revoked.id} (${describeScopes(revoked)}) at ${revoked.revokedAt}. It stops working within a minute.\n`);
     return 0;
   } catch (err) {
-    if (err instanceof WharfError || err instanceof TokenCommandError) {
-      process.stderr.write(`wharf token ${action}: ${err.message}\n`);
-      return 1;
-    }
-    throw err;
+    return commandFailed(`wharf token ${action}`, err, (e): e is Error => e instanceof WharfError || e instanceof TokenCommandError);
   } finally {
     await target.close();
   }

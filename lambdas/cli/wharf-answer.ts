@@ -46,3 +46,16 @@ export function wharfJson(url: string, answer: Answer, expected?: string): Recor
 export async function answerOf(response: Response): Promise<Answer> {
   return { status: response.status, contentType: response.headers.get('content-type'), text: await response.text() };
 }
+
+/** A JSON request to a Wharf API with a Bearer token, as every command that calls a server makes it. */
+export function jsonRequest(method: string, token: string, body?: unknown): RequestInit {
+  return {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      accept: 'application/json',
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  };
+}
