@@ -9,6 +9,8 @@
  * The server runs in this process, the load in a child (bench/soak-driver.ts), so the
  * figures are the server's. With --heap-snapshots, a V8 heap snapshot of this process is
  * written at one minute and at the end of the load, to compare with bench/heap-diff.ts.
+ * Writing a snapshot takes memory the allocator keeps afterwards (tens of MB here), so
+ * judge RSS on a run without them.
  */
 import { fork } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -113,11 +115,13 @@ export async function soak(options: SoakOptions): Promise<boolean> {
     const line = (label: string) => {
       const now = Date.now();
       const { rss, heapUsed, external } = process.memoryUsage();
-      const rate = ((latest.requests - previous.requests) * 1000) / Math.max(1, now - previous.at);
+      // The last line comes seconds after the one before: a rate over so short a time says nothing.
+      const elapsed = now - previous.at;
+      const rate = elapsed >= 5_000 ? (((latest.requests - previous.requests) * 1000) / elapsed).toFixed(0) : '-';
       previous = { at: now, requests: latest.requests };
       lastRss = rss;
       console.log(
-        `  ${label.padStart(6)} ${String(latest.requests).padStart(9)} ${String(latest.errors).padStart(7)} ${rate.toFixed(0).padStart(6)} ${mb(rss)} ${mb(heapUsed).padStart(9)} ${mb(external).padStart(8)}`,
+        `  ${label.padStart(6)} ${String(latest.requests).padStart(9)} ${String(latest.errors).padStart(7)} ${rate.padStart(6)} ${mb(rss)} ${mb(heapUsed).padStart(9)} ${mb(external).padStart(8)}`,
       );
     };
     let finished = false;
@@ -142,6 +146,7 @@ export async function soak(options: SoakOptions): Promise<boolean> {
     if (latest.lastError) console.log(`  last error: ${latest.lastError}`);
     const growth = rssAtOneMinute ? (rssAtEnd - rssAtOneMinute) / rssAtOneMinute : 0;
     const met = latest.errors === 0 && growth <= 0.2;
+    if (options.heapSnapshotDir) console.log('  (heap snapshots were written: RSS after the first includes what writing it took)');
     console.log(
       `  ${latest.requests} requests (${latest.uploads} uploads), ${latest.errors} errors; RSS ${rssAtOneMinute ? `${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(0)}% from one minute to the end` : 'not sampled at one minute'}` +
         ` (aim: 0 errors, within 20%: ${met ? 'met' : 'MISSED'})`,
