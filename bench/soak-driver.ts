@@ -35,6 +35,12 @@ export interface SoakStats {
 const PIP_ACCEPT = 'application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1, text/html; q=0.01';
 /** Files a driver remembers per project to fetch: enough to vary, bounded so the driver stays small. */
 const FILES_PER_PROJECT = 20;
+/**
+ * Versions an upload project gets before uploads move on to a fresh one (`NAME-2`, ...).
+ * Pages, and so the memory their rendering and keeping takes, then stay the size of a real
+ * project's instead of growing with the soak's length: growth that remains is a leak.
+ */
+const VERSIONS_PER_PROJECT = 50;
 
 interface PageFile {
   readonly url: string;
@@ -52,6 +58,8 @@ function report(type: SoakStats['type']): void {
 
 async function run(plan: SoakPlan): Promise<void> {
   const files = new Map<string, PageFile[]>();
+  // Upload projects as readers see them: one moves on to its next generation once that
+  // has its first file, so a reader never asks for a project that does not exist yet.
   const readable = [...plan.projects, ...plan.uploadProjects];
   const versions = new Map(plan.uploadProjects.map((p) => [p, 0]));
   let step = 0;
@@ -108,10 +116,12 @@ async function run(plan: SoakPlan): Promise<void> {
   };
 
   const upload = async () => {
-    const project = pick(plan.uploadProjects);
-    const n = (versions.get(project) ?? 0) + 1;
-    versions.set(project, n);
-    const options = { name: project, version: `2.${process.pid % 1000}.${n}` };
+    const base = pick(plan.uploadProjects);
+    const n = (versions.get(base) ?? 0) + 1;
+    versions.set(base, n);
+    const generation = Math.floor(n / VERSIONS_PER_PROJECT);
+    const project = generation === 0 ? base : `${base}-${generation + 1}`;
+    const options = { name: project, version: `2.${n}` };
     const bytes = buildWheel(options);
     const form = new FormData();
     const fields: Record<string, string> = {
@@ -131,6 +141,11 @@ async function run(plan: SoakPlan): Promise<void> {
     if (answer) {
       uploads++;
       await answer.arrayBuffer();
+      const slot = plan.uploadProjects.indexOf(base) + plan.projects.length;
+      if (readable[slot] !== project) {
+        files.delete(readable[slot]!);
+        readable[slot] = project;
+      }
     }
   };
 
