@@ -175,11 +175,13 @@ function renders(): void {
 
 const USAGE = `Usage: npm run bench [-- SECTION] [options]
 
-With no SECTION, everything but real-mirror. Sections:
+With no SECTION, everything but soak and real-mirror. Sections:
   pages         local server throughput beside bare Node and nginx, read units per page view
   import        wharf import of small generated wheels (--count N, default 2000;
                 --baseline DIR also times another checkout's wharf import, for a before/after)
   downloads     pip's requests for .metadata, and whether a file's download URL is stable within a day
+  soak          a local Wharf under reads and uploads, RSS and heap every 30 s (--minutes N,
+                default 5; --heap-snapshots DIR writes V8 heap snapshots at 1 min and at the end)
   real-mirror   wharf import of this machine's real wheel mirrors, then pip installs from them
                 (minutes: it moves gigabytes, so it is never part of the default run)
 Options: --no-upload, --no-import leave those parts out of the default run;
@@ -194,6 +196,8 @@ const { values: flags, positionals: sections } = parseArgs({
     'bundles-only': { type: 'boolean' },
     count: { type: 'string' },
     baseline: { type: 'string' },
+    minutes: { type: 'string' },
+    'heap-snapshots': { type: 'string' },
     help: { type: 'boolean' },
   },
 });
@@ -211,6 +215,13 @@ if (flags.help) {
 } else if (section === 'downloads') {
   const { downloadsBench } = await import('./downloads.ts');
   await downloadsBench();
+} else if (section === 'soak') {
+  // Minutes long, so never part of the default run.
+  const minutes = flags.minutes === undefined ? 5 : Number(flags.minutes);
+  if (!(minutes > 0 && minutes <= 120)) throw new Error(`--minutes must be a number of minutes from 0 to 120, not "${flags.minutes}".`);
+  const { soak } = await import('./soak.ts');
+  const met = await soak({ minutes, ...(flags['heap-snapshots'] ? { heapSnapshotDir: flags['heap-snapshots'] } : {}) });
+  if (!met) process.exitCode = 1;
 } else if (section === 'real-mirror') {
   const { realMirror } = await import('./real-mirror.ts');
   process.exitCode = await realMirror();

@@ -32,6 +32,7 @@ import dynalite from 'dynalite';
 import { S3UrlSigner } from '../adapters/s3-url-signer.ts';
 import S3rver from 's3rver';
 import { TABLE_KEYS } from '../config/tables.ts';
+import { closeDynaliteIterators } from './dynalite-iterators.ts';
 import { makePrivateDir, privateUmask, restrictOwnEntries } from './private-files.ts';
 import { generateStoreCredentials, SigV4Verifier, type Refusal, type StoreCredentials } from './sigv4-verifier.ts';
 
@@ -168,6 +169,7 @@ export async function startEmbeddedStores(options: EmbeddedStoresOptions): Promi
     const socketDir = await mkdtemp(path.join(tmpdir(), 'wharf-ddb-'));
     cleanups.push(() => rm(socketDir, { recursive: true, force: true }));
     const socketPath = path.join(socketDir, 'dynalite.sock');
+    closeDynaliteIterators();
     const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(dynamoDir ? { path: dynamoDir } : {}) });
     await new Promise<void>((resolve, reject) => {
       dynamo.once('error', reject);
