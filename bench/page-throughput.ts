@@ -88,9 +88,11 @@ async function bareNode(body: Buffer, contentType: string): Promise<Server> {
 async function startNginx(dir: string, files: Record<string, Buffer>): Promise<{ url: string; stop: () => void }> {
   const root = path.join(dir, 'www');
   execFileSync('mkdir', ['-p', root]);
-  for (const [name, body] of Object.entries(files)) await writeFile(path.join(root, name), body, { mode: 0o644 });
-  // nginx's workers run as another user: they must be able to read the bytes.
+  for (const [name, body] of Object.entries(files)) await writeFile(path.join(root, name), body);
+  // nginx's workers run as another user: they must be able to read the bytes. chmod, not a
+  // mode on write: the embedded stores run this process with umask 077.
   execFileSync('chmod', ['755', dir, root]);
+  execFileSync('chmod', ['644', ...Object.keys(files).map((name) => path.join(root, name))]);
   const port = 20000 + Math.floor(Math.random() * 20000);
   const conf = path.join(dir, 'nginx.conf');
   await writeFile(
