@@ -10,6 +10,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DynamoDbMetadataStore } from '../lambdas/adapters/dynamodb-metadata-store.ts';
+import { S3BlobStore } from '../lambdas/adapters/s3-blob-store.ts';
+import { Ingest } from '../lambdas/app/ingest.ts';
+import { createDynamoDbClient, createS3Client } from '../lambdas/local/embedded-stores.ts';
+import type { LocalWharf } from '../lambdas/local/local-wharf.ts';
+import { buildWheel, wheelFilename } from '../test/support/dist-builder.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TIME = '/usr/bin/time';
@@ -119,4 +125,24 @@ export async function runImport(
   const [user, sys, rssKb] = (await readFile(timeFile, 'utf8').catch(() => '')).trim().split('\n').pop()!.split(' ').map(Number);
   if (!Number.isFinite(user) || !Number.isFinite(sys) || !Number.isFinite(rssKb)) return result;
   return { ...result, cpuSeconds: user! + sys!, maxRssBytes: rssKb! * 1024 };
+}
+
+/**
+ * Puts freshly built wheels straight into a local Wharf's stores, through the same Ingest
+ * an upload takes, for benches that need an index full of something. `close` when done.
+ */
+export function localWheelPublisher(wharf: LocalWharf): { put(name: string, version: string): Promise<void>; close(): void } {
+  const dynamodb = createDynamoDbClient(wharf.stores);
+  const s3 = createS3Client(wharf.stores);
+  const ingest = new Ingest(new DynamoDbMetadataStore(dynamodb, wharf.stores.tableName), new S3BlobStore(s3, wharf.stores.bucketName));
+  return {
+    async put(name, version) {
+      const options = { name, version };
+      await ingest.ingest(wheelFilename(options), buildWheel(options));
+    },
+    close() {
+      dynamodb.destroy();
+      s3.destroy();
+    },
+  };
 }

@@ -19,13 +19,11 @@ import path from 'node:path';
 
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbMetadataStore } from '../lambdas/adapters/dynamodb-metadata-store.ts';
-import { S3BlobStore } from '../lambdas/adapters/s3-blob-store.ts';
-import { Ingest } from '../lambdas/app/ingest.ts';
 import { SimpleIndex } from '../lambdas/app/simple-index.ts';
 import type { DistributionFile } from '../lambdas/core/model.ts';
-import { createDynamoDbClient, createS3Client } from '../lambdas/local/embedded-stores.ts';
+import { createDynamoDbClient } from '../lambdas/local/embedded-stores.ts';
 import { startLocalWharf, type LocalWharf } from '../lambdas/local/local-wharf.ts';
-import { buildWheel, wheelFilename } from '../test/support/dist-builder.ts';
+import { localWheelPublisher } from './local-server.ts';
 
 const execFileAsync = promisify(execFile);
 const PIP_ACCEPT = 'application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1, text/html; q=0.01';
@@ -119,19 +117,13 @@ http { access_log off; default_type application/octet-stream;
 
 /** `files` wheels of one project, and `projects` one-file projects, straight into the local stores. */
 async function seed(wharf: LocalWharf, project: string, files: number, projects: number): Promise<void> {
-  const dynamodb = createDynamoDbClient(wharf.stores);
-  const s3 = createS3Client(wharf.stores);
-  const ingest = new Ingest(new DynamoDbMetadataStore(dynamodb, wharf.stores.tableName), new S3BlobStore(s3, wharf.stores.bucketName));
-  const put = async (name: string, version: string) => {
-    const options = { name, version };
-    await ingest.ingest(wheelFilename(options), buildWheel(options));
-  };
+  const publisher = localWheelPublisher(wharf);
+  const put = publisher.put;
   for (let i = 0; i < files; i++) await put(project, `1.${i}`);
   for (let i = 0; i < projects; i += 25) {
     await Promise.all(Array.from({ length: Math.min(25, projects - i) }, (_, j) => put(`listed-${String(i + j).padStart(5, '0')}`, '1.0')));
   }
-  dynamodb.destroy();
-  s3.destroy();
+  publisher.close();
 }
 
 async function throughput(missing: string[]): Promise<void> {

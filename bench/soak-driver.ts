@@ -8,8 +8,7 @@
  * listing, download redirects (some followed to S3), `.metadata` files, and now and then
  * a twine-shaped legacy upload of a new version, so pages change under the readers.
  */
-import { createHash } from 'node:crypto';
-import { buildWheel, wheelFilename } from '../test/support/dist-builder.ts';
+import { twineWheelForm } from '../test/support/twine-form.ts';
 
 export interface SoakPlan {
   readonly type: 'plan';
@@ -122,20 +121,7 @@ async function run(plan: SoakPlan): Promise<void> {
     const generation = Math.floor(n / VERSIONS_PER_PROJECT);
     const project = generation === 0 ? base : `${base}-${generation + 1}`;
     const options = { name: project, version: `2.${n}` };
-    const bytes = buildWheel(options);
-    const form = new FormData();
-    const fields: Record<string, string> = {
-      ':action': 'file_upload',
-      protocol_version: '1',
-      name: project,
-      version: options.version,
-      filetype: 'bdist_wheel',
-      pyversion: 'py3',
-      metadata_version: '2.1',
-      sha256_digest: createHash('sha256').update(bytes).digest('hex'),
-    };
-    for (const [k, v] of Object.entries(fields)) form.append(k, v);
-    form.append('content', new Blob([bytes]), wheelFilename(options));
+    const form = twineWheelForm(project, options.version);
     const basic = Buffer.from(`__token__:${plan.token}`).toString('base64');
     const answer = await ask('/legacy/', { method: 'POST', body: form, headers: { authorization: `Basic ${basic}` } }, is200);
     if (answer) {

@@ -17,13 +17,9 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
-import { DynamoDbMetadataStore } from '../lambdas/adapters/dynamodb-metadata-store.ts';
-import { S3BlobStore } from '../lambdas/adapters/s3-blob-store.ts';
-import { Ingest } from '../lambdas/app/ingest.ts';
-import { createDynamoDbClient, createS3Client } from '../lambdas/local/embedded-stores.ts';
 import { startLocalWharf, type LocalWharf } from '../lambdas/local/local-wharf.ts';
-import { buildWheel, wheelFilename } from '../test/support/dist-builder.ts';
 import type { SoakPlan, SoakStats } from './soak-driver.ts';
+import { localWheelPublisher } from './local-server.ts';
 
 const REPORT_EVERY_MS = 30_000;
 const IDLE_MS = 30_000;
@@ -44,13 +40,8 @@ export interface SoakOptions {
 const UPLOAD_PROJECTS = ['soak-uploads-a', 'soak-uploads-b'];
 
 async function seed(wharf: LocalWharf): Promise<string[]> {
-  const dynamodb = createDynamoDbClient(wharf.stores);
-  const s3 = createS3Client(wharf.stores);
-  const ingest = new Ingest(new DynamoDbMetadataStore(dynamodb, wharf.stores.tableName), new S3BlobStore(s3, wharf.stores.bucketName));
-  const put = async (name: string, version: string) => {
-    const options = { name, version };
-    await ingest.ingest(wheelFilename(options), buildWheel(options));
-  };
+  const publisher = localWheelPublisher(wharf);
+  const put = publisher.put;
   const projects = Array.from({ length: SEEDED_PROJECTS }, (_, i) => `soak-project-${i}`);
   try {
     // The projects uploads go to exist from the start: a reader of one never gets a 404.
@@ -60,8 +51,7 @@ async function seed(wharf: LocalWharf): Promise<string[]> {
       await Promise.all(Array.from({ length: Math.min(25, LISTED_PROJECTS - i) }, (_, j) => put(`listed-${String(i + j).padStart(5, '0')}`, '1.0')));
     }
   } finally {
-    dynamodb.destroy();
-    s3.destroy();
+    publisher.close();
   }
   return projects;
 }

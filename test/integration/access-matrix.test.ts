@@ -10,7 +10,7 @@ import { DynamoDbTokenStore } from '../../lambdas/adapters/dynamodb-token-store.
 import { TokenAdmin } from '../../lambdas/app/token-admin.ts';
 import type { DistributionFile } from '../../lambdas/core/model.ts';
 import { generateToken } from '../../lambdas/core/tokens.ts';
-import { createHash } from 'node:crypto';
+import { twineForm } from '../support/twine-form.ts';
 import { strToU8, zipSync } from 'fflate';
 import { createDynamoDbClient } from '../../lambdas/local/embedded-stores.ts';
 import { startLocalWharf, type LocalWharf } from '../../lambdas/local/local-wharf.ts';
@@ -54,22 +54,7 @@ function uploadForm(project: string, version: string): () => FormData {
     [`${di}/WHEEL`]: strToU8('Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n'),
     [`${di}/RECORD`]: strToU8(''),
   });
-  return () => {
-    const form = new FormData();
-    const fields: Record<string, string> = {
-      ':action': 'file_upload',
-      protocol_version: '1',
-      name: project,
-      version,
-      filetype: 'bdist_wheel',
-      pyversion: 'py3',
-      metadata_version: '2.1',
-      sha256_digest: createHash('sha256').update(bytes).digest('hex'),
-    };
-    for (const [k, v] of Object.entries(fields)) form.append(k, v);
-    form.append('content', new Blob([bytes]), `${module}-${version}-py3-none-any.whl`);
-    return form;
-  };
+  return () => twineForm(project, version, bytes, `${module}-${version}-py3-none-any.whl`);
 }
 const readAcme = (ok: number, otherwise = 403) => ({ ...DENIED, readOther: otherwise, read: ok, uploadOther: otherwise, upload: ok, admin: ok });
 const anyValid = (ok: number) => ({ ...DENIED, readOther: ok, read: ok, uploadOther: ok, upload: ok, admin: ok });

@@ -4,14 +4,13 @@
  * access boundary (a token that may not read a project never gets its page, from any cache).
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 
 import { DynamoDbTokenStore } from '../../lambdas/adapters/dynamodb-token-store.ts';
 import { TokenAdmin } from '../../lambdas/app/token-admin.ts';
 import { createDynamoDbClient } from '../../lambdas/local/embedded-stores.ts';
 import { type LocalWharf, startLocalWharf } from '../../lambdas/local/local-wharf.ts';
-import { buildWheel, wheelFilename } from '../support/dist-builder.ts';
+import { twineWheelForm } from '../support/twine-form.ts';
 
 const JSON_V1 = 'application/vnd.pypi.simple.v1+json';
 
@@ -21,21 +20,7 @@ describe('kept pages are never stale and never cross an access boundary', () => 
   let readBeta: string;
 
   const upload = async (name: string, version: string) => {
-    const options = { name, version };
-    const bytes = buildWheel(options);
-    const form = new FormData();
-    const fields: Record<string, string> = {
-      ':action': 'file_upload',
-      protocol_version: '1',
-      name,
-      version,
-      filetype: 'bdist_wheel',
-      pyversion: 'py3',
-      metadata_version: '2.1',
-      sha256_digest: createHash('sha256').update(bytes).digest('hex'),
-    };
-    for (const [k, v] of Object.entries(fields)) form.append(k, v);
-    form.append('content', new Blob([bytes]), wheelFilename(options));
+    const form = twineWheelForm(name, version);
     const answer = await fetch(`${wharf.url}/legacy/`, { method: 'POST', body: form, headers: { authorization: `Bearer ${wharf.admin.token}` } });
     assert.equal(answer.status, 200, await answer.text());
   };
