@@ -33,7 +33,7 @@
  * and the page Query reads its whole partition, so keeping releases there would make
  * every page view read every README the project ever published.
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient, putIf, queryAll, updateIf } from './dynamodb-operations.ts';
 import { compareWithStored } from '../core/file-identity.ts';
@@ -138,7 +138,7 @@ export class DynamoDbMetadataStore implements MetadataStore, SweepIndex {
   private readonly doc: DynamoDBDocumentClient;
 
   constructor(
-    client: DynamoDBClient,
+    private readonly client: DynamoDBClient,
     private readonly tableName: string,
   ) {
     this.doc = documentClient(client);
@@ -186,11 +186,17 @@ export class DynamoDbMetadataStore implements MetadataStore, SweepIndex {
     return this.serialAt(LISTING_SERIAL_PK);
   }
 
+  /**
+   * The one read every page view makes, so the leanest: the plain client (one number needs
+   * no document marshalling) and no projection (the item is a few bytes; a projection
+   * costs the same read unit and only adds an expression to parse).
+   */
   private async serialAt(pk: string): Promise<number | undefined> {
-    const { Item } = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk, sk: SERIAL_SK }, ConsistentRead: true, ProjectionExpression: 'serial' }),
+    const { Item } = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: { pk: { S: pk }, sk: { S: SERIAL_SK } }, ConsistentRead: true }),
     );
-    return Item ? Number(Item.serial) : undefined;
+    const serial = Item?.['serial']?.N;
+    return serial === undefined ? undefined : Number(serial);
   }
 
   /** Raise a serial, after the write it announces. */
