@@ -397,6 +397,31 @@ describe('download signing (rotated user key)', () => {
     assert.equal(fn.Properties.Environment.Variables[ENV.signingKeyGraceSeconds], String(2 * 86_400 + 3600));
   });
 
+  test('deleting the stack deletes the signing user keys first: the rotation function as a custom resource, after the schedule', () => {
+    const resources = template.toJSON().Resources;
+    const cleanupId = logicalId(signing().keysCleanup);
+    const cleanup = resources[cleanupId];
+    assert.equal(cleanup.Type, 'Custom::WharfSigningKeys');
+    assert.deepEqual(cleanup.Properties.ServiceToken, { 'Fn::GetAtt': [logicalId(signing().rotationFunction.function), 'Arn'] });
+    assert.deepEqual(cleanup.Properties.UserName, { Ref: userId() });
+    // CloudFormation deletes dependents first: the schedule goes before the keys are removed.
+    const schedule = Object.entries(resources).find(([, r]) => (r as { Type: string }).Type === 'AWS::SecretsManager::RotationSchedule')![1] as { DependsOn?: string[] };
+    assert.ok(schedule.DependsOn?.includes(cleanupId), 'the rotation schedule depends on the key cleanup');
+  });
+
+  test('an alarm on failed rotations: any error of the rotation function within an hour', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Errors',
+      Namespace: 'AWS/Lambda',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(signing().rotationFunction.function) } }],
+      Period: 3600,
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
   test('the read function may read the secret (GetSecretValue only) and is told where it is', () => {
     const read = stack.index.functions.read;
     assert.deepEqual(actionsOn(logicalId(read.role), secretRef()), ['secretsmanager:GetSecretValue']);
