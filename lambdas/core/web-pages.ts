@@ -3,56 +3,17 @@
  * `/search/`, `/account/login/`), rendered on the server as plain HTML: no framework, no
  * script but the hashed copy-button one, readable with scripts off, on a phone, light or dark.
  *
- * The pages render the read model's documents (lambdas/app/project-views.ts, Warehouse's
- * JSON shape); the types below name only the fields a page reads. Every value from package
- * metadata is escaped; a description arrives as HTML that description.ts sanitized.
+ * The pages render the read model's views (lambdas/app/project-views.ts: the JSON API's
+ * Warehouse-shaped documents, release groups, search pages), nothing of their own. Every
+ * value from package metadata is escaped; a description arrives as HTML that
+ * description.ts sanitized.
  */
 import { escapeHtml } from './html.ts';
-import { distributionPath } from './storage-keys.ts';
-import { sortVersions } from './versions.ts';
+import type { Overview, SearchPage } from './project-search.ts';
+import type { ReleaseGroup, WarehouseFile, WarehouseReleaseJson } from './warehouse-json.ts';
 import { WEB_SCRIPT, WEB_STYLE } from './web-assets.ts';
 
 type Maybe<T> = T | null | undefined;
-
-/** A file as Warehouse's JSON API describes it (`urls`, `releases[version]`). */
-export interface WebFile {
-  readonly filename: string;
-  readonly size: number;
-  readonly upload_time_iso_8601: string;
-  readonly digests: { readonly sha256: string };
-  readonly packagetype: string;
-  readonly yanked: boolean;
-  readonly yanked_reason: Maybe<string>;
-  readonly requires_python?: Maybe<string>;
-  readonly url?: Maybe<string>;
-}
-
-/** Warehouse's `info` object, the fields a page shows. */
-export interface WebInfo {
-  readonly name: string;
-  readonly version: string;
-  readonly summary?: Maybe<string>;
-  readonly requires_python?: Maybe<string>;
-  readonly project_urls?: Maybe<Readonly<Record<string, string>>>;
-  readonly home_page?: Maybe<string>;
-  readonly classifiers?: Maybe<readonly string[]>;
-  readonly author?: Maybe<string>;
-  readonly author_email?: Maybe<string>;
-  readonly maintainer?: Maybe<string>;
-  readonly maintainer_email?: Maybe<string>;
-  readonly license?: Maybe<string>;
-  readonly license_expression?: Maybe<string>;
-  readonly keywords?: Maybe<string>;
-  readonly yanked?: Maybe<boolean>;
-  readonly yanked_reason?: Maybe<string>;
-}
-
-/** A project or release document (`/pypi/NAME/json`, `/pypi/NAME/VERSION/json`). */
-export interface WebProjectDocument {
-  readonly info: WebInfo;
-  readonly releases?: Maybe<Readonly<Record<string, readonly WebFile[]>>>;
-  readonly urls: readonly WebFile[];
-}
 
 /** What every page needs besides its content. */
 export interface PageContext {
@@ -66,12 +27,13 @@ export interface PageContext {
   readonly offerSignIn: boolean;
 }
 
+/** A project in a list: a search hit or a latest upload. */
 export interface ListedProject {
   readonly name: string;
-  readonly displayName?: Maybe<string>;
-  readonly version?: Maybe<string>;
-  readonly summary?: Maybe<string>;
-  readonly uploadTime?: Maybe<string>;
+  readonly displayName: string;
+  readonly version: string;
+  readonly summary?: string;
+  readonly uploadTime?: string;
 }
 
 const e = escapeHtml;
@@ -151,15 +113,10 @@ function listedProjects(ctx: PageContext, projects: readonly ListedProject[]): s
   return `<ul class="list">${items.join('')}</ul>`;
 }
 
-export interface HomeView {
-  readonly projectCount: number;
-  readonly latest: readonly ListedProject[];
-}
-
-export function homePage(ctx: PageContext, view: HomeView): string {
+export function homePage(ctx: PageContext, view: Overview): string {
   const count = `${view.projectCount.toLocaleString('en')} ${view.projectCount === 1 ? 'project' : 'projects'}`;
-  const latest = view.latest.length
-    ? `<h2>Latest uploads</h2>${listedProjects(ctx, view.latest)}`
+  const latest = view.latestUploads.length
+    ? `<h2>Latest uploads</h2>${listedProjects(ctx, view.latestUploads)}`
     : `<p>Nothing is published here yet. Publish with <code>twine upload --repository-url ${e(ctx.indexUrl.replace(/simple\/$/, 'legacy/'))} dist/*</code>.</p>`;
   return layout(
     ctx,
@@ -170,15 +127,7 @@ export function homePage(ctx: PageContext, view: HomeView): string {
   );
 }
 
-export interface SearchView {
-  readonly query: string;
-  readonly results: readonly ListedProject[];
-  readonly total: number;
-  readonly page: number;
-  readonly pages: number;
-}
-
-export function searchPage(ctx: PageContext, view: SearchView): string {
+export function searchPage(ctx: PageContext, view: SearchPage): string {
   const q = view.query.trim();
   let body: string;
   if (q === '') {
@@ -189,8 +138,8 @@ export function searchPage(ctx: PageContext, view: SearchView): string {
     const link = (page: number, label: string, rel: string) =>
       `<a rel="${rel}" href="${e(ctx.basePath)}/search/?q=${e(encodeURIComponent(q))}&amp;page=${page}">${label}</a>`;
     const pager =
-      view.pages > 1
-        ? `<nav class="pager" aria-label="Pages">${view.page > 1 ? link(view.page - 1, '← Previous', 'prev') : ''}<span>Page ${view.page} of ${view.pages}</span>${view.page < view.pages ? link(view.page + 1, 'Next →', 'next') : ''}</nav>`
+      view.pageCount > 1
+        ? `<nav class="pager" aria-label="Pages">${view.page > 1 ? link(view.page - 1, '← Previous', 'prev') : ''}<span>Page ${view.page} of ${view.pageCount}</span>${view.page < view.pageCount ? link(view.page + 1, 'Next →', 'next') : ''}</nav>`
         : '';
     body =
       `<h1>Search</h1><p id="result-count">${view.total.toLocaleString('en')} ${view.total === 1 ? 'project matches' : 'projects match'} <strong>${e(q)}</strong>.</p>` +
@@ -199,34 +148,8 @@ export function searchPage(ctx: PageContext, view: SearchView): string {
   return layout(ctx, q ? `Search: ${q} · Wharf` : 'Search · Wharf', body, q);
 }
 
-interface ReleaseLine {
-  readonly version: string;
-  readonly uploaded: string | undefined;
-  readonly yanked: boolean;
-  readonly reason: string;
-}
-
-/** The release history, newest first: a release is yanked when all its files are (PEP 592). */
-function releaseLines(releases: Readonly<Record<string, readonly WebFile[]>>): ReleaseLine[] {
-  return sortVersions(Object.keys(releases))
-    .reverse()
-    .map((version) => {
-      const files = releases[version] ?? [];
-      const uploaded = files.map((f) => f.upload_time_iso_8601).sort()[0];
-      const yanked = files.length > 0 && files.every((f) => f.yanked);
-      const reason = yanked ? (files.find((f) => f.yanked_reason)?.yanked_reason ?? '') : '';
-      return { version, uploaded, yanked, reason };
-    });
-}
-
 function yankedMark(reason: Maybe<string>): string {
   return `<span class="yanked">yanked</span>${reason ? ` <span class="yank-reason">Reason: ${e(reason)}</span>` : ''}`;
-}
-
-function fileHref(ctx: PageContext, project: string, file: WebFile): string {
-  const url = file.url;
-  if (url && (url.startsWith('/') || safeHref(url))) return url;
-  return `${ctx.basePath}/${distributionPath(project, file.digests.sha256, file.filename)}`;
 }
 
 function classifierList(classifiers: readonly string[]): string {
@@ -242,22 +165,25 @@ function classifierList(classifiers: readonly string[]): string {
     .join('');
 }
 
-export interface ProjectView {
-  readonly document: WebProjectDocument;
-  /** The project's normalized name (URLs), and the newest release's version. */
-  readonly project: string;
-  readonly latestVersion: string;
+export interface ProjectPageView {
+  /** The release shown: its `info` and `urls` (links made with `{ base: basePath }`). */
+  readonly document: WarehouseReleaseJson;
+  /** The project's normalized name (for URLs). */
+  readonly name: string;
+  /** Every release, newest first; and the one pypi.org calls the latest. */
+  readonly releases: readonly ReleaseGroup[];
+  readonly latest: ReleaseGroup;
   /** The page is `/project/NAME/VERSION/`, not the latest release's page. */
   readonly pinned: boolean;
   /** The description, already rendered and sanitized (description.ts). */
   readonly descriptionHtml: string;
 }
 
-export function projectPage(ctx: PageContext, view: ProjectView): string {
+export function projectPage(ctx: PageContext, view: ProjectPageView): string {
   const { info, urls } = view.document;
-  const releases = view.document.releases ?? { [info.version]: urls };
   const name = info.name;
-  const install = view.pinned && info.version !== view.latestVersion ? `pip install ${name}==${info.version}` : `pip install ${name}`;
+  const notLatest = view.pinned && info.version !== view.latest.version;
+  const install = notLatest ? `pip install ${name}==${info.version}` : `pip install ${name}`;
   const parts: string[] = [];
 
   parts.push(`<div><h1>${e(name)} ${e(info.version)}</h1>${info.summary ? `<p class="summary">${e(info.summary)}</p>` : ''}`);
@@ -267,8 +193,8 @@ export function projectPage(ctx: PageContext, view: ProjectView): string {
   if (info.yanked) {
     parts.push(`<p class="banner" id="yanked-banner">This release is yanked: pip installs it only when asked for exactly this version.${info.yanked_reason ? ` Reason: ${e(info.yanked_reason)}` : ''}</p>`);
   }
-  if (view.pinned && info.version !== view.latestVersion) {
-    parts.push(`<p class="banner">This is not the latest release. The latest is <a href="${e(projectPath(ctx.basePath, view.project))}">${e(view.latestVersion)}</a>.</p>`);
+  if (notLatest) {
+    parts.push(`<p class="banner">This is not the latest release. The latest is <a href="${e(projectPath(ctx.basePath, view.name))}">${e(view.latest.version)}</a>.</p>`);
   }
   parts.push('</div>');
 
@@ -293,17 +219,18 @@ export function projectPage(ctx: PageContext, view: ProjectView): string {
   if (meta.length) side.push(`<h2>Meta</h2><dl class="meta" id="meta">${meta.join('')}</dl>`);
   if (info.classifiers?.length) side.push(`<h2>Classifiers</h2><ul id="classifiers">${classifierList(info.classifiers)}</ul>`);
 
-  const history = releaseLines(releases)
+  const history = view.releases
     .map((r) => {
       const current = r.version === info.version ? ' aria-current="page"' : '';
-      return `<li><a class="name" href="${e(projectPath(ctx.basePath, view.project, r.version))}"${current}>${e(r.version)}</a> <span class="muted">${time(r.uploaded)}</span>${r.yanked ? ` ${yankedMark(r.reason)}` : ''}</li>`;
+      const pre = r.prerelease ? ' <span class="muted">pre-release</span>' : '';
+      return `<li><a class="name" href="${e(projectPath(ctx.basePath, view.name, r.version))}"${current}>${e(r.version)}</a>${pre} <span class="muted">${time(r.uploadTime)}</span>${r.yanked ? ` ${yankedMark(r.yankedReason)}` : ''}</li>`;
     })
     .join('');
 
   const files = urls
-    .map((f) => {
+    .map((f: WarehouseFile) => {
       const yanked = f.yanked ? `<br>${yankedMark(f.yanked_reason)}` : '';
-      return `<tr><td><a href="${e(fileHref(ctx, view.project, f))}">${e(f.filename)}</a>${yanked}</td><td>${formatBytes(f.size)}</td><td>${time(f.upload_time_iso_8601)}</td><td class="sha">${e(f.digests.sha256)}</td></tr>`;
+      return `<tr><td><a href="${e(f.url)}">${e(f.filename)}</a>${yanked}</td><td>${formatBytes(f.size)}</td><td>${time(f.upload_time_iso_8601)}</td><td class="sha">${e(f.digests.sha256)}</td></tr>`;
     })
     .join('');
 
