@@ -3,6 +3,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { accessGuardFor } from '../app/access-guard.ts';
 import { Downloads } from '../app/downloads.ts';
 import { SimpleIndex } from '../app/simple-index.ts';
+import { ProjectViews } from '../app/project-views.ts';
 import type { WharfConfig } from '../config/wharf-config.ts';
 import { createLambdaHandler, type WharfLambdaHandler } from '../http/lambda-handler.ts';
 import { createReadRoutes } from '../http/read-routes.ts';
@@ -24,8 +25,11 @@ export interface ReadFunctionDeps {
 }
 
 export function createReadFunction(deps: ReadFunctionDeps): WharfLambdaHandler {
+  // One kept copy of each project, shared by its simple page and its JSON and HTML views.
+  const simpleIndex = new SimpleIndex(deps.metadata);
   const routes = createReadRoutes({
-    simpleIndex: new SimpleIndex(deps.metadata),
+    simpleIndex,
+    projectViews: new ProjectViews(deps.metadata, simpleIndex),
     downloads: new Downloads(deps.signer, deps.config, deps.now, deps.objects, (message, extra) => deps.logger.warn(message, extra ?? {})),
     metadataCacheControl: `${deps.config.publicRead ? 'public' : 'private'}, max-age=31536000, immutable`,
     pageCacheControl: deps.config.pageCacheControl,
