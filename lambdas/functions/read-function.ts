@@ -2,8 +2,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { accessGuardFor } from '../app/access-guard.ts';
 import { Downloads } from '../app/downloads.ts';
-import { ProjectViews } from '../app/project-views.ts';
 import { SimpleIndex } from '../app/simple-index.ts';
+import { ProjectViews } from '../app/project-views.ts';
 import type { WharfConfig } from '../config/wharf-config.ts';
 import { createLambdaHandler, type WharfLambdaHandler } from '../http/lambda-handler.ts';
 import { createReadRoutes } from '../http/read-routes.ts';
@@ -25,7 +25,7 @@ export interface ReadFunctionDeps {
 }
 
 export function createReadFunction(deps: ReadFunctionDeps): WharfLambdaHandler {
-  // One kept copy of each project for the simple pages, the JSON API and the web pages.
+  // One kept copy of each project, shared by its simple page and its JSON and HTML views.
   const simpleIndex = new SimpleIndex(deps.metadata);
   const routes = createReadRoutes({
     simpleIndex,

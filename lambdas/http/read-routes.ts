@@ -1,6 +1,7 @@
 /**
- * Routes of the read function, composed: the simple API pages (simple-routes.ts), the
- * downloads (download-routes.ts), the health probe and the root. Access is decided here,
+ * Routes of the read function, composed: the simple API pages (simple-routes.ts), PyPI's
+ * JSON API (json-api-routes.ts), the downloads (download-routes.ts), the health probe and
+ * the root. Access is decided here,
  * once, before any route looks anything up.
  */
 import { isNormalizedName, isValidName, normalizeName } from '../core/names.ts';
@@ -9,17 +10,15 @@ import { createDownloadRoutes, type DownloadRoutesDeps } from './download-routes
 import { errorResponse, type ErrorLogger } from './error-map.ts';
 import { jsonResponse, textResponse } from './responses.ts';
 import { createSimpleRoutes, type SimpleRoutesDeps } from './simple-routes.ts';
+import { createJsonApiRoutes, type JsonApiRoutesDeps } from './json-api-routes.ts';
 import type { HttpRequest, HttpResponse, RouteHandler } from './types.ts';
-import type { ProjectViews } from '../app/project-views.ts';
 import type { ImagePolicy } from '../core/description.ts';
 import { AuthenticationError, ForbiddenError } from '../core/errors.ts';
 import type { WebRoutes } from './web-routes.ts';
 import { effectiveAuthorization } from './web-session.ts';
 
-export interface ReadRoutesDeps extends SimpleRoutesDeps, DownloadRoutesDeps {
+export interface ReadRoutesDeps extends SimpleRoutesDeps, DownloadRoutesDeps, JsonApiRoutesDeps {
   readonly logger: ErrorLogger;
-  /** The read model of the JSON API and the web pages (lambdas/app/project-views.ts). */
-  readonly projectViews: ProjectViews;
   /** Which images a description on a web page may show. @default 'https' */
   readonly descriptionImages?: ImagePolicy;
 }
@@ -41,14 +40,11 @@ function splitPath(path: string): string[] | undefined {
  */
 function actionFor(segments: readonly string[]): Action {
   const [first, name] = segments;
-  if (first === 'simple' && name !== undefined && name !== '' && isValidName(name)) {
+  if ((first === 'simple' || first === 'pypi' || first === 'project') && name !== undefined && name !== '' && isValidName(name)) {
     return { kind: 'read', project: normalizeName(name) };
   }
   if ((first === 'files' || first === 'upstream') && name !== undefined && isNormalizedName(name)) {
     return { kind: 'read', project: name };
-  }
-  if (first === 'project' && name !== undefined && name !== '' && isValidName(name)) {
-    return { kind: 'read', project: normalizeName(name) };
   }
   // The root listing, and paths that name no project: only who is asking matters.
   return { kind: 'list' };
@@ -57,6 +53,7 @@ function actionFor(segments: readonly string[]): Action {
 export function createReadRoutes(deps: ReadRoutesDeps): RouteHandler {
   const simple = createSimpleRoutes(deps);
   const downloads = createDownloadRoutes(deps);
+  const jsonApi = createJsonApiRoutes(deps);
   // The web UI loads on the first page a browser asks for: pip's cold start never evaluates it.
   let web: Promise<WebRoutes> | undefined;
   const webRoutes = () =>
@@ -101,6 +98,11 @@ export function createReadRoutes(deps: ReadRoutesDeps): RouteHandler {
       const page = await simple(request, rest, principal);
       if (page) return page;
     }
+    if (first === 'pypi') {
+      const answer = await jsonApi(request, rest, principal);
+      if (answer) return answer;
+      return jsonResponse(404, { message: `No such JSON API path. Ask ${request.basePath}/pypi/NAME/json or ${request.basePath}/pypi/NAME/VERSION/json.` }, { 'cache-control': 'no-store' });
+    }
     if (first === 'files') return downloads.files(rest);
     if (first === 'upstream') return downloads.upstream(rest);
     if (first === 'legacy' && rest.length <= 1 && (rest[0] ?? '') === '') {
@@ -117,7 +119,8 @@ export function createReadRoutes(deps: ReadRoutesDeps): RouteHandler {
     try {
       return await route(request);
     } catch (err) {
-      return errorResponse(err, deps.logger);
+      // The JSON API answers errors in JSON, as pypi.org's does.
+      return errorResponse(err, deps.logger, /^\/pypi(\/|$)/.test(request.path) ? 'pypi-json' : 'text');
     }
   };
 }
