@@ -30,7 +30,7 @@ h2{font-size:1.25rem;margin:1.75rem 0 .5rem;border-bottom:1px solid var(--line);
 .install code{user-select:all;-webkit-user-select:all;padding:.5rem .75rem;border:1px solid var(--line);border-radius:6px;background:var(--box);overflow-wrap:anywhere}
 .banner{padding:.75rem 1rem;border-radius:6px;background:var(--warn-bg);color:var(--warn-fg);margin:1rem 0}
 .error{padding:.75rem 1rem;border-radius:6px;border:1px solid #cf222e;margin:1rem 0}
-.layout{display:grid;gap:0 2rem}
+.layout{display:grid;gap:0 2rem;grid-template-columns:minmax(0,1fr)}
 @media (min-width:52rem){.layout{grid-template-columns:minmax(0,1fr) 18rem}.layout aside{grid-column:2;grid-row:1/span 9}}
 aside h2{font-size:1rem}
 aside ul{list-style:none;padding:0;margin:0}

@@ -95,7 +95,7 @@ function header(ctx: PageContext, query = ''): string {
 export function layout(ctx: PageContext, title: string, body: string, query = ''): string {
   return (
     `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
-    `<meta name="referrer" content="no-referrer"><title>${e(title)}</title><style>${WEB_STYLE}</style></head><body>` +
+    `<meta name="referrer" content="same-origin"><title>${e(title)}</title><style>${WEB_STYLE}</style></head><body>` +
     `${header(ctx, query)}<main>${body}</main>` +
     `<footer>pip reads this index at <code>${e(ctx.indexUrl)}</code> · <a href="${e(ctx.basePath)}/simple/">Simple index</a></footer>` +
     `<script>${WEB_SCRIPT}</script></body></html>`

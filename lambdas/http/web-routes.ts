@@ -86,7 +86,8 @@ export function createWebRoutes(deps: WebRoutesDeps): WebRoutes {
   const { guard, projectViews } = deps;
   const securityHeaders = {
     'content-security-policy': contentSecurityPolicy(deps.descriptionImages),
-    'referrer-policy': 'no-referrer',
+    // Nothing to other sites (image hosts, project links); Origin and Referer to this one.
+    'referrer-policy': 'same-origin',
     'x-frame-options': 'DENY',
   };
   // Pages of a private index, or of a signed-in caller, differ by caller: no shared cache.
@@ -264,9 +265,11 @@ export function createWebRoutes(deps: WebRoutesDeps): WebRoutes {
         store: false,
       });
     }
+    // A private index's pages would only challenge now: back to the sign-in form there.
+    const location = guard.publicRead ? `${request.basePath}/` : `${request.basePath}/account/login/`;
     return {
       status: 303,
-      headers: { location: `${request.basePath}/`, 'cache-control': 'no-store', 'content-type': 'text/plain; charset=utf-8' },
+      headers: { location, 'cache-control': 'no-store', 'content-type': 'text/plain; charset=utf-8' },
       body: 'Signed out.\n',
       cookies: [clearSessionCookie(request)],
     };

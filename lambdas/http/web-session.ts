@@ -79,13 +79,15 @@ export function csrfMatches(request: HttpRequest, echoed: string | undefined): b
 }
 
 /**
- * Whether a POST comes from a page of this site: an Origin (or, without one, a Referer) of
- * another site is refused; browsers send Origin with every form POST.
+ * Whether a POST comes from a page of this site. Browsers say so in Sec-Fetch-Site; older
+ * ones send Origin (the pages' Referrer-Policy `same-origin` keeps it for this site).
  */
 export function sameOrigin(request: HttpRequest): boolean {
+  const site = request.headers['sec-fetch-site'];
+  if (site !== undefined) return site === 'same-origin';
   const host = request.headers['host'];
   const origin = request.headers['origin'] ?? request.headers['referer'];
-  if (origin === undefined) return request.headers['sec-fetch-site'] === undefined || request.headers['sec-fetch-site'] === 'same-origin';
+  if (origin === undefined) return true; // not a browser: the CSRF value alone decides
   if (host === undefined) return false;
   try {
     const url = new URL(origin);

@@ -283,6 +283,7 @@ describe('web UI', () => {
       assert.equal(forged.statusCode, 403);
       assert.equal(cookieNamed(forged, 'wharf-session'), undefined);
       const crossSite = await post({ token: scoped, csrf, next: '/' }, { origin: 'https://evil.test' });
+      assert.equal((await post({ token: scoped, csrf, next: '/' }, { 'sec-fetch-site': 'cross-site' })).statusCode, 403);
       assert.equal(crossSite.statusCode, 403);
       // A bad token: the form again, saying why, with no Basic challenge over it.
       const bad = await post({ token: 'wharf_nottherightone_AAAAAAAAAAAAAAAA', csrf, next: '/' });
@@ -316,6 +317,7 @@ describe('web UI', () => {
         body: `csrf=${newCsrf}`,
       });
       assert.equal(out.statusCode, 303);
+      assert.equal(out.headers?.['location'], '/account/login/');
       assert.match(out.cookies!.find((c) => c.startsWith('wharf-session='))!, /^wharf-session=; .*Max-Age=0/);
       const forgedOut = await call('/account/logout/', {
         method: 'POST',
