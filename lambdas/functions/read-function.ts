@@ -15,7 +15,7 @@ export interface ReadFunctionDeps {
   readonly signer: DownloadSigner;
   /** Token lookups only: the page-serving function cannot create or revoke tokens. */
   readonly tokens: TokenVerifier;
-  readonly config: Pick<WharfConfig, 'pageCacheControl' | 'signingWindowSeconds' | 'publicRead' | 'authCacheSeconds'>;
+  readonly config: Pick<WharfConfig, 'pageCacheControl' | 'signingWindowSeconds' | 'publicRead' | 'authCacheSeconds' | 'descriptionImages'>;
   readonly logger: Logger;
   readonly now?: () => number;
   /** Reads `.metadata` through its presigned URL so the function serves it itself; absent, a redirect. */
@@ -33,6 +33,7 @@ export function createReadFunction(deps: ReadFunctionDeps): WharfLambdaHandler {
     downloads: new Downloads(deps.signer, deps.config, deps.now, deps.objects, (message, extra) => deps.logger.warn(message, extra ?? {})),
     metadataCacheControl: `${deps.config.publicRead ? 'public' : 'private'}, max-age=31536000, immutable`,
     pageCacheControl: deps.config.pageCacheControl,
+    ...(deps.config.descriptionImages ? { descriptionImages: deps.config.descriptionImages } : {}),
     logger: deps.logger,
     guard: accessGuardFor(deps.tokens, deps.config, deps.logger, deps.now),
     ...(deps.upstream ? { upstream: deps.upstream } : {}),

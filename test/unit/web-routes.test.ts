@@ -112,12 +112,12 @@ describe('web UI', () => {
     await refreshProjectSummary(metadata, project);
   }
 
-  function makeHandler(publicRead: boolean) {
+  function makeHandler(publicRead: boolean, descriptionImages?: 'https' | 'none') {
     handler = createReadFunction({
       metadata,
       signer: new MemoryBlobStore(),
       tokens,
-      config: { pageCacheControl: 'max-age=42', signingWindowSeconds: 300, publicRead, authCacheSeconds: 0 },
+      config: { pageCacheControl: 'max-age=42', signingWindowSeconds: 300, publicRead, authCacheSeconds: 0, ...(descriptionImages ? { descriptionImages } : {}) },
       logger: new Logger({ logLevel: 'SILENT' }),
     });
   }
@@ -224,6 +224,28 @@ describe('web UI', () => {
       const size = Buffer.byteLength(bodyOf(await call(p!, { query: q ?? '' })));
       assert.ok(size < 30 * 1024, `${path}: ${size} bytes`);
     }
+  });
+
+  test('descriptionImages none: no image in a description, and the CSP allows none', async () => {
+    await publish('pictures', 'pictures', { '1.0': {} });
+    await metadata.putRelease({
+      project: 'pictures',
+      version: '2.0',
+      createdAt: '2026-11-02T00:00:00Z',
+      metadata: releaseMetadataOf({ ...META, name: 'pictures', version: '2.0', description: '![build badge](https://img.test/b.svg)' }),
+    });
+    await metadata.putFile(file('pictures', '2.0'));
+    const shown = async () => {
+      const res = await call('/project/pictures/2.0/');
+      return { html: bodyOf(res), csp: String(res.headers?.['content-security-policy']) };
+    };
+    const https = await shown();
+    assert.match(https.html, /<img src="https:\/\/img.test\/b.svg" alt="build badge" \/>/);
+    makeHandler(true, 'none');
+    const none = await shown();
+    assert.doesNotMatch(none.html, /<img/);
+    assert.match(none.html, /<span>build badge<\/span>/);
+    assert.match(none.csp, /img-src 'none'/);
   });
 
   describe('a private index', () => {
