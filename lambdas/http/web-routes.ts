@@ -20,8 +20,10 @@ import { AUTHENTICATION_REQUIRED, type Principal } from '../core/access.ts';
 import { WEB_SCRIPT, WEB_STYLE } from '../core/web-assets.ts';
 import { homePage, messagePage, projectPage, projectPath, searchPage, signInPage, type PageContext } from '../core/web-pages.ts';
 import type { AccessGuard } from '../app/access-guard.ts';
+import { SerialCache } from '../app/page-cache.ts';
 import type { ProjectViews } from '../app/project-views.ts';
 import type { WarehouseReleaseJson } from '../core/warehouse-json.ts';
+import type { ReleaseMetadata } from '../core/release-metadata.ts';
 import { cacheablePage } from './caching.ts';
 import { WWW_AUTHENTICATE } from './error-map.ts';
 import { redirectResponse } from './responses.ts';
@@ -90,6 +92,9 @@ export function createWebRoutes(deps: WebRoutesDeps): WebRoutes {
     'referrer-policy': 'same-origin',
     'x-frame-options': 'DENY',
   };
+  // A release's metadata never changes once stored (first writer wins): its description is
+  // rendered once per warm function, not on every view (a long README takes ~100 ms).
+  const descriptions = new SerialCache<string>({ maxEntries: 500, maxWeight: 32 * 1024 * 1024 }, (html) => html.length * 2 + 256);
   // Pages of a private index, or of a signed-in caller, differ by caller: no shared cache.
   const cacheControl = (caller: WebCaller | undefined) =>
     guard.publicRead && !caller?.fromCookie ? 'no-cache' : 'private, no-cache';
@@ -190,9 +195,24 @@ export function createWebRoutes(deps: WebRoutesDeps): WebRoutes {
       // `1.0.0` for a release published as `1.0`: the release's own spelling.
       return redirectResponse(301, projectPath(request.basePath, normalized, view.shown.version), { 'cache-control': 'max-age=86400' });
     }
-    const stored = view.metadata?.metadata;
+    const descriptionHtml = await describe(view.name, view.shown.key, view.metadata?.metadata);
+    const body = projectPage(ctx, {
+      document: view.document as WarehouseReleaseJson,
+      name: view.name,
+      releases: view.releases,
+      latest: view.latest,
+      pinned: version !== undefined,
+      descriptionHtml,
+    });
+    return html(request, 200, body, { caller, cookies });
+  }
+
+  async function describe(name: string, releaseKey: string, stored: ReleaseMetadata | undefined): Promise<string> {
+    const key = `${name}\n${releaseKey}`;
+    const kept = descriptions.get(key, 0);
+    if (kept !== undefined) return kept;
     const { renderDescription } = await loadDescription();
-    const rendered = renderDescription(
+    const { html } = renderDescription(
       {
         text: stored?.description,
         contentType: stored?.description_content_type,
@@ -200,15 +220,9 @@ export function createWebRoutes(deps: WebRoutesDeps): WebRoutes {
       },
       { images: deps.descriptionImages },
     );
-    const body = projectPage(ctx, {
-      document: view.document as WarehouseReleaseJson,
-      name: view.name,
-      releases: view.releases,
-      latest: view.latest,
-      pinned: version !== undefined,
-      descriptionHtml: rendered.html,
-    });
-    return html(request, 200, body, { caller, cookies });
+    // Metadata not (yet) stored is not kept: a retried upload may still write it.
+    if (stored) descriptions.set(key, 0, html);
+    return html;
   }
 
   function signInForm(request: HttpRequest, status: number, options: { next?: string; error?: string; reason?: string; cookies?: string[]; headers?: Record<string, string> } = {}): HttpResponse {
