@@ -14,7 +14,6 @@
  * Pure: the app layer (lambdas/app/project-views.ts) reads and caches, this only shapes.
  */
 import type { DistributionFile, PackageType, ReleaseRecord } from './model.ts';
-import { parseWheelFilename } from './filenames.ts';
 import type { ReleaseMetadata } from './release-metadata.ts';
 import { distributionPath } from './storage-keys.ts';
 import { isPrerelease, releaseVersionKey, versionSortKey } from './versions.ts';
@@ -110,7 +109,7 @@ export interface WarehouseProjectJson extends WarehouseReleaseJson {
 export interface ReleaseGroup {
   /** The version as the release's first uploaded file spelled it. */
   readonly version: string;
-  /** releaseVersionKey(version): `1.0` and `1.0.0` are one release. */
+  /** releaseVersionKey(version) (`1.0` and `1.0.0` are one release, key `1`). */
   readonly key: string;
   readonly prerelease: boolean;
   /** Every file yanked (PEP 592), so installers skip the release. */
@@ -125,54 +124,61 @@ export interface ReleaseGroup {
 
 const byFilename = (a: DistributionFile, b: DistributionFile) => (a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0);
 
-function keyOf(version: string): string {
+/** A release's identity: PEP 440-equal versions share it (versionSortKey is kept per version). */
+function groupKeyOf(version: string): string {
+  // Every stored version passed the upload's PEP 440 check; keep odd data apart, not lost.
+  return versionSortKey(version) ?? `\uffff${version}`;
+}
+
+function releaseKeyOf(version: string): string {
   try {
     return releaseVersionKey(version);
   } catch {
-    // Every stored version passed the upload's PEP 440 check; keep odd data apart, not lost.
-    return `\u0000${version}`;
+    return version;
   }
 }
 
 /**
  * A project's files grouped into releases (PEP 440-equal versions together), newest
- * first by PEP 440 (invalid versions last).
+ * first by PEP 440 (invalid versions last). Each version is parsed once, whatever the
+ * number of files: a project of 10,000 files is grouped in a few milliseconds.
  */
 export function releaseGroups(files: readonly DistributionFile[]): ReleaseGroup[] {
   const groups = new Map<string, DistributionFile[]>();
   for (const file of files) {
-    const key = keyOf(file.version);
+    const key = groupKeyOf(file.version);
     let group = groups.get(key);
     if (!group) groups.set(key, (group = []));
     group.push(file);
   }
-  const out: ReleaseGroup[] = [];
-  for (const [key, group] of groups) {
+  const keyed: { sortKey: string; group: ReleaseGroup }[] = [];
+  for (const [sortKey, group] of groups) {
     group.sort(byFilename);
-    const first = group.reduce((a, b) => (b.uploadTime < a.uploadTime ? b : a));
+    let first = group[0]!;
+    for (const f of group) if (f.uploadTime < first.uploadTime) first = f;
     const yanked = group.every((f) => f.yanked !== undefined);
     const reason = yanked ? (group.find((f) => f.yanked!.reason !== '')?.yanked!.reason ?? '') : undefined;
-    out.push({
-      version: first.version,
-      key,
-      prerelease: isPrerelease(first.version),
-      yanked,
-      ...(reason !== undefined ? { yankedReason: reason } : {}),
-      uploadTime: first.uploadTime,
-      files: group,
+    keyed.push({
+      sortKey,
+      group: {
+        version: first.version,
+        key: releaseKeyOf(first.version),
+        prerelease: isPrerelease(first.version),
+        yanked,
+        ...(reason !== undefined ? { yankedReason: reason } : {}),
+        uploadTime: first.uploadTime,
+        files: group,
+      },
     });
   }
-  const sortKeys = new Map(out.map((g) => [g, versionSortKey(g.version)]));
-  return out.sort((a, b) => {
-    const ka = sortKeys.get(a);
-    const kb = sortKeys.get(b);
-    if (ka !== kb) {
-      if (ka === undefined) return 1;
-      if (kb === undefined) return -1;
-      return ka < kb ? 1 : -1;
-    }
-    return a.version < b.version ? 1 : a.version > b.version ? -1 : 0;
+  // Newest first; the invalid ones (keyed from U+FFFF) sort after every valid key, so go last.
+  keyed.sort((a, b) => {
+    const aValid = !a.sortKey.startsWith('\uffff');
+    const bValid = !b.sortKey.startsWith('\uffff');
+    if (aValid !== bValid) return aValid ? -1 : 1;
+    return a.sortKey < b.sortKey ? (aValid ? 1 : -1) : a.sortKey > b.sortKey ? (aValid ? -1 : 1) : 0;
   });
+  return keyed.map((k) => k.group);
 }
 
 /**
@@ -193,8 +199,9 @@ export function latestRelease(groups: readonly ReleaseGroup[]): ReleaseGroup | u
 
 /** The release among `groups` whose version equals `version` under PEP 440, or undefined. */
 export function findRelease(groups: readonly ReleaseGroup[], version: string): ReleaseGroup | undefined {
-  const key = keyOf(version.trim());
-  return groups.find((g) => g.key === key);
+  const key = versionSortKey(version.trim());
+  if (key === undefined) return groups.find((g) => g.version === version);
+  return groups.find((g) => versionSortKey(g.version) === key);
 }
 
 /** PEP 753 label normalization: punctuation and whitespace removed, lower case. */
@@ -217,13 +224,12 @@ export function projectUrlsOf(metadata: ReleaseMetadata | undefined): Record<str
   return Object.keys(urls).length > 0 ? urls : null;
 }
 
+/** The wheel's Python tag (`name-ver[-build]-PY-abi-plat.whl`), as twine sends it in `pyversion`. */
 function pythonVersionOf(file: DistributionFile): string {
   if (file.packagetype === 'sdist') return 'source';
-  try {
-    return parseWheelFilename(file.filename).pythonTag;
-  } catch {
-    return 'any';
-  }
+  // The wheel filename was checked on upload; a split is all that is needed (and 10,000 of them are cheap).
+  const parts = file.filename.slice(0, -'.whl'.length).split('-');
+  return parts.length >= 5 ? parts[parts.length - 3]! : 'any';
 }
 
 /** Where the JSON's links point: `base` is origin and stage, without a trailing slash ('' for path-absolute links). */
