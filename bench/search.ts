@@ -132,7 +132,11 @@ export async function searchBench(projects: number): Promise<void> {
     const counting = countingClient(wharf.stores);
     const store = new DynamoDbMetadataStore(counting.client, wharf.stores.tableName);
     const views = new ProjectViews(store, new SimpleIndex(store));
+    global.gc?.();
+    const heapBefore = process.memoryUsage().heapUsed;
     const cold = await timed(() => views.search('json'));
+    global.gc?.();
+    const heapKept = process.memoryUsage().heapUsed - heapBefore;
     const coldUnits = counting.units();
     counting.reset();
     const warm: number[] = [];
@@ -148,6 +152,7 @@ export async function searchBench(projects: number): Promise<void> {
     const overview = await timed(() => views.overview());
 
     console.log(`  cold function (reads every shard)       ${cold.ms.toFixed(0).padStart(6)} ms   ${coldUnits.toFixed(1).padStart(8)} RCU   ${cold.value.total} matches for "json"`);
+    console.log(`  heap the kept summaries take           ${(heapKept / 1024 / 1024).toFixed(0).padStart(6)} MB${global.gc ? '' : ' (approximate: run with --expose-gc for an exact figure)'}`);
     console.log(`  warm function (the counters, one Get)   ${median(warm).toFixed(1).padStart(6)} ms   ${warmUnits.toFixed(1).padStart(8)} RCU   (median of 20)`);
     console.log(`  after an upload (its shard again)       ${afterUpload.ms.toFixed(0).padStart(6)} ms   ${afterUnits.toFixed(1).padStart(8)} RCU`);
     console.log(`  overview, warm (count + latest uploads) ${overview.ms.toFixed(1).padStart(6)} ms   ${overview.value.projectCount} projects`);
@@ -174,7 +179,7 @@ export async function searchBench(projects: number): Promise<void> {
       console.log(`    ${label.padEnd(26)} ${median(samples).toFixed(1).padStart(6)} ms   ${String(total).padStart(6)} matches`);
     }
     const perProjectUnits = coldUnits / projects;
-    console.log(
+    if (projects < 100_000) console.log(
       `  at 100,000 projects (linear in N): cold ≈ ${(perProjectUnits * 100_000).toFixed(0)} RCU and ~${((cold.ms / projects) * 100_000 / 1000).toFixed(1)} s here, ` +
         `after an upload ≈ ${((perProjectUnits * 100_000) / LISTING_SHARDS).toFixed(0)} RCU (one shard), warm still ${warmUnits.toFixed(1)} RCU; ranking ≈ 10× the times above`,
     );

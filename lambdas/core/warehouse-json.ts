@@ -55,7 +55,8 @@ export interface WarehouseInfo {
   readonly name: string;
   readonly version: string;
   readonly summary: string | null;
-  readonly description: string | null;
+  /** '' when the release has none, as Warehouse keeps it. */
+  readonly description: string;
   readonly description_content_type: string | null;
   readonly keywords: string | null;
   readonly license: string | null;
@@ -66,6 +67,7 @@ export interface WarehouseInfo {
   readonly author_email: string | null;
   readonly maintainer: string | null;
   readonly maintainer_email: string | null;
+  /** As Warehouse stores it: `str(SpecifierSet(...))` (specifiers sorted, no spaces). */
   readonly requires_python: string | null;
   /** Not kept by Wharf (Platform is obsolete metadata). */
   readonly platform: null;
@@ -256,10 +258,32 @@ export function warehouseFile(file: DistributionFile, links: WarehouseLinks): Wa
     upload_time: file.uploadTime.slice(0, 19),
     upload_time_iso_8601: file.uploadTime,
     url: fileUrl(file, links),
-    requires_python: file.requiresPython ?? null,
+    requires_python: file.requiresPython === undefined ? null : specifierSetString(file.requiresPython),
     yanked: file.yanked !== undefined,
     yanked_reason: file.yanked?.reason || null,
   };
+}
+
+/**
+ * Requires-Python as Warehouse stores it, `str(SpecifierSet(value))`: each specifier
+ * without spaces, sorted, joined by commas (`>= 3.8, <4` → `<4,>=3.8`). A value packaging
+ * would not parse is given as it is.
+ */
+export function specifierSetString(value: string): string {
+  const specs = value.split(',').map((s) => s.replace(/\s+/g, ''));
+  if (specs.some((s) => !/^(~=|===|==|!=|<=|>=|<|>)[A-Za-z0-9!+.*_-]+$/.test(s))) return value;
+  return specs.sort().join(',');
+}
+
+/** Keywords as Warehouse stores them: packaging splits on commas, Warehouse joins with ", ". */
+function keywordsOf(value: string | undefined): string | null {
+  if (value === undefined) return null;
+  return value.split(',').map((k) => k.trim()).join(', ');
+}
+
+/** Python's str.title(), which Warehouse applies to Dynamic fields. */
+function titleCase(value: string): string {
+  return value.toLowerCase().replace(/(^|[^a-z])([a-z])/g, (_, before: string, letter: string) => before + letter.toUpperCase());
 }
 
 const orNull = <T>(value: T | undefined): T | null => (value === undefined ? null : value);
@@ -290,9 +314,10 @@ export function warehouseInfo(
     name: project.displayName,
     version: group.version,
     summary: orNull(m?.summary),
-    description: orNull(m?.description),
+    // Warehouse keeps an absent description as "".
+    description: m?.description ?? '',
     description_content_type: orNull(m?.description_content_type),
-    keywords: orNull(m?.keywords),
+    keywords: keywordsOf(m?.keywords),
     license: orNull(m?.license),
     license_expression: orNull(m?.license_expression),
     license_files: listOrNull(m?.license_files),
@@ -301,7 +326,9 @@ export function warehouseInfo(
     author_email: orNull(m?.author_email),
     maintainer: orNull(m?.maintainer),
     maintainer_email: orNull(m?.maintainer_email),
-    requires_python: m?.requires_python ?? group.files.find((f) => f.requiresPython !== undefined)?.requiresPython ?? null,
+    requires_python: ((r) => (r === undefined ? null : specifierSetString(r)))(
+      m?.requires_python ?? group.files.find((f) => f.requiresPython !== undefined)?.requiresPython,
+    ),
     platform: null,
     downloads: { last_day: -1, last_week: -1, last_month: -1 },
     package_url: projectUrl,
@@ -316,7 +343,7 @@ export function warehouseInfo(
     download_url: orNull(m?.download_url),
     yanked: group.yanked,
     yanked_reason: group.yankedReason || null,
-    dynamic: listOrNull(m?.dynamic),
+    dynamic: listOrNull(m?.dynamic?.map(titleCase)),
   };
 }
 
