@@ -90,21 +90,43 @@ export const summaryPk = (shard: number) => `SUMMARIES#${shardLabel(shard)}`;
 const SUMMARY_SERIAL_PK = 'SUMMARIES#SERIAL';
 const summaryCounter = (shard: number) => `s${shardLabel(shard)}`;
 
+/**
+ * A summary as stored: short attribute names, and what equals another field left out (the
+ * display name when it is the name, the last upload when it is the latest release), since
+ * every search of a cold function reads every summary and pays for every byte of them.
+ */
+export function summaryItem(summary: ProjectSummary): Record<string, unknown> {
+  const last = summary.lastUpload;
+  return {
+    pk: summaryPk(listingShard(summary.name)),
+    sk: summary.name,
+    n: summary.serial,
+    ...(summary.displayName !== summary.name ? { dn: summary.displayName } : {}),
+    ...(summary.version !== undefined ? { v: summary.version } : {}),
+    ...(summary.summary !== undefined ? { s: summary.summary } : {}),
+    ...(summary.uploadTime !== undefined ? { t: summary.uploadTime } : {}),
+    ...(last && last.version !== summary.version ? { lv: last.version } : {}),
+    ...(last && last.time !== summary.uploadTime ? { lt: last.time } : {}),
+    ...(last ? {} : { nl: true }),
+  };
+}
+
 function summaryFromItem(item: Record<string, unknown>): ProjectSummary {
   const str = (key: string) => (typeof item[key] === 'string' ? (item[key] as string) : undefined);
-  const version = str('version');
-  const summary = str('summary');
-  const uploadTime = str('uploadTime');
-  const lastVersion = str('lastVersion');
-  const lastTime = str('lastTime');
+  const name = String(item.sk);
+  const version = str('v');
+  const summary = str('s');
+  const uploadTime = str('t');
+  const lastVersion = str('lv') ?? version;
+  const lastTime = str('lt') ?? uploadTime;
   return {
-    name: String(item.sk),
-    displayName: String(item.displayName),
-    serial: Number(item.serial),
+    name,
+    displayName: str('dn') ?? name,
+    serial: Number(item.n),
     ...(version !== undefined ? { version } : {}),
     ...(summary !== undefined ? { summary } : {}),
     ...(uploadTime !== undefined ? { uploadTime } : {}),
-    ...(lastVersion !== undefined && lastTime !== undefined ? { lastUpload: { version: lastVersion, time: lastTime } } : {}),
+    ...(item.nl !== true && lastVersion !== undefined && lastTime !== undefined ? { lastUpload: { version: lastVersion, time: lastTime } } : {}),
   };
 }
 
@@ -426,19 +448,10 @@ export class DynamoDbMetadataStore implements MetadataStore, SweepIndex {
     const shard = listingShard(summary.name);
     const written = await putIf(this.doc, {
       TableName: this.tableName,
-      Item: {
-        pk: summaryPk(shard),
-        sk: summary.name,
-        displayName: summary.displayName,
-        serial: summary.serial,
-        version: summary.version,
-        summary: summary.summary,
-        uploadTime: summary.uploadTime,
-        lastVersion: summary.lastUpload?.version,
-        lastTime: summary.lastUpload?.time,
-      },
+      Item: summaryItem(summary),
       // Equal serials may overwrite: a retry after a crash repairs the summary it computes.
-      ConditionExpression: 'attribute_not_exists(pk) OR serial <= :serial',
+      ConditionExpression: 'attribute_not_exists(pk) OR #serial <= :serial',
+      ExpressionAttributeNames: { '#serial': 'n' },
       ExpressionAttributeValues: { ':serial': summary.serial },
     });
     if (written) {

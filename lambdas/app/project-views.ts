@@ -17,8 +17,7 @@
 import type { ReleaseRecord } from '../core/model.ts';
 import { normalizeName } from '../core/names.ts';
 import {
-  overviewOf,
-  searchProjects,
+  SummaryIndex,
   type Overview,
   type ProjectSummary,
   type SearchPage,
@@ -94,7 +93,7 @@ export class ProjectViews {
   private readonly releaseRecords: SerialCache<ReleaseRecord>;
   private readonly summarySerials: FreshReads<readonly number[]>;
   private shards: KeptShard[] = [];
-  private all: readonly ProjectSummary[] | undefined;
+  private index: SummaryIndex | undefined;
 
   constructor(
     private readonly metadata: MetadataStore,
@@ -188,28 +187,33 @@ export class ProjectViews {
    * Throws InvalidInputError for a bad page, page size or an overlong query.
    */
   async search(query: string, request: SearchRequest = {}): Promise<SearchPage> {
-    return searchProjects(await this.summaries(), query, request);
+    return (await this.summaryIndex()).search(query, request);
   }
 
   /** The front page: how many projects the caller may read, and the latest uploads among them. */
   async overview(request: { readonly canRead?: (project: string) => boolean; readonly latest?: number } = {}): Promise<Overview> {
-    return overviewOf(await this.summaries(), request);
+    return (await this.summaryIndex()).overview(request);
   }
 
-  /** Every project's summary as the store now has it: only shards whose counter moved are read again. */
+  /** Every project's summary as the store now has it. */
   async summaries(): Promise<readonly ProjectSummary[]> {
+    return (await this.summaryIndex()).summaries;
+  }
+
+  /** The summaries as they now stand: only shards whose counter moved are read again. */
+  private async summaryIndex(): Promise<SummaryIndex> {
     const serials = await this.summarySerials.get(SUMMARIES);
     const stale: number[] = [];
     for (let shard = 0; shard < serials.length; shard++) {
       if (this.shards[shard]?.serial !== serials[shard]) stale.push(shard);
     }
-    if (stale.length === 0 && this.all && this.shards.length === serials.length) return this.all;
+    if (stale.length === 0 && this.index && this.shards.length === serials.length) return this.index;
     // Read after the counters: a summary stored meanwhile raises its counter again.
     const read = await Promise.all(stale.map(async (shard) => ({ shard, summaries: await this.metadata.listProjectSummaries(shard) })));
     const shards = this.shards.slice(0, serials.length);
     for (const { shard, summaries } of read) shards[shard] = { serial: serials[shard]!, summaries };
     this.shards = shards;
-    this.all = shards.flatMap((s) => s?.summaries ?? []);
-    return this.all;
+    this.index = new SummaryIndex(shards.flatMap((s) => s?.summaries ?? []));
+    return this.index;
   }
 }

@@ -84,18 +84,91 @@ function prepare(query: string): PreparedQuery {
   return { name, words };
 }
 
-/** The rank of `summary` for `query`, or undefined when it does not match. */
-function rankOf(summary: ProjectSummary, query: PreparedQuery): MatchRank | undefined {
-  const name = summary.name;
+/** The rank of a project for `query`, or undefined when it does not match; `text` is its name and summary in lower case. */
+function rankOf(name: string, text: string, query: PreparedQuery): MatchRank | undefined {
   if (query.name !== '') {
     if (name === query.name) return MatchRank.ExactName;
     if (name.startsWith(query.name)) return MatchRank.NamePrefix;
     if (name.includes(query.name)) return MatchRank.NameSubstring;
   }
   if (query.words.length === 0) return undefined;
-  const text = `${name} ${summary.summary?.toLowerCase() ?? ''}`;
   return query.words.every((w) => text.includes(w)) ? MatchRank.Words : undefined;
 }
+
+const textOf = (s: ProjectSummary) => `${s.name} ${s.summary?.toLowerCase() ?? ''}`;
+const byRecentUpload = (a: ProjectSummary, b: ProjectSummary) =>
+  a.lastUpload!.time < b.lastUpload!.time ? 1 : a.lastUpload!.time > b.lastUpload!.time ? -1 : a.name < b.name ? -1 : 1;
+
+/**
+ * The summaries as one snapshot, with what every search and front page would otherwise
+ * derive again: the lower-cased text, and the order of recent uploads. A warm function
+ * keeps one per change of the summaries.
+ */
+export class SummaryIndex {
+  private texts: string[] | undefined;
+  private recent: ProjectSummary[] | undefined;
+
+  constructor(readonly summaries: readonly ProjectSummary[]) {}
+
+  search(query: string, options: SearchOptions = {}): SearchPage {
+    const { page, pageSize } = checkPaging(options);
+    const asked = query.trim();
+    if (asked.length > SEARCH_DEFAULTS.maxQueryChars) {
+      throw new InvalidInputError(`The search query is ${asked.length} characters long; at most ${SEARCH_DEFAULTS.maxQueryChars} are searched. Search for a name or a few words.`);
+    }
+    const prepared = prepare(asked);
+    const canRead = options.canRead;
+    const listAll = prepared.name === '' && prepared.words.length === 0;
+    const texts = (this.texts ??= this.summaries.map(textOf));
+    const matches: { summary: ProjectSummary; rank: number }[] = [];
+    for (let i = 0; i < this.summaries.length; i++) {
+      const summary = this.summaries[i]!;
+      if (summary.version === undefined) continue;
+      if (canRead && !canRead(summary.name)) continue;
+      const rank = listAll ? MatchRank.Words : rankOf(summary.name, texts[i]!, prepared);
+      if (rank !== undefined) matches.push({ summary, rank });
+    }
+    matches.sort(
+      (a, b) =>
+        a.rank - b.rank ||
+        a.summary.name.length - b.summary.name.length ||
+        (a.summary.name < b.summary.name ? -1 : a.summary.name > b.summary.name ? 1 : 0),
+    );
+    const start = (page - 1) * pageSize;
+    return {
+      query: asked,
+      total: matches.length,
+      page,
+      pageSize,
+      pageCount: Math.max(1, Math.ceil(matches.length / pageSize)),
+      results: matches.slice(start, start + pageSize).map((m) => hitOf(m.summary)),
+    };
+  }
+
+  overview(options: { readonly canRead?: (project: string) => boolean; readonly latest?: number } = {}): Overview {
+    const latest = options.latest ?? 10;
+    const recent = (this.recent ??= this.summaries.filter((s) => s.version !== undefined && s.lastUpload).sort(byRecentUpload));
+    const canRead = options.canRead;
+    if (!canRead) return { projectCount: recent.length, latestUploads: recent.slice(0, latest).map(latestOf) };
+    let projectCount = 0;
+    const shown: LatestUpload[] = [];
+    // Every summary is asked about, so the time does not depend on where readable ones sit.
+    for (const summary of recent) {
+      if (!canRead(summary.name)) continue;
+      projectCount++;
+      if (shown.length < latest) shown.push(latestOf(summary));
+    }
+    return { projectCount, latestUploads: shown };
+  }
+}
+
+const latestOf = (s: ProjectSummary): LatestUpload => ({
+  name: s.name,
+  displayName: s.displayName,
+  version: s.lastUpload!.version,
+  ...(s.summary !== undefined ? { summary: s.summary } : {}),
+  uploadTime: s.lastUpload!.time,
+});
 
 function checkPaging(options: SearchOptions): { page: number; pageSize: number } {
   const page = options.page ?? 1;
@@ -126,36 +199,7 @@ const hitOf = (s: ProjectSummary): SearchHit => ({
  * beyond their number.
  */
 export function searchProjects(summaries: readonly ProjectSummary[], query: string, options: SearchOptions = {}): SearchPage {
-  const { page, pageSize } = checkPaging(options);
-  const asked = query.trim();
-  if (asked.length > SEARCH_DEFAULTS.maxQueryChars) {
-    throw new InvalidInputError(`The search query is ${asked.length} characters long; at most ${SEARCH_DEFAULTS.maxQueryChars} are searched. Search for a name or a few words.`);
-  }
-  const prepared = prepare(asked);
-  const canRead = options.canRead;
-  const matches: { summary: ProjectSummary; rank: number }[] = [];
-  const listAll = prepared.name === '' && prepared.words.length === 0;
-  for (const summary of summaries) {
-    if (summary.version === undefined) continue;
-    if (canRead && !canRead(summary.name)) continue;
-    const rank = listAll ? MatchRank.Words : rankOf(summary, prepared);
-    if (rank !== undefined) matches.push({ summary, rank });
-  }
-  matches.sort(
-    (a, b) =>
-      a.rank - b.rank ||
-      a.summary.name.length - b.summary.name.length ||
-      (a.summary.name < b.summary.name ? -1 : a.summary.name > b.summary.name ? 1 : 0),
-  );
-  const start = (page - 1) * pageSize;
-  return {
-    query: asked,
-    total: matches.length,
-    page,
-    pageSize,
-    pageCount: Math.max(1, Math.ceil(matches.length / pageSize)),
-    results: matches.slice(start, start + pageSize).map((m) => hitOf(m.summary)),
-  };
+  return new SummaryIndex(summaries).search(query, options);
 }
 
 export interface LatestUpload {
@@ -182,26 +226,7 @@ export function overviewOf(
   summaries: readonly ProjectSummary[],
   options: { readonly canRead?: (project: string) => boolean; readonly latest?: number } = {},
 ): Overview {
-  const latest = options.latest ?? 10;
-  let projectCount = 0;
-  const recent: ProjectSummary[] = [];
-  for (const summary of summaries) {
-    if (summary.version === undefined || !summary.lastUpload) continue;
-    if (options.canRead && !options.canRead(summary.name)) continue;
-    projectCount++;
-    recent.push(summary);
-  }
-  recent.sort((a, b) => (a.lastUpload!.time < b.lastUpload!.time ? 1 : a.lastUpload!.time > b.lastUpload!.time ? -1 : a.name < b.name ? -1 : 1));
-  return {
-    projectCount,
-    latestUploads: recent.slice(0, latest).map((s) => ({
-      name: s.name,
-      displayName: s.displayName,
-      version: s.lastUpload!.version,
-      ...(s.summary !== undefined ? { summary: s.summary } : {}),
-      uploadTime: s.lastUpload!.time,
-    })),
-  };
+  return new SummaryIndex(summaries).overview(options);
 }
 
 /** A project's summary from its release groups (newest first) and the latest release's Summary. */

@@ -15,6 +15,7 @@ import {
   latestRelease,
   projectUrlsOf,
   releaseGroups,
+  specifierSetString,
   type WarehouseProjectJson,
   type WarehouseReleaseJson,
 } from '../../lambdas/core/warehouse-json.ts';
@@ -83,6 +84,15 @@ describe('latest release (as pypi.org picks it)', () => {
     ]);
     assert.equal(wholly[0]!.yanked, true);
     assert.equal(wholly[0]!.yankedReason, 'CVE-2026-1');
+  });
+});
+
+describe('Requires-Python as Warehouse stores it (str of a SpecifierSet)', () => {
+  test('spaces dropped, specifiers sorted; what packaging would refuse stays as given', () => {
+    assert.equal(specifierSetString('>= 3.8, <4'), '<4,>=3.8');
+    assert.equal(specifierSetString('!=3.0.*,>=2.7'), '!=3.0.*,>=2.7');
+    assert.equal(specifierSetString('>=3.9'), '>=3.9');
+    assert.equal(specifierSetString('python 3'), 'python 3');
   });
 });
 
