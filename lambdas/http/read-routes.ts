@@ -57,8 +57,13 @@ export function createReadRoutes(deps: ReadRoutesDeps): RouteHandler {
   // The web UI loads on the first page a browser asks for: pip's cold start never evaluates it.
   let web: Promise<WebRoutes> | undefined;
   const webRoutes = () =>
-    (web ??= import('./web-routes.ts').then((m) =>
-      m.createWebRoutes({ projectViews: deps.projectViews, guard: deps.guard, descriptionImages: deps.descriptionImages ?? 'https' }),
+    (web ??= import('./web-routes.ts').then(
+      (m) => m.createWebRoutes({ projectViews: deps.projectViews, guard: deps.guard, descriptionImages: deps.descriptionImages ?? 'https' }),
+      (err: unknown) => {
+        // A failed load (a chunk not read) is tried again by the next request, not kept.
+        web = undefined;
+        throw err;
+      },
     ));
 
   async function route(request: HttpRequest): Promise<HttpResponse> {

@@ -82,7 +82,11 @@ export function contentSecurityPolicy(images: ImagePolicy): string {
 
 type Description = typeof import('../core/description.ts');
 let description: Promise<Description> | undefined;
-const loadDescription = () => (description ??= import('../core/description.ts'));
+const loadDescription = () =>
+  (description ??= import('../core/description.ts').catch((err: unknown) => {
+    description = undefined;
+    throw err;
+  }));
 
 export function createWebRoutes(deps: WebRoutesDeps): WebRoutes {
   const { guard, projectViews } = deps;
