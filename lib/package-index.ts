@@ -79,6 +79,13 @@ export interface PackageIndexProps {
    */
   readonly publicRead?: boolean;
   /**
+   * Which images a release description on the web pages may show
+   * (`WHARF_DESCRIPTION_IMAGES`): `https` ones, or `none` (their alt text instead), so that
+   * no page makes a reader's browser contact another host.
+   * @default 'https'
+   */
+  readonly descriptionImages?: 'https' | 'none';
+  /**
    * Seconds a warm function trusts a token it looked up (`WHARF_AUTH_CACHE_SECONDS`), so
    * also the longest a revoked token keeps working. At most 60.
    * @default 30
@@ -300,9 +307,13 @@ export class PackageIndex extends Construct {
       [ENV.pageCacheControl]: props.pageCacheControl ?? DEFAULTS.pageCacheControl,
       [ENV.signingWindowSeconds]: String(props.signingWindowSeconds ?? DEFAULTS.signingWindowSeconds),
       [ENV.publicRead]: String(props.publicRead ?? false),
+      [ENV.descriptionImages]: props.descriptionImages ?? DEFAULTS.descriptionImages,
       [ENV.authCacheSeconds]: String(props.authCacheSeconds ?? DEFAULTS.authCacheSeconds),
       [ENV.maxUploadBytes]: String(props.maxUploadBytes ?? DEFAULTS.maxUploadBytes),
     };
+    if (props.descriptionImages !== undefined && props.descriptionImages !== 'https' && props.descriptionImages !== 'none') {
+      throw new Error(`descriptionImages must be "https" or "none", not "${String(props.descriptionImages)}".`);
+    }
     const signingWindowSeconds = props.signingWindowSeconds ?? DEFAULTS.signingWindowSeconds;
     if (!(Number.isInteger(signingWindowSeconds) && signingWindowSeconds > 0 && signingWindowSeconds <= MAX_SIGNING_WINDOW_SECONDS)) {
       throw new Error(`signingWindowSeconds must be a whole number from 1 to ${MAX_SIGNING_WINDOW_SECONDS} (URLs live two windows, presigned URLs at most 7 days), not ${signingWindowSeconds}.`);

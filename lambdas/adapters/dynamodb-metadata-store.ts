@@ -9,6 +9,8 @@
  *   PROJECT#{name}       TOMBSTONE#{identity}  a deleted file (filename, sha256, version, when, who)
  *   RELEASE#{name}       {release key}         one release's core metadata (releaseVersionKey)
  *   PROJECTS#{shard}     {name}                root-listing entry, shard = hash(name) % 16
+ *   SUMMARIES#{shard}    {name}                project summary for search (same shard as its listing entry)
+ *   SUMMARIES#SERIAL     #SERIAL               one change counter per summary shard (s00..s15)
  *
  * Files and tombstones are keyed by the file's identity (distributionIdentity: normalized
  * name, canonical version, tags; for an sdist the release), not by its spelling, so the
@@ -32,6 +34,12 @@
  * file. Release metadata has a partition of its own: a description alone may be 64 KiB,
  * and the page Query reads its whole partition, so keeping releases there would make
  * every page view read every README the project ever published.
+ *
+ * Summaries (lambdas/core/project-search.ts) are what search and the front page read: a
+ * few hundred bytes per project, kept apart from the root-listing entries so the listing
+ * Query does not grow with them. A summary is Put only over one of a lower or equal
+ * project serial, then its shard's counter is raised, so a reader keeps each shard and
+ * re-reads only the shards whose counter moved.
  */
 import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -48,6 +56,7 @@ import {
   releaseVersionKey,
 } from '../core/model.ts';
 import type { ReleaseMetadata } from '../core/release-metadata.ts';
+import type { ProjectSummary } from '../core/project-search.ts';
 import type { MetadataStore, ProjectListing, PutFileOutcome } from '../app/ports.ts';
 import type { SweepIndex } from '../app/orphan-sweep-ports.ts';
 import type { IndexedPair } from '../core/orphans.ts';
@@ -76,6 +85,50 @@ export function listingShard(name: string): number {
   return (h >>> 0) % LISTING_SHARDS;
 }
 export const listingPk = (shard: number) => `PROJECTS#${shard.toString().padStart(2, '0')}`;
+const shardLabel = (shard: number) => shard.toString().padStart(2, '0');
+export const summaryPk = (shard: number) => `SUMMARIES#${shardLabel(shard)}`;
+const SUMMARY_SERIAL_PK = 'SUMMARIES#SERIAL';
+const summaryCounter = (shard: number) => `s${shardLabel(shard)}`;
+
+/**
+ * A summary as stored: short attribute names, and what equals another field left out (the
+ * display name when it is the name, the last upload when it is the latest release), since
+ * every search of a cold function reads every summary and pays for every byte of them.
+ */
+export function summaryItem(summary: ProjectSummary): Record<string, unknown> {
+  const last = summary.lastUpload;
+  return {
+    pk: summaryPk(listingShard(summary.name)),
+    sk: summary.name,
+    n: summary.serial,
+    ...(summary.displayName !== summary.name ? { dn: summary.displayName } : {}),
+    ...(summary.version !== undefined ? { v: summary.version } : {}),
+    ...(summary.summary !== undefined ? { s: summary.summary } : {}),
+    ...(summary.uploadTime !== undefined ? { t: summary.uploadTime } : {}),
+    ...(last && last.version !== summary.version ? { lv: last.version } : {}),
+    ...(last && last.time !== summary.uploadTime ? { lt: last.time } : {}),
+    ...(last ? {} : { nl: true }),
+  };
+}
+
+function summaryFromItem(item: Record<string, unknown>): ProjectSummary {
+  const str = (key: string) => (typeof item[key] === 'string' ? (item[key] as string) : undefined);
+  const name = String(item.sk);
+  const version = str('v');
+  const summary = str('s');
+  const uploadTime = str('t');
+  const lastVersion = str('lv') ?? version;
+  const lastTime = str('lt') ?? uploadTime;
+  return {
+    name,
+    displayName: str('dn') ?? name,
+    serial: Number(item.n),
+    ...(version !== undefined ? { version } : {}),
+    ...(summary !== undefined ? { summary } : {}),
+    ...(uploadTime !== undefined ? { uploadTime } : {}),
+    ...(item.nl !== true && lastVersion !== undefined && lastTime !== undefined ? { lastUpload: { version: lastVersion, time: lastTime } } : {}),
+  };
+}
 
 interface FileItem {
   pk: string;
@@ -395,6 +448,48 @@ export class DynamoDbMetadataStore implements MetadataStore, SweepIndex {
       createdAt: String(Item.createdAt),
       metadata: Item.metadata as ReleaseMetadata,
     };
+  }
+
+  async putProjectSummary(summary: ProjectSummary): Promise<boolean> {
+    const shard = listingShard(summary.name);
+    const written = await putIf(this.doc, {
+      TableName: this.tableName,
+      Item: summaryItem(summary),
+      // Equal serials may overwrite: a retry after a crash repairs the summary it computes.
+      ConditionExpression: 'attribute_not_exists(pk) OR #serial <= :serial',
+      ExpressionAttributeNames: { '#serial': 'n' },
+      ExpressionAttributeValues: { ':serial': summary.serial },
+    });
+    if (written) {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: SUMMARY_SERIAL_PK, sk: SERIAL_SK },
+          UpdateExpression: 'ADD #shard :one',
+          ExpressionAttributeNames: { '#shard': summaryCounter(shard) },
+          ExpressionAttributeValues: { ':one': 1 },
+        }),
+      );
+    }
+    return written;
+  }
+
+  async getSummarySerials(): Promise<readonly number[]> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: SUMMARY_SERIAL_PK, sk: SERIAL_SK }, ConsistentRead: true }),
+    );
+    return Array.from({ length: LISTING_SHARDS }, (_, shard) => Number(Item?.[summaryCounter(shard)] ?? 0));
+  }
+
+  async listProjectSummaries(shard: number): Promise<ProjectSummary[]> {
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': summaryPk(shard) },
+      // Kept until the shard's counter moves again: it must hold what the counter announced.
+      ConsistentRead: true,
+    });
+    return items.map(summaryFromItem);
   }
 
   /** Put `item` unless its key exists; whether it was written. */

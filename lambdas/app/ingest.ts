@@ -3,7 +3,8 @@
  *
  * Order of writes: the file's bytes, then its `.metadata`, then the file's index entry
  * (conditional: first writer wins), then the release's metadata, then the project record
- * (both idempotent, first writer wins). A crash at any point leaves nothing listed that
+ * (both idempotent, first writer wins), then the project's summary for search (which keeps
+ * the newest). A crash at any point leaves nothing listed that
  * does not exist, and sending the same file again repairs what was left half done: the
  * `unchanged` path writes the release and project records a crash may have left out.
  */
@@ -15,6 +16,7 @@ import type { DistributionFile, Tombstone } from '../core/model.ts';
 import { type ReleaseMetadata, releaseMetadataOf } from '../core/release-metadata.ts';
 import { distributionKey, metadataKey, IMMUTABLE_CACHE_CONTROL } from '../core/storage-keys.ts';
 import type { BlobStore, MetadataStore, PutFileOutcome } from './ports.ts';
+import { refreshProjectSummary } from './project-summaries.ts';
 
 export interface IngestResult {
   readonly outcome: PutFileOutcome;
@@ -50,6 +52,12 @@ export class Ingest {
     private readonly metadata: MetadataStore,
     private readonly blobs: BlobStore,
     private readonly now: () => Date = () => new Date(),
+    /**
+     * Brings a project's search summary up to date after a file of it was written. A bulk
+     * import defers it to once per project at its end (a project of 10,000 files would
+     * otherwise read its page 10,000 times). @default refreshProjectSummary, at once
+     */
+    private readonly refreshSummary: (project: string) => Promise<unknown> = (project) => refreshProjectSummary(metadata, project),
   ) {}
 
   async ingest(filename: string, bytes: Uint8Array, options: IngestOptions = {}): Promise<IngestResult> {
@@ -166,5 +174,7 @@ export class Ingest {
       metadata: release,
     });
     await this.metadata.putProject({ name: file.project, displayName: dist.name, createdAt: file.uploadTime });
+    // Last: what search and the front page show, read back from the project as it now stands.
+    await this.refreshSummary(file.project);
   }
 }

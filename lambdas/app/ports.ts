@@ -11,6 +11,7 @@ import type {
   Tombstone,
   TokenRecord,
 } from '../core/model.ts';
+import type { ProjectSummary } from '../core/project-search.ts';
 import type { PublisherRecord } from '../core/trusted-publishing.ts';
 import type { DistributionSource } from '../core/distribution.ts';
 import type { SessionStatus, UploadSession } from '../core/upload-session.ts';
@@ -77,6 +78,20 @@ export interface MetadataStore {
   putRelease(release: ReleaseRecord): Promise<void>;
   /** The release whose version equals `version` under PEP 440, or undefined. */
   getRelease(project: string, version: string): Promise<ReleaseRecord | undefined>;
+  /**
+   * Store a project's summary (what search and the front page show) unless the stored one
+   * was computed at a higher project serial, so a slow writer never puts an older summary
+   * over a newer one; then raise the change counter of the summary's shard. Whether it was
+   * written.
+   */
+  putProjectSummary(summary: ProjectSummary): Promise<boolean>;
+  /**
+   * One change counter per summary shard (index = shard, 0 before any summary), read
+   * together (one small GetItem): equal counters mean an unchanged shard.
+   */
+  getSummarySerials(): Promise<readonly number[]>;
+  /** Every summary of one shard (0 ≤ shard < getSummarySerials().length): one (paged) Query, never a Scan. */
+  listProjectSummaries(shard: number): Promise<ProjectSummary[]>;
 }
 
 export interface PutBlobOptions {

@@ -18,6 +18,7 @@ import { isValidName, normalizeName } from '../core/names.ts';
 import { distributionKey, metadataKey } from '../core/storage-keys.ts';
 import { isValidVersion, sortVersions, versionsEqual } from '../core/versions.ts';
 import type { BlobStore, MetadataStore } from './ports.ts';
+import { refreshProjectSummary } from './project-summaries.ts';
 
 /** One file by its filename, or a release: every file whose version equals `version` under PEP 440. */
 export type AdminTarget = { readonly filename: string } | { readonly version: string };
@@ -92,7 +93,10 @@ export class ProjectAdmin {
     const checked = checkTarget(target);
     const kept = checkReason(reason);
     const files = await this.liveFiles(name, checked, 'yank');
-    return this.setYanked(files, { reason: kept });
+    const yanked = await this.setYanked(files, { reason: kept });
+    // Also when nothing changed: a retry repairs a summary a crash left behind.
+    await refreshProjectSummary(this.metadata, name);
+    return yanked;
   }
 
   /** Un-yanks the target's files. Returns them, sorted by filename. */
@@ -100,7 +104,9 @@ export class ProjectAdmin {
     const name = checkProject(project);
     const checked = checkTarget(target);
     const files = await this.liveFiles(name, checked, 'un-yank');
-    return this.setYanked(files, undefined);
+    const unyanked = await this.setYanked(files, undefined);
+    await refreshProjectSummary(this.metadata, name);
+    return unyanked;
   }
 
   /**
@@ -152,6 +158,8 @@ export class ProjectAdmin {
     // A concurrent delete can make a file show up in both lists: one tombstone per filename.
     const tombstones = [...new Map([...earlier, ...created].map((t) => [t.filename, t])).values()].sort(byFilename);
     for (const tombstone of tombstones) await this.finishDeletion(tombstone);
+    // The latest release may have been the one deleted; search must not show it any more.
+    await refreshProjectSummary(this.metadata, name);
     return tombstones;
   }
 

@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { Ingest, type IngestResult } from '../app/ingest.ts';
+import { refreshProjectSummary } from '../app/project-summaries.ts';
 import { type DistributionSource, inspectDistributionAt } from '../core/distribution.ts';
 import { WharfError } from '../core/errors.ts';
 import type { MetadataStore } from '../app/ports.ts';
@@ -133,6 +134,15 @@ async function importStreamed(ingest: Ingest, target: ImportTarget, file: FoundF
   }
 }
 
+/** Bring the search summaries of the imported projects up to date, `concurrency` at a time. */
+async function refreshSummaries(metadata: MetadataStore, projects: readonly string[], concurrency: number): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < projects.length) await refreshProjectSummary(metadata, projects[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, projects.length)) }, worker));
+}
+
 /** Imports what the paths hold; refusals and failures are reported, never thrown. */
 export async function importDistributions(
   target: ImportTarget,
@@ -144,7 +154,9 @@ export async function importDistributions(
   const scan = await scanPaths(paths);
   events.onScanned?.(scan);
   const started = performance.now();
-  const ingest = new Ingest(writingOnce(target.metadata), target.blobs);
+  // Summaries once per project at the end, not once per file (see Ingest).
+  const touched = new Set<string>();
+  const ingest = new Ingest(writingOnce(target.metadata), target.blobs, undefined, async (project) => touched.add(project));
   let created = 0;
   let unchanged = 0;
   const refused: Extract<FileResult, { outcome: 'refused' | 'failed' }>[] = [];
@@ -193,6 +205,7 @@ export async function importDistributions(
     running.add(task);
   }
   await Promise.all(running);
+  await refreshSummaries(target.metadata, [...touched], bounds.concurrency);
   return {
     scan,
     created,

@@ -118,6 +118,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
         : 'Reads need a token with read scope (--public to open them). Uploads and /api/ need a token.',
       '',
       `  Index URL:  ${wharf.indexUrl}`,
+      `  Browse:     ${wharf.url}/${wharf.publicRead ? '' : ' (sign in with a token)'}`,
       wharf.publicRead
         ? `  Install:    python3 -m pip install --index-url ${wharf.indexUrl} NAME`
         : `  Install:    python3 -m pip install --index-url ${authedIndexUrl} NAME`,

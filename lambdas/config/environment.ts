@@ -14,6 +14,8 @@ export const ENV = {
   signingWindowSeconds: 'WHARF_SIGNING_WINDOW_SECONDS',
   tokensTableName: 'WHARF_TOKENS_TABLE_NAME',
   publicRead: 'WHARF_PUBLIC_READ',
+  /** Which images a release description on the web pages may show: `https` or `none`. */
+  descriptionImages: 'WHARF_DESCRIPTION_IMAGES',
   authCacheSeconds: 'WHARF_AUTH_CACHE_SECONDS',
   maxUploadBytes: 'WHARF_MAX_UPLOAD_BYTES',
   oidcAudience: 'WHARF_OIDC_AUDIENCE',

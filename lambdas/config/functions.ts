@@ -31,7 +31,11 @@ export const FUNCTIONS = {
     entry: 'lambdas/functions/read-handler.ts',
     access: 'read',
     tokens: 'verify',
-    routes: on(['GET', 'HEAD'], '/', '/{proxy+}'),
+    routes: [
+      ...on(['GET', 'HEAD'], '/', '/{proxy+}'),
+      // The web UI's token sign-in and sign-out forms: they only set or clear a cookie.
+      ...on(['POST'], '/account/{proxy+}'),
+    ],
   },
   write: {
     entry: 'lambdas/functions/write-handler.ts',

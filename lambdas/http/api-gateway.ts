@@ -78,7 +78,7 @@ export function toApiGatewayResult(
   if (Buffer.byteLength(result.body ?? '') > MAX_RESPONSE_PAYLOAD_BYTES) {
     return tooLarge(request);
   }
-  return result;
+  return response.cookies?.length ? { ...result, cookies: [...response.cookies] } : result;
 }
 
 /**

@@ -85,7 +85,8 @@ export function createSimpleRoutes(deps: SimpleRoutesDeps): SimpleRoutes {
   const { guard } = deps;
   // Pages of a private index differ by caller: no shared cache may keep or mix them.
   const pageCacheControl = guard.publicRead ? deps.pageCacheControl : `private, ${deps.pageCacheControl}`;
-  const vary = guard.publicRead ? 'Accept' : 'Accept, Authorization';
+  // The web UI's sign-in cookie authenticates as the Authorization header does (web-session.ts).
+  const vary = guard.publicRead ? 'Accept' : 'Accept, Authorization, Cookie';
   const pageHeaders = (format: SimpleFormat) => ({
     'content-type': contentTypeOf(format),
     vary,

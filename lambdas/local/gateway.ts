@@ -213,6 +213,9 @@ export function createGateway(handlers: Record<FunctionName, WharfLambdaHandler>
       if (value === undefined || name === 'cookie') continue;
       headers[name] = Array.isArray(value) ? value.join(',') : value;
     }
+    // As API Gateway sets them: how the client reached the API (absolute URLs in the JSON API).
+    headers['x-forwarded-proto'] = 'http';
+    headers['x-forwarded-port'] = String(req.socket.localPort ?? '');
     const requestId = randomUUID();
     const event: APIGatewayProxyEventV2 = {
       version: '2.0',

@@ -2,6 +2,7 @@
  * A whole Wharf on one machine: embedded stores, the functions of lambdas/config/functions.ts and
  * the local gateway in front of them. `wharf serve` and the integration tests start this.
  */
+import type { ImagePolicy } from '../core/description.ts';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDbMetadataStore } from '../adapters/dynamodb-metadata-store.ts';
@@ -47,6 +48,8 @@ export interface LocalWharfOptions {
    * @default true on a loopback address, false on any other
    */
   readonly publicRead?: boolean;
+  /** Images in descriptions on the web pages. @default 'https' */
+  readonly descriptionImages?: ImagePolicy;
   /** Seconds a looked-up token is trusted (0 to 60). @default 30 */
   readonly authCacheSeconds?: number;
   /** Largest file the upload API takes. @default 4 MiB, as deployed */
@@ -166,6 +169,7 @@ async function startUnlocked(options: LocalWharfOptions): Promise<LocalWharf> {
       pageCacheControl: options.pageCacheControl ?? DEFAULTS.pageCacheControl,
       signingWindowSeconds: options.signingWindowSeconds ?? DEFAULTS.signingWindowSeconds,
       publicRead,
+      descriptionImages: options.descriptionImages ?? DEFAULTS.descriptionImages,
       authCacheSeconds: options.authCacheSeconds ?? DEFAULTS.authCacheSeconds,
       maxUploadBytes: options.maxUploadBytes ?? DEFAULTS.maxUploadBytes,
     },

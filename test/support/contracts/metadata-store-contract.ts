@@ -313,5 +313,30 @@ export function metadataStoreContract(engine: DynamoEngine): void {
       const scan = await t.dynamodb.send(new ScanCommand({ TableName: t.tableName, Select: 'COUNT' }));
       assert.ok((scan.Count ?? 0) > 0);
     });
+
+    test('project summaries: the highest serial wins, each write raises its own shard counter, a shard is one Query', async () => {
+      const base = { displayName: 'Sum-One', version: '1.0', summary: 'first', uploadTime: '2026-01-01T00:00:00.000Z', lastUpload: { version: '1.0', time: '2026-01-01T00:00:00.000Z' } };
+      const shard = listingShard('sum-one');
+      const before = await store.getSummarySerials();
+      assert.equal(before.length, LISTING_SHARDS);
+      assert.equal(await store.putProjectSummary({ name: 'sum-one', serial: 5, ...base }), true);
+      const after = await store.getSummarySerials();
+      assert.deepEqual(after.map((n, i) => n - before[i]!), before.map((_, i) => (i === shard ? 1 : 0)));
+      // Older: refused, counter unchanged. Equal (a retry): written. Newer: written.
+      assert.equal(await store.putProjectSummary({ name: 'sum-one', serial: 4, ...base, summary: 'stale' }), false);
+      assert.deepEqual(await store.getSummarySerials(), after);
+      assert.equal(await store.putProjectSummary({ name: 'sum-one', serial: 5, ...base, summary: 'retried' }), true);
+      const { summary: _dropped, ...withoutSummary } = base;
+      assert.equal(await store.putProjectSummary({ name: 'sum-one', serial: 7, ...withoutSummary, version: '2.0' }), true);
+      const queriesBefore = t.calls.get('QueryCommand') ?? 0;
+      const listed = (await store.listProjectSummaries(shard)).filter((s) => s.name === 'sum-one');
+      assert.equal((t.calls.get('QueryCommand') ?? 0) - queriesBefore, 1);
+      assert.deepEqual(listed, [{ name: 'sum-one', displayName: 'Sum-One', serial: 7, version: '2.0', uploadTime: base.uploadTime, lastUpload: base.lastUpload }]);
+      // A summary with no release left keeps only its name and serial.
+      assert.equal(await store.putProjectSummary({ name: 'sum-one', displayName: 'Sum-One', serial: 8 }), true);
+      assert.deepEqual((await store.listProjectSummaries(shard)).find((s) => s.name === 'sum-one'), { name: 'sum-one', displayName: 'Sum-One', serial: 8 });
+      // Summaries are not root-listing entries.
+      assert.equal((await store.listProjects()).some((p) => p.name === 'sum-one'), false);
+    });
   });
 }
