@@ -464,7 +464,11 @@ class InProcessDynamoDbHandler {
     const query = Object.entries(request.query ?? {})
       .flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((v) => `${encodeURIComponent(name)}=${encodeURIComponent(v ?? '')}`))
       .join('&');
-    const body = request.body === undefined || request.body === null ? Buffer.alloc(0) : Buffer.from(request.body as string | Uint8Array);
+    const raw: unknown = request.body;
+    // A view of the bytes, never Buffer.from(raw): that asks raw.valueOf() first, which the
+    // SDK's JSON body (a Uint8Array that also acts as its string) answers with a warning.
+    const body =
+      raw instanceof Uint8Array ? Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength) : typeof raw === 'string' ? Buffer.from(raw) : Buffer.alloc(0);
     if (body.length > MAX_DYNAMODB_REQUEST_BYTES) throw new Error('DynamoDB request body is larger than 16 MB.');
     const collected = new CollectedResponse();
     await this.service({ method: request.method, url: query ? `${request.path}?${query}` : request.path, headers, body }, collected);
