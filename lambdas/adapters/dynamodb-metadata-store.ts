@@ -2,7 +2,7 @@
  * MetadataStore on one DynamoDB table (partition key `pk`, sort key `sk`, both strings).
  *
  *   pk                   sk                    what
- *   PROJECT#{name}       #PROJECT              project record (display name, created)
+ *   PROJECT#{name}       #PROJECT              project record (display name, created, PEP 792 status)
  *   PROJECT#{name}       #SERIAL               a number raised after every change to the page
  *   PROJECTS#SERIAL      #SERIAL               a number raised after every new project
  *   PROJECT#{name}       FILE#{identity}       one distribution file (its filename as published)
@@ -48,6 +48,7 @@ import {
   releaseVersionKey,
 } from '../core/model.ts';
 import type { ReleaseMetadata } from '../core/release-metadata.ts';
+import { isProjectStatus, type ProjectStatusMarker } from '../core/project-status.ts';
 import type { MetadataStore, ProjectListing, PutFileOutcome } from '../app/ports.ts';
 import type { SweepIndex } from '../app/orphan-sweep-ports.ts';
 import type { IndexedPair } from '../core/orphans.ts';
@@ -123,6 +124,19 @@ function fromItem(project: string, item: Record<string, unknown>): DistributionF
   };
 }
 
+function projectFromItem(project: string, item: Record<string, unknown>): ProjectRecord {
+  const status = item.projectStatus;
+  const reason = item.projectStatusReason;
+  return {
+    name: project,
+    displayName: String(item.displayName),
+    createdAt: String(item.createdAt),
+    ...(isProjectStatus(status) && status !== 'active'
+      ? { status: { status, ...(typeof reason === 'string' && reason !== '' ? { reason } : {}) } }
+      : {}),
+  };
+}
+
 function tombstoneFromItem(project: string, item: Record<string, unknown>): Tombstone {
   return {
     project,
@@ -159,11 +173,7 @@ export class DynamoDbMetadataStore implements MetadataStore, SweepIndex {
     for (const item of items) {
       const sk = String(item.sk);
       if (sk === PROJECT_SK) {
-        record = {
-          name: project,
-          displayName: String(item.displayName),
-          createdAt: String(item.createdAt),
-        };
+        record = projectFromItem(project, item);
       } else if (sk === SERIAL_SK) {
         serial = Number(item.serial);
       } else if (sk.startsWith(FILE_SK_PREFIX)) {
@@ -240,7 +250,7 @@ export class DynamoDbMetadataStore implements MetadataStore, SweepIndex {
         ConsistentRead: true,
       }),
     );
-    return Item ? { name: project, displayName: String(Item.displayName), createdAt: String(Item.createdAt) } : undefined;
+    return Item ? projectFromItem(project, Item) : undefined;
   }
 
   async listProjects(): Promise<ProjectListing[]> {
@@ -296,6 +306,27 @@ export class DynamoDbMetadataStore implements MetadataStore, SweepIndex {
     // leave readers holding a page or listing that misses them.
     await this.bump(projectPk(project.name));
     if (listed || !(await this.getListingSerial())) await this.bump(LISTING_SERIAL_PK);
+  }
+
+  async setProjectStatus(project: string, marker: ProjectStatusMarker): Promise<ProjectRecord | undefined> {
+    const updated = await updateIf(this.doc, {
+      TableName: this.tableName,
+      Key: { pk: projectPk(project), sk: PROJECT_SK },
+      // Without the condition an update of a missing item would create a half record.
+      ConditionExpression: 'attribute_exists(pk)',
+      ...(marker.status === 'active'
+        ? { UpdateExpression: 'REMOVE projectStatus, projectStatusReason' }
+        : marker.reason === undefined
+          ? { UpdateExpression: 'SET projectStatus = :status REMOVE projectStatusReason', ExpressionAttributeValues: { ':status': marker.status } }
+          : {
+              UpdateExpression: 'SET projectStatus = :status, projectStatusReason = :reason',
+              ExpressionAttributeValues: { ':status': marker.status, ':reason': marker.reason },
+            }),
+    });
+    if (!updated) return undefined;
+    // After the write, as every change to a page: kept pages see the status on the next request.
+    await this.bump(projectPk(project));
+    return projectFromItem(project, updated);
   }
 
   async setYanked(

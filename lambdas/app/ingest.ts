@@ -12,6 +12,7 @@ import { type InspectedDistribution, inspectDistribution } from '../core/distrib
 import { FileExistsError, InvalidInputError } from '../core/errors.ts';
 import { checkAgainstIndex, deletedFilenameError } from '../core/file-identity.ts';
 import type { DistributionFile, Tombstone } from '../core/model.ts';
+import { uploadRefusal } from '../core/project-status.ts';
 import { type ReleaseMetadata, releaseMetadataOf } from '../core/release-metadata.ts';
 import { distributionKey, metadataKey, IMMUTABLE_CACHE_CONTROL } from '../core/storage-keys.ts';
 import type { BlobStore, MetadataStore, PutFileOutcome } from './ports.ts';
@@ -63,7 +64,8 @@ export class Ingest {
   }
 
   /**
-   * The one write path behind every way in: tombstone and duplicate checks, blobs, the
+   * The one write path behind every way in: tombstone, duplicate and project status
+   * (PEP 792) checks, blobs, the
    * conditional index entry, the late-tombstone re-check, release and project records.
    * `dist` must have been inspected from exactly these bytes.
    */
@@ -81,17 +83,22 @@ export class Ingest {
     // Refuse a deleted or clashing filename before any byte is stored, so a refused file
     // leaves nothing behind; the conditional put and the re-check below settle the races
     // these reads cannot.
-    const [tombstone, existing] = await Promise.all([
+    const [tombstone, existing, record] = await Promise.all([
       this.metadata.getTombstone(project, filename),
       this.metadata.getFile(project, filename),
+      this.metadata.getProject(project),
     ]);
     const published = checkAgainstIndex(filename, sha256, { existing, tombstone });
     if (published) {
       // Same bytes again (a retry or a re-run): repair what a crash after the file's
-      // index entry may have left out.
+      // index entry may have left out. Nothing new is published, so even an archived
+      // project answers it (twine --skip-existing stays quiet).
       await this.putReleaseAndProject(published, dist, release);
       return { outcome: 'unchanged', file: published };
     }
+    // PEP 792: an archived or quarantined project takes no new file.
+    const refusal = uploadRefusal(project, record?.status);
+    if (refusal) throw refusal;
 
     const fileKey = distributionKey(project, sha256, filename);
     const coreMetadataKey = metadataKey(project, sha256, filename);

@@ -26,6 +26,7 @@ import type { Ingest } from './ingest.ts';
 import { UploadVerifier, discardStaged } from './upload-verifier.ts';
 import type { UploadSessionsConfig } from '../config/upload-config.ts';
 import { checkAgainstIndex } from '../core/file-identity.ts';
+import { uploadRefusal } from '../core/project-status.ts';
 
 /** At most this many part URLs per answer: a 5 GiB file has 320 parts of 16 MiB. */
 export const MAX_PART_URLS = 100;
@@ -40,7 +41,7 @@ export interface PartUrl {
 export interface UploadSessionsDeps {
   readonly sessions: UploadSessionStore;
   readonly staging: UploadStaging;
-  readonly metadata: Pick<MetadataStore, 'getFile' | 'getTombstone'>;
+  readonly metadata: Pick<MetadataStore, 'getFile' | 'getTombstone' | 'getProject'>;
   readonly ingest: Ingest;
   readonly config: UploadSessionsConfig;
   /** Start background verification of a session (async invoke of the verifier). */
@@ -70,12 +71,16 @@ export class UploadSessions {
    * refused now, before any byte moves, as is a deleted filename.
    */
   async create(declared: DeclaredFile, tokenId: string): Promise<{ session: UploadSession; parts: PartUrl[] } | ExistingFile> {
-    const [tombstone, existing] = await Promise.all([
+    const [tombstone, existing, record] = await Promise.all([
       this.deps.metadata.getTombstone(declared.project, declared.filename),
       this.deps.metadata.getFile(declared.project, declared.filename),
+      this.deps.metadata.getProject(declared.project),
     ]);
     const published = checkAgainstIndex(declared.filename, declared.sha256, { existing, tombstone });
     if (published) return { existing: true, filename: published.filename, sha256: published.sha256 };
+    // PEP 792, before any byte moves; the ingest checks again when the session completes.
+    const refusal = uploadRefusal(declared.project, record?.status);
+    if (refusal) throw refusal;
 
     const id = randomBytes(16).toString('hex');
     const key = stagingKey(id, declared.filename);

@@ -50,5 +50,11 @@ export class AuthenticationError extends WharfError {}
 /** A valid token that lacks the scope the action needs (HTTP 403). */
 export class ForbiddenError extends WharfError {}
 
+/**
+ * What a project's status (PEP 792) forbids: an upload to an archived or quarantined
+ * project, a download of a quarantined one's file (HTTP 403).
+ */
+export class ProjectStatusError extends ForbiddenError {}
+
 /** A body larger than this deployment accepts (HTTP 413). */
 export class PayloadTooLargeError extends WharfError {}

@@ -2,6 +2,7 @@
  * The index's own vocabulary: what a project and a distribution file are, independent of
  * how DynamoDB or S3 store them.
  */
+import type { ProjectStatusMarker } from './project-status.ts';
 import type { ReleaseMetadata } from './release-metadata.ts';
 
 export type PackageType = 'bdist_wheel' | 'sdist';
@@ -68,6 +69,8 @@ export interface ProjectRecord {
   /** The name as first published, for display. */
   readonly displayName: string;
   readonly createdAt: string;
+  /** PEP 792; absent means `active`. */
+  readonly status?: ProjectStatusMarker;
 }
 
 /** What one project page needs: one Query's worth of items. */

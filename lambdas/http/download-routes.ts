@@ -1,9 +1,11 @@
 /**
  * Routes of the downloads: `/files/{project}/{sha256}/{filename}` (Wharf's own files and
  * their `.metadata`) and `/upstream/...` (cache mode's copies of upstream files), each a
- * 302 to a presigned S3 URL (or, while a copy runs, to the upstream).
+ * 302 to a presigned S3 URL (or, while a copy runs, to the upstream). A file of a
+ * quarantined project (PEP 792) is refused with 403: one GetItem of the project record.
  */
 import { isNormalizedName } from '../core/names.ts';
+import { downloadRefusal, servesFiles } from '../core/project-status.ts';
 import { isDownloadFilename, isSha256Hex } from '../core/storage-keys.ts';
 import { isUpstreamFilename } from '../core/upstream.ts';
 import type { Downloads } from '../app/downloads.ts';
@@ -43,6 +45,12 @@ export function createDownloadRoutes(deps: DownloadRoutesDeps): DownloadRoutes {
       !isDownloadFilename(filename)
     ) {
       return textResponse(404, 'No such file: download URLs look like /files/{project}/{sha256}/{filename}.');
+    }
+    // PEP 792: none of a quarantined project's files is served, whatever URL a client kept.
+    const status = await deps.simpleIndex.projectStatus(projectName);
+    if (status && !servesFiles(status)) {
+      const refusal = downloadRefusal(projectName, status);
+      return textResponse(403, refusal.message, { 'cache-control': 'no-store' });
     }
     if (filename.endsWith('.metadata')) {
       const answer = await deps.downloads.metadata({ project: projectName, sha256, filename });
