@@ -1,5 +1,6 @@
 /**
- * Downloads: a file URL maps straight to its S3 key, so serving it needs no index read.
+ * Downloads: a file URL maps straight to its S3 key, so serving it needs no file lookup (the
+ * route reads only the project record, for its PEP 792 status).
  * The answer is a presigned GET whose signing date is aligned to a window: the same file
  * yields the same URL within the window, so pip's HTTP cache (keyed on the URL) can hit.
  */

@@ -1,6 +1,6 @@
 /**
  * Where a distribution's bytes live, and the URL path that reaches them. The path alone
- * identifies the object (project, sha256, filename), so a download needs no index read,
+ * identifies the object (project, sha256, filename), so a download needs no file lookup,
  * and the key contains the sha256, so a stored file is never overwritten by other bytes.
  */
 
