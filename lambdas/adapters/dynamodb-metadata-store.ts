@@ -5,7 +5,7 @@
  *   PROJECT#{name}       #PROJECT              project record (display name, created, PEP 792 status)
  *   PROJECT#{name}       #SERIAL               a number raised after every change to the page
  *   PROJECTS#SERIAL      #SERIAL               a number raised after every new project
- *   PROJECT#{name}       FILE#{identity}       one distribution file (its filename as published)
+ *   PROJECT#{name}       FILE#{identity}       one distribution file (its filename as published; provenance sha256)
  *   PROJECT#{name}       TOMBSTONE#{identity}  a deleted file (filename, sha256, version, when, who)
  *   RELEASE#{name}       {release key}         one release's core metadata (releaseVersionKey)
  *   PROJECTS#{shard}     {name}                root-listing entry, shard = hash(name) % 16
@@ -90,6 +90,7 @@ interface FileItem {
   requiresPython?: string;
   yankedReason?: string;
   metadataSha256?: string;
+  provenanceSha256?: string;
 }
 
 function toItem(file: DistributionFile): FileItem {
@@ -105,6 +106,7 @@ function toItem(file: DistributionFile): FileItem {
     ...(file.requiresPython !== undefined ? { requiresPython: file.requiresPython } : {}),
     ...(file.yanked !== undefined ? { yankedReason: file.yanked.reason } : {}),
     ...(file.metadataSha256 !== undefined ? { metadataSha256: file.metadataSha256 } : {}),
+    ...(file.provenanceSha256 !== undefined ? { provenanceSha256: file.provenanceSha256 } : {}),
   };
 }
 
@@ -121,6 +123,7 @@ function fromItem(project: string, item: Record<string, unknown>): DistributionF
     ...(i.requiresPython !== undefined ? { requiresPython: i.requiresPython } : {}),
     ...(i.yankedReason !== undefined ? { yanked: { reason: i.yankedReason } } : {}),
     ...(i.metadataSha256 !== undefined ? { metadataSha256: i.metadataSha256 } : {}),
+    ...(i.provenanceSha256 !== undefined ? { provenanceSha256: i.provenanceSha256 } : {}),
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * Putting a distribution into the index: what `wharf import` and the upload API both call.
  *
- * Order of writes: the file's bytes, then its `.metadata`, then the file's index entry
+ * Order of writes: the file's bytes, then its `.metadata` and its verified provenance
+ * (PEP 740), then the file's index entry
  * (conditional: first writer wins), then the release's metadata, then the project record
  * (both idempotent, first writer wins). A crash at any point leaves nothing listed that
  * does not exist, and sending the same file again repairs what was left half done: the
@@ -14,7 +15,8 @@ import { checkAgainstIndex, deletedFilenameError } from '../core/file-identity.t
 import type { DistributionFile, Tombstone } from '../core/model.ts';
 import { uploadRefusal } from '../core/project-status.ts';
 import { type ReleaseMetadata, releaseMetadataOf } from '../core/release-metadata.ts';
-import { distributionKey, metadataKey, IMMUTABLE_CACHE_CONTROL } from '../core/storage-keys.ts';
+import { distributionKey, metadataKey, IMMUTABLE_CACHE_CONTROL, provenanceKey } from '../core/storage-keys.ts';
+import type { Provenance } from '../core/attestations.ts';
 import type { BlobStore, MetadataStore, PutFileOutcome } from './ports.ts';
 
 export interface IngestResult {
@@ -30,6 +32,8 @@ export interface IngestOptions {
   readonly release?: ReleaseMetadata;
   /** The lower-case hex sha256 of these bytes; computed here when absent. */
   readonly sha256?: string;
+  /** The provenance of the file's verified attestations (lambdas/app/attestation-check.ts). */
+  readonly provenance?: Provenance;
 }
 
 const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -60,7 +64,7 @@ export class Ingest {
       sha256: options.sha256 ?? sha256Hex(bytes),
       store: (key, blobOptions) => this.blobs.put(key, bytes, blobOptions),
     };
-    return this.ingestContent(filename, content, dist, options.release);
+    return this.ingestContent(filename, content, dist, options.release, options.provenance);
   }
 
   /**
@@ -74,6 +78,8 @@ export class Ingest {
     content: IngestContent,
     dist: InspectedDistribution,
     releaseMetadata?: ReleaseMetadata,
+    /** Verified before: stored beside the file, and named by its index entry. */
+    provenance?: Provenance,
   ): Promise<IngestResult> {
     const project = dist.normalizedName;
     const sha256 = content.sha256;
@@ -114,9 +120,18 @@ export class Ingest {
         cacheControl: IMMUTABLE_CACHE_CONTROL,
       });
     }
+    let provenanceSha256: string | undefined;
+    let ourProvenanceKey: string | undefined;
+    if (provenance) {
+      const bytes = Buffer.from(JSON.stringify(provenance), 'utf8');
+      provenanceSha256 = sha256Hex(bytes);
+      ourProvenanceKey = provenanceKey(project, sha256, filename, provenanceSha256);
+      await this.blobs.put(ourProvenanceKey, bytes, { contentType: 'application/json', cacheControl: IMMUTABLE_CACHE_CONTROL });
+    }
     const removeOurBlobs = async () => {
       await this.blobs.delete(fileKey);
       if (metadataSha256 !== undefined) await this.blobs.delete(coreMetadataKey);
+      if (ourProvenanceKey !== undefined) await this.blobs.delete(ourProvenanceKey);
     };
 
     const uploadTime = this.now().toISOString();
@@ -130,6 +145,7 @@ export class Ingest {
       uploadTime,
       ...(dist.requiresPython !== undefined ? { requiresPython: dist.requiresPython } : {}),
       ...(metadataSha256 !== undefined ? { metadataSha256 } : {}),
+      ...(provenanceSha256 !== undefined ? { provenanceSha256 } : {}),
     };
     let outcome: PutFileOutcome;
     try {

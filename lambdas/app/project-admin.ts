@@ -17,7 +17,7 @@ import { ACTIVE, type ProjectStatusMarker } from '../core/project-status.ts';
 import { isSafeFilename } from '../core/filenames.ts';
 import type { DistributionFile, Tombstone } from '../core/model.ts';
 import { isValidName, normalizeName } from '../core/names.ts';
-import { distributionKey, metadataKey } from '../core/storage-keys.ts';
+import { distributionKey, metadataKey, provenanceKey } from '../core/storage-keys.ts';
 import { isValidVersion, sortVersions, versionsEqual } from '../core/versions.ts';
 import type { BlobStore, MetadataStore } from './ports.ts';
 
@@ -207,6 +207,9 @@ export class ProjectAdmin {
     await this.metadata.deleteFile(project, filename);
     const stored = new Map([[`${tombstone.sha256}/${filename}`, { sha256: tombstone.sha256, filename }]]);
     if (left) stored.set(`${left.sha256}/${left.filename}`, { sha256: left.sha256, filename: left.filename });
+    // The provenance (PEP 740): its key is known only from the entry read above; one a
+    // crash leaves behind is an orphan, which the sweep removes.
+    if (left?.provenanceSha256) await this.blobs.delete(provenanceKey(project, left.sha256, left.filename, left.provenanceSha256));
     for (const blob of stored.values()) {
       await this.blobs.delete(distributionKey(project, blob.sha256, blob.filename));
       await this.blobs.delete(metadataKey(project, blob.sha256, blob.filename));

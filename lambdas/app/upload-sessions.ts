@@ -27,6 +27,7 @@ import { UploadVerifier, discardStaged } from './upload-verifier.ts';
 import type { UploadSessionsConfig } from '../config/upload-config.ts';
 import { checkAgainstIndex } from '../core/file-identity.ts';
 import { uploadRefusal } from '../core/project-status.ts';
+import { verifyAttestations, type AttestationCheck } from './attestation-check.ts';
 
 /** At most this many part URLs per answer: a 5 GiB file has 320 parts of 16 MiB. */
 export const MAX_PART_URLS = 100;
@@ -48,6 +49,8 @@ export interface UploadSessionsDeps {
   readonly startVerification: (sessionId: string) => Promise<void>;
   readonly now?: () => Date;
   readonly logger?: { info(message: string, extra: Record<string, unknown>): void; error(message: string, ...extra: unknown[]): void };
+  /** Verifies PEP 740 attestations sent with a declaration; absent, a declaration with some is refused. */
+  readonly attestations?: AttestationCheck;
 }
 
 export type ExistingFile = { readonly existing: true; readonly filename: string; readonly sha256: string };
@@ -81,6 +84,11 @@ export class UploadSessions {
     // PEP 792, before any byte moves; the ingest checks again when the session completes.
     const refusal = uploadRefusal(declared.project, record?.status);
     if (refusal) throw refusal;
+    // PEP 740: verified now, against the declared filename and sha256; the verifier later
+    // proves the bytes have that sha256, so the file is never listed with another's provenance.
+    const provenance = declared.attestations
+      ? JSON.stringify(await verifyAttestations(this.deps.attestations, declared, declared.attestations))
+      : undefined;
 
     const id = randomBytes(16).toString('hex');
     const key = stagingKey(id, declared.filename);
@@ -101,6 +109,7 @@ export class UploadSessions {
       stagingKey: key,
       ...(uploadId !== undefined ? { uploadId } : {}),
       tokenId,
+      ...(provenance !== undefined ? { provenance } : {}),
       createdAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + this.deps.config.sessionLifetimeSeconds * 1000).toISOString(),
     };

@@ -13,6 +13,12 @@ export class WharfError extends Error {
 /** Input that can never succeed as sent (bad name, bad filename, bad archive...). */
 export class InvalidInputError extends WharfError {}
 
+/**
+ * A PEP 740 attestation that is malformed or does not verify: its signature, its
+ * certificate chain, its statement's subject or the identity it was signed with (HTTP 400).
+ */
+export class AttestationError extends InvalidInputError {}
+
 /** The thing asked for does not exist. */
 export class NotFoundError extends WharfError {}
 

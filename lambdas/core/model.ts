@@ -25,6 +25,8 @@ export interface DistributionFile {
   readonly yanked?: { readonly reason: string };
   /** sha256 of the stored `.metadata` file (PEP 658/714); absent when none is stored. */
   readonly metadataSha256?: string;
+  /** sha256 of the stored PEP 740 provenance object (verified attestations); absent when none was uploaded. */
+  readonly provenanceSha256?: string;
 }
 
 /**

@@ -33,6 +33,8 @@ export interface FileFacts {
   readonly size?: number;
   /** ISO 8601 (PEP 700). */
   readonly uploadTime?: string;
+  /** URL of the file's PEP 740 provenance object (relative like `href`, not yet escaped); api-version 1.3. */
+  readonly provenance?: string;
 }
 
 /** One file of a page: its facts and where the client fetches it. */
@@ -76,6 +78,19 @@ export function fileUrlFromProjectPage(file: DistributionFile): string {
   return '../../' + distributionPath(file.project, file.sha256, file.filename);
 }
 
+/**
+ * URL of a file's provenance relative to its project page, in Warehouse's shape
+ * `/integrity/{project}/{version}/{filename}/provenance`.
+ */
+export function provenanceUrlFromProjectPage(file: DistributionFile): string {
+  return `../../${integrityPath(file.project, file.version, file.filename)}`;
+}
+
+/** URL path (no leading slash, percent-encoded) of a file's provenance object. */
+export function integrityPath(project: string, version: string, filename: string): string {
+  return `integrity/${encodeURIComponent(project)}/${encodeURIComponent(version)}/${encodeURIComponent(filename)}/provenance`;
+}
+
 /** A link to one of Wharf's own files. */
 export function linkOfHostedFile(file: DistributionFile): PageLink {
   // One object literal of one shape, absent fields undefined: pages of 10,000 files build
@@ -89,6 +104,7 @@ export function linkOfHostedFile(file: DistributionFile): PageLink {
     coreMetadata: file.metadataSha256 ? { sha256: file.metadataSha256 } : undefined,
     size: file.size,
     uploadTime: file.uploadTime,
+    provenance: file.provenanceSha256 ? provenanceUrlFromProjectPage(file) : undefined,
   };
 }
 

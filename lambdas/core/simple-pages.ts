@@ -58,6 +58,8 @@ export function renderPageHtml(page: ProjectPage): string {
       html += ` data-dist-info-metadata="${value}" data-core-metadata="${value}"`;
     }
     if (link.yanked) html += ` data-yanked="${escapeHtml(link.yanked.reason)}"`;
+    // PEP 740 (api-version 1.3).
+    if (link.provenance) html += ` data-provenance="${escapeHtml(link.provenance)}"`;
     html += `>${escapeHtml(link.filename)}</a><br />\n`;
   }
   return html + HTML_TAIL;
@@ -96,7 +98,8 @@ export function renderPageJson(page: ProjectPage): string {
     json +=
       `${i === 0 ? '' : ','}{"filename":${q(l.filename)},"url":${q(l.href)},"hashes":{"sha256":${q(l.sha256)}}` +
       `${requires}${metadata},"yanked":${yanked}` +
-      `${l.size !== undefined ? `,"size":${l.size}` : ''}${l.uploadTime ? `,"upload-time":${q(l.uploadTime)}` : ''}}`;
+      `${l.size !== undefined ? `,"size":${l.size}` : ''}${l.uploadTime ? `,"upload-time":${q(l.uploadTime)}` : ''}` +
+      `${l.provenance ? `,"provenance":${q(l.provenance)}` : ''}}`;
   }
   return `${json}]}`;
 }

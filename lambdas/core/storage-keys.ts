@@ -22,6 +22,17 @@ export function metadataKey(project: string, sha256: string, filename: string): 
   return distributionKey(project, sha256, filename) + METADATA_SUFFIX;
 }
 
+export const PROVENANCE_SUFFIX = '.provenance';
+
+/**
+ * S3 key of a file's PEP 740 provenance object. It names the provenance's own sha256 as well
+ * as the file's: two uploads of the same bytes with different attestations, racing, each
+ * write a key of their own, and the one whose index entry wins is the one it names.
+ */
+export function provenanceKey(project: string, sha256: string, filename: string, provenanceSha256: string): string {
+  return `${distributionKey(project, sha256, filename)}.${provenanceSha256}${PROVENANCE_SUFFIX}`;
+}
+
 /** URL path (no leading slash, percent-encoded) under which a project's files live. */
 export function projectFilesPath(project: string): string {
   return `${FILES_PREFIX}${encodeURIComponent(project)}/`;
