@@ -113,7 +113,9 @@ export const COMMANDS: readonly CommandSpec[] = [
          --reserve PATTERN...  a name or prefix (acme-*) never looked up upstream
          --mix PROJECT...  a hosted project whose page also lists upstream files
          --oidc-audience A  audience trusted publishing asks CI jobs for (default "wharf")
-         --oidc-github-issuer URL  GitHub Actions' OIDC issuer (default GitHub's; GHES or a test issuer)`,
+         --oidc-github-issuer URL  GitHub Actions' OIDC issuer (default GitHub's; GHES or a test issuer)
+         --sigstore-trusted-root FILE  the trusted_root.json PEP 740 attestations are verified against
+             (default Sigstore's public-good root, pinned in Wharf; a private Sigstore's)`,
       ),
     ],
     async run(_positionals, values) {
@@ -250,6 +252,8 @@ export const COMMANDS: readonly CommandSpec[] = [
              (the default in a job with \`id-token: write\` when no token is given;
              the index needs a publisher for the project: see \`wharf publisher\`)
          --skip-existing  files already on the index are skipped, not errors
+         --attestations FILE...  PEP 740 attestations to send with the files, each named after its
+             file (FILE.whl.publish.attestation, as gh-action-pypi-publish writes them)
          --concurrency N  parts uploaded in parallel (default 4)
          ${DATA_DIR}`,
       ),

@@ -247,7 +247,7 @@ function pae(payloadType: string, payload: Buffer): Buffer {
 
 /** A PEP 740 attestation object, as twine sends it in `attestations`. */
 export interface AttestationObject {
-  version: number;
+  version: 1;
   verification_material: { certificate: string; transparency_entries: Record<string, unknown>[] };
   envelope: { statement: string; signature: string };
 }
@@ -265,6 +265,8 @@ export interface AttestOptions {
   readonly statement?: Record<string, unknown>;
   /** Sign with this CA instead of the trusted one. */
   readonly ca?: CertificateAuthority;
+  /** Sign the statement with a key other than the certificate's (and log that signature). */
+  readonly wrongKey?: boolean;
 }
 
 export interface TestSigstore {
@@ -338,7 +340,7 @@ export function testSigstore(now = new Date()): TestSigstore {
     const keys = keyPair();
     const certificate = leaf(o.identity, keys, o.ca ?? intermediate, notBefore, notAfter);
     const statement = Buffer.from(JSON.stringify(o.statement ?? statementFor(o.filename, o.sha256)));
-    const signature = sign('sha256', pae(IN_TOTO_PAYLOAD_TYPE, statement), keys.privateKey);
+    const signature = sign('sha256', pae(IN_TOTO_PAYLOAD_TYPE, statement), (o.wrongKey ? keyPair() : keys).privateKey);
 
     // Rekor's dsse v0.0.1 entry: the payload's hash, the signature and its verifier.
     const pem = `-----BEGIN CERTIFICATE-----\n${certificate.toString('base64').replace(/(.{64})/g, '$1\n')}\n-----END CERTIFICATE-----\n`;
