@@ -17,7 +17,7 @@ export interface FunctionSpec {
   /** What the function may do with the package data: metadata table and files bucket. */
   readonly access: 'read' | 'write' | 'none';
   /** What the function may do with the tokens table: look tokens up, or manage them. */
-  readonly tokens: 'verify' | 'manage';
+  readonly tokens: 'verify' | 'publishers' | 'manage';
   readonly routes: readonly RouteSpec[];
 }
 
@@ -36,7 +36,8 @@ export const FUNCTIONS = {
   write: {
     entry: 'lambdas/functions/write-handler.ts',
     access: 'write',
-    tokens: 'verify',
+    // Tokens, and the trusted publishers PEP 740 attestations are checked against.
+    tokens: 'publishers',
     routes: [
       // The legacy upload at /legacy/. Every POST outside /api/ lands here, so the route
       // does not hang on how API Gateway treats the trailing slash; the handler 404s the rest.
