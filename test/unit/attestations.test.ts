@@ -13,6 +13,8 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { SigstoreAttestationVerifier, PUBLIC_GOOD_TRUSTED_ROOT } from '../../lambdas/adapters/sigstore-verifier.ts';
 import { AttestationCheck } from '../../lambdas/app/attestation-check.ts';
 import { TokenAdmin } from '../../lambdas/app/token-admin.ts';
+import { ProjectAdmin } from '../../lambdas/app/project-admin.ts';
+import { indexedPairKey, judgeStoredObject, parseStoredFileKey } from '../../lambdas/core/orphans.ts';
 import { checkAttestations, parseAttestations, PYPI_PUBLISH_V1, type AttestationObject } from '../../lambdas/core/attestations.ts';
 import { AttestationError } from '../../lambdas/core/errors.ts';
 import { validatePublisher, type PublisherRecord } from '../../lambdas/core/trusted-publishing.ts';
@@ -198,6 +200,22 @@ describe('attestations on the legacy upload (write function), served by the read
     assert.equal(blobs.presigned.at(-1)!.key, key);
     const none = await read(event(`/integrity/${PROJECT}/2.0/${filename}/provenance`), context);
     assert.equal(none.statusCode, 404);
+  });
+
+  test('the provenance object is kept by the orphan sweep while its file is indexed, and deleted with the file', async () => {
+    const attestation = pki.attest({ filename, sha256: sha256(bytes), identity: JOB });
+    assert.equal((await upload(JSON.stringify([attestation]))).statusCode, 200);
+    const stored = (await metadata.getFile(PROJECT, filename))!;
+    const key = `files/${PROJECT}/${stored.sha256}/${filename}.${stored.provenanceSha256}.provenance`;
+    assert.deepEqual(parseStoredFileKey(key), { project: PROJECT, sha256: stored.sha256, filename, metadata: false });
+    const rule = { now: new Date(Date.now() + 86_400_000), graceSeconds: 60 };
+    assert.equal(judgeStoredObject(key, new Date(), new Set([indexedPairKey(stored)]), rule), 'indexed');
+    assert.equal(judgeStoredObject(key, new Date(), new Set(), rule), 'orphan');
+    assert.equal(parseStoredFileKey(`files/${PROJECT}/${stored.sha256}/${filename}.nothex.provenance`), undefined);
+
+    await new ProjectAdmin(metadata, blobs).delete(PROJECT, { filename }, 'test');
+    assert.equal(blobs.objects.has(key), false, 'the provenance went with the file');
+    assert.deepEqual([...blobs.objects.keys()], []);
   });
 
   test('a refused attestation is a 400 with the reason, and nothing is stored', async () => {
