@@ -2,10 +2,10 @@
  * MetadataStore on one DynamoDB table (partition key `pk`, sort key `sk`, both strings).
  *
  *   pk                   sk                    what
- *   PROJECT#{name}       #PROJECT              project record (display name, created)
+ *   PROJECT#{name}       #PROJECT              project record (display name, created, PEP 792 status)
  *   PROJECT#{name}       #SERIAL               a number raised after every change to the page
  *   PROJECTS#SERIAL      #SERIAL               a number raised after every new project
- *   PROJECT#{name}       FILE#{identity}       one distribution file (its filename as published)
+ *   PROJECT#{name}       FILE#{identity}       one distribution file (its filename as published; provenance sha256)
  *   PROJECT#{name}       TOMBSTONE#{identity}  a deleted file (filename, sha256, version, when, who)
  *   RELEASE#{name}       {release key}         one release's core metadata (releaseVersionKey)
  *   PROJECTS#{shard}     {name}                root-listing entry, shard = hash(name) % 16
@@ -57,6 +57,7 @@ import {
 } from '../core/model.ts';
 import type { ReleaseMetadata } from '../core/release-metadata.ts';
 import type { ProjectSummary } from '../core/project-search.ts';
+import { isProjectStatus, type ProjectStatusMarker } from '../core/project-status.ts';
 import type { MetadataStore, ProjectListing, PutFileOutcome } from '../app/ports.ts';
 import type { SweepIndex } from '../app/orphan-sweep-ports.ts';
 import type { IndexedPair } from '../core/orphans.ts';
@@ -142,6 +143,7 @@ interface FileItem {
   requiresPython?: string;
   yankedReason?: string;
   metadataSha256?: string;
+  provenanceSha256?: string;
 }
 
 function toItem(file: DistributionFile): FileItem {
@@ -157,6 +159,7 @@ function toItem(file: DistributionFile): FileItem {
     ...(file.requiresPython !== undefined ? { requiresPython: file.requiresPython } : {}),
     ...(file.yanked !== undefined ? { yankedReason: file.yanked.reason } : {}),
     ...(file.metadataSha256 !== undefined ? { metadataSha256: file.metadataSha256 } : {}),
+    ...(file.provenanceSha256 !== undefined ? { provenanceSha256: file.provenanceSha256 } : {}),
   };
 }
 
@@ -173,6 +176,20 @@ function fromItem(project: string, item: Record<string, unknown>): DistributionF
     ...(i.requiresPython !== undefined ? { requiresPython: i.requiresPython } : {}),
     ...(i.yankedReason !== undefined ? { yanked: { reason: i.yankedReason } } : {}),
     ...(i.metadataSha256 !== undefined ? { metadataSha256: i.metadataSha256 } : {}),
+    ...(i.provenanceSha256 !== undefined ? { provenanceSha256: i.provenanceSha256 } : {}),
+  };
+}
+
+function projectFromItem(project: string, item: Record<string, unknown>): ProjectRecord {
+  const status = item.projectStatus;
+  const reason = item.projectStatusReason;
+  return {
+    name: project,
+    displayName: String(item.displayName),
+    createdAt: String(item.createdAt),
+    ...(isProjectStatus(status) && status !== 'active'
+      ? { status: { status, ...(typeof reason === 'string' && reason !== '' ? { reason } : {}) } }
+      : {}),
   };
 }
 
@@ -212,11 +229,7 @@ export class DynamoDbMetadataStore implements MetadataStore, SweepIndex {
     for (const item of items) {
       const sk = String(item.sk);
       if (sk === PROJECT_SK) {
-        record = {
-          name: project,
-          displayName: String(item.displayName),
-          createdAt: String(item.createdAt),
-        };
+        record = projectFromItem(project, item);
       } else if (sk === SERIAL_SK) {
         serial = Number(item.serial);
       } else if (sk.startsWith(FILE_SK_PREFIX)) {
@@ -299,7 +312,7 @@ export class DynamoDbMetadataStore implements MetadataStore, SweepIndex {
         ConsistentRead: true,
       }),
     );
-    return Item ? { name: project, displayName: String(Item.displayName), createdAt: String(Item.createdAt) } : undefined;
+    return Item ? projectFromItem(project, Item) : undefined;
   }
 
   async listProjects(): Promise<ProjectListing[]> {
@@ -355,6 +368,27 @@ export class DynamoDbMetadataStore implements MetadataStore, SweepIndex {
     // leave readers holding a page or listing that misses them.
     await this.bump(projectPk(project.name));
     if (listed || !(await this.getListingSerial())) await this.bump(LISTING_SERIAL_PK);
+  }
+
+  async setProjectStatus(project: string, marker: ProjectStatusMarker): Promise<ProjectRecord | undefined> {
+    const updated = await updateIf(this.doc, {
+      TableName: this.tableName,
+      Key: { pk: projectPk(project), sk: PROJECT_SK },
+      // Without the condition an update of a missing item would create a half record.
+      ConditionExpression: 'attribute_exists(pk)',
+      ...(marker.status === 'active'
+        ? { UpdateExpression: 'REMOVE projectStatus, projectStatusReason' }
+        : marker.reason === undefined
+          ? { UpdateExpression: 'SET projectStatus = :status REMOVE projectStatusReason', ExpressionAttributeValues: { ':status': marker.status } }
+          : {
+              UpdateExpression: 'SET projectStatus = :status, projectStatusReason = :reason',
+              ExpressionAttributeValues: { ':status': marker.status, ':reason': marker.reason },
+            }),
+    });
+    if (!updated) return undefined;
+    // After the write, as every change to a page: kept pages see the status on the next request.
+    await this.bump(projectPk(project));
+    return projectFromItem(project, updated);
   }
 
   async setYanked(

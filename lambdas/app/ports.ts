@@ -12,6 +12,7 @@ import type {
   TokenRecord,
 } from '../core/model.ts';
 import type { ProjectSummary } from '../core/project-search.ts';
+import type { ProjectStatusMarker } from '../core/project-status.ts';
 import type { PublisherRecord } from '../core/trusted-publishing.ts';
 import type { DistributionSource } from '../core/distribution.ts';
 import type { SessionStatus, UploadSession } from '../core/upload-session.ts';
@@ -54,6 +55,12 @@ export interface MetadataStore {
   putFile(file: DistributionFile): Promise<PutFileOutcome>;
   /** Store the project record and its root-listing entry; idempotent, first writer wins. */
   putProject(project: ProjectRecord): Promise<void>;
+  /**
+   * Set a project's status (PEP 792; `active` removes it) on its record, and raise the
+   * project's serial so kept pages see it: a conditional update that never creates a
+   * record. Returns the record as now stored, or undefined when there is none.
+   */
+  setProjectStatus(project: string, status: ProjectStatusMarker): Promise<ProjectRecord | undefined>;
   /**
    * Yank (PEP 592) a file with a reason, or un-yank it (`undefined`): a conditional update
    * that never creates an entry. Returns the file as now stored, or undefined when there is

@@ -61,6 +61,19 @@ const publisherSub = subcommand(
   },
 );
 
+/** Where the project commands act. */
+const PROJECT_WHERE = optionGroup(
+  LOCAL_DEFAULT,
+  `--url URL  any Wharf over its API (with --token)
+   --token T  a token with upload scope on the project, for --url (or $WHARF_TOKEN)
+   ${STACK}
+   --table T  a deployed index by table name (with --bucket), with your AWS credentials
+   --bucket B  the deployed index's bucket (with --table)
+   ${REGION}
+   ${DATA_DIR}
+   ${JSON_OUT}`,
+);
+
 function projectSpec(name: ProjectAction, usage: string, summary: string, own = ''): CommandSpec {
   return {
     name,
@@ -68,17 +81,7 @@ function projectSpec(name: ProjectAction, usage: string, summary: string, own = 
     summary,
     options: [
       optionGroup('Options', `--file FILENAME  one file instead of a whole release\n${own}`),
-      optionGroup(
-        LOCAL_DEFAULT,
-        `--url URL  any Wharf over its API (with --token)
-         --token T  a token with upload scope on the project, for --url (or $WHARF_TOKEN)
-         ${STACK}
-         --table T  a deployed index by table name (with --bucket), with your AWS credentials
-         --bucket B  the deployed index's bucket (with --table)
-         ${REGION}
-         ${DATA_DIR}
-         ${JSON_OUT}`,
-      ),
+      PROJECT_WHERE,
     ],
     async run(positionals, values) {
       const { projectCommand } = await import('./project-command.ts');
@@ -110,7 +113,9 @@ export const COMMANDS: readonly CommandSpec[] = [
          --reserve PATTERN...  a name or prefix (acme-*) never looked up upstream
          --mix PROJECT...  a hosted project whose page also lists upstream files
          --oidc-audience A  audience trusted publishing asks CI jobs for (default "wharf")
-         --oidc-github-issuer URL  GitHub Actions' OIDC issuer (default GitHub's; GHES or a test issuer)`,
+         --oidc-github-issuer URL  GitHub Actions' OIDC issuer (default GitHub's; GHES or a test issuer)
+         --sigstore-trusted-root FILE  the trusted_root.json PEP 740 attestations are verified against
+             (default Sigstore's public-good root, pinned in Wharf; a private Sigstore's)`,
       ),
     ],
     async run(_positionals, values) {
@@ -155,6 +160,32 @@ export const COMMANDS: readonly CommandSpec[] = [
     'Delete a release or a file: the bytes go, and the filename can never be used again.',
     '--yes  confirm: deleting cannot be undone',
   ),
+  {
+    name: 'project',
+    usage: '<status> [options]',
+    summary: "A project's status (PEP 792): active, archived, quarantined or deprecated.",
+    subcommands: [
+      {
+        name: 'status',
+        usage: 'PROJECT [STATUS] [--reason TEXT] [options]',
+        summary: "Show a project's status, or set it.",
+        details: [
+          'STATUS is one of:\n' +
+            '  active       the default: uploads taken, files served\n' +
+            '  archived     no new uploads; its files are still served and installable\n' +
+            '  quarantined  no uploads, and none of its files served: pip cannot install it\n' +
+            '               (only an admin may quarantine a project or lift a quarantine)\n' +
+            '  deprecated   as active; installers may warn\n' +
+            'The simple pages show it (pypi:project-status, JSON project-status).',
+        ],
+        options: [optionGroup('Options', '--reason TEXT  why, shown on the project page (one line)'), PROJECT_WHERE],
+        async run(positionals, values) {
+          const { projectStatusCommand } = await import('./project-command.ts');
+          return projectStatusCommand(positionals, values as ProjectOptions);
+        },
+      },
+    ],
+  },
   {
     name: 'token',
     usage: '<create|list|revoke> [options]',
@@ -221,6 +252,8 @@ export const COMMANDS: readonly CommandSpec[] = [
              (the default in a job with \`id-token: write\` when no token is given;
              the index needs a publisher for the project: see \`wharf publisher\`)
          --skip-existing  files already on the index are skipped, not errors
+         --attestations FILE...  PEP 740 attestations to send with the files, each named after its
+             file (FILE.whl.publish.attestation, as gh-action-pypi-publish writes them)
          --concurrency N  parts uploaded in parallel (default 4)
          ${DATA_DIR}`,
       ),

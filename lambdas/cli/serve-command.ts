@@ -20,6 +20,7 @@ export interface ServeOptions {
   public?: boolean;
   quiet?: boolean;
   'oidc-github-issuer'?: string;
+  'sigstore-trusted-root'?: string;
   'oidc-audience'?: string;
   upstream?: string;
   'upstream-url'?: string;
@@ -78,6 +79,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
       ...(options.private ? { publicRead: false } : options.public ? { publicRead: true } : {}),
       ...(options.memory ? {} : { dataDir }),
       ...(options['oidc-github-issuer'] ? { oidcGithubIssuer: options['oidc-github-issuer'] } : {}),
+      ...(options['sigstore-trusted-root'] ? { sigstoreTrustedRoot: options['sigstore-trusted-root'] } : {}),
       ...(options['oidc-audience'] ? { oidcAudience: options['oidc-audience'] } : {}),
       upstream: upstreamOptions(options),
       ...(options.quiet

@@ -37,6 +37,12 @@ export const ENV = {
   signingUserName: 'WHARF_SIGNING_USER_NAME',
   /** Seconds a replaced key must stay valid: URL lifetime plus the read function's refresh. */
   signingKeyGraceSeconds: 'WHARF_SIGNING_KEY_GRACE_SECONDS',
+  /**
+   * A Sigstore trusted_root.json to verify PEP 740 attestations against (write function),
+   * as a file path (relative: to the function's code directory); unset, Sigstore's
+   * public-good root pinned in this repository.
+   */
+  sigstoreTrustedRoot: 'WHARF_SIGSTORE_TRUSTED_ROOT',
 } as const;
 
 /** The upstream index (lambdas/app/upstream-index.ts); none set means no upstream. */

@@ -112,6 +112,19 @@ export function loadConfig(env: Environment): WharfConfig {
   };
 }
 
+/** PEP 740 attestations (the write function): what they are verified against. */
+export interface AttestationConfig {
+  /** The OIDC issuer a signing certificate must name: trusted publishing's GitHub issuer. */
+  readonly githubIssuer: string;
+  /** A Sigstore trusted_root.json file (`WHARF_SIGSTORE_TRUSTED_ROOT`); absent: the pinned public-good root. */
+  readonly trustedRootFile?: string;
+}
+
+export function loadAttestationConfig(env: Environment): AttestationConfig {
+  const file = env[ENV.sigstoreTrustedRoot];
+  return { githubIssuer: loadOidcConfig(env).githubIssuer, ...(file ? { trustedRootFile: file } : {}) };
+}
+
 /** Trusted publishing (the admin function): whose OIDC tokens to trust, for which audience. */
 export interface OidcConfig {
   /** The `aud` a CI job must request (`WHARF_OIDC_AUDIENCE`); served at /_/oidc/audience. */

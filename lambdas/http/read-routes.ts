@@ -43,7 +43,7 @@ function actionFor(segments: readonly string[]): Action {
   if ((first === 'simple' || first === 'pypi' || first === 'project') && name !== undefined && name !== '' && isValidName(name)) {
     return { kind: 'read', project: normalizeName(name) };
   }
-  if ((first === 'files' || first === 'upstream') && name !== undefined && isNormalizedName(name)) {
+  if ((first === 'files' || first === 'upstream' || first === 'integrity') && name !== undefined && isNormalizedName(name)) {
     return { kind: 'read', project: name };
   }
   // The root listing, and paths that name no project: only who is asking matters.
@@ -110,6 +110,9 @@ export function createReadRoutes(deps: ReadRoutesDeps): RouteHandler {
     }
     if (first === 'files') return downloads.files(rest);
     if (first === 'upstream') return downloads.upstream(rest);
+    // Provenance (PEP 740) says who published a file, and can change with no page change
+    // only by a quarantine: kept as long as a page.
+    if (first === 'integrity') return downloads.provenance(rest, deps.guard.publicRead ? deps.pageCacheControl : `private, ${deps.pageCacheControl}`);
     if (first === 'legacy' && rest.length <= 1 && (rest[0] ?? '') === '') {
       return textResponse(
         405,

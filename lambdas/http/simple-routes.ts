@@ -11,6 +11,7 @@ import {
 } from '../core/negotiation.ts';
 import { isNormalizedName, isValidName, normalizeName } from '../core/names.ts';
 import type { HostedProject } from '../core/page-model.ts';
+import { servesFiles } from '../core/project-status.ts';
 import { renderPage } from '../core/simple-pages.ts';
 import type { Principal } from '../core/access.ts';
 import type { AccessGuard } from '../app/access-guard.ts';
@@ -120,8 +121,9 @@ export function createSimpleRoutes(deps: SimpleRoutesDeps): SimpleRoutes {
     const kept = await deps.simpleIndex.keptProject(normalized);
     const upstream = deps.upstream;
     if (kept) {
-      // A hosted project is Wharf's alone: upstream files only where an admin allowed mixing.
-      if (!upstream?.mixes(normalized)) {
+      // A hosted project is Wharf's alone: upstream files only where an admin allowed mixing,
+      // and none at all for a quarantined one (PEP 792: no file of it is offered).
+      if (!upstream?.mixes(normalized) || !servesFiles(kept.hosted.status)) {
         const rendered = kept.render(format);
         const answer = keptPage(request, { status: 200, headers: pageHeaders(format) }, rendered);
         deps.simpleIndex.rendered(kept);

@@ -3,6 +3,7 @@
  * the local gateway in front of them. `wharf serve` and the integration tests start this.
  */
 import type { ImagePolicy } from '../core/description.ts';
+import { readTrustedRoot } from '../config/trusted-root-file.ts';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDbMetadataStore } from '../adapters/dynamodb-metadata-store.ts';
@@ -66,6 +67,11 @@ export interface LocalWharfOptions {
   readonly oidcAudience?: string;
   /** GitHub Actions' OIDC issuer; a fake one on loopback for tests. @default GitHub's */
   readonly oidcGithubIssuer?: string;
+  /**
+   * A Sigstore trusted_root.json file to verify PEP 740 attestations against (a private
+   * Sigstore, or a test's). @default Sigstore's public-good root, pinned in the repository
+   */
+  readonly sigstoreTrustedRoot?: string;
   /** Upload session settings (tests shorten the lifetime). @default SESSION_DEFAULTS */
   readonly uploadSessions?: Partial<UploadSessionsConfig>;
   /** Seconds the sweep at start leaves an unindexed object alone. @default LOCAL_GRACE_SECONDS */
@@ -165,6 +171,7 @@ async function startUnlocked(options: LocalWharfOptions): Promise<LocalWharf> {
     tokens,
     publishers: new DynamoDbPublisherStore(dynamodb, stores.tokensTableName),
     oidc,
+    ...(options.sigstoreTrustedRoot !== undefined ? { sigstoreTrustedRoot: readTrustedRoot(options.sigstoreTrustedRoot) } : {}),
     config: {
       pageCacheControl: options.pageCacheControl ?? DEFAULTS.pageCacheControl,
       signingWindowSeconds: options.signingWindowSeconds ?? DEFAULTS.signingWindowSeconds,

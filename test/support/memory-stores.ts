@@ -11,6 +11,7 @@ import {
   releaseVersionKey,
 } from '../../lambdas/core/model.ts';
 import type { ProjectSummary } from '../../lambdas/core/project-search.ts';
+import type { ProjectStatusMarker } from '../../lambdas/core/project-status.ts';
 import type {
   BlobStore,
   MetadataStore,
@@ -82,6 +83,16 @@ export class MemoryMetadataStore implements MetadataStore {
     if (created) this.projects.set(project.name, project);
     this.bump(project.name);
     if (created || this.listingSerial === undefined) this.listingSerial = (this.listingSerial ?? 0) + 1;
+  }
+
+  async setProjectStatus(project: string, marker: ProjectStatusMarker): Promise<ProjectRecord | undefined> {
+    const record = this.projects.get(project);
+    if (!record) return undefined;
+    const { status: _previous, ...rest } = record;
+    const updated: ProjectRecord = marker.status === 'active' ? rest : { ...rest, status: marker };
+    this.projects.set(project, updated);
+    this.bump(project);
+    return updated;
   }
 
   async setYanked(

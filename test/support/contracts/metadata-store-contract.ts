@@ -178,6 +178,35 @@ export function metadataStoreContract(engine: DynamoEngine): void {
       assert.equal(await store.getProjectPage('never-published'), undefined);
     });
 
+    test('setProjectStatus (PEP 792) is kept on the record, seen by the page Query, raises the serial, never creates a record', async () => {
+      const project = 'status-demo';
+      assert.equal(await store.setProjectStatus(project, { status: 'archived' }), undefined, 'no record: nothing to set');
+      assert.equal(await store.getProject(project), undefined, 'and none was created');
+      await store.putProject({ name: project, displayName: 'Status.Demo', createdAt: '2026-01-01T00:00:00.000Z' });
+      let serial = (await store.getProjectSerial(project)) ?? 0;
+      for (const marker of [
+        { status: 'archived', reason: 'done, use status-demo2' },
+        { status: 'quarantined' },
+        { status: 'deprecated', reason: 'superseded' },
+      ] as const) {
+        const stored = await store.setProjectStatus(project, marker);
+        assert.deepEqual(stored?.status, marker);
+        assert.deepEqual((await store.getProject(project))?.status, marker);
+        assert.deepEqual((await store.getProjectPage(project))?.project?.status, marker, 'the page Query reads the status with the record');
+        const now = (await store.getProjectSerial(project)) ?? 0;
+        assert.ok(now > serial, `setting ${marker.status} raised the serial`);
+        serial = now;
+      }
+      // A reason left out clears the one before; active removes the status altogether.
+      assert.deepEqual((await store.setProjectStatus(project, { status: 'deprecated' }))?.status, { status: 'deprecated' });
+      const active = await store.setProjectStatus(project, { status: 'active' });
+      assert.deepEqual(active, { name: project, displayName: 'Status.Demo', createdAt: '2026-01-01T00:00:00.000Z' });
+      // A later putProject (the next upload) keeps the status set before.
+      await store.setProjectStatus(project, { status: 'archived', reason: 'r' });
+      await store.putProject({ name: project, displayName: 'other', createdAt: '2026-02-01T00:00:00.000Z' });
+      assert.deepEqual((await store.getProject(project))?.status, { status: 'archived', reason: 'r' });
+    });
+
     test('a tombstone hides a file whose item is still in the partition, and is first-writer-wins', async () => {
       const project = 'tombstoned';
       const gone = file(project, 1);
