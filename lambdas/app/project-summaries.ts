@@ -42,3 +42,37 @@ export async function refreshProjectSummary(
   await metadata.putProjectSummary(summary);
   return summary;
 }
+
+/** Refresh the summaries of `projects` (normalized names), `concurrency` at a time; how many there were. */
+export async function refreshProjectSummaries(
+  metadata: Pick<MetadataStore, 'getProjectPage' | 'getRelease' | 'putProjectSummary'>,
+  projects: readonly string[],
+  concurrency: number,
+  onProject?: (project: string, done: number) => void,
+): Promise<number> {
+  let next = 0;
+  let done = 0;
+  const worker = async (): Promise<void> => {
+    while (next < projects.length) {
+      const project = projects[next++]!;
+      await refreshProjectSummary(metadata, project);
+      onProject?.(project, ++done);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, projects.length)) }, worker));
+  return projects.length;
+}
+
+/**
+ * Every project's summary computed again from its files (`wharf reindex`): what an index
+ * written before search existed needs once, and what repairs any summary a crash left
+ * behind. One root-listing Query, then per project its page Query and a GetItem.
+ */
+export async function refreshAllSummaries(
+  metadata: Pick<MetadataStore, 'listProjects' | 'getProjectPage' | 'getRelease' | 'putProjectSummary'>,
+  concurrency: number,
+  onProject?: (project: string, done: number, total: number) => void,
+): Promise<number> {
+  const projects = (await metadata.listProjects()).map((p) => p.name);
+  return refreshProjectSummaries(metadata, projects, concurrency, onProject && ((project, done) => onProject(project, done, projects.length)));
+}

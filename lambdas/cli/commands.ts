@@ -7,6 +7,7 @@ import { optionGroup, type CommandSpec, type OptionGroup, type OptionValues } fr
 import type { ImportOptions } from './import-run.ts';
 import type { ProjectAction, ProjectOptions } from './project-command.ts';
 import type { PublishCommandOptions } from './publish-command.ts';
+import type { ReindexOptions } from './reindex-command.ts';
 import type { PublisherAction, PublisherOptions } from './publisher-command.ts';
 import type { ServeOptions } from './serve-command.ts';
 import type { TokenAction, TokenOptions } from './token-command.ts';
@@ -145,6 +146,26 @@ export const COMMANDS: readonly CommandSpec[] = [
     async run(positionals, values) {
       const { importCommand } = await import('./import-run.ts');
       return importCommand(values as ImportOptions, positionals);
+    },
+  },
+  {
+    name: 'reindex',
+    usage: '[options]',
+    summary: "Compute every project's search summary again (once, for an index written before search existed).",
+    options: [
+      optionGroup(
+        'Where (default: the local index in .wharf)',
+        `--data-dir DIR  the local index (default .wharf)
+         --stack NAME  a deployed Wharf stack (by its outputs), with your AWS credentials
+         --table T  a deployed index by table name (with --bucket)
+         --bucket B  the deployed index's bucket (with --table)
+         ${REGION}`,
+      ),
+      optionGroup('How', '--concurrency N  projects at once (default 8)'),
+    ],
+    async run(_positionals, values) {
+      const { reindexCommand } = await import('./reindex-command.ts');
+      return reindexCommand(values as ReindexOptions);
     },
   },
   projectSpec(

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { Ingest, type IngestResult } from '../app/ingest.ts';
-import { refreshProjectSummary } from '../app/project-summaries.ts';
+import { refreshProjectSummaries } from '../app/project-summaries.ts';
 import { type DistributionSource, inspectDistributionAt } from '../core/distribution.ts';
 import { WharfError } from '../core/errors.ts';
 import type { MetadataStore } from '../app/ports.ts';
@@ -134,15 +134,6 @@ async function importStreamed(ingest: Ingest, target: ImportTarget, file: FoundF
   }
 }
 
-/** Bring the search summaries of the imported projects up to date, `concurrency` at a time. */
-async function refreshSummaries(metadata: MetadataStore, projects: readonly string[], concurrency: number): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < projects.length) await refreshProjectSummary(metadata, projects[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, projects.length)) }, worker));
-}
-
 /** Imports what the paths hold; refusals and failures are reported, never thrown. */
 export async function importDistributions(
   target: ImportTarget,
@@ -205,7 +196,7 @@ export async function importDistributions(
     running.add(task);
   }
   await Promise.all(running);
-  await refreshSummaries(target.metadata, [...touched], bounds.concurrency);
+  await refreshProjectSummaries(target.metadata, [...touched], bounds.concurrency);
   return {
     scan,
     created,

@@ -7,6 +7,7 @@ import { type Zippable, strToU8, zipSync } from 'fflate';
 import { Ingest } from '../../lambdas/app/ingest.ts';
 import { ProjectAdmin } from '../../lambdas/app/project-admin.ts';
 import { ProjectViews } from '../../lambdas/app/project-views.ts';
+import { refreshAllSummaries } from '../../lambdas/app/project-summaries.ts';
 import { SimpleIndex } from '../../lambdas/app/simple-index.ts';
 import { InvalidInputError } from '../../lambdas/core/errors.ts';
 import type { DistributionFile } from '../../lambdas/core/model.ts';
@@ -333,6 +334,20 @@ describe('ProjectViews over the write path', () => {
     const overview = await views.overview();
     assert.equal(overview.projectCount, 2);
     assert.deepEqual(overview.latestUploads.map((u) => [u.name, u.version, u.summary]), [['alpha', '0.9.1', 'A'], ['beta', '2.0', 'B']]);
+  });
+
+  test('wharf reindex: an index written before summaries existed becomes searchable', async () => {
+    await upload('old-one', '1.0', ['Summary: written long ago']);
+    await upload('old-two', '2.0', ['Summary: also old']);
+    // As a table written before this release: files and listing, no summaries.
+    metadata.summaries.clear();
+    for (let i = 0; i < metadata.summarySerials.length; i++) metadata.summarySerials[i]! += 1;
+    assert.equal((await views.search('old')).total, 0);
+    const seen: string[] = [];
+    assert.equal(await refreshAllSummaries(metadata, 4, (project) => seen.push(project)), 2);
+    assert.deepEqual(seen.sort(), ['old-one', 'old-two']);
+    const found = await views.search('old');
+    assert.deepEqual(found.results.map((r) => [r.name, r.version, r.summary]), [['old-one', '1.0', 'written long ago'], ['old-two', '2.0', 'also old']]);
   });
 
   test('an older summary never replaces a newer one', async () => {
