@@ -113,7 +113,7 @@ export function summaryItem(summary: ProjectSummary): Record<string, unknown> {
   };
 }
 
-function summaryFromItem(item: Record<string, unknown>): ProjectSummary {
+export function summaryFromItem(item: Record<string, unknown>): ProjectSummary {
   const str = (key: string) => (typeof item[key] === 'string' ? (item[key] as string) : undefined);
   const name = String(item.sk);
   const version = str('v');
