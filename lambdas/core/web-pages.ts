@@ -179,8 +179,8 @@ function publisherText(p: ProvenancePublisher): string {
 
 /** A file's verified attestations (PEP 740): who published it, and where its provenance is. */
 function provenanceNote(ctx: PageContext, provenance: FileProvenance): string {
-  const by = provenance.publishers.length ? ` by ${provenance.publishers.map(publisherText).join('; ')}` : '';
-  return `<div class="provenance">Verified attestations: published${by} · <a href="${e(ctx.basePath)}/${e(provenance.path)}">provenance</a></div>`;
+  const by = provenance.publishers.length ? `: published by ${provenance.publishers.map(publisherText).join('; ')}` : '';
+  return `<div class="provenance">Verified attestations${by} · <a href="${e(ctx.basePath)}/${e(provenance.path)}">provenance</a></div>`;
 }
 
 function yankedMark(reason: Maybe<string>): string {

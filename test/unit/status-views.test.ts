@@ -252,7 +252,7 @@ describe('project status and provenance in the JSON API and the web UI', () => {
     const file = [...metadata.files.get('demo-pkg')!.values()].find((f) => f.provenanceSha256)!;
     blobs.objects.delete(provenanceKey(file.project, file.sha256, file.filename, file.provenanceSha256!));
     const html = bodyOf(await get('/project/demo-pkg/1.0/'));
-    assert.match(html, /<div class="provenance">Verified attestations: published · <a href="\/integrity\/demo-pkg\/1\.0\/[^"]+\/provenance">provenance<\/a><\/div>/);
+    assert.match(html, /<div class="provenance">Verified attestations · <a href="\/integrity\/demo-pkg\/1\.0\/[^"]+\/provenance">provenance<\/a><\/div>/);
   });
 });
 
