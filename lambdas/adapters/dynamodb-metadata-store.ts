@@ -109,10 +109,11 @@ export function summaryItem(summary: ProjectSummary): Record<string, unknown> {
     ...(last && last.version !== summary.version ? { lv: last.version } : {}),
     ...(last && last.time !== summary.uploadTime ? { lt: last.time } : {}),
     ...(last ? {} : { nl: true }),
+    ...(summary.status ? { ps: summary.status.status, ...(summary.status.reason !== undefined ? { pr: summary.status.reason } : {}) } : {}),
   };
 }
 
-function summaryFromItem(item: Record<string, unknown>): ProjectSummary {
+export function summaryFromItem(item: Record<string, unknown>): ProjectSummary {
   const str = (key: string) => (typeof item[key] === 'string' ? (item[key] as string) : undefined);
   const name = String(item.sk);
   const version = str('v');
@@ -128,6 +129,7 @@ function summaryFromItem(item: Record<string, unknown>): ProjectSummary {
     ...(summary !== undefined ? { summary } : {}),
     ...(uploadTime !== undefined ? { uploadTime } : {}),
     ...(item.nl !== true && lastVersion !== undefined && lastTime !== undefined ? { lastUpload: { version: lastVersion, time: lastTime } } : {}),
+    ...(isProjectStatus(item.ps) && item.ps !== 'active' ? { status: { status: item.ps, ...(str('pr') !== undefined ? { reason: str('pr')! } : {}) } } : {}),
   };
 }
 

@@ -134,6 +134,9 @@ export class ProjectAdmin {
     }
     const updated = await this.metadata.setProjectStatus(name, marker);
     if (!updated) throw this.noProject(name);
+    // Search and the front page read the summary, not the record: a quarantine leaves them
+    // on the next request, an archive is marked there. A retry of the same status repairs it.
+    await refreshProjectSummary(this.metadata, name);
     return { project: name, displayName: updated.displayName, status: updated.status ?? ACTIVE };
   }
 

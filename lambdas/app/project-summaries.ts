@@ -3,7 +3,7 @@
  * search and the front page read instead of every project's files.
  *
  * Every write that can change what a summary says (a new file, a yank or un-yank, a
- * delete) calls refreshProjectSummary after its own writes. It reads the project as it
+ * delete, a PEP 792 status) calls refreshProjectSummary after its own writes. It reads the project as it
  * now stands (the page Query, strongly consistent, and the latest release's metadata) and
  * stores the summary with the serial it read; the store keeps the summary of the highest
  * serial, so of two writers racing, the one that read later wins whatever order their
@@ -29,7 +29,12 @@ export async function refreshProjectSummary(
     if (!last || file.uploadTime > last.time) last = { version: file.version, time: file.uploadTime };
   }
   const summary = summaryOf(
-    { name: project, displayName: page.project?.displayName ?? project, serial: page.serial ?? 0 },
+    {
+      name: project,
+      displayName: page.project?.displayName ?? project,
+      serial: page.serial ?? 0,
+      ...(page.project?.status ? { status: page.project.status } : {}),
+    },
     latest
       ? {
           version: latest.version,

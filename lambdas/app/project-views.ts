@@ -14,8 +14,11 @@
  * counter, all counters checked in one GetItem per request. A new upload re-reads only its
  * shard. No request reads any project's files, and nothing here Scans.
  */
-import type { ReleaseRecord } from '../core/model.ts';
+import type { FileProvenance, Provenance } from '../core/attestations.ts';
+import { integrityPath } from '../core/page-model.ts';
+import type { DistributionFile, ReleaseRecord } from '../core/model.ts';
 import { normalizeName } from '../core/names.ts';
+import { ACTIVE, servesFiles, type ProjectStatusMarker } from '../core/project-status.ts';
 import {
   SummaryIndex,
   type Overview,
@@ -39,6 +42,7 @@ import { FreshReads, SerialCache } from './page-cache.ts';
 import type { MetadataStore } from './ports.ts';
 import type { SimpleIndex } from './simple-index.ts';
 
+export type { FileProvenance } from '../core/attestations.ts';
 export type { WarehouseLinks, WarehouseProjectJson, WarehouseReleaseJson, ReleaseGroup } from '../core/warehouse-json.ts';
 export type { Overview, SearchPage, SearchHit, LatestUpload, ProjectSummary } from '../core/project-search.ts';
 
@@ -47,9 +51,11 @@ export interface ProjectView {
   /** Normalized name. */
   readonly name: string;
   readonly displayName: string;
+  /** PEP 792, `active` unless set: a status change raises the serial, so a view never shows an old one. */
+  readonly status: ProjectStatusMarker;
   /** The project's change serial the view was built at; undefined before serials began. */
   readonly serial: number | undefined;
-  /** Every release, newest first (PEP 440), yanked ones marked. */
+  /** Every release, newest first (PEP 440), yanked ones marked; a quarantined project's list its versions, but the pages offer none of their files. */
   readonly releases: readonly ReleaseGroup[];
   /** The latest release as pypi.org picks it (latestRelease). */
   readonly latest: ReleaseGroup;
@@ -74,11 +80,20 @@ export interface SearchRequest {
   readonly canRead?: (project: string) => boolean;
 }
 
+/**
+ * Reads a file's stored provenance object (PEP 740): undefined when it cannot be read.
+ * Objects are content-addressed by `file.provenanceSha256`, so what it returns is kept.
+ */
+export type ProvenanceReader = (file: DistributionFile & { readonly provenanceSha256: string }) => Promise<Provenance | undefined>;
+
+
 export interface ProjectViewsOptions {
   /** How many built views a warm function keeps. @default 500 */
   readonly maxViews?: number;
   /** How many release records it keeps. @default 2000 */
   readonly maxReleases?: number;
+  /** Reads provenance objects for the web page; without it, files are marked as attested with no publisher named. */
+  readonly provenance?: ProvenanceReader;
 }
 
 const SUMMARIES = 'summaries';
@@ -92,6 +107,8 @@ export class ProjectViews {
   private readonly views: SerialCache<ProjectView>;
   private readonly releaseRecords: SerialCache<ReleaseRecord>;
   private readonly summarySerials: FreshReads<readonly number[]>;
+  private readonly provenances = new SerialCache<FileProvenance>({ maxEntries: 5000, maxWeight: 8 * 1024 * 1024 }, () => 512);
+  private readonly readProvenance: ProvenanceReader | undefined;
   private shards: KeptShard[] = [];
   private index: SummaryIndex | undefined;
 
@@ -108,6 +125,7 @@ export class ProjectViews {
       JSON.stringify(r.metadata).length * 2,
     );
     this.summarySerials = new FreshReads(() => metadata.getSummarySerials());
+    this.readProvenance = options.provenance;
   }
 
   /**
@@ -149,7 +167,8 @@ export class ProjectViews {
     const shown = releaseKey === undefined ? latest : findRelease(releases, releaseKey);
     if (!shown) return undefined;
     const metadata = await this.releaseRecord(normalized, shown);
-    const project: JsonProject = { name: normalized, displayName: kept.hosted.displayName, serial };
+    const status = kept.hosted.status ?? ACTIVE;
+    const project: JsonProject = { name: normalized, displayName: kept.hosted.displayName, serial, status };
     const document =
       releaseKey === undefined
         ? warehouseProjectJson(project, releases, shown, metadata, links)
@@ -157,6 +176,7 @@ export class ProjectViews {
     const view: ProjectView = {
       name: normalized,
       displayName: kept.hosted.displayName,
+      status,
       serial,
       releases,
       latest,
@@ -169,6 +189,41 @@ export class ProjectViews {
     };
     if (serial !== undefined) this.views.set(cacheKey, serial, view);
     return view;
+  }
+
+  /**
+   * The verified attestations of the shown release's files, by filename (PEP 740): read
+   * from each file's provenance object once per warm function (it never changes: its key
+   * is its sha256), a few at a time. Nothing for a quarantined project, whose provenance
+   * is not served either. A file whose object cannot be read is still marked attested,
+   * with no publisher named.
+   */
+  async provenance(view: ProjectView): Promise<ReadonlyMap<string, FileProvenance>> {
+    const found = new Map<string, FileProvenance>();
+    if (!servesFiles(view.status)) return found;
+    const attested = view.shown.files.filter((f): f is DistributionFile & { provenanceSha256: string } => f.provenanceSha256 !== undefined);
+    let next = 0;
+    const worker = async () => {
+      while (next < attested.length) {
+        const file = attested[next++]!;
+        const kept = this.provenances.get(file.provenanceSha256, 0);
+        if (kept) {
+          found.set(file.filename, kept);
+          continue;
+        }
+        const object = await this.readProvenance?.(file).catch(() => undefined);
+        const bundles = object?.attestation_bundles ?? [];
+        const read: FileProvenance = {
+          publishers: bundles.map((b) => b.publisher),
+          attestations: bundles.reduce((n, b) => n + b.attestations.length, 0),
+          path: integrityPath(file.project, file.version, file.filename),
+        };
+        if (object) this.provenances.set(file.provenanceSha256, 0, read);
+        found.set(file.filename, read);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(8, attested.length) }, worker));
+    return found;
   }
 
   private async releaseRecord(project: string, group: ReleaseGroup): Promise<ReleaseRecord | undefined> {

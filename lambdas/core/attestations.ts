@@ -41,6 +41,16 @@ export interface ProvenancePublisher {
   readonly environment?: string;
 }
 
+/** What a project page says of a file's verified attestations (read from its provenance object). */
+export interface FileProvenance {
+  /** The publishers its attestations were verified against. */
+  readonly publishers: readonly ProvenancePublisher[];
+  /** How many attestations were verified. */
+  readonly attestations: number;
+  /** `integrity/{project}/{version}/{filename}/provenance` (percent-encoded, no leading slash). */
+  readonly path: string;
+}
+
 /** The provenance object served at `/integrity/{project}/{version}/{filename}/provenance`. */
 export interface Provenance {
   readonly version: 1;

@@ -5,6 +5,7 @@
  * caller's `canRead`, before anything is counted, ranked or paged.
  */
 import { InvalidInputError } from './errors.ts';
+import type { ProjectStatusMarker } from './project-status.ts';
 
 /** What a search result and the front page show of a project, as kept per project. */
 export interface ProjectSummary {
@@ -21,7 +22,12 @@ export interface ProjectSummary {
   readonly lastUpload?: { readonly version: string; readonly time: string };
   /** The project's change serial this summary was computed at: a summary never replaces a newer one. */
   readonly serial: number;
+  /** PEP 792, when not `active`: search and the front page mark archived and deprecated projects and leave quarantined ones out. */
+  readonly status?: ProjectStatusMarker;
 }
+
+/** Quarantined projects are not listed by search or the latest uploads, as pypi.org un-indexes them (warehouse/search/tasks.py). */
+const isListed = (s: ProjectSummary) => s.version !== undefined && s.status?.status !== 'quarantined';
 
 /** Summaries are one line; Warehouse accepts at most 512 characters. */
 export const MAX_SUMMARY_CHARS = 512;
@@ -35,6 +41,8 @@ export interface SearchHit {
   readonly version: string;
   readonly summary?: string;
   readonly uploadTime?: string;
+  /** PEP 792 status when not `active` (archived or deprecated: quarantined projects are never hits). */
+  readonly status?: ProjectStatusMarker;
 }
 
 export interface SearchPage {
@@ -123,7 +131,7 @@ export class SummaryIndex {
     const matches: { summary: ProjectSummary; rank: number }[] = [];
     for (let i = 0; i < this.summaries.length; i++) {
       const summary = this.summaries[i]!;
-      if (summary.version === undefined) continue;
+      if (!isListed(summary)) continue;
       if (canRead && !canRead(summary.name)) continue;
       const rank = listAll ? MatchRank.Words : rankOf(summary.name, texts[i]!, prepared);
       if (rank !== undefined) matches.push({ summary, rank });
@@ -147,16 +155,16 @@ export class SummaryIndex {
 
   overview(options: { readonly canRead?: (project: string) => boolean; readonly latest?: number } = {}): Overview {
     const latest = options.latest ?? 10;
+    // A quarantined project still counts (its page answers, with its status) but is not offered as a latest upload.
     const recent = (this.recent ??= this.summaries.filter((s) => s.version !== undefined && s.lastUpload).sort(byRecentUpload));
     const canRead = options.canRead;
-    if (!canRead) return { projectCount: recent.length, latestUploads: recent.slice(0, latest).map(latestOf) };
     let projectCount = 0;
     const shown: LatestUpload[] = [];
     // Every summary is asked about, so the time does not depend on where readable ones sit.
     for (const summary of recent) {
-      if (!canRead(summary.name)) continue;
+      if (canRead && !canRead(summary.name)) continue;
       projectCount++;
-      if (shown.length < latest) shown.push(latestOf(summary));
+      if (shown.length < latest && isListed(summary)) shown.push(latestOf(summary));
     }
     return { projectCount, latestUploads: shown };
   }
@@ -168,6 +176,7 @@ const latestOf = (s: ProjectSummary): LatestUpload => ({
   version: s.lastUpload!.version,
   ...(s.summary !== undefined ? { summary: s.summary } : {}),
   uploadTime: s.lastUpload!.time,
+  ...(s.status ? { status: s.status } : {}),
 });
 
 function checkPaging(options: SearchOptions): { page: number; pageSize: number } {
@@ -188,6 +197,7 @@ const hitOf = (s: ProjectSummary): SearchHit => ({
   version: s.version!,
   ...(s.summary !== undefined ? { summary: s.summary } : {}),
   ...(s.uploadTime !== undefined ? { uploadTime: s.uploadTime } : {}),
+  ...(s.status ? { status: s.status } : {}),
 });
 
 /**
@@ -212,6 +222,8 @@ export interface LatestUpload {
   readonly summary?: string;
   /** When that upload happened (ISO 8601). */
   readonly uploadTime: string;
+  /** PEP 792 status when archived or deprecated. */
+  readonly status?: ProjectStatusMarker;
 }
 
 export interface Overview {
@@ -231,7 +243,7 @@ export function overviewOf(
 
 /** A project's summary from its release groups (newest first) and the latest release's Summary. */
 export function summaryOf(
-  project: { readonly name: string; readonly displayName: string; readonly serial: number },
+  project: { readonly name: string; readonly displayName: string; readonly serial: number; readonly status?: ProjectStatusMarker },
   latest: { readonly version: string; readonly uploadTime: string; readonly summary?: string } | undefined,
   lastUpload: { readonly version: string; readonly time: string } | undefined,
 ): ProjectSummary {
@@ -243,5 +255,6 @@ export function summaryOf(
     ...(latest ? { version: latest.version, uploadTime: latest.uploadTime } : {}),
     ...(text ? { summary: [...text].slice(0, MAX_SUMMARY_CHARS).join('') } : {}),
     ...(lastUpload ? { lastUpload } : {}),
+    ...(project.status && project.status.status !== 'active' ? { status: project.status } : {}),
   };
 }

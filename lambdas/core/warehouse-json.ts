@@ -11,9 +11,17 @@
  * release is yanked when every one of its files is, with the first reason given; each
  * file keeps its own `yanked` and `yanked_reason`.
  *
+ * Project status (PEP 792): Warehouse's JSON API carries none (it answers 404 for a
+ * quarantined project and says nothing of an archived one), so Wharf adds
+ * `info.project_status`, the same `{status, reason}` object as the simple API's
+ * `project-status`. A quarantined project's document lists no file (`urls` empty, every
+ * release's list empty): the routes answer 404 for it as pypi.org does, and the web page
+ * that renders the document offers nothing to download.
+ *
  * Pure: the app layer (lambdas/app/project-views.ts) reads and caches, this only shapes.
  */
 import type { DistributionFile, PackageType, ReleaseRecord } from './model.ts';
+import { ACTIVE, servesFiles, type ProjectStatusMarker } from './project-status.ts';
 import type { ReleaseMetadata } from './release-metadata.ts';
 import { distributionPath } from './storage-keys.ts';
 import { isPrerelease, releaseVersionKey, versionSortKey } from './versions.ts';
@@ -88,6 +96,11 @@ export interface WarehouseInfo {
   readonly yanked: boolean;
   readonly yanked_reason: string | null;
   readonly dynamic: readonly string[] | null;
+  /**
+   * Wharf's own (Warehouse has no such field): the project's PEP 792 status, as the simple
+   * API's `project-status` (`reason` only when one was given).
+   */
+  readonly project_status: ProjectStatusMarker;
 }
 
 /** `/pypi/{name}/{version}/json`: one release. */
@@ -295,6 +308,8 @@ export interface JsonProject {
   readonly name: string;
   readonly displayName: string;
   readonly serial: number | undefined;
+  /** PEP 792; absent means active. */
+  readonly status?: ProjectStatusMarker;
 }
 
 /**
@@ -344,7 +359,18 @@ export function warehouseInfo(
     yanked: group.yanked,
     yanked_reason: group.yankedReason || null,
     dynamic: listOrNull(m?.dynamic?.map(titleCase)),
+    project_status: project.status ? statusOf(project.status) : ACTIVE,
   };
+}
+
+/** The marker as served: `reason` only when there is one, nothing else the record may carry. */
+function statusOf(marker: ProjectStatusMarker): ProjectStatusMarker {
+  return marker.reason ? { status: marker.status, reason: marker.reason } : { status: marker.status };
+}
+
+/** The files of `group` that the project's status lets the index offer: none when quarantined. */
+function servedFiles(project: JsonProject, group: ReleaseGroup, links: WarehouseLinks): WarehouseFile[] {
+  return servesFiles(project.status) ? group.files.map((f) => warehouseFile(f, links)) : [];
 }
 
 /** `/pypi/{name}/{version}/json` for `group`, whose metadata is `release`. */
@@ -356,7 +382,7 @@ export function warehouseReleaseJson(
 ): WarehouseReleaseJson {
   return {
     info: warehouseInfo(project, group, release, links),
-    urls: group.files.map((f) => warehouseFile(f, links)),
+    urls: servedFiles(project, group, links),
     vulnerabilities: [],
     last_serial: project.serial ?? 0,
   };
@@ -371,6 +397,6 @@ export function warehouseProjectJson(
   links: WarehouseLinks,
 ): WarehouseProjectJson {
   const releases: Record<string, readonly WarehouseFile[]> = {};
-  for (const group of groups) releases[group.version] = group.files.map((f) => warehouseFile(f, links));
+  for (const group of groups) releases[group.version] = servedFiles(project, group, links);
   return { ...warehouseReleaseJson(project, shown, release, links), releases };
 }

@@ -26,6 +26,7 @@ h1{font-size:1.75rem;margin:1.25rem 0 .25rem;overflow-wrap:anywhere}
 h2{font-size:1.25rem;margin:1.75rem 0 .5rem;border-bottom:1px solid var(--line);padding-bottom:.25rem}
 .summary{font-size:1.1rem;color:var(--muted);margin:0 0 1rem}
 .muted{color:var(--muted)}
+.provenance{font-size:.85rem;margin-top:.25rem}
 .install{display:flex;gap:.5rem;align-items:center;margin:1rem 0;flex-wrap:wrap}
 .install code{user-select:all;-webkit-user-select:all;padding:.5rem .75rem;border:1px solid var(--line);border-radius:6px;background:var(--box);overflow-wrap:anywhere}
 .banner{padding:.75rem 1rem;border-radius:6px;background:var(--warn-bg);color:var(--warn-fg);margin:1rem 0}
@@ -40,7 +41,7 @@ dl.meta dd{margin:0;overflow-wrap:anywhere}
 ul.list{list-style:none;padding:0;margin:0}
 ul.list li{padding:.6rem 0;border-bottom:1px solid var(--line)}
 ul.list .name{font-weight:600}
-.yanked{display:inline-block;font-size:.8rem;font-weight:600;padding:0 .4rem;border-radius:4px;background:var(--warn-bg);color:var(--warn-fg)}
+.yanked,.status{display:inline-block;font-size:.8rem;font-weight:600;padding:0 .4rem;border-radius:4px;background:var(--warn-bg);color:var(--warn-fg)}
 .table{overflow-x:auto}
 table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}

@@ -8,8 +8,10 @@
  * value from package metadata is escaped; a description arrives as HTML that
  * description.ts sanitized.
  */
+import type { FileProvenance, ProvenancePublisher } from './attestations.ts';
 import { escapeHtml } from './html.ts';
 import type { Overview, SearchPage } from './project-search.ts';
+import { servesFiles, type ProjectStatusMarker } from './project-status.ts';
 import type { ReleaseGroup, WarehouseFile, WarehouseReleaseJson } from './warehouse-json.ts';
 import { WEB_SCRIPT, WEB_STYLE } from './web-assets.ts';
 
@@ -34,6 +36,8 @@ export interface ListedProject {
   readonly version: string;
   readonly summary?: string;
   readonly uploadTime?: string;
+  /** PEP 792, when not active. */
+  readonly status?: ProjectStatusMarker;
 }
 
 const e = escapeHtml;
@@ -108,7 +112,8 @@ function listedProjects(ctx: PageContext, projects: readonly ListedProject[]): s
     const version = p.version ? ` <span class="muted">${e(p.version)}</span>` : '';
     const summary = p.summary ? `<div>${e(p.summary)}</div>` : '';
     const when = p.uploadTime ? `<div class="muted">${time(p.uploadTime)}</div>` : '';
-    return `<li><a class="name" href="${e(projectPath(ctx.basePath, p.name))}">${e(p.displayName || p.name)}</a>${version}${summary}${when}</li>`;
+    const status = p.status && p.status.status !== 'active' ? ` ${statusMark(p.status)}` : '';
+    return `<li><a class="name" href="${e(projectPath(ctx.basePath, p.name))}">${e(p.displayName || p.name)}</a>${version}${status}${summary}${when}</li>`;
   });
   return `<ul class="list">${items.join('')}</ul>`;
 }
@@ -148,6 +153,36 @@ export function searchPage(ctx: PageContext, view: SearchPage): string {
   return layout(ctx, q ? `Search: ${q} · Wharf` : 'Search · Wharf', body, q);
 }
 
+/** A project's status in a list: the word, and the reason beside it. */
+function statusMark(marker: ProjectStatusMarker): string {
+  return `<span class="status" data-status="${e(marker.status)}">${e(marker.status)}</span>${marker.reason ? ` <span class="muted status-reason">${e(marker.reason)}</span>` : ''}`;
+}
+
+const STATUS_TEXT: Record<Exclude<ProjectStatusMarker['status'], 'active'>, string> = {
+  quarantined:
+    'This project is quarantined by the admins of this index: none of its files is served and it cannot be installed until they release it.',
+  archived: 'This project is archived by its maintainers: it takes no new releases. Its files are still served and install as before.',
+  deprecated: 'This project is deprecated by its maintainers: it still installs, but look for a replacement.',
+};
+
+/** The banner of a project page whose status is not active (PEP 792), with the reason given. */
+function statusBanner(marker: ProjectStatusMarker): string {
+  if (marker.status === 'active') return '';
+  const reason = marker.reason ? ` <strong>Reason:</strong> ${e(marker.reason)}` : '';
+  return `<p class="banner" id="project-status-banner" data-status="${e(marker.status)}">${e(STATUS_TEXT[marker.status])}${reason}</p>`;
+}
+
+function publisherText(p: ProvenancePublisher): string {
+  const repository = `<a href="https://github.com/${e(p.repository.split('/').map(encodeURIComponent).join('/'))}" rel="nofollow noopener noreferrer">${e(p.repository)}</a>`;
+  return `${repository}, workflow <code>${e(p.workflow)}</code>${p.environment ? `, environment <code>${e(p.environment)}</code>` : ''}`;
+}
+
+/** A file's verified attestations (PEP 740): who published it, and where its provenance is. */
+function provenanceNote(ctx: PageContext, provenance: FileProvenance): string {
+  const by = provenance.publishers.length ? `: published by ${provenance.publishers.map(publisherText).join('; ')}` : '';
+  return `<div class="provenance">Verified attestations${by} · <a href="${e(ctx.basePath)}/${e(provenance.path)}">provenance</a></div>`;
+}
+
 function yankedMark(reason: Maybe<string>): string {
   return `<span class="yanked">yanked</span>${reason ? ` <span class="yank-reason">Reason: ${e(reason)}</span>` : ''}`;
 }
@@ -177,6 +212,10 @@ export interface ProjectPageView {
   readonly pinned: boolean;
   /** The description, already rendered and sanitized (description.ts). */
   readonly descriptionHtml: string;
+  /** PEP 792: a banner unless active; quarantined, no install line and no file. @default active */
+  readonly status?: ProjectStatusMarker;
+  /** Verified attestations of the shown files, by filename (PEP 740). */
+  readonly provenance?: ReadonlyMap<string, FileProvenance>;
 }
 
 export function projectPage(ctx: PageContext, view: ProjectPageView): string {
@@ -187,9 +226,14 @@ export function projectPage(ctx: PageContext, view: ProjectPageView): string {
   const parts: string[] = [];
 
   parts.push(`<div><h1>${e(name)} ${e(info.version)}</h1>${info.summary ? `<p class="summary">${e(info.summary)}</p>` : ''}`);
-  parts.push(
-    `<div class="install"><code id="install-line">${e(install)}</code><button type="button" data-copy="install-line" hidden>Copy</button></div>`,
-  );
+  const offered = servesFiles(view.status);
+  // A quarantined project cannot be installed: no line to copy (the simple page lists no file either).
+  if (offered) {
+    parts.push(
+      `<div class="install"><code id="install-line">${e(install)}</code><button type="button" data-copy="install-line" hidden>Copy</button></div>`,
+    );
+  }
+  if (view.status) parts.push(statusBanner(view.status));
   if (info.yanked) {
     parts.push(`<p class="banner" id="yanked-banner">This release is yanked: pip installs it only when asked for exactly this version.${info.yanked_reason ? ` Reason: ${e(info.yanked_reason)}` : ''}</p>`);
   }
@@ -230,7 +274,8 @@ export function projectPage(ctx: PageContext, view: ProjectPageView): string {
   const files = urls
     .map((f: WarehouseFile) => {
       const yanked = f.yanked ? `<br>${yankedMark(f.yanked_reason)}` : '';
-      return `<tr><td><a href="${e(f.url)}">${e(f.filename)}</a>${yanked}</td><td>${formatBytes(f.size)}</td><td>${time(f.upload_time_iso_8601)}</td><td class="sha">${e(f.digests.sha256)}</td></tr>`;
+      const attested = view.provenance?.get(f.filename);
+      return `<tr><td><a href="${e(f.url)}">${e(f.filename)}</a>${yanked}${attested ? provenanceNote(ctx, attested) : ''}</td><td>${formatBytes(f.size)}</td><td>${time(f.upload_time_iso_8601)}</td><td class="sha">${e(f.digests.sha256)}</td></tr>`;
     })
     .join('');
 
@@ -245,7 +290,9 @@ export function projectPage(ctx: PageContext, view: ProjectPageView): string {
     `<section><h2>Files of ${e(info.version)}</h2>${
       files
         ? `<div class="table"><table id="files"><thead><tr><th>File</th><th>Size</th><th>Uploaded</th><th>SHA256</th></tr></thead><tbody>${files}</tbody></table></div>`
-        : '<p>This release has no files.</p>'
+        : offered
+          ? '<p>This release has no files.</p>'
+          : '<p id="no-files">None of this project\'s files is served while it is quarantined.</p>'
     }</section></div>`;
   return layout(ctx, `${name} ${info.version} · Wharf`, body);
 }

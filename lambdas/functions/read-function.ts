@@ -3,7 +3,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { accessGuardFor } from '../app/access-guard.ts';
 import { Downloads } from '../app/downloads.ts';
 import { SimpleIndex } from '../app/simple-index.ts';
-import { ProjectViews } from '../app/project-views.ts';
+import { ProjectViews, type ProvenanceReader } from '../app/project-views.ts';
+import type { Provenance } from '../core/attestations.ts';
 import type { WharfConfig } from '../config/wharf-config.ts';
 import { createLambdaHandler, type WharfLambdaHandler } from '../http/lambda-handler.ts';
 import { createReadRoutes } from '../http/read-routes.ts';
@@ -27,10 +28,18 @@ export interface ReadFunctionDeps {
 export function createReadFunction(deps: ReadFunctionDeps): WharfLambdaHandler {
   // One kept copy of each project, shared by its simple page and its JSON and HTML views.
   const simpleIndex = new SimpleIndex(deps.metadata);
+  const downloads = new Downloads(deps.signer, deps.config, deps.now, deps.objects, (message, extra) => deps.logger.warn(message, extra ?? {}));
+  // The web page names each attested file's publisher: read from the provenance object the
+  // integrity route serves (inline, as it is small), not copied into the index.
+  const provenance: ProvenanceReader = async (file) => {
+    const answer = await downloads.provenance(file.project, file.sha256, file.filename, file.provenanceSha256);
+    if (answer.kind !== 'inline') return undefined;
+    return JSON.parse(new TextDecoder().decode(answer.body)) as Provenance;
+  };
   const routes = createReadRoutes({
     simpleIndex,
-    projectViews: new ProjectViews(deps.metadata, simpleIndex),
-    downloads: new Downloads(deps.signer, deps.config, deps.now, deps.objects, (message, extra) => deps.logger.warn(message, extra ?? {})),
+    projectViews: new ProjectViews(deps.metadata, simpleIndex, { provenance }),
+    downloads,
     metadataCacheControl: `${deps.config.publicRead ? 'public' : 'private'}, max-age=31536000, immutable`,
     pageCacheControl: deps.config.pageCacheControl,
     ...(deps.config.descriptionImages ? { descriptionImages: deps.config.descriptionImages } : {}),

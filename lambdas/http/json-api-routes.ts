@@ -6,13 +6,15 @@
  *   GET|HEAD /pypi/-/search?q=&page=&page_size=   Wharf's own: the search as JSON
  *
  * A trailing slash is served too. A name that is not normalized is redirected (301) to
- * the normalized URL, as Warehouse does; a version is matched, not redirected. Access is
+ * the normalized URL, as Warehouse does; a version is matched, not redirected. A
+ * quarantined project (PEP 792) answers 404 with the reason, as pypi.org hides it. Access is
  * decided by read-routes.ts before this runs, exactly as for /simple/. Answers carry an
  * ETag (304 on If-None-Match), the simple pages' Cache-Control, and `X-PyPI-Last-Serial`.
  */
 import { isNormalizedName, isValidName, normalizeName } from '../core/names.ts';
 import type { Principal } from '../core/access.ts';
 import { InvalidInputError } from '../core/errors.ts';
+import { downloadRefusal, servesFiles, type ProjectStatusMarker } from '../core/project-status.ts';
 import type { AccessGuard } from '../app/access-guard.ts';
 import type { ProjectViews, WarehouseLinks } from '../app/project-views.ts';
 import { keptPage } from './caching.ts';
@@ -52,6 +54,10 @@ function integerParam(request: HttpRequest, name: string): number | undefined {
   return Number(value);
 }
 
+function quarantined(project: string, status: ProjectStatusMarker): string {
+  return `${downloadRefusal(project, status).message} Its JSON is not served while it is quarantined, as on pypi.org.`;
+}
+
 export function createJsonApiRoutes(deps: JsonApiRoutesDeps): JsonApiRoutes {
   const { guard, projectViews } = deps;
   const cacheControl = guard.publicRead ? deps.pageCacheControl : `private, ${deps.pageCacheControl}`;
@@ -79,12 +85,16 @@ export function createJsonApiRoutes(deps: JsonApiRoutesDeps): JsonApiRoutes {
     if (!view) {
       if (version === undefined) return notFound(`Project "${normalized}" is not in this index (or has no files left).`);
       const other = await projectViews.project(normalized, links);
+      if (other && !servesFiles(other.status)) return notFound(quarantined(other.name, other.status));
       return notFound(
         other
           ? `${other.displayName} has no release ${version}; its latest is ${other.latest.version}. All releases: ${request.basePath}/pypi/${normalized}/json`
           : `Project "${normalized}" is not in this index (or has no files left).`,
       );
     }
+    // As pypi.org: a quarantined project has no JSON (Warehouse's queries leave it out); the
+    // body says why, so a tool's user is not left guessing. The project page still answers.
+    if (!servesFiles(view.status)) return notFound(quarantined(view.name, view.status));
     return keptPage(request, { status: 200, headers: headers(view.serial) }, view.json);
   }
 

@@ -199,8 +199,10 @@ export function createWebRoutes(deps: WebRoutesDeps): WebRoutes {
       // `1.0.0` for a release published as `1.0`: the release's own spelling.
       return redirectResponse(301, projectPath(request.basePath, normalized, view.shown.version), { 'cache-control': 'max-age=86400' });
     }
-    const descriptionHtml = await describe(view.name, view.shown.key, view.metadata?.metadata);
+    const [descriptionHtml, provenance] = await Promise.all([describe(view.name, view.shown.key, view.metadata?.metadata), projectViews.provenance(view)]);
     const body = projectPage(ctx, {
+      status: view.status,
+      provenance,
       document: view.document as WarehouseReleaseJson,
       name: view.name,
       releases: view.releases,

@@ -90,6 +90,17 @@ describe('PEP 740 attestations through a local Wharf', { skip: skip ?? false }, 
     // Byte for byte: the attestation as sent, every field, serialized as it came.
     assert.equal(JSON.stringify(provenance.attestation_bundles[0].attestations), sent);
 
+    // The web page's file list says who published it and links the same provenance; the
+    // JSON API stays as Warehouse's, which has no provenance field.
+    const web = await (await fetch(`${wharf.url}/project/${PROJECT}/1.0/`)).text();
+    const escaped = filename.replace(/\./g, '\\.');
+    assert.match(
+      web,
+      new RegExp(`${escaped}</a><div class="provenance">Verified attestations: published by <a href="https://github\\.com/acme/att"[^>]*>acme/att</a>, workflow <code>release\\.yml</code> · <a href="/integrity/${PROJECT}/1\\.0/${escaped}/provenance">provenance</a></div>`),
+    );
+    assert.equal((await fetch(`${wharf.url}/integrity/${PROJECT}/1.0/${filename}/provenance`)).status, 200);
+    assert.doesNotMatch(await (await fetch(`${wharf.url}/pypi/${PROJECT}/json`)).text(), /provenance|integrity/);
+
     const installed = await pip(['install', '--no-cache-dir', '--no-deps', '--target', path.join(dir, 'site'), '--index-url', wharf.indexUrl, PROJECT]);
     assert.equal(installed.code, 0, describeRun(installed));
   });

@@ -64,6 +64,13 @@ describe('PEP 792 project status with real pip, twine and wharf publish', { skip
   };
   const jsonPage = async () => (await (await fetch(`${wharf.indexUrl}${PROJECT}/`, { headers: { accept: JSON_V1 } })).json()) as any;
   const htmlPage = async () => (await fetch(`${wharf.indexUrl}${PROJECT}/`, { headers: { accept: 'text/html' } })).text();
+  // The JSON API, the web page and the search, as tools and browsers read them (issue 16's views).
+  const jsonApi = async () => {
+    const response = await fetch(`${wharf.url}/pypi/${PROJECT}/json`);
+    return { status: response.status, body: (await response.json()) as any };
+  };
+  const webPage = async (version = '') => (await fetch(`${wharf.url}/project/${PROJECT}/${version ? `${version}/` : ''}`)).text();
+  const searchHits = async () => ((await (await fetch(`${wharf.url}/pypi/-/search?q=wharf-st`)).json()) as any).results as { name: string; version: string; status?: unknown }[];
   const cli = (args: string[], env: Record<string, string> = {}) => {
     const base = cleanEnv(env);
     if (!('WHARF_TOKEN' in env)) delete base['WHARF_TOKEN'];
@@ -131,6 +138,12 @@ describe('PEP 792 project status with real pip, twine and wharf publish', { skip
       assert.ok((await readdir(path.join(dir, into))).includes('wharf_st_demo-1.0.dist-info'));
       assert.doesNotMatch(installed.stderr, /api-version|repository-version/i, 'pip says nothing about the new api-version');
     }
+    // Warm the views a status change must not leave stale.
+    const document = await jsonApi();
+    assert.equal(document.status, 200);
+    assert.deepEqual(document.body.info.project_status, { status: 'active' });
+    assert.doesNotMatch(await webPage(), /project-status-banner/);
+    assert.deepEqual(await searchHits(), [{ name: PROJECT, displayName: PROJECT, version: '1.0', uploadTime: document.body.urls[0].upload_time_iso_8601 }]);
   });
 
   test('archived (by wharf project status over --url): still installable from both pages, every upload path refused with the reason, nothing stored', async () => {
@@ -147,6 +160,16 @@ describe('PEP 792 project status with real pip, twine and wharf publish', { skip
       const installed = await install(index, into);
       assert.equal(installed.code, 0, describeRun(installed));
     }
+    // The JSON API, the web page and the search say so on the next request; files are still offered.
+    const document = await jsonApi();
+    assert.equal(document.status, 200);
+    assert.deepEqual(document.body.info.project_status, { status: 'archived', reason: 'moved to wharf-st-next' });
+    assert.equal(document.body.urls.length, 1);
+    const page = await webPage();
+    assert.match(page, /data-status="archived">This project is archived[^<]*<strong>Reason:<\/strong> moved to wharf-st-next<\/p>/);
+    assert.match(page, /<code id="install-line">pip install wharf-st-demo<\/code>/);
+    assert.match(page, /href="\/files\/wharf-st-demo\/[0-9a-f]{64}\/wharf_st_demo-1\.0-py3-none-any\.whl"/);
+    assert.deepEqual((await searchHits()).map((h) => [h.name, h.status]), [[PROJECT, { status: 'archived', reason: 'moved to wharf-st-next' }]]);
 
     const keysBefore = await storedKeys();
     const reason = /wharf-st-demo is archived \(reason: moved to wharf-st-next\)/;
@@ -214,6 +237,17 @@ describe('PEP 792 project status with real pip, twine and wharf publish', { skip
     assert.equal(download.status, 403);
     assert.match(await download.text(), /wharf-st-demo is quarantined \(reason: malware in 1\.0\): this index serves none of its files/);
     assert.equal((await fetch(`${fileUrl}.metadata`, { redirect: 'manual' })).status, 403);
+    // As pypi.org: no JSON for it (404 saying why); its web page answers with the banner and
+    // offers nothing to download; the search leaves it out.
+    const document = await jsonApi();
+    assert.equal(document.status, 404);
+    assert.match(document.body.message, /wharf-st-demo is quarantined \(reason: malware in 1\.0\)/);
+    assert.equal((await fetch(`${wharf.url}/pypi/${PROJECT}/1.0/json`)).status, 404);
+    for (const page of [await webPage(), await webPage('1.0')]) {
+      assert.match(page, /data-status="quarantined">This project is quarantined[^<]*<strong>Reason:<\/strong> malware in 1\.0<\/p>/);
+      assert.doesNotMatch(page, /install-line|\/files\/|\/integrity\//);
+    }
+    assert.deepEqual(await searchHits(), []);
     const upload = await cli(['publish', '--url', wharf.url, wheels['2.0']!.path], { WHARF_TOKEN: wharf.admin.token });
     assert.equal(upload.code, 1, describeRun(upload));
     assert.match(upload.stdout + upload.stderr, /wharf-st-demo is quarantined/);
@@ -227,5 +261,9 @@ describe('PEP 792 project status with real pip, twine and wharf publish', { skip
     const published = await cli(['publish', '--url', wharf.url, wheels['2.0']!.path], { WHARF_TOKEN: uploader });
     assert.equal(published.code, 0, describeRun(published));
     assert.deepEqual((await jsonPage()).versions, ['1.0', '2.0']);
+    const lifted = await jsonApi();
+    assert.equal(lifted.status, 200);
+    assert.deepEqual(lifted.body.info.project_status, { status: 'active' });
+    assert.deepEqual((await searchHits()).map((h) => [h.name, h.version, h.status]), [[PROJECT, '2.0', undefined]]);
   });
 });

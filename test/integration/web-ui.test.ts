@@ -368,4 +368,56 @@ describe('the web UI in headless Chromium', { skip: missing ?? false }, () => {
       await context.close();
     });
   });
+
+  describe('project status (PEP 792) on the pages', () => {
+    let wharf: LocalWharf;
+
+    const setStatus = async (project: string, status: string, reason: string) => {
+      const response = await fetch(`${wharf.url}/api/projects/${project}/status`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${wharf.admin.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ status, reason }),
+      });
+      assert.equal(response.status, 200, await response.text());
+    };
+
+    before(async () => {
+      wharf = await startLocalWharf({ port: 0 });
+      await twineUpload(
+        wharf,
+        wharf.admin.token,
+        [wheel('status-old', '1.0', 'An old status demo', README), wheel('status-bad', '1.0', 'A bad status demo', README)],
+        path.join(scratch, 'status'),
+      );
+      await setStatus('status-old', 'archived', 'Moved to status-new');
+      await setStatus('status-bad', 'quarantined', 'Malware report 7');
+    });
+    after(async () => {
+      await wharf?.close();
+    });
+
+    test('a quarantined project page shows the banner and no file; an archived one the banner, the install line and its files', async () => {
+      const { context, violations } = await newContext();
+      const page = await context.newPage();
+      await page.goto(`${wharf.url}/search/?q=status`);
+      // The search marks the archived project and leaves the quarantined one out, as pypi.org.
+      assert.match(await page.locator('#result-count').innerText(), /^1 project matches/);
+      assert.match(await page.locator('ul.list li').first().innerText(), /^status-old 1\.0 archived Moved to status-new/);
+
+      await page.goto(`${wharf.url}/project/status-bad/`);
+      assert.match(await page.locator('#project-status-banner').innerText(), /^This project is quarantined .* Reason: Malware report 7$/);
+      assert.equal(await page.locator('#install-line').count(), 0);
+      assert.equal(await page.locator('#files').count(), 0);
+      assert.equal(await page.locator('a[href*="/files/"]').count(), 0);
+      assert.match(await page.locator('#no-files').innerText(), /quarantined/);
+
+      await page.goto(`${wharf.url}/project/status-old/`);
+      assert.match(await page.locator('#project-status-banner').innerText(), /^This project is archived .* Reason: Moved to status-new$/);
+      assert.equal(await page.locator('#install-line').innerText(), 'pip install status-old');
+      const href = await page.locator('#files a').first().getAttribute('href');
+      assert.equal((await fetch(new URL(href!, page.url()))).status, 200);
+      assert.deepEqual(violations, []);
+      await context.close();
+    });
+  });
 });

@@ -364,6 +364,10 @@ export function metadataStoreContract(engine: DynamoEngine): void {
       // A summary with no release left keeps only its name and serial.
       assert.equal(await store.putProjectSummary({ name: 'sum-one', displayName: 'Sum-One', serial: 8 }), true);
       assert.deepEqual((await store.listProjectSummaries(shard)).find((s) => s.name === 'sum-one'), { name: 'sum-one', displayName: 'Sum-One', serial: 8 });
+      // A PEP 792 status is kept with its reason (search marks or leaves out the project).
+      const archived = { name: 'sum-one', serial: 9, ...base, status: { status: 'archived', reason: 'use sum-two' } } as const;
+      assert.equal(await store.putProjectSummary(archived), true);
+      assert.deepEqual((await store.listProjectSummaries(shard)).find((s) => s.name === 'sum-one'), archived);
       // Summaries are not root-listing entries.
       assert.equal((await store.listProjects()).some((p) => p.name === 'sum-one'), false);
     });
