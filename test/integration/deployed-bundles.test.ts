@@ -19,6 +19,7 @@ import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { PutObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { apiGatewayEvent } from '../support/api-gateway-event.ts';
 import { App, Stack, type CfnResource } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
@@ -59,30 +60,15 @@ function context(name: string): Context {
 }
 
 function event(method: string, rawPath: string, options: { headers?: Record<string, string>; body?: Uint8Array | string } = {}): APIGatewayProxyEventV2 {
-  const [pathOnly, query = ''] = rawPath.split('?') as [string, string?];
-  const body = options.body === undefined ? undefined : typeof options.body === 'string' ? Buffer.from(options.body) : Buffer.from(options.body);
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: pathOnly,
-    rawQueryString: query,
-    headers: { host: 'abc123.execute-api.us-east-1.amazonaws.com', ...options.headers },
-    ...(query ? { queryStringParameters: Object.fromEntries(new URLSearchParams(query)) } : {}),
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'abc123',
-      domainName: 'abc123.execute-api.us-east-1.amazonaws.com',
-      domainPrefix: 'abc123',
-      http: { method, path: pathOnly, protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'test' },
-      requestId: crypto.randomUUID(),
-      routeKey: '$default',
-      stage: '$default',
-      time: new Date().toISOString(),
-      timeEpoch: Date.now(),
-    },
-    isBase64Encoded: body !== undefined,
-    ...(body !== undefined ? { body: body.toString('base64') } : {}),
-  };
+  const domainName = 'abc123.execute-api.us-east-1.amazonaws.com';
+  return apiGatewayEvent(rawPath, {
+    method,
+    domainName,
+    sourceIp: '203.0.113.9',
+    headers: { host: domainName, ...options.headers },
+    // As API Gateway hands a Lambda every body it does not know to be text: base64.
+    ...(options.body !== undefined ? { body: Buffer.from(options.body) } : {}),
+  });
 }
 
 function bodyOf(result: APIGatewayProxyStructuredResultV2): string {

@@ -14,6 +14,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { blake2b } from '@noble/hashes/blake2.js';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { apiGatewayEvent } from '../support/api-gateway-event.ts';
 import { type Zippable, strToU8, zipSync } from 'fflate';
 
 import { DynamoDbMetadataStore } from '../../lambdas/adapters/dynamodb-metadata-store.ts';
@@ -193,26 +194,7 @@ function twineBody(name: string, version: string, file: { filename: string; byte
 }
 
 function event(method: string, path: string, init: { headers?: Record<string, string>; body?: Buffer } = {}): APIGatewayProxyEventV2 {
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: path,
-    rawQueryString: '',
-    headers: init.headers ?? {},
-    requestContext: {
-      accountId: '1',
-      apiId: 'a',
-      domainName: 'x',
-      domainPrefix: 'x',
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'twine/4.0.2' },
-      requestId: 'r',
-      routeKey: '$default',
-      stage: '$default',
-      time: '',
-      timeEpoch: 0,
-    },
-    ...(init.body !== undefined ? { body: init.body.toString('base64'), isBase64Encoded: true } : { isBase64Encoded: false }),
-  };
+  return apiGatewayEvent(path, { method, userAgent: 'twine/4.0.2', ...init });
 }
 
 const context = { functionName: 'wharf', awsRequestId: 'r', getRemainingTimeInMillis: () => 29_000 } as unknown as Context;

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { beforeEach, describe, test } from 'node:test';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { apiGatewayEvent } from '../support/api-gateway-event.ts';
 
 import { SigstoreAttestationVerifier, PUBLIC_GOOD_TRUSTED_ROOT } from '../../lambdas/adapters/sigstore-verifier.ts';
 import { AttestationCheck } from '../../lambdas/app/attestation-check.ts';
@@ -121,19 +122,7 @@ describe('attestation verification (sigstore-js against a test trust root)', () 
 });
 
 function event(path: string, init: { method?: string; headers?: Record<string, string>; body?: Buffer } = {}): APIGatewayProxyEventV2 {
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: path,
-    rawQueryString: '',
-    headers: init.headers ?? {},
-    requestContext: {
-      accountId: '1', apiId: 'a', domainName: 'x', domainPrefix: 'x',
-      http: { method: init.method ?? 'GET', path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 't' },
-      requestId: 'r', routeKey: '$default', stage: '$default', time: '', timeEpoch: 0,
-    },
-    ...(init.body ? { body: init.body.toString('base64'), isBase64Encoded: true } : { isBase64Encoded: false }),
-  };
+  return apiGatewayEvent(path, init);
 }
 const context = { functionName: 'f', awsRequestId: 'r', getRemainingTimeInMillis: () => 1000 } as unknown as Context;
 

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { apiGatewayEvent } from '../support/api-gateway-event.ts';
 import { S3UrlSigner } from '../../lambdas/adapters/s3-url-signer.ts';
 import type { FetchedObject, PresignedObjectReader } from '../../lambdas/app/ports.ts';
 import { DEFAULTS } from '../../lambdas/config/wharf-config.ts';
@@ -20,19 +21,7 @@ const context = { functionName: 'read', awsRequestId: 'r', getRemainingTimeInMil
 const credentials = { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'example-secret' };
 
 function event(path: string, headers: Record<string, string> = {}): APIGatewayProxyEventV2 {
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: path,
-    rawQueryString: '',
-    headers,
-    requestContext: {
-      accountId: '1', apiId: 'a', domainName: 'x', domainPrefix: 'x',
-      http: { method: 'GET', path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 't' },
-      requestId: 'r', routeKey: '$default', stage: '$default', time: '', timeEpoch: 0,
-    },
-    isBase64Encoded: false,
-  };
+  return apiGatewayEvent(path, { headers });
 }
 
 class FakeReader implements PresignedObjectReader {

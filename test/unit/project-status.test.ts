@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { beforeEach, describe, test } from 'node:test';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { apiGatewayEvent } from '../support/api-gateway-event.ts';
 import { type Zippable, strToU8, zipSync } from 'fflate';
 
 import { Ingest } from '../../lambdas/app/ingest.ts';
@@ -32,27 +33,7 @@ const file = (version: string): DistributionFile => ({
 });
 
 function event(path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): APIGatewayProxyEventV2 {
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: path,
-    rawQueryString: '',
-    headers: init.headers ?? {},
-    requestContext: {
-      accountId: '1',
-      apiId: 'a',
-      domainName: 'x',
-      domainPrefix: 'x',
-      http: { method: init.method ?? 'GET', path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 't' },
-      requestId: 'r',
-      routeKey: '$default',
-      stage: '$default',
-      time: '',
-      timeEpoch: 0,
-    },
-    ...(init.body !== undefined ? { body: init.body } : {}),
-    isBase64Encoded: false,
-  };
+  return apiGatewayEvent(path, init);
 }
 const context = { functionName: 'f', awsRequestId: 'r', getRemainingTimeInMillis: () => 1000 } as unknown as Context;
 

@@ -3,6 +3,7 @@ import { gunzipSync } from 'node:zlib';
 import { beforeEach, describe, test } from 'node:test';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { apiGatewayEvent } from '../support/api-gateway-event.ts';
 import type { DistributionFile } from '../../lambdas/core/model.ts';
 import type { WharfLambdaHandler } from '../../lambdas/http/lambda-handler.ts';
 import { createReadFunction } from '../../lambdas/functions/read-function.ts';
@@ -12,27 +13,8 @@ const SHA = 'd'.repeat(64);
 const JSON_V1 = 'application/vnd.pypi.simple.v1+json';
 
 function event(path: string, init: { method?: string; headers?: Record<string, string>; query?: string; stage?: string } = {}): APIGatewayProxyEventV2 {
-  const stage = init.stage ?? '$default';
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: stage === '$default' ? path : `/${stage}${path}`,
-    rawQueryString: init.query ?? '',
-    headers: init.headers ?? {},
-    requestContext: {
-      accountId: '1',
-      apiId: 'a',
-      domainName: 'x',
-      domainPrefix: 'x',
-      http: { method: init.method ?? 'GET', path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 't' },
-      requestId: 'r',
-      routeKey: '$default',
-      stage,
-      time: '',
-      timeEpoch: 0,
-    },
-    isBase64Encoded: false,
-  };
+  const { query, ...rest } = init;
+  return apiGatewayEvent(query ? `${path}?${query}` : path, rest);
 }
 
 const context = { functionName: 'read', awsRequestId: 'r', getRemainingTimeInMillis: () => 1000 } as unknown as Context;

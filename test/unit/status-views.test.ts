@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { beforeEach, describe, test } from 'node:test';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { apiGatewayEvent } from '../support/api-gateway-event.ts';
 import type { FetchedObject, PresignedObjectReader } from '../../lambdas/app/ports.ts';
 import { ProjectAdmin } from '../../lambdas/app/project-admin.ts';
 import { refreshProjectSummary } from '../../lambdas/app/project-summaries.ts';
@@ -22,27 +23,7 @@ import { MemoryBlobStore, MemoryMetadataStore, MemoryTokenStore } from '../suppo
 import { summaryFromItem, summaryItem } from '../../lambdas/adapters/dynamodb-metadata-store.ts';
 
 function event(url: string): APIGatewayProxyEventV2 {
-  const [path = '', query = ''] = url.split('?');
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: path,
-    rawQueryString: query,
-    headers: { host: 'wharf.test' },
-    requestContext: {
-      accountId: '1',
-      apiId: 'a',
-      domainName: 'wharf.test',
-      domainPrefix: 'wharf',
-      http: { method: 'GET', path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 't' },
-      requestId: 'r',
-      routeKey: '$default',
-      stage: '$default',
-      time: '',
-      timeEpoch: 0,
-    },
-    isBase64Encoded: false,
-  };
+  return apiGatewayEvent(url, { domainName: 'wharf.test', headers: { host: 'wharf.test' } });
 }
 
 const context = { functionName: 'read', awsRequestId: 'r', getRemainingTimeInMillis: () => 1000 } as unknown as Context;

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { beforeEach, describe, test } from 'node:test';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { apiGatewayEvent } from '../support/api-gateway-event.ts';
 import { refreshProjectSummary } from '../../lambdas/app/project-summaries.ts';
 import { TokenAdmin } from '../../lambdas/app/token-admin.ts';
 import type { DistributionFile } from '../../lambdas/core/model.ts';
@@ -26,30 +27,8 @@ interface Init {
 }
 
 function event(path: string, init: Init = {}): APIGatewayProxyEventV2 {
-  const headers = { host: 'wharf.test', ...init.headers };
-  const { cookie, ...rest } = headers as Record<string, string>;
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: path,
-    rawQueryString: init.query ?? '',
-    headers: rest,
-    ...(cookie ? { cookies: cookie.split(/;\s*/) } : {}),
-    requestContext: {
-      accountId: '1',
-      apiId: 'a',
-      domainName: 'wharf.test',
-      domainPrefix: 'wharf',
-      http: { method: init.method ?? 'GET', path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 't' },
-      requestId: 'r',
-      routeKey: '$default',
-      stage: '$default',
-      time: '',
-      timeEpoch: 0,
-    },
-    ...(init.body !== undefined ? { body: init.body } : {}),
-    isBase64Encoded: false,
-  };
+  const { query, headers, ...rest } = init;
+  return apiGatewayEvent(query ? `${path}?${query}` : path, { ...rest, domainName: 'wharf.test', headers: { host: 'wharf.test', ...headers } });
 }
 
 const context = { functionName: 'read', awsRequestId: 'r', getRemainingTimeInMillis: () => 1000 } as unknown as Context;
