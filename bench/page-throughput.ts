@@ -17,7 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDbJsonClient } from '../lambdas/adapters/dynamodb-json-client.ts';
 import { DynamoDbMetadataStore } from '../lambdas/adapters/dynamodb-metadata-store.ts';
 import { SimpleIndex } from '../lambdas/app/simple-index.ts';
 import type { DistributionFile } from '../lambdas/core/model.ts';
@@ -184,19 +184,15 @@ async function throughput(missing: string[]): Promise<void> {
 }
 
 /** A DynamoDB client that asks for, and adds up, the read units of every call. */
-function countingClient(stores: LocalWharf['stores']): { client: DynamoDBClient; units: () => number; reset: () => void } {
+function countingClient(stores: LocalWharf['stores']): { client: DynamoDbJsonClient; units: () => number; reset: () => void } {
   const client = createDynamoDbClient(stores);
   let total = 0;
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      (args.input as Record<string, unknown>)['ReturnConsumedCapacity'] = 'TOTAL';
-      const result = await next(args);
-      const consumed = (result.output as { ConsumedCapacity?: { CapacityUnits?: number } }).ConsumedCapacity;
-      total += consumed?.CapacityUnits ?? 0;
-      return result;
-    },
-    { step: 'initialize', name: 'wharfCountReadUnits' },
-  );
+  client.use(async (_operation, input, next) => {
+    const output = await next({ ...input, ReturnConsumedCapacity: 'TOTAL' });
+    const consumed = output['ConsumedCapacity'] as { CapacityUnits?: number } | undefined;
+    total += consumed?.CapacityUnits ?? 0;
+    return output;
+  });
   return { client, units: () => total, reset: () => (total = 0) };
 }
 

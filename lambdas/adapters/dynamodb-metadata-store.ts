@@ -33,9 +33,8 @@
  * and the page Query reads its whole partition, so keeping releases there would make
  * every page view read every README the project ever published.
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClient, putIf, queryAll, updateIf } from './dynamodb-operations.ts';
+import type { DynamoDbDocuments, QueryInput } from './dynamodb-json-client.ts';
+import { putIf, queryAll, updateIf } from './dynamodb-operations.ts';
 import { compareWithStored } from '../core/file-identity.ts';
 import { distributionIdentity } from '../core/filenames.ts';
 import {
@@ -135,14 +134,10 @@ function tombstoneFromItem(project: string, item: Record<string, unknown>): Tomb
 }
 
 export class DynamoDbMetadataStore implements MetadataStore, SweepIndex {
-  private readonly doc: DynamoDBDocumentClient;
-
   constructor(
-    client: DynamoDBClient,
+    private readonly doc: DynamoDbDocuments,
     private readonly tableName: string,
-  ) {
-    this.doc = documentClient(client);
-  }
+  ) {}
 
   async getProjectPage(project: string): Promise<ProjectPageData | undefined> {
     const items = await this.queryAll({
@@ -187,22 +182,18 @@ export class DynamoDbMetadataStore implements MetadataStore, SweepIndex {
   }
 
   private async serialAt(pk: string): Promise<number | undefined> {
-    const { Item } = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk, sk: SERIAL_SK }, ConsistentRead: true, ProjectionExpression: 'serial' }),
-    );
+    const { Item } = await this.doc.get({ TableName: this.tableName, Key: { pk, sk: SERIAL_SK }, ConsistentRead: true, ProjectionExpression: 'serial' });
     return Item ? Number(Item.serial) : undefined;
   }
 
   /** Raise a serial, after the write it announces. */
   private async bump(pk: string): Promise<void> {
-    await this.doc.send(
-      new UpdateCommand({
+    await this.doc.update({
         TableName: this.tableName,
         Key: { pk, sk: SERIAL_SK },
         UpdateExpression: 'ADD serial :one',
         ExpressionAttributeValues: { ':one': 1 },
-      }),
-    );
+      });
   }
 
   /**
@@ -222,24 +213,20 @@ export class DynamoDbMetadataStore implements MetadataStore, SweepIndex {
   }
 
   async getFile(project: string, filename: string): Promise<DistributionFile | undefined> {
-    const { Item } = await this.doc.send(
-      new GetCommand({
+    const { Item } = await this.doc.get({
         TableName: this.tableName,
         Key: { pk: projectPk(project), sk: fileSk(project, filename) },
         ConsistentRead: true,
-      }),
-    );
+      });
     return Item ? fromItem(project, Item) : undefined;
   }
 
   async getProject(project: string): Promise<ProjectRecord | undefined> {
-    const { Item } = await this.doc.send(
-      new GetCommand({
+    const { Item } = await this.doc.get({
         TableName: this.tableName,
         Key: { pk: projectPk(project), sk: PROJECT_SK },
         ConsistentRead: true,
-      }),
-    );
+      });
     return Item ? { name: project, displayName: String(Item.displayName), createdAt: String(Item.createdAt) } : undefined;
   }
 
@@ -268,13 +255,11 @@ export class DynamoDbMetadataStore implements MetadataStore, SweepIndex {
       await this.bump(projectPk(file.project));
       return 'created';
     }
-    const existing = await this.doc.send(
-      new GetCommand({
+    const existing = await this.doc.get({
         TableName: this.tableName,
         Key: { pk: projectPk(file.project), sk: fileSk(file.project, file.filename) },
         ConsistentRead: true,
-      }),
-    );
+      });
     // Index entries are removed only after their tombstone, which keeps the identity taken.
     if (!existing.Item) throw new Error(`The index entry of ${file.filename} vanished after a conditional Put found it.`);
     return compareWithStored(file.filename, file.sha256, fromItem(file.project, existing.Item));
@@ -318,9 +303,7 @@ export class DynamoDbMetadataStore implements MetadataStore, SweepIndex {
   }
 
   async deleteFile(project: string, filename: string): Promise<void> {
-    await this.doc.send(
-      new DeleteCommand({ TableName: this.tableName, Key: { pk: projectPk(project), sk: fileSk(project, filename) } }),
-    );
+    await this.doc.delete({ TableName: this.tableName, Key: { pk: projectPk(project), sk: fileSk(project, filename) } });
     await this.bump(projectPk(project));
   }
 
@@ -344,13 +327,11 @@ export class DynamoDbMetadataStore implements MetadataStore, SweepIndex {
   }
 
   async getTombstone(project: string, filename: string): Promise<Tombstone | undefined> {
-    const { Item } = await this.doc.send(
-      new GetCommand({
+    const { Item } = await this.doc.get({
         TableName: this.tableName,
         Key: { pk: projectPk(project), sk: tombstoneSk(project, filename) },
         ConsistentRead: true,
-      }),
-    );
+      });
     return Item ? tombstoneFromItem(project, Item) : undefined;
   }
 
@@ -375,13 +356,11 @@ export class DynamoDbMetadataStore implements MetadataStore, SweepIndex {
   }
 
   async getRelease(project: string, version: string): Promise<ReleaseRecord | undefined> {
-    const { Item } = await this.doc.send(
-      new GetCommand({
+    const { Item } = await this.doc.get({
         TableName: this.tableName,
         Key: { pk: releasePk(project), sk: releaseVersionKey(version) },
         ConsistentRead: true,
-      }),
-    );
+      });
     if (!Item) return undefined;
     return {
       project,
@@ -396,7 +375,7 @@ export class DynamoDbMetadataStore implements MetadataStore, SweepIndex {
     return putIf(this.doc, { TableName: this.tableName, Item: item });
   }
 
-  private queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
+  private queryAll(input: QueryInput): Promise<Record<string, unknown>[]> {
     return queryAll(this.doc, input);
   }
 }

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { awsDynamoDb } from './aws-caller.ts';
 import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { DynamoDbMetadataStore } from '../adapters/dynamodb-metadata-store.ts';
@@ -163,7 +163,7 @@ export async function openAwsTarget(options: AwsTargetOptions): Promise<ImportTa
   if (!tableName || !bucketName) {
     throw new Error('Name the deployed index with --stack NAME, or with both --table and --bucket.');
   }
-  const dynamodb = new DynamoDBClient(region);
+  const dynamodb = await awsDynamoDb(options.region);
   const s3 = new S3Client(region);
   return {
     description: `table ${tableName} and bucket ${bucketName}`,

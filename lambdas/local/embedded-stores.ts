@@ -29,6 +29,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import dynalite from 'dynalite';
+import { DynamoDbJsonClient } from '../adapters/dynamodb-json-client.ts';
 import { S3UrlSigner } from '../adapters/s3-url-signer.ts';
 import S3rver from 's3rver';
 import { TABLE_KEYS } from '../config/tables.ts';
@@ -57,7 +58,13 @@ export interface EmbeddedStores extends StoreEndpoints {
   close(): Promise<void>;
 }
 
-export function createDynamoDbClient(stores: StoreEndpoints): DynamoDBClient {
+/** The client the handlers, the CLI and the tests' stores use: the same lean client as on Lambda. */
+export function createDynamoDbClient(stores: StoreEndpoints): DynamoDbJsonClient {
+  return new DynamoDbJsonClient({ endpoint: stores.dynamodbEndpoint, region: LOCAL_REGION, credentials: stores.credentials });
+}
+
+/** An AWS SDK client of the stores: for creating tables, and for tests that inspect them (Scan). */
+export function createDynamoDbSdkClient(stores: StoreEndpoints): DynamoDBClient {
   return new DynamoDBClient({ endpoint: stores.dynamodbEndpoint, region: LOCAL_REGION, credentials: stores.credentials });
 }
 
@@ -192,7 +199,7 @@ export async function startEmbeddedStores(options: EmbeddedStoresOptions): Promi
       bucketName: LOCAL_BUCKET_NAME,
       credentials,
     };
-    const ddbClient = createDynamoDbClient(endpoints);
+    const ddbClient = createDynamoDbSdkClient(endpoints);
     const s3Client = createS3Client(endpoints);
     try {
       await ensureTable(ddbClient, endpoints.tableName);
