@@ -47,7 +47,7 @@ import {
   releaseVersionKey,
 } from '../core/model.ts';
 import type { ReleaseMetadata } from '../core/release-metadata.ts';
-import type { MetadataStore, ProjectListing, PutFileOutcome } from '../app/ports.ts';
+import type { FileLookups, MetadataStore, ProjectListing, PutFileOutcome } from '../app/ports.ts';
 import type { SweepIndex } from '../app/orphan-sweep-ports.ts';
 import type { IndexedPair } from '../core/orphans.ts';
 
@@ -133,11 +133,69 @@ function tombstoneFromItem(project: string, item: Record<string, unknown>): Tomb
   };
 }
 
-export class DynamoDbMetadataStore implements MetadataStore, SweepIndex {
+/** BatchGetItem takes at most 100 keys. */
+const BATCH_GET_KEYS = 100;
+
+/**
+ * Where serial raises go instead of straight to the table: `wharf import` gathers them and
+ * raises each serial once per batch, after the writes it announces (see `raiseSerials`).
+ */
+export interface SerialRaises {
+  add(pk: string): void;
+}
+
+export class DynamoDbMetadataStore implements MetadataStore, SweepIndex, FileLookups {
   constructor(
     private readonly doc: DynamoDbDocuments,
     private readonly tableName: string,
+    private readonly deferredRaises?: SerialRaises,
   ) {}
+
+  /**
+   * The same store, but its serial raises are handed to `raises` rather than sent: the
+   * caller raises them later with `raiseSerials`, still after the writes that caused them.
+   */
+  withSerialRaisesTo(raises: SerialRaises): DynamoDbMetadataStore {
+    return new DynamoDbMetadataStore(this.doc, this.tableName, raises);
+  }
+
+  /** Raise each of these serials (pk values, as handed to a SerialRaises) once. */
+  async raiseSerials(pks: Iterable<string>): Promise<void> {
+    await Promise.all([...new Set(pks)].map((pk) => this.raise(pk)));
+  }
+
+  /**
+   * Index entries and tombstones of many files at once: strongly consistent BatchGetItems
+   * of up to 100 keys, what single GetItems of each would read.
+   */
+  async lookupFiles(files: readonly { project: string; filename: string }[]): Promise<{ file?: DistributionFile; tombstone?: Tombstone }[]> {
+    const keys = new Map<string, { pk: string; sk: string }>();
+    const wanted = files.map(({ project, filename }) => {
+      const file = { pk: projectPk(project), sk: fileSk(project, filename) };
+      const tombstone = { pk: projectPk(project), sk: tombstoneSk(project, filename) };
+      for (const key of [file, tombstone]) keys.set(`${key.pk}\0${key.sk}`, key);
+      return { project, file: `${file.pk}\0${file.sk}`, tombstone: `${tombstone.pk}\0${tombstone.sk}` };
+    });
+    const found = new Map<string, Record<string, unknown>>();
+    const all = [...keys.values()];
+    await Promise.all(
+      Array.from({ length: Math.ceil(all.length / BATCH_GET_KEYS) }, async (_, i) => {
+        let pending: { pk: string; sk: string }[] = all.slice(i * BATCH_GET_KEYS, (i + 1) * BATCH_GET_KEYS);
+        for (let attempt = 0; pending.length > 0; attempt++) {
+          if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
+          const out = await this.doc.batchGet({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } });
+          for (const item of out.Responses[this.tableName] ?? []) found.set(`${String(item['pk'])}\0${String(item['sk'])}`, item);
+          // What DynamoDB did not get to this time (throughput, 16 MB) is asked again.
+          pending = (out.UnprocessedKeys[this.tableName]?.Keys ?? []) as { pk: string; sk: string }[];
+        }
+      }),
+    );
+    return wanted.map(({ project, file, tombstone }) => {
+      const f = found.get(file);
+      const t = found.get(tombstone);
+      return { ...(f ? { file: fromItem(project, f) } : {}), ...(t ? { tombstone: tombstoneFromItem(project, t) } : {}) };
+    });
+  }
 
   async getProjectPage(project: string): Promise<ProjectPageData | undefined> {
     const items = await this.queryAll({
@@ -186,8 +244,13 @@ export class DynamoDbMetadataStore implements MetadataStore, SweepIndex {
     return Item ? Number(Item.serial) : undefined;
   }
 
-  /** Raise a serial, after the write it announces. */
+  /** Raise a serial, after the write it announces (or hand it to the deferred raises). */
   private async bump(pk: string): Promise<void> {
+    if (this.deferredRaises) this.deferredRaises.add(pk);
+    else await this.raise(pk);
+  }
+
+  private async raise(pk: string): Promise<void> {
     await this.doc.update({
         TableName: this.tableName,
         Key: { pk, sk: SERIAL_SK },

@@ -16,6 +16,7 @@ import { type DistributionSource, inspectDistributionAt } from '../core/distribu
 import { WharfError } from '../core/errors.ts';
 import type { MetadataStore } from '../app/ports.ts';
 import { type FoundFile, type ScanResult, scanPaths } from './import-scan.ts';
+import { batchedLookups, gatheredRaises } from './import-batching.ts';
 import { type ImportTarget, STREAM_PART_BYTES, STREAM_QUEUE } from './import-target.ts';
 
 const MiB = 1024 * 1024;
@@ -144,7 +145,10 @@ export async function importDistributions(
   const scan = await scanPaths(paths);
   events.onScanned?.(scan);
   const started = performance.now();
-  const ingest = new Ingest(writingOnce(target.metadata), target.blobs);
+  const gathered = target.batching ? gatheredRaises(target.batching) : undefined;
+  const metadata =
+    target.batching && gathered ? batchedLookups(target.batching.deferRaises(gathered.raises), target.batching.lookups) : target.metadata;
+  const ingest = new Ingest(writingOnce(metadata), target.blobs);
   let created = 0;
   let unchanged = 0;
   const refused: Extract<FileResult, { outcome: 'refused' | 'failed' }>[] = [];
@@ -193,6 +197,7 @@ export async function importDistributions(
     running.add(task);
   }
   await Promise.all(running);
+  await gathered?.finish();
   return {
     scan,
     created,
