@@ -135,6 +135,8 @@ function tombstoneFromItem(project: string, item: Record<string, unknown>): Tomb
 
 /** BatchGetItem takes at most 100 keys. */
 const BATCH_GET_KEYS = 100;
+/** Rounds of asking again for what a BatchGetItem left unprocessed, before giving up. */
+const BATCH_GET_ATTEMPTS = 8;
 
 /**
  * Where serial raises go instead of straight to the table: `wharf import` gathers them and
@@ -182,6 +184,9 @@ export class DynamoDbMetadataStore implements MetadataStore, SweepIndex, FileLoo
       Array.from({ length: Math.ceil(all.length / BATCH_GET_KEYS) }, async (_, i) => {
         let pending: { pk: string; sk: string }[] = all.slice(i * BATCH_GET_KEYS, (i + 1) * BATCH_GET_KEYS);
         for (let attempt = 0; pending.length > 0; attempt++) {
+          if (attempt >= BATCH_GET_ATTEMPTS) {
+            throw new Error(`DynamoDB left ${pending.length} keys unprocessed after ${BATCH_GET_ATTEMPTS} BatchGetItem attempts (throttled?); try again later.`);
+          }
           if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
           const out = await this.doc.batchGet({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } });
           for (const item of out.Responses[this.tableName] ?? []) found.set(`${String(item['pk'])}\0${String(item['sk'])}`, item);
