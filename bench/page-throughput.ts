@@ -10,18 +10,13 @@
  */
 import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import type { DynamoDbJsonClient } from '../lambdas/adapters/dynamodb-json-client.ts';
-import { DynamoDbMetadataStore } from '../lambdas/adapters/dynamodb-metadata-store.ts';
-import { SimpleIndex } from '../lambdas/app/simple-index.ts';
-import type { DistributionFile } from '../lambdas/core/model.ts';
-import { createDynamoDbClient } from '../lambdas/local/embedded-stores.ts';
+import { readUnits, readUnitsOnDynamoDbLocal } from './read-units.ts';
 import { startLocalWharf, type LocalWharf } from '../lambdas/local/local-wharf.ts';
 import { localWheelPublisher } from './local-server.ts';
 
@@ -183,75 +178,9 @@ async function throughput(missing: string[]): Promise<void> {
   }
 }
 
-/** A DynamoDB client that asks for, and adds up, the read units of every call. */
-function countingClient(stores: LocalWharf['stores']): { client: DynamoDbJsonClient; units: () => number; reset: () => void } {
-  const client = createDynamoDbClient(stores);
-  let total = 0;
-  client.use(async (_operation, input, next) => {
-    const output = await next({ ...input, ReturnConsumedCapacity: 'TOTAL' });
-    const consumed = output['ConsumedCapacity'] as { CapacityUnits?: number } | undefined;
-    total += consumed?.CapacityUnits ?? 0;
-    return output;
-  });
-  return { client, units: () => total, reset: () => (total = 0) };
-}
-
-async function readUnits(): Promise<void> {
-  console.log('\nDynamoDB read units per page view (ConsumedCapacity on dynalite; strongly consistent reads)');
-  const wharf = await startLocalWharf({ port: 0, logLevel: 'SILENT', upstream: { mode: 'none' } });
-  try {
-    for (const files of [10, 10_000]) {
-      const project = `units-${files}`;
-      const dynamodb = createDynamoDbClient(wharf.stores);
-      const store = new DynamoDbMetadataStore(dynamodb, wharf.stores.tableName);
-      // Index entries straight in (the bytes play no part in what a page view reads).
-      for (let i = 0; i < files; i += 50) {
-        await Promise.all(
-          Array.from({ length: Math.min(50, files - i) }, (_, j) => {
-            const version = `1.${i + j}`;
-            const filename = `${project.replace(/-/g, '_')}-${version}-py3-none-any.whl`;
-            const file: DistributionFile = {
-              project,
-              filename,
-              version,
-              packagetype: 'bdist_wheel',
-              sha256: createHash('sha256').update(filename).digest('hex'),
-              size: 1000,
-              uploadTime: '2026-12-01T00:00:00.000Z',
-              requiresPython: '>=3.9',
-              metadataSha256: createHash('sha256').update(`${filename}.metadata`).digest('hex'),
-            };
-            return store.putFile(file);
-          }),
-        );
-      }
-      await store.putProject({ name: project, displayName: project, createdAt: '2026-12-01T00:00:00.000Z' });
-      dynamodb.destroy();
-
-      const counting = countingClient(wharf.stores);
-      const index = new SimpleIndex(new DynamoDbMetadataStore(counting.client, wharf.stores.tableName));
-      await index.keptProject(project);
-      const first = counting.units();
-      counting.reset();
-      for (let i = 0; i < 10; i++) await index.keptProject(project);
-      const after = counting.units() / 10;
-      const uncached = await (async () => {
-        counting.reset();
-        await new DynamoDbMetadataStore(counting.client, wharf.stores.tableName).getProjectPage(project);
-        return counting.units();
-      })();
-      counting.client.destroy();
-      console.log(
-        `  ${String(files).padStart(6)} files   first view ${first.toFixed(1)} RCU (the page Query)   every view after ${after.toFixed(1)} RCU (the serial)   a Query every time would be ${uncached.toFixed(1)} RCU`,
-      );
-    }
-  } finally {
-    await wharf.close();
-  }
-}
-
 export async function pageThroughput(): Promise<void> {
   const missing = ensurePrograms();
   await readUnits();
+  readUnitsOnDynamoDbLocal();
   await throughput(missing);
 }

@@ -312,6 +312,8 @@ With no SECTION, everything but soak and real-mirror. Sections:
   import        wharf import of small generated wheels (--count N, default 2000;
                 --baseline DIR also times another checkout's wharf import, for a before/after)
   downloads     pip's requests for .metadata, and whether a file's download URL is stable within a day
+  search        search and front page over N project summaries (--projects N, default 10000),
+                read units and latency cold, warm and after an upload; JSON API document build
   soak          a local Wharf under reads and uploads, RSS and heap every 30 s (--minutes N,
                 default 5; --heap-snapshots DIR writes V8 heap snapshots at 1 min and at the end)
   real-mirror   wharf import of this machine's real wheel mirrors, then pip installs from them
@@ -331,6 +333,7 @@ const { values: flags, positionals: sections } = parseArgs({
     baseline: { type: 'string' },
     minutes: { type: 'string' },
     'heap-snapshots': { type: 'string' },
+    projects: { type: 'string' },
     help: { type: 'boolean' },
   },
 });
@@ -348,6 +351,11 @@ if (flags.help) {
 } else if (section === 'downloads') {
   const { downloadsBench } = await import('./downloads.ts');
   await downloadsBench();
+} else if (section === 'search') {
+  const projects = flags.projects === undefined ? 10_000 : Number(flags.projects);
+  if (!Number.isInteger(projects) || projects < 1 || projects > 200_000) throw new Error(`--projects must be a whole number from 1 to 200000, not "${flags.projects}".`);
+  const { searchBench } = await import('./search.ts');
+  await searchBench(projects);
 } else if (section === 'soak') {
   // Minutes long, so never part of the default run.
   const minutes = flags.minutes === undefined ? 5 : Number(flags.minutes);
@@ -371,6 +379,9 @@ if (flags.help) {
   // Stable download URLs and .metadata served inline (issue 15, stable URLs).
   const { downloadsBench } = await import('./downloads.ts');
   await downloadsBench();
+  // Search and the JSON API (issue 16), at 10,000 projects.
+  const { searchBench } = await import('./search.ts');
+  await searchBench(10_000);
   // Upload throughput (issue 6): `npm run bench -- --no-upload` leaves it out.
   if (!flags['no-upload']) {
     const { uploadThroughput } = await import('./upload-throughput.ts');

@@ -8,6 +8,8 @@
  * only when a request first needs it. NodejsFunction cannot do this: it always passes
  * `--outfile`, and esbuild splits only into an `outdir`.
  */
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { type BuildOptions, buildSync } from 'esbuild';
 import type { ILocalBundling } from 'aws-cdk-lib';
 
@@ -53,10 +55,13 @@ export class EsbuildBundling implements ILocalBundling {
   constructor(
     readonly entry: string,
     readonly projectRoot: string,
+    /** Files copied into the bundle beside index.mjs: name in the bundle to source path. */
+    readonly extraFiles: Readonly<Record<string, string>> = {},
   ) {}
 
   tryBundle(outputDir: string): boolean {
     buildSync(bundleOptions(this.entry, outputDir, this.projectRoot));
+    for (const [name, source] of Object.entries(this.extraFiles)) copyFileSync(source, join(outputDir, name));
     return true;
   }
 }

@@ -9,7 +9,8 @@
  * longer than a URL lives plus the read function's refresh of the secret
  * (lambdas/app/signing-key-rotation.ts), so no live URL ever loses its key.
  */
-import { Duration, type RemovalPolicy, SecretValue, Stack, Validations } from 'aws-cdk-lib';
+import { CustomResource, Duration, type RemovalPolicy, SecretValue, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -60,6 +61,16 @@ export class DownloadSigning extends Construct {
   public readonly rotationSchedule: CfnRotationSchedule;
   /** Seconds a replaced key stays valid after its successor became current. */
   public readonly graceSeconds: number;
+  /**
+   * Deletes the user's access keys when the stack is deleted (the rotation function again,
+   * as a custom resource): IAM deletes no user that still has keys.
+   */
+  public readonly keysCleanup: CustomResource;
+  /**
+   * In alarm when a rotation failed: the key then ages past its interval, and a second
+   * failure in a row leaves URLs signed by a key that is not replaced.
+   */
+  public readonly rotationAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: DownloadSigningProps) {
     super(scope, id);
@@ -120,6 +131,27 @@ export class DownloadSigning extends Construct {
     });
     // The function and its invoke permission (a child of it) exist before the first rotation.
     this.rotationSchedule.node.addDependency(this.rotationFunction.function);
+
+    // CloudFormation invokes the function with the deployer's rights; on Delete it removes
+    // the keys. Deleted after the schedule (which depends on it), so no rotation can make a
+    // key once the keys are gone, and before the user and the function (which it names).
+    this.keysCleanup = new CustomResource(this, 'KeysCleanup', {
+      serviceToken: this.rotationFunction.function.functionArn,
+      resourceType: 'Custom::WharfSigningKeys',
+      properties: { UserName: this.user.userName },
+    });
+    this.rotationSchedule.node.addDependency(this.keysCleanup);
+
+    this.rotationAlarm = new cloudwatch.Alarm(this, 'RotationFailed', {
+      alarmDescription:
+        'A rotation of the download-signing key failed. Read the rotation function\'s log; rotate again with ' +
+        '"aws secretsmanager rotate-secret --secret-id <signing secret>" once the cause is fixed.',
+      metric: this.rotationFunction.function.metricErrors({ period: Duration.hours(1), statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
 
     props.readFunction.addEnvironment(ENV.signingSecretArn, this.secret.secretArn);
     props.readFunction.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.secret.secretArn] }));

@@ -39,6 +39,10 @@ import { MAX_SESSION_LIFETIME_SECONDS, SESSION_DEFAULTS } from '../lambdas/confi
 import { S3_MULTIPART } from '../lambdas/core/upload-session.ts';
 import { ENV } from '../lambdas/config/environment.ts';
 import { OrphanSweeper } from './orphan-sweeper.ts';
+import { readTrustedRoot } from '../lambdas/config/trusted-root-file.ts';
+
+/** Where a private Sigstore trusted root lands in the write function's bundle (the code directory is its working directory). */
+const SIGSTORE_ROOT_IN_BUNDLE = 'sigstore-trusted-root.json';
 
 const REPOSITORY_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -78,6 +82,13 @@ export interface PackageIndexProps {
    * @default false - every read needs a token with read scope for the project
    */
   readonly publicRead?: boolean;
+  /**
+   * Which images a release description on the web pages may show
+   * (`WHARF_DESCRIPTION_IMAGES`): `https` ones, or `none` (their alt text instead), so that
+   * no page makes a reader's browser contact another host.
+   * @default 'https'
+   */
+  readonly descriptionImages?: 'https' | 'none';
   /**
    * Seconds a warm function trusts a token it looked up (`WHARF_AUTH_CACHE_SECONDS`), so
    * also the longest a revoked token keeps working. At most 60.
@@ -147,6 +158,14 @@ export interface PackageIndexProps {
    * @default - GitHub Actions' issuer; audience `wharf:<account>:<region>:<stack name>`
    */
   readonly trustedPublishing?: TrustedPublishingProps;
+  /**
+   * PEP 740 attestations: the Sigstore trusted_root.json they are verified against, for a
+   * private Sigstore instance. The file is bundled into the write function (no fetch at
+   * run time).
+   * @default - Sigstore's public-good trusted root, pinned in the repository
+   *   (lambdas/adapters/sigstore/public-good-trusted-root.json)
+   */
+  readonly sigstoreTrustedRootFile?: string;
   /**
    * How long the daily orphan sweep leaves an unindexed object under `files/` alone (at
    * least an hour; see lambdas/config/sweeper-config.ts).
@@ -300,9 +319,13 @@ export class PackageIndex extends Construct {
       [ENV.pageCacheControl]: props.pageCacheControl ?? DEFAULTS.pageCacheControl,
       [ENV.signingWindowSeconds]: String(props.signingWindowSeconds ?? DEFAULTS.signingWindowSeconds),
       [ENV.publicRead]: String(props.publicRead ?? false),
+      [ENV.descriptionImages]: props.descriptionImages ?? DEFAULTS.descriptionImages,
       [ENV.authCacheSeconds]: String(props.authCacheSeconds ?? DEFAULTS.authCacheSeconds),
       [ENV.maxUploadBytes]: String(props.maxUploadBytes ?? DEFAULTS.maxUploadBytes),
     };
+    if (props.descriptionImages !== undefined && props.descriptionImages !== 'https' && props.descriptionImages !== 'none') {
+      throw new Error(`descriptionImages must be "https" or "none", not "${String(props.descriptionImages)}".`);
+    }
     const signingWindowSeconds = props.signingWindowSeconds ?? DEFAULTS.signingWindowSeconds;
     if (!(Number.isInteger(signingWindowSeconds) && signingWindowSeconds > 0 && signingWindowSeconds <= MAX_SIGNING_WINDOW_SECONDS)) {
       throw new Error(`signingWindowSeconds must be a whole number from 1 to ${MAX_SIGNING_WINDOW_SECONDS} (URLs live two windows, presigned URLs at most 7 days), not ${signingWindowSeconds}.`);
@@ -331,7 +354,10 @@ export class PackageIndex extends Construct {
     if (oidcGithubIssuer.startsWith('http:')) throw new Error('trustedPublishing.githubIssuerUrl must be https:// in a deployed index.');
     const functions: Partial<Record<FunctionName, WharfFunction>> = {};
     const routeKeys = new Set<string>();
+    const trustedRoot = props.sigstoreTrustedRootFile;
+    if (trustedRoot !== undefined) readTrustedRoot(trustedRoot); // a missing or broken file fails the synth, named
     for (const [name, spec] of Object.entries(FUNCTIONS) as [FunctionName, FunctionSpec][]) {
+      const ownsAttestations = name === 'write' && trustedRoot !== undefined;
       const fn = new WharfFunction(this, `${pascalCase(name)}Function`, {
         entry: resolve(projectRoot, spec.entry),
         projectRoot,
@@ -339,7 +365,8 @@ export class PackageIndex extends Construct {
         memorySize: props.memorySize,
         logRetention,
         logRemovalPolicy: removalPolicy,
-        environment,
+        environment: ownsAttestations ? { ...environment, [ENV.sigstoreTrustedRoot]: SIGSTORE_ROOT_IN_BUNDLE } : environment,
+        ...(ownsAttestations ? { extraFiles: { [SIGSTORE_ROOT_IN_BUNDLE]: resolve(trustedRoot) } } : {}),
       }).grantTokens(this.tokensTable, spec.tokens);
       if (spec.access !== 'none') fn.grantTable(this.table, spec.access).grantBucket(this.bucket, spec.access);
       functions[name] = fn;
@@ -369,8 +396,10 @@ export class PackageIndex extends Construct {
       logRemovalPolicy: removalPolicy,
     });
     if (copier) this.upstreamCopier = copier;
-    // Only the admin function exchanges OIDC tokens (lambdas/config/functions.ts routes /_/oidc/ there).
+    // Only the admin function exchanges OIDC tokens (lambdas/config/functions.ts routes /_/oidc/ there);
+    // the write function checks that attestations' certificates name the same issuer.
     this.functions.admin.addEnvironment(ENV.oidcAudience, oidcAudience).addEnvironment(ENV.oidcGithubIssuer, oidcGithubIssuer);
+    this.functions.write.addEnvironment(ENV.oidcGithubIssuer, oidcGithubIssuer);
 
 
     // Upload sessions: the write function presigns and completes under uploads/ only; the

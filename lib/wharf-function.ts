@@ -38,8 +38,10 @@ export const TABLE_ACTIONS = {
 /** DynamoDB actions on the tokens table. Looking a token up is one GetItem. */
 export const TOKEN_TABLE_ACTIONS = {
   verify: ['dynamodb:GetItem'],
+  // And the trusted publishers of a repository (one Query), which PEP 740 attestations are checked against.
+  publishers: ['dynamodb:GetItem', 'dynamodb:Query'],
   manage: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-} as const satisfies Record<'verify' | 'manage', readonly string[]>;
+} as const satisfies Record<'verify' | 'publishers' | 'manage', readonly string[]>;
 
 /** S3 object actions on `files/*` by access level. */
 export const OBJECT_ACTIONS = {
@@ -84,6 +86,11 @@ export interface WharfFunctionProps {
    * @default - only the variables set by `grantTable`, `grantBucket` and the caller
    */
   readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Files copied into the bundle beside its entry: name in the bundle to source path.
+   * @default - none
+   */
+  readonly extraFiles?: Readonly<Record<string, string>>;
 }
 
 export class WharfFunction extends Construct {
@@ -121,7 +128,7 @@ export class WharfFunction extends Construct {
       code: Code.fromAsset(props.projectRoot, {
         assetHashType: AssetHashType.OUTPUT,
         bundling: {
-          local: new EsbuildBundling(props.entry, props.projectRoot),
+          local: new EsbuildBundling(props.entry, props.projectRoot, props.extraFiles),
           // Required by the type, never pulled: local bundling always succeeds or throws.
           image: DockerImage.fromRegistry('dummy'),
         },

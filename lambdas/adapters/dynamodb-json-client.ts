@@ -108,6 +108,14 @@ export type DynamoDbInterceptor = (
   next: (input: Record<string, unknown>) => Promise<Record<string, unknown>>,
 ) => Promise<Record<string, unknown>>;
 
+/** How a signed request reaches DynamoDB, when not over HTTP (the local stores, in process). */
+export type DynamoDbTransport = (request: {
+  readonly method: 'POST';
+  readonly path: string;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}) => Promise<{ readonly status: number; readonly headers: Record<string, string | string[] | undefined>; readonly body: string }>;
+
 export interface DynamoDbJsonClientOptions {
   /** Region of the table (on Lambda, AWS_REGION). */
   readonly region: string;
@@ -119,6 +127,8 @@ export interface DynamoDbJsonClientOptions {
   /** An attempt whose socket is silent this long is abandoned (and retried). */
   readonly timeoutMs?: number;
   readonly maxSockets?: number;
+  /** Another way to the service than HTTP to `endpoint` (which is still what is signed). */
+  readonly transport?: DynamoDbTransport;
 }
 
 const RETRIED_TYPES = new Set([
@@ -191,6 +201,7 @@ export class DynamoDbJsonClient implements DynamoDbDocuments {
   private readonly maxAttempts: number;
   private readonly timeoutMs: number;
   private readonly interceptors: DynamoDbInterceptor[] = [];
+  private readonly custom: DynamoDbTransport | undefined;
 
   constructor(options: DynamoDbJsonClientOptions) {
     const { region } = options;
@@ -201,6 +212,7 @@ export class DynamoDbJsonClient implements DynamoDbDocuments {
     this.signer = new SigV4({ service: 'dynamodb', region, credentials: options.credentials });
     this.maxAttempts = options.maxAttempts ?? 3;
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.custom = options.transport;
   }
 
   /** Adds an interceptor, outermost last. */
@@ -287,6 +299,12 @@ export class DynamoDbJsonClient implements DynamoDbDocuments {
       },
       body,
     });
+    const sent = { ...headers, 'content-length': String(Buffer.byteLength(body)) };
+    if (this.custom) {
+      const answer = await this.custom({ method: 'POST', path: url.pathname, headers: sent, body });
+      const requestId = answer.headers['x-amzn-requestid'];
+      return { status: answer.status, body: answer.body, requestId: Array.isArray(requestId) ? requestId[0] : requestId };
+    }
     return new Promise<Answer>((resolve, reject) => {
       const req = this.transport(
         {
@@ -296,7 +314,7 @@ export class DynamoDbJsonClient implements DynamoDbDocuments {
           hostname: url.hostname,
           port: url.port || undefined,
           path: url.pathname,
-          headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+          headers: sent,
           timeout: this.timeoutMs,
         },
         (res: IncomingMessage) => {

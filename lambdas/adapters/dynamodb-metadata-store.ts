@@ -2,13 +2,15 @@
  * MetadataStore on one DynamoDB table (partition key `pk`, sort key `sk`, both strings).
  *
  *   pk                   sk                    what
- *   PROJECT#{name}       #PROJECT              project record (display name, created)
+ *   PROJECT#{name}       #PROJECT              project record (display name, created, PEP 792 status)
  *   PROJECT#{name}       #SERIAL               a number raised after every change to the page
  *   PROJECTS#SERIAL      #SERIAL               a number raised after every new project
- *   PROJECT#{name}       FILE#{identity}       one distribution file (its filename as published)
+ *   PROJECT#{name}       FILE#{identity}       one distribution file (its filename as published; provenance sha256)
  *   PROJECT#{name}       TOMBSTONE#{identity}  a deleted file (filename, sha256, version, when, who)
  *   RELEASE#{name}       {release key}         one release's core metadata (releaseVersionKey)
  *   PROJECTS#{shard}     {name}                root-listing entry, shard = hash(name) % 16
+ *   SUMMARIES#{shard}    {name}                project summary for search (same shard as its listing entry)
+ *   SUMMARIES#SERIAL     #SERIAL               one change counter per summary shard (s00..s15)
  *
  * Files and tombstones are keyed by the file's identity (distributionIdentity: normalized
  * name, canonical version, tags; for an sdist the release), not by its spelling, so the
@@ -32,6 +34,12 @@
  * file. Release metadata has a partition of its own: a description alone may be 64 KiB,
  * and the page Query reads its whole partition, so keeping releases there would make
  * every page view read every README the project ever published.
+ *
+ * Summaries (lambdas/core/project-search.ts) are what search and the front page read: a
+ * few hundred bytes per project, kept apart from the root-listing entries so the listing
+ * Query does not grow with them. A summary is Put only over one of a lower or equal
+ * project serial, then its shard's counter is raised, so a reader keeps each shard and
+ * re-reads only the shards whose counter moved.
  */
 import type { DynamoDbDocuments, QueryInput } from './dynamodb-json-client.ts';
 import { putIf, queryAll, updateIf } from './dynamodb-operations.ts';
@@ -47,6 +55,8 @@ import {
   releaseVersionKey,
 } from '../core/model.ts';
 import type { ReleaseMetadata } from '../core/release-metadata.ts';
+import type { ProjectSummary } from '../core/project-search.ts';
+import { isProjectStatus, type ProjectStatusMarker } from '../core/project-status.ts';
 import type { FileLookups, MetadataStore, ProjectListing, PutFileOutcome } from '../app/ports.ts';
 import type { SweepIndex } from '../app/orphan-sweep-ports.ts';
 import type { IndexedPair } from '../core/orphans.ts';
@@ -75,6 +85,50 @@ export function listingShard(name: string): number {
   return (h >>> 0) % LISTING_SHARDS;
 }
 export const listingPk = (shard: number) => `PROJECTS#${shard.toString().padStart(2, '0')}`;
+const shardLabel = (shard: number) => shard.toString().padStart(2, '0');
+export const summaryPk = (shard: number) => `SUMMARIES#${shardLabel(shard)}`;
+const SUMMARY_SERIAL_PK = 'SUMMARIES#SERIAL';
+const summaryCounter = (shard: number) => `s${shardLabel(shard)}`;
+
+/**
+ * A summary as stored: short attribute names, and what equals another field left out (the
+ * display name when it is the name, the last upload when it is the latest release), since
+ * every search of a cold function reads every summary and pays for every byte of them.
+ */
+export function summaryItem(summary: ProjectSummary): Record<string, unknown> {
+  const last = summary.lastUpload;
+  return {
+    pk: summaryPk(listingShard(summary.name)),
+    sk: summary.name,
+    n: summary.serial,
+    ...(summary.displayName !== summary.name ? { dn: summary.displayName } : {}),
+    ...(summary.version !== undefined ? { v: summary.version } : {}),
+    ...(summary.summary !== undefined ? { s: summary.summary } : {}),
+    ...(summary.uploadTime !== undefined ? { t: summary.uploadTime } : {}),
+    ...(last && last.version !== summary.version ? { lv: last.version } : {}),
+    ...(last && last.time !== summary.uploadTime ? { lt: last.time } : {}),
+    ...(last ? {} : { nl: true }),
+  };
+}
+
+function summaryFromItem(item: Record<string, unknown>): ProjectSummary {
+  const str = (key: string) => (typeof item[key] === 'string' ? (item[key] as string) : undefined);
+  const name = String(item.sk);
+  const version = str('v');
+  const summary = str('s');
+  const uploadTime = str('t');
+  const lastVersion = str('lv') ?? version;
+  const lastTime = str('lt') ?? uploadTime;
+  return {
+    name,
+    displayName: str('dn') ?? name,
+    serial: Number(item.n),
+    ...(version !== undefined ? { version } : {}),
+    ...(summary !== undefined ? { summary } : {}),
+    ...(uploadTime !== undefined ? { uploadTime } : {}),
+    ...(item.nl !== true && lastVersion !== undefined && lastTime !== undefined ? { lastUpload: { version: lastVersion, time: lastTime } } : {}),
+  };
+}
 
 interface FileItem {
   pk: string;
@@ -88,6 +142,7 @@ interface FileItem {
   requiresPython?: string;
   yankedReason?: string;
   metadataSha256?: string;
+  provenanceSha256?: string;
 }
 
 function toItem(file: DistributionFile): FileItem {
@@ -103,6 +158,7 @@ function toItem(file: DistributionFile): FileItem {
     ...(file.requiresPython !== undefined ? { requiresPython: file.requiresPython } : {}),
     ...(file.yanked !== undefined ? { yankedReason: file.yanked.reason } : {}),
     ...(file.metadataSha256 !== undefined ? { metadataSha256: file.metadataSha256 } : {}),
+    ...(file.provenanceSha256 !== undefined ? { provenanceSha256: file.provenanceSha256 } : {}),
   };
 }
 
@@ -119,6 +175,20 @@ function fromItem(project: string, item: Record<string, unknown>): DistributionF
     ...(i.requiresPython !== undefined ? { requiresPython: i.requiresPython } : {}),
     ...(i.yankedReason !== undefined ? { yanked: { reason: i.yankedReason } } : {}),
     ...(i.metadataSha256 !== undefined ? { metadataSha256: i.metadataSha256 } : {}),
+    ...(i.provenanceSha256 !== undefined ? { provenanceSha256: i.provenanceSha256 } : {}),
+  };
+}
+
+function projectFromItem(project: string, item: Record<string, unknown>): ProjectRecord {
+  const status = item.projectStatus;
+  const reason = item.projectStatusReason;
+  return {
+    name: project,
+    displayName: String(item.displayName),
+    createdAt: String(item.createdAt),
+    ...(isProjectStatus(status) && status !== 'active'
+      ? { status: { status, ...(typeof reason === 'string' && reason !== '' ? { reason } : {}) } }
+      : {}),
   };
 }
 
@@ -202,6 +272,7 @@ export class DynamoDbMetadataStore implements MetadataStore, SweepIndex, FileLoo
     });
   }
 
+
   async getProjectPage(project: string): Promise<ProjectPageData | undefined> {
     const items = await this.queryAll({
       TableName: this.tableName,
@@ -217,11 +288,7 @@ export class DynamoDbMetadataStore implements MetadataStore, SweepIndex, FileLoo
     for (const item of items) {
       const sk = String(item.sk);
       if (sk === PROJECT_SK) {
-        record = {
-          name: project,
-          displayName: String(item.displayName),
-          createdAt: String(item.createdAt),
-        };
+        record = projectFromItem(project, item);
       } else if (sk === SERIAL_SK) {
         serial = Number(item.serial);
       } else if (sk.startsWith(FILE_SK_PREFIX)) {
@@ -244,9 +311,14 @@ export class DynamoDbMetadataStore implements MetadataStore, SweepIndex, FileLoo
     return this.serialAt(LISTING_SERIAL_PK);
   }
 
+  /**
+   * The one read every page view makes, so the leanest: no projection (the item is a few
+   * bytes; a projection costs the same read unit and only adds an expression to parse).
+   */
   private async serialAt(pk: string): Promise<number | undefined> {
-    const { Item } = await this.doc.get({ TableName: this.tableName, Key: { pk, sk: SERIAL_SK }, ConsistentRead: true, ProjectionExpression: 'serial' });
-    return Item ? Number(Item.serial) : undefined;
+    const { Item } = await this.doc.get({ TableName: this.tableName, Key: { pk, sk: SERIAL_SK }, ConsistentRead: true });
+    const serial = Item?.['serial'];
+    return serial === undefined ? undefined : Number(serial);
   }
 
   /** Raise a serial, after the write it announces (or hand it to the deferred raises). */
@@ -295,7 +367,7 @@ export class DynamoDbMetadataStore implements MetadataStore, SweepIndex, FileLoo
         Key: { pk: projectPk(project), sk: PROJECT_SK },
         ConsistentRead: true,
       });
-    return Item ? { name: project, displayName: String(Item.displayName), createdAt: String(Item.createdAt) } : undefined;
+    return Item ? projectFromItem(project, Item) : undefined;
   }
 
   async listProjects(): Promise<ProjectListing[]> {
@@ -349,6 +421,27 @@ export class DynamoDbMetadataStore implements MetadataStore, SweepIndex, FileLoo
     // leave readers holding a page or listing that misses them.
     await this.bump(projectPk(project.name));
     if (listed || !(await this.getListingSerial())) await this.bump(LISTING_SERIAL_PK);
+  }
+
+  async setProjectStatus(project: string, marker: ProjectStatusMarker): Promise<ProjectRecord | undefined> {
+    const updated = await updateIf(this.doc, {
+      TableName: this.tableName,
+      Key: { pk: projectPk(project), sk: PROJECT_SK },
+      // Without the condition an update of a missing item would create a half record.
+      ConditionExpression: 'attribute_exists(pk)',
+      ...(marker.status === 'active'
+        ? { UpdateExpression: 'REMOVE projectStatus, projectStatusReason' }
+        : marker.reason === undefined
+          ? { UpdateExpression: 'SET projectStatus = :status REMOVE projectStatusReason', ExpressionAttributeValues: { ':status': marker.status } }
+          : {
+              UpdateExpression: 'SET projectStatus = :status, projectStatusReason = :reason',
+              ExpressionAttributeValues: { ':status': marker.status, ':reason': marker.reason },
+            }),
+    });
+    if (!updated) return undefined;
+    // After the write, as every change to a page: kept pages see the status on the next request.
+    await this.bump(projectPk(project));
+    return projectFromItem(project, updated);
   }
 
   async setYanked(
@@ -436,6 +529,44 @@ export class DynamoDbMetadataStore implements MetadataStore, SweepIndex, FileLoo
       createdAt: String(Item.createdAt),
       metadata: Item.metadata as ReleaseMetadata,
     };
+  }
+
+  async putProjectSummary(summary: ProjectSummary): Promise<boolean> {
+    const shard = listingShard(summary.name);
+    const written = await putIf(this.doc, {
+      TableName: this.tableName,
+      Item: summaryItem(summary),
+      // Equal serials may overwrite: a retry after a crash repairs the summary it computes.
+      ConditionExpression: 'attribute_not_exists(pk) OR #serial <= :serial',
+      ExpressionAttributeNames: { '#serial': 'n' },
+      ExpressionAttributeValues: { ':serial': summary.serial },
+    });
+    if (written) {
+      await this.doc.update({
+          TableName: this.tableName,
+          Key: { pk: SUMMARY_SERIAL_PK, sk: SERIAL_SK },
+          UpdateExpression: 'ADD #shard :one',
+          ExpressionAttributeNames: { '#shard': summaryCounter(shard) },
+          ExpressionAttributeValues: { ':one': 1 },
+        });
+    }
+    return written;
+  }
+
+  async getSummarySerials(): Promise<readonly number[]> {
+    const { Item } = await this.doc.get({ TableName: this.tableName, Key: { pk: SUMMARY_SERIAL_PK, sk: SERIAL_SK }, ConsistentRead: true });
+    return Array.from({ length: LISTING_SHARDS }, (_, shard) => Number(Item?.[summaryCounter(shard)] ?? 0));
+  }
+
+  async listProjectSummaries(shard: number): Promise<ProjectSummary[]> {
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': summaryPk(shard) },
+      // Kept until the shard's counter moves again: it must hold what the counter announced.
+      ConsistentRead: true,
+    });
+    return items.map(summaryFromItem);
   }
 
   /** Put `item` unless its key exists; whether it was written. */

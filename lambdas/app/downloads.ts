@@ -1,9 +1,10 @@
 /**
- * Downloads: a file URL maps straight to its S3 key, so serving it needs no index read.
+ * Downloads: a file URL maps straight to its S3 key, so serving it needs no file lookup (the
+ * route reads only the project record, for its PEP 792 status).
  * The answer is a presigned GET whose signing date is aligned to a window: the same file
  * yields the same URL within the window, so pip's HTTP cache (keyed on the URL) can hit.
  */
-import { IMMUTABLE_CACHE_CONTROL, distributionKey } from '../core/storage-keys.ts';
+import { IMMUTABLE_CACHE_CONTROL, distributionKey, provenanceKey } from '../core/storage-keys.ts';
 import type { DownloadSigner, PresignedObjectReader } from './ports.ts';
 
 /**
@@ -43,7 +44,15 @@ export class Downloads {
 
   /** A `.metadata` file: its bytes when small enough, else a redirect like any file. */
   async metadata(target: DownloadTarget): Promise<MetadataAnswer> {
-    const url = await this.presignedUrl(target);
+    return this.inline(await this.presignedUrl(target));
+  }
+
+  /** A file's provenance object (PEP 740), read like `.metadata`. */
+  async provenance(project: string, sha256: string, filename: string, provenanceSha256: string): Promise<MetadataAnswer> {
+    return this.inline(await this.presignedKey(provenanceKey(project, sha256, filename, provenanceSha256)));
+  }
+
+  private async inline(url: string): Promise<MetadataAnswer> {
     if (!this.objects) return { kind: 'redirect', url };
     const fetched = await this.objects.read(url, INLINE_METADATA_MAX_BYTES);
     switch (fetched.kind) {

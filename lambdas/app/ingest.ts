@@ -1,9 +1,11 @@
 /**
  * Putting a distribution into the index: what `wharf import` and the upload API both call.
  *
- * Order of writes: the file's bytes, then its `.metadata`, then the file's index entry
+ * Order of writes: the file's bytes, then its `.metadata` and its verified provenance
+ * (PEP 740), then the file's index entry
  * (conditional: first writer wins), then the release's metadata, then the project record
- * (both idempotent, first writer wins). A crash at any point leaves nothing listed that
+ * (both idempotent, first writer wins), then the project's summary for search (which keeps
+ * the newest). A crash at any point leaves nothing listed that
  * does not exist, and sending the same file again repairs what was left half done: the
  * `unchanged` path writes the release and project records a crash may have left out.
  */
@@ -12,9 +14,12 @@ import { type InspectedDistribution, inspectDistribution } from '../core/distrib
 import { FileExistsError, InvalidInputError } from '../core/errors.ts';
 import { checkAgainstIndex, deletedFilenameError } from '../core/file-identity.ts';
 import type { DistributionFile, Tombstone } from '../core/model.ts';
+import { uploadRefusal } from '../core/project-status.ts';
 import { type ReleaseMetadata, releaseMetadataOf } from '../core/release-metadata.ts';
-import { distributionKey, metadataKey, IMMUTABLE_CACHE_CONTROL } from '../core/storage-keys.ts';
+import { distributionKey, metadataKey, IMMUTABLE_CACHE_CONTROL, provenanceKey } from '../core/storage-keys.ts';
+import type { Provenance } from '../core/attestations.ts';
 import type { BlobStore, MetadataStore, PutFileOutcome } from './ports.ts';
+import { refreshProjectSummary } from './project-summaries.ts';
 
 export interface IngestResult {
   readonly outcome: PutFileOutcome;
@@ -29,6 +34,8 @@ export interface IngestOptions {
   readonly release?: ReleaseMetadata;
   /** The lower-case hex sha256 of these bytes; computed here when absent. */
   readonly sha256?: string;
+  /** The provenance of the file's verified attestations (lambdas/app/attestation-check.ts). */
+  readonly provenance?: Provenance;
 }
 
 const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -50,6 +57,12 @@ export class Ingest {
     private readonly metadata: MetadataStore,
     private readonly blobs: BlobStore,
     private readonly now: () => Date = () => new Date(),
+    /**
+     * Brings a project's search summary up to date after a file of it was written. A bulk
+     * import defers it to once per project at its end (a project of 10,000 files would
+     * otherwise read its page 10,000 times). @default refreshProjectSummary, at once
+     */
+    private readonly refreshSummary: (project: string) => Promise<unknown> = (project) => refreshProjectSummary(metadata, project),
   ) {}
 
   async ingest(filename: string, bytes: Uint8Array, options: IngestOptions = {}): Promise<IngestResult> {
@@ -59,11 +72,12 @@ export class Ingest {
       sha256: options.sha256 ?? sha256Hex(bytes),
       store: (key, blobOptions) => this.blobs.put(key, bytes, blobOptions),
     };
-    return this.ingestContent(filename, content, dist, options.release);
+    return this.ingestContent(filename, content, dist, options.release, options.provenance);
   }
 
   /**
-   * The one write path behind every way in: tombstone and duplicate checks, blobs, the
+   * The one write path behind every way in: tombstone, duplicate and project status
+   * (PEP 792) checks, blobs, the
    * conditional index entry, the late-tombstone re-check, release and project records.
    * `dist` must have been inspected from exactly these bytes.
    */
@@ -72,6 +86,8 @@ export class Ingest {
     content: IngestContent,
     dist: InspectedDistribution,
     releaseMetadata?: ReleaseMetadata,
+    /** Verified before: stored beside the file, and named by its index entry. */
+    provenance?: Provenance,
   ): Promise<IngestResult> {
     const project = dist.normalizedName;
     const sha256 = content.sha256;
@@ -81,17 +97,22 @@ export class Ingest {
     // Refuse a deleted or clashing filename before any byte is stored, so a refused file
     // leaves nothing behind; the conditional put and the re-check below settle the races
     // these reads cannot.
-    const [tombstone, existing] = await Promise.all([
+    const [tombstone, existing, record] = await Promise.all([
       this.metadata.getTombstone(project, filename),
       this.metadata.getFile(project, filename),
+      this.metadata.getProject(project),
     ]);
     const published = checkAgainstIndex(filename, sha256, { existing, tombstone });
     if (published) {
       // Same bytes again (a retry or a re-run): repair what a crash after the file's
-      // index entry may have left out.
+      // index entry may have left out. Nothing new is published, so even an archived
+      // project answers it (twine --skip-existing stays quiet).
       await this.putReleaseAndProject(published, dist, release);
       return { outcome: 'unchanged', file: published };
     }
+    // PEP 792: an archived or quarantined project takes no new file.
+    const refusal = uploadRefusal(project, record?.status);
+    if (refusal) throw refusal;
 
     const fileKey = distributionKey(project, sha256, filename);
     const coreMetadataKey = metadataKey(project, sha256, filename);
@@ -107,9 +128,18 @@ export class Ingest {
         cacheControl: IMMUTABLE_CACHE_CONTROL,
       });
     }
+    let provenanceSha256: string | undefined;
+    let ourProvenanceKey: string | undefined;
+    if (provenance) {
+      const bytes = Buffer.from(JSON.stringify(provenance), 'utf8');
+      provenanceSha256 = sha256Hex(bytes);
+      ourProvenanceKey = provenanceKey(project, sha256, filename, provenanceSha256);
+      await this.blobs.put(ourProvenanceKey, bytes, { contentType: 'application/json', cacheControl: IMMUTABLE_CACHE_CONTROL });
+    }
     const removeOurBlobs = async () => {
       await this.blobs.delete(fileKey);
       if (metadataSha256 !== undefined) await this.blobs.delete(coreMetadataKey);
+      if (ourProvenanceKey !== undefined) await this.blobs.delete(ourProvenanceKey);
     };
 
     const uploadTime = this.now().toISOString();
@@ -123,6 +153,7 @@ export class Ingest {
       uploadTime,
       ...(dist.requiresPython !== undefined ? { requiresPython: dist.requiresPython } : {}),
       ...(metadataSha256 !== undefined ? { metadataSha256 } : {}),
+      ...(provenanceSha256 !== undefined ? { provenanceSha256 } : {}),
     };
     let outcome: PutFileOutcome;
     try {
@@ -166,5 +197,7 @@ export class Ingest {
       metadata: release,
     });
     await this.metadata.putProject({ name: file.project, displayName: dist.name, createdAt: file.uploadTime });
+    // Last: what search and the front page show, read back from the project as it now stands.
+    await this.refreshSummary(file.project);
   }
 }

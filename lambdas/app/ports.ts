@@ -11,6 +11,8 @@ import type {
   Tombstone,
   TokenRecord,
 } from '../core/model.ts';
+import type { ProjectSummary } from '../core/project-search.ts';
+import type { ProjectStatusMarker } from '../core/project-status.ts';
 import type { PublisherRecord } from '../core/trusted-publishing.ts';
 import type { DistributionSource } from '../core/distribution.ts';
 import type { SessionStatus, UploadSession } from '../core/upload-session.ts';
@@ -62,6 +64,12 @@ export interface MetadataStore {
   /** Store the project record and its root-listing entry; idempotent, first writer wins. */
   putProject(project: ProjectRecord): Promise<void>;
   /**
+   * Set a project's status (PEP 792; `active` removes it) on its record, and raise the
+   * project's serial so kept pages see it: a conditional update that never creates a
+   * record. Returns the record as now stored, or undefined when there is none.
+   */
+  setProjectStatus(project: string, status: ProjectStatusMarker): Promise<ProjectRecord | undefined>;
+  /**
    * Yank (PEP 592) a file with a reason, or un-yank it (`undefined`): a conditional update
    * that never creates an entry. Returns the file as now stored, or undefined when there is
    * no entry with this filename.
@@ -85,6 +93,20 @@ export interface MetadataStore {
   putRelease(release: ReleaseRecord): Promise<void>;
   /** The release whose version equals `version` under PEP 440, or undefined. */
   getRelease(project: string, version: string): Promise<ReleaseRecord | undefined>;
+  /**
+   * Store a project's summary (what search and the front page show) unless the stored one
+   * was computed at a higher project serial, so a slow writer never puts an older summary
+   * over a newer one; then raise the change counter of the summary's shard. Whether it was
+   * written.
+   */
+  putProjectSummary(summary: ProjectSummary): Promise<boolean>;
+  /**
+   * One change counter per summary shard (index = shard, 0 before any summary), read
+   * together (one small GetItem): equal counters mean an unchanged shard.
+   */
+  getSummarySerials(): Promise<readonly number[]>;
+  /** Every summary of one shard (0 ≤ shard < getSummarySerials().length): one (paged) Query, never a Scan. */
+  listProjectSummaries(shard: number): Promise<ProjectSummary[]>;
 }
 
 export interface PutBlobOptions {

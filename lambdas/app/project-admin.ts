@@ -1,6 +1,7 @@
 /**
  * Managing what a project has published: yank and un-yank (PEP 592) a file or a whole
- * release, with a reason, and delete a file or a release.
+ * release, with a reason, delete a file or a release, and set the project's status
+ * (PEP 792: active, archived, quarantined, deprecated).
  *
  * Deleting keeps a tombstone, so the filename is never used again, and removes the bytes.
  * The order makes every step safe to repeat and never lets the index point at missing
@@ -11,13 +12,15 @@
  *
  * Who may do this is the caller's concern (the HTTP layer checks scopes first).
  */
-import { InvalidInputError, NotFoundError } from '../core/errors.ts';
+import { ForbiddenError, InvalidInputError, NotFoundError } from '../core/errors.ts';
+import { ACTIVE, type ProjectStatusMarker } from '../core/project-status.ts';
 import { isSafeFilename } from '../core/filenames.ts';
 import type { DistributionFile, Tombstone } from '../core/model.ts';
 import { isValidName, normalizeName } from '../core/names.ts';
-import { distributionKey, metadataKey } from '../core/storage-keys.ts';
+import { distributionKey, metadataKey, provenanceKey } from '../core/storage-keys.ts';
 import { isValidVersion, sortVersions, versionsEqual } from '../core/versions.ts';
 import type { BlobStore, MetadataStore } from './ports.ts';
+import { refreshProjectSummary } from './project-summaries.ts';
 
 /** One file by its filename, or a release: every file whose version equals `version` under PEP 440. */
 export type AdminTarget = { readonly filename: string } | { readonly version: string };
@@ -76,6 +79,14 @@ function checkReason(given: string): string {
 
 const day = (iso: string) => iso.slice(0, 10);
 
+/** A project's status as the admin API and the CLI show it. */
+export interface ProjectStatusView {
+  /** Normalized name. */
+  readonly project: string;
+  readonly displayName: string;
+  readonly status: ProjectStatusMarker;
+}
+
 export class ProjectAdmin {
   constructor(
     private readonly metadata: MetadataStore,
@@ -92,7 +103,42 @@ export class ProjectAdmin {
     const checked = checkTarget(target);
     const kept = checkReason(reason);
     const files = await this.liveFiles(name, checked, 'yank');
-    return this.setYanked(files, { reason: kept });
+    const yanked = await this.setYanked(files, { reason: kept });
+    // Also when nothing changed: a retry repairs a summary a crash left behind.
+    await refreshProjectSummary(this.metadata, name);
+    return yanked;
+  }
+
+  /** The project's status (PEP 792): `active` unless one was set. */
+  async status(project: string): Promise<ProjectStatusView> {
+    const name = checkProject(project);
+    const record = await this.metadata.getProject(name);
+    if (!record) throw this.noProject(name);
+    return { project: name, displayName: record.displayName, status: record.status ?? ACTIVE };
+  }
+
+  /**
+   * Sets the project's status (PEP 792), with an optional reason; `active` clears it.
+   * Putting a project into quarantine, or taking it out, is for admins only: a quarantine
+   * is the index's answer to malware, which the project's own upload token must not undo.
+   */
+  async setStatus(project: string, marker: ProjectStatusMarker, by: { readonly admin: boolean }): Promise<ProjectStatusView> {
+    const name = checkProject(project);
+    const current = await this.status(name);
+    if (!by.admin && (marker.status === 'quarantined' || current.status.status === 'quarantined')) {
+      throw new ForbiddenError(
+        current.status.status === 'quarantined'
+          ? `${name} is quarantined; only an admin of this index may change its status. Ask one to review it.`
+          : `Only an admin of this index may quarantine a project. To stop uploads yourself, archive it: wharf project status ${name} archived.`,
+      );
+    }
+    const updated = await this.metadata.setProjectStatus(name, marker);
+    if (!updated) throw this.noProject(name);
+    return { project: name, displayName: updated.displayName, status: updated.status ?? ACTIVE };
+  }
+
+  private noProject(name: string): NotFoundError {
+    return new NotFoundError(`There is no project ${name} in this index: /simple/ lists the projects it has.`);
   }
 
   /** Un-yanks the target's files. Returns them, sorted by filename. */
@@ -100,7 +146,9 @@ export class ProjectAdmin {
     const name = checkProject(project);
     const checked = checkTarget(target);
     const files = await this.liveFiles(name, checked, 'un-yank');
-    return this.setYanked(files, undefined);
+    const unyanked = await this.setYanked(files, undefined);
+    await refreshProjectSummary(this.metadata, name);
+    return unyanked;
   }
 
   /**
@@ -152,6 +200,8 @@ export class ProjectAdmin {
     // A concurrent delete can make a file show up in both lists: one tombstone per filename.
     const tombstones = [...new Map([...earlier, ...created].map((t) => [t.filename, t])).values()].sort(byFilename);
     for (const tombstone of tombstones) await this.finishDeletion(tombstone);
+    // The latest release may have been the one deleted; search must not show it any more.
+    await refreshProjectSummary(this.metadata, name);
     return tombstones;
   }
 
@@ -165,6 +215,9 @@ export class ProjectAdmin {
     await this.metadata.deleteFile(project, filename);
     const stored = new Map([[`${tombstone.sha256}/${filename}`, { sha256: tombstone.sha256, filename }]]);
     if (left) stored.set(`${left.sha256}/${left.filename}`, { sha256: left.sha256, filename: left.filename });
+    // The provenance (PEP 740): its key is known only from the entry read above; one a
+    // crash leaves behind is an orphan, which the sweep removes.
+    if (left?.provenanceSha256) await this.blobs.delete(provenanceKey(project, left.sha256, left.filename, left.provenanceSha256));
     for (const blob of stored.values()) {
       await this.blobs.delete(distributionKey(project, blob.sha256, blob.filename));
       await this.blobs.delete(metadataKey(project, blob.sha256, blob.filename));

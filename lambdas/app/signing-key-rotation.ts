@@ -90,3 +90,17 @@ export class SigningKeyRotation {
     this.log('signing key promoted to current', { versionId, previousVersion: currentVersion });
   }
 }
+
+/**
+ * Delete every access key of the signing user: what its stack's deletion needs, because IAM
+ * will not delete a user that still has keys (and the rotation made them, not the template).
+ * Download URLs they signed stop working, as everything else of the index goes with them.
+ */
+export async function retireSigningKeys(keys: AccessKeys, log: (message: string, extra?: Record<string, unknown>) => void = () => undefined): Promise<number> {
+  const all = await keys.list();
+  for (const key of all) {
+    await keys.delete(key.accessKeyId);
+    log('signing key deleted with its stack', { accessKeyId: key.accessKeyId });
+  }
+  return all.length;
+}

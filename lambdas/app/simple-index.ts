@@ -7,6 +7,7 @@
  * kept page is rendered, hashed and compressed once per serial.
  */
 import { normalizeName } from '../core/names.ts';
+import { ACTIVE, type ProjectStatusMarker } from '../core/project-status.ts';
 import { hostedProjectPage, type HostedProject, type ProjectPage } from '../core/page-model.ts';
 import { renderPage, renderRootHtml, renderRootJson } from '../core/simple-pages.ts';
 import { MEDIA_JSON_V1, type SimpleFormat } from '../core/negotiation.ts';
@@ -133,7 +134,12 @@ export class SimpleIndex {
     const data = await this.metadata.getProjectPage(normalized);
     if (!data) return undefined;
     const kept = new KeptProject(
-      { name: normalized, displayName: data.project?.displayName ?? normalized, files: data.files },
+      {
+        name: normalized,
+        displayName: data.project?.displayName ?? normalized,
+        files: data.files,
+        ...(data.project?.status ? { status: data.project.status } : {}),
+      },
       data.serial,
     );
     if (data.serial !== undefined) this.projects.set(normalized, data.serial, kept);
@@ -148,6 +154,16 @@ export class SimpleIndex {
   /** The page of a project's own files, in version order. */
   page(hosted: HostedProject): ProjectPage {
     return hostedProjectPage(hosted);
+  }
+
+  /**
+   * A hosted project's status (PEP 792) as it stands: one GetItem of its record, what a
+   * download of its files costs, so a quarantine stops downloads on the next request.
+   * Undefined when Wharf has no record of the project.
+   */
+  async projectStatus(project: string): Promise<ProjectStatusMarker | undefined> {
+    const record = await this.metadata.getProject(project);
+    return record ? (record.status ?? ACTIVE) : undefined;
   }
 
   /** Whether Wharf hosts the project (one GetItem): upstream files are never served for it. */

@@ -26,6 +26,8 @@ import type { Ingest } from './ingest.ts';
 import { UploadVerifier, discardStaged } from './upload-verifier.ts';
 import type { UploadSessionsConfig } from '../config/upload-config.ts';
 import { checkAgainstIndex } from '../core/file-identity.ts';
+import { uploadRefusal } from '../core/project-status.ts';
+import { verifyAttestations, type AttestationCheck } from './attestation-check.ts';
 
 /** At most this many part URLs per answer: a 5 GiB file has 320 parts of 16 MiB. */
 export const MAX_PART_URLS = 100;
@@ -40,13 +42,15 @@ export interface PartUrl {
 export interface UploadSessionsDeps {
   readonly sessions: UploadSessionStore;
   readonly staging: UploadStaging;
-  readonly metadata: Pick<MetadataStore, 'getFile' | 'getTombstone'>;
+  readonly metadata: Pick<MetadataStore, 'getFile' | 'getTombstone' | 'getProject'>;
   readonly ingest: Ingest;
   readonly config: UploadSessionsConfig;
   /** Start background verification of a session (async invoke of the verifier). */
   readonly startVerification: (sessionId: string) => Promise<void>;
   readonly now?: () => Date;
   readonly logger?: { info(message: string, extra: Record<string, unknown>): void; error(message: string, ...extra: unknown[]): void };
+  /** Verifies PEP 740 attestations sent with a declaration; absent, a declaration with some is refused. */
+  readonly attestations?: AttestationCheck;
 }
 
 export type ExistingFile = { readonly existing: true; readonly filename: string; readonly sha256: string };
@@ -70,12 +74,21 @@ export class UploadSessions {
    * refused now, before any byte moves, as is a deleted filename.
    */
   async create(declared: DeclaredFile, tokenId: string): Promise<{ session: UploadSession; parts: PartUrl[] } | ExistingFile> {
-    const [tombstone, existing] = await Promise.all([
+    const [tombstone, existing, record] = await Promise.all([
       this.deps.metadata.getTombstone(declared.project, declared.filename),
       this.deps.metadata.getFile(declared.project, declared.filename),
+      this.deps.metadata.getProject(declared.project),
     ]);
     const published = checkAgainstIndex(declared.filename, declared.sha256, { existing, tombstone });
     if (published) return { existing: true, filename: published.filename, sha256: published.sha256 };
+    // PEP 792, before any byte moves; the ingest checks again when the session completes.
+    const refusal = uploadRefusal(declared.project, record?.status);
+    if (refusal) throw refusal;
+    // PEP 740: verified now, against the declared filename and sha256; the verifier later
+    // proves the bytes have that sha256, so the file is never listed with another's provenance.
+    const provenance = declared.attestations
+      ? JSON.stringify(await verifyAttestations(this.deps.attestations, declared, declared.attestations))
+      : undefined;
 
     const id = randomBytes(16).toString('hex');
     const key = stagingKey(id, declared.filename);
@@ -96,6 +109,7 @@ export class UploadSessions {
       stagingKey: key,
       ...(uploadId !== undefined ? { uploadId } : {}),
       tokenId,
+      ...(provenance !== undefined ? { provenance } : {}),
       createdAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + this.deps.config.sessionLifetimeSeconds * 1000).toISOString(),
     };

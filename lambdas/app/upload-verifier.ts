@@ -9,6 +9,7 @@ import { inspectDistributionAt } from '../core/distribution.ts';
 import { InvalidInputError, NotFoundError, WharfError } from '../core/errors.ts';
 import { releaseMetadataOf } from '../core/release-metadata.ts';
 import type { UploadSession } from '../core/upload-session.ts';
+import type { Provenance } from '../core/attestations.ts';
 import type { Ingest } from './ingest.ts';
 import type { UploadSessionStore, UploadStaging } from './ports.ts';
 
@@ -90,6 +91,7 @@ export class UploadVerifier {
       { size, sha256, store: (finalKey, options) => this.deps.staging.copy(key, finalKey, options) },
       inspected,
       release,
+      session.provenance !== undefined ? (JSON.parse(session.provenance) as Provenance) : undefined,
     );
     return result.outcome;
   }

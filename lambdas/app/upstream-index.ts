@@ -21,6 +21,7 @@ import {
   type UpstreamPage,
 } from '../core/upstream.ts';
 import { type HostedProject, linkOfHostedFile, type PageLink, type ProjectPage } from '../core/page-model.ts';
+import { ACTIVE } from '../core/project-status.ts';
 import { type BackgroundCopier, type CachedUpstreamPage, type UpstreamFetcher, type UpstreamStore } from './upstream-ports.ts';
 import type { UpstreamSettings } from '../config/upstream-config.ts';
 
@@ -127,7 +128,7 @@ export class UpstreamIndex {
   }
 
   /** The page: upstream files (for `cache`, through Wharf), after Wharf's own when mixed. */
-  linkPage(project: string, result: UpstreamPageResult, local?: Pick<HostedProject, 'displayName' | 'files'>): ProjectPage {
+  linkPage(project: string, result: UpstreamPageResult, local?: Pick<HostedProject, 'displayName' | 'files' | 'status'>): ProjectPage {
     const localFiles = local?.files ?? [];
     const taken = new Set(localFiles.map((f) => f.filename));
     const upstream = result.page.files.filter((f) => !taken.has(f.filename)).map((f) => this.linkOf(project, f));
@@ -139,6 +140,8 @@ export class UpstreamIndex {
       displayName: local?.displayName ?? project,
       links: [...localFiles.map(linkOfHostedFile), ...upstream],
       ...(versions ? { versions } : {}),
+      // A mixed page is Wharf's project: it carries the project's own status (PEP 792).
+      ...(local ? { status: local.status ?? ACTIVE } : {}),
     };
   }
 

@@ -7,6 +7,7 @@ import { optionGroup, type CommandSpec, type OptionGroup, type OptionValues } fr
 import type { ImportOptions } from './import-run.ts';
 import type { ProjectAction, ProjectOptions } from './project-command.ts';
 import type { PublishCommandOptions } from './publish-command.ts';
+import type { ReindexOptions } from './reindex-command.ts';
 import type { PublisherAction, PublisherOptions } from './publisher-command.ts';
 import type { ServeOptions } from './serve-command.ts';
 import type { TokenAction, TokenOptions } from './token-command.ts';
@@ -61,6 +62,19 @@ const publisherSub = subcommand(
   },
 );
 
+/** Where the project commands act. */
+const PROJECT_WHERE = optionGroup(
+  LOCAL_DEFAULT,
+  `--url URL  any Wharf over its API (with --token)
+   --token T  a token with upload scope on the project, for --url (or $WHARF_TOKEN)
+   ${STACK}
+   --table T  a deployed index by table name (with --bucket), with your AWS credentials
+   --bucket B  the deployed index's bucket (with --table)
+   ${REGION}
+   ${DATA_DIR}
+   ${JSON_OUT}`,
+);
+
 function projectSpec(name: ProjectAction, usage: string, summary: string, own = ''): CommandSpec {
   return {
     name,
@@ -68,17 +82,7 @@ function projectSpec(name: ProjectAction, usage: string, summary: string, own = 
     summary,
     options: [
       optionGroup('Options', `--file FILENAME  one file instead of a whole release\n${own}`),
-      optionGroup(
-        LOCAL_DEFAULT,
-        `--url URL  any Wharf over its API (with --token)
-         --token T  a token with upload scope on the project, for --url (or $WHARF_TOKEN)
-         ${STACK}
-         --table T  a deployed index by table name (with --bucket), with your AWS credentials
-         --bucket B  the deployed index's bucket (with --table)
-         ${REGION}
-         ${DATA_DIR}
-         ${JSON_OUT}`,
-      ),
+      PROJECT_WHERE,
     ],
     async run(positionals, values) {
       const { projectCommand } = await import('./project-command.ts');
@@ -110,7 +114,9 @@ export const COMMANDS: readonly CommandSpec[] = [
          --reserve PATTERN...  a name or prefix (acme-*) never looked up upstream
          --mix PROJECT...  a hosted project whose page also lists upstream files
          --oidc-audience A  audience trusted publishing asks CI jobs for (default "wharf")
-         --oidc-github-issuer URL  GitHub Actions' OIDC issuer (default GitHub's; GHES or a test issuer)`,
+         --oidc-github-issuer URL  GitHub Actions' OIDC issuer (default GitHub's; GHES or a test issuer)
+         --sigstore-trusted-root FILE  the trusted_root.json PEP 740 attestations are verified against
+             (default Sigstore's public-good root, pinned in Wharf; a private Sigstore's)`,
       ),
     ],
     async run(_positionals, values) {
@@ -142,6 +148,26 @@ export const COMMANDS: readonly CommandSpec[] = [
       return importCommand(values as ImportOptions, positionals);
     },
   },
+  {
+    name: 'reindex',
+    usage: '[options]',
+    summary: "Compute every project's search summary again (once, for an index written before search existed).",
+    options: [
+      optionGroup(
+        'Where (default: the local index in .wharf)',
+        `--data-dir DIR  the local index (default .wharf)
+         --stack NAME  a deployed Wharf stack (by its outputs), with your AWS credentials
+         --table T  a deployed index by table name (with --bucket)
+         --bucket B  the deployed index's bucket (with --table)
+         ${REGION}`,
+      ),
+      optionGroup('How', '--concurrency N  projects at once (default 8)'),
+    ],
+    async run(_positionals, values) {
+      const { reindexCommand } = await import('./reindex-command.ts');
+      return reindexCommand(values as ReindexOptions);
+    },
+  },
   projectSpec(
     'yank',
     'PROJECT (VERSION | --file FILENAME) [--reason TEXT] [options]',
@@ -155,6 +181,32 @@ export const COMMANDS: readonly CommandSpec[] = [
     'Delete a release or a file: the bytes go, and the filename can never be used again.',
     '--yes  confirm: deleting cannot be undone',
   ),
+  {
+    name: 'project',
+    usage: '<status> [options]',
+    summary: "A project's status (PEP 792): active, archived, quarantined or deprecated.",
+    subcommands: [
+      {
+        name: 'status',
+        usage: 'PROJECT [STATUS] [--reason TEXT] [options]',
+        summary: "Show a project's status, or set it.",
+        details: [
+          'STATUS is one of:\n' +
+            '  active       the default: uploads taken, files served\n' +
+            '  archived     no new uploads; its files are still served and installable\n' +
+            '  quarantined  no uploads, and none of its files served: pip cannot install it\n' +
+            '               (only an admin may quarantine a project or lift a quarantine)\n' +
+            '  deprecated   as active; installers may warn\n' +
+            'The simple pages show it (pypi:project-status, JSON project-status).',
+        ],
+        options: [optionGroup('Options', '--reason TEXT  why, shown on the project page (one line)'), PROJECT_WHERE],
+        async run(positionals, values) {
+          const { projectStatusCommand } = await import('./project-command.ts');
+          return projectStatusCommand(positionals, values as ProjectOptions);
+        },
+      },
+    ],
+  },
   {
     name: 'token',
     usage: '<create|list|revoke> [options]',
@@ -221,6 +273,8 @@ export const COMMANDS: readonly CommandSpec[] = [
              (the default in a job with \`id-token: write\` when no token is given;
              the index needs a publisher for the project: see \`wharf publisher\`)
          --skip-existing  files already on the index are skipped, not errors
+         --attestations FILE...  PEP 740 attestations to send with the files, each named after its
+             file (FILE.whl.publish.attestation, as gh-action-pypi-publish writes them)
          --concurrency N  parts uploaded in parallel (default 4)
          ${DATA_DIR}`,
       ),

@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { Ingest, type IngestResult } from '../app/ingest.ts';
+import { refreshProjectSummaries } from '../app/project-summaries.ts';
 import { type DistributionSource, inspectDistributionAt } from '../core/distribution.ts';
 import { WharfError } from '../core/errors.ts';
 import type { MetadataStore } from '../app/ports.ts';
@@ -148,7 +149,9 @@ export async function importDistributions(
   const gathered = target.batching ? gatheredRaises(target.batching) : undefined;
   const metadata =
     target.batching && gathered ? batchedLookups(target.batching.deferRaises(gathered.raises), target.batching.lookups) : target.metadata;
-  const ingest = new Ingest(writingOnce(metadata), target.blobs);
+  // Summaries once per project at the end, not once per file (see Ingest).
+  const touched = new Set<string>();
+  const ingest = new Ingest(writingOnce(metadata), target.blobs, undefined, async (project) => touched.add(project));
   let created = 0;
   let unchanged = 0;
   const refused: Extract<FileResult, { outcome: 'refused' | 'failed' }>[] = [];
@@ -198,6 +201,7 @@ export async function importDistributions(
   }
   await Promise.all(running);
   await gathered?.finish();
+  await refreshProjectSummaries(target.metadata, [...touched], bounds.concurrency);
   return {
     scan,
     created,

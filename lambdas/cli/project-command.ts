@@ -1,8 +1,10 @@
 /**
- * `wharf yank|unyank|delete PROJECT (VERSION | --file FILENAME)`: manage what a project
- * has published, on the local index, a deployed stack (IAM), or any Wharf over its API.
+ * `wharf yank|unyank|delete PROJECT (VERSION | --file FILENAME)` and `wharf project status
+ * PROJECT [STATUS] [--reason TEXT]`: manage what a project has published and its status
+ * (PEP 792), on the local index, a deployed stack (IAM), or any Wharf over its API.
  */
-import { ProjectAdmin, type AdminTarget } from '../app/project-admin.ts';
+import { ProjectAdmin, type AdminTarget, type ProjectStatusView } from '../app/project-admin.ts';
+import { parseStatusMarker, PROJECT_STATUSES, type ProjectStatusMarker } from '../core/project-status.ts';
 import { WharfError } from '../core/errors.ts';
 import { localCreator } from '../local/admin-bootstrap.ts';
 import { openTargetFromOptions } from './import-target.ts';
@@ -39,7 +41,16 @@ interface FileView {
 interface ProjectTarget {
   readonly description: string;
   run(action: ProjectAction, project: string, target: AdminTarget, reason: string): Promise<FileView[]>;
+  /** The project's status; set first when `marker` is given. */
+  status(project: string, marker?: ProjectStatusMarker): Promise<ProjectStatusView>;
   close(): Promise<void>;
+}
+
+interface StatusAnswer {
+  project: string;
+  displayName: string;
+  status: ProjectStatusMarker['status'];
+  reason?: string;
 }
 
 function httpTarget(url: string, token: string): ProjectTarget {
@@ -57,6 +68,15 @@ function httpTarget(url: string, token: string): ProjectTarget {
         deleted?: FileView[];
       };
       return value.files ?? value.deleted ?? [];
+    },
+    async status(project, marker) {
+      const path = `/api/projects/${encodeURIComponent(project)}/status`;
+      const value = (await call(marker ? 'PUT' : 'GET', path, marker, 'status')) as StatusAnswer;
+      return {
+        project: value.project,
+        displayName: value.displayName,
+        status: { status: value.status, ...(value.reason !== undefined ? { reason: value.reason } : {}) },
+      };
     },
     async close() {},
   };
@@ -81,6 +101,8 @@ async function storeTarget(options: ProjectOptions): Promise<ProjectTarget> {
           ...(f.yanked ? { yankedReason: f.yanked.reason } : {}),
         }));
       },
+      // Straight at the stores, as the index's operator: quarantine included.
+      status: (project, marker) => (marker ? admin.setStatus(project, marker, { admin: true }) : admin.status(project)),
       close: () => stores.close(),
     };
   } catch (err) {
@@ -101,15 +123,8 @@ export async function projectCommand(action: ProjectAction, args: string[], opti
   }
   const target: AdminTarget = version !== undefined ? { version } : { filename: options.file! };
 
-  let where: ProjectTarget;
-  if (options.url) {
-    const token = options.token ?? process.env['WHARF_TOKEN'];
-    if (!token) return usage('--url needs a token with upload scope for the project: pass --token T or set WHARF_TOKEN.');
-    where = httpTarget(options.url, token);
-  } else {
-    if (options.token) return usage('--token goes with --url.');
-    where = await storeTarget(options);
-  }
+  const where = await openWhere(options, usage);
+  if (typeof where === 'number') return where;
   try {
     const files = await where.run(action, project, target, options.reason ?? '');
     if (options.json) {
@@ -125,6 +140,52 @@ export async function projectCommand(action: ProjectAction, args: string[], opti
     return 0;
   } catch (err) {
     return commandFailed(`wharf ${action}`, err, (e): e is Error => e instanceof WharfError || e instanceof TokenCommandError);
+  } finally {
+    await where.close();
+  }
+}
+
+/** Where the command acts: a Wharf over its API (--url), or the stores themselves; a usage error's exit code. */
+async function openWhere(options: ProjectOptions, usage: (message: string) => number): Promise<ProjectTarget | number> {
+  if (options.url) {
+    const token = options.token ?? process.env['WHARF_TOKEN'];
+    if (!token) return usage('--url needs a token with upload scope for the project: pass --token T or set WHARF_TOKEN.');
+    return httpTarget(options.url, token);
+  }
+  if (options.token) return usage('--token goes with --url.');
+  return storeTarget(options);
+}
+
+/** `wharf project status PROJECT [STATUS] [--reason TEXT]`: read the status, or set it. */
+export async function projectStatusCommand(args: string[], options: ProjectOptions): Promise<number> {
+  const usage = usageError('wharf project status');
+  const [project, status, ...extra] = args;
+  if (!project) return usage('name the project.');
+  if (extra.length > 0) return usage(`unexpected argument "${extra[0]}".`);
+  if (options.reason !== undefined && status === undefined) return usage(`--reason goes with a STATUS (${PROJECT_STATUSES.join(', ')}).`);
+  let marker: ProjectStatusMarker | undefined;
+  if (status !== undefined) {
+    try {
+      marker = parseStatusMarker(status, options.reason);
+    } catch (err) {
+      return usage((err as Error).message);
+    }
+  }
+  const where = await openWhere(options, usage);
+  if (typeof where === 'number') return where;
+  try {
+    const view = await where.status(project, marker);
+    if (options.json) {
+      process.stdout.write(
+        `${JSON.stringify({ project: view.project, status: view.status.status, ...(view.status.reason !== undefined ? { reason: view.status.reason } : {}) }, null, 2)}\n`,
+      );
+      return 0;
+    }
+    const reason = view.status.reason ? ` (reason: ${view.status.reason})` : '';
+    process.stdout.write(`${view.project} is ${view.status.status}${reason}${marker ? ` now, in ${where.description}` : ''}.\n`);
+    return 0;
+  } catch (err) {
+    return commandFailed('wharf project status', err, (e): e is Error => e instanceof WharfError || e instanceof TokenCommandError);
   } finally {
     await where.close();
   }

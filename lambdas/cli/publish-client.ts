@@ -215,7 +215,8 @@ export class PublishClient {
     return (this.options.retryDelayMs ?? 500) * 2 ** (attempt - 1);
   }
 
-  async publish(file: string): Promise<PublishResult> {
+  /** @param attestations PEP 740 attestation objects of this file, sent with its declaration */
+  async publish(file: string, attestations?: readonly unknown[]): Promise<PublishResult> {
     const started = performance.now();
     const filename = path.basename(file);
     const filetype = filetypeOf(filename);
@@ -229,7 +230,13 @@ export class PublishClient {
       return { filename, outcome, message, size, seconds: (performance.now() - started) / 1000 };
     };
 
-    const created = await this.api('POST', `${this.base}/upload/sessions`, { filename, size, sha256, filetype });
+    const created = await this.api('POST', `${this.base}/upload/sessions`, {
+      filename,
+      size,
+      sha256,
+      filetype,
+      ...(attestations && attestations.length > 0 ? { attestations } : {}),
+    });
     if (created.status === 200 && created.value.status === 'published') {
       return done('unchanged', created.value.message ?? `${filename} was already published with these exact bytes.`);
     }

@@ -33,6 +33,38 @@ export interface PublishCommandOptions {
   readonly 'skip-existing'?: boolean;
   readonly 'trusted-publishing'?: boolean;
   readonly concurrency?: string;
+  /** PEP 740 attestation files, each named after its distribution (`{file}.publish.attestation`). */
+  readonly attestations?: readonly string[];
+}
+
+/**
+ * The attestations of each file to publish, from `--attestations` files: each holds one
+ * attestation object (or a JSON array of them) and is named after its distribution plus a
+ * suffix, as gh-action-pypi-publish writes them (`demo-1.0-py3-none-any.whl.publish.attestation`)
+ * and twine pairs them.
+ */
+export async function attestationsByFile(files: readonly string[], attestationFiles: readonly string[]): Promise<Map<string, unknown[]>> {
+  const byFile = new Map<string, unknown[]>();
+  const names = files.map((f) => path.basename(f));
+  for (const file of attestationFiles) {
+    const base = path.basename(file);
+    const owner = names.filter((n) => base.startsWith(`${n}.`)).sort((a, b) => b.length - a.length)[0];
+    if (!owner) {
+      throw new PublishError(
+        `${base} is named after none of the files to publish: name an attestation after its distribution, as ${names[0] ?? 'demo-1.0-py3-none-any.whl'}.publish.attestation.`,
+      );
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(await readFile(file, 'utf8'));
+    } catch (err) {
+      throw new PublishError(`${file} cannot be read as a JSON attestation: ${(err as Error).message}`);
+    }
+    const list = byFile.get(owner) ?? [];
+    list.push(...(Array.isArray(value) ? value : [value]));
+    byFile.set(owner, list);
+  }
+  return byFile;
 }
 
 interface Output {
@@ -231,7 +263,9 @@ export async function publishCommand(
     return 2;
   }
   let target: { url: string; auth: AuthProvider; how: string };
+  let attestations: Map<string, unknown[]>;
   try {
+    attestations = await attestationsByFile(files, options.attestations ?? []);
     target = await resolveTarget(options, io.env);
   } catch (err) {
     io.err.write(`wharf publish: ${(err as Error).message}\n`);
@@ -248,7 +282,7 @@ export async function publishCommand(
       onProgress: (p) => bar.update(p),
     });
     try {
-      const result = await client.publish(file);
+      const result = await client.publish(file, attestations.get(path.basename(file)));
       bar.finish();
       results.push(result);
       const rate = result.seconds > 0 ? ` in ${result.seconds.toFixed(1)}s (${(result.size / MB / result.seconds).toFixed(1)} MB/s)` : '';

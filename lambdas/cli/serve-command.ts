@@ -20,6 +20,7 @@ export interface ServeOptions {
   public?: boolean;
   quiet?: boolean;
   'oidc-github-issuer'?: string;
+  'sigstore-trusted-root'?: string;
   'oidc-audience'?: string;
   upstream?: string;
   'upstream-url'?: string;
@@ -78,6 +79,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
       ...(options.private ? { publicRead: false } : options.public ? { publicRead: true } : {}),
       ...(options.memory ? {} : { dataDir }),
       ...(options['oidc-github-issuer'] ? { oidcGithubIssuer: options['oidc-github-issuer'] } : {}),
+      ...(options['sigstore-trusted-root'] ? { sigstoreTrustedRoot: options['sigstore-trusted-root'] } : {}),
       ...(options['oidc-audience'] ? { oidcAudience: options['oidc-audience'] } : {}),
       upstream: upstreamOptions(options),
       ...(options.quiet
@@ -118,6 +120,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
         : 'Reads need a token with read scope (--public to open them). Uploads and /api/ need a token.',
       '',
       `  Index URL:  ${wharf.indexUrl}`,
+      `  Browse:     ${wharf.url}/${wharf.publicRead ? '' : ' (sign in with a token)'}`,
       wharf.publicRead
         ? `  Install:    python3 -m pip install --index-url ${wharf.indexUrl} NAME`
         : `  Install:    python3 -m pip install --index-url ${authedIndexUrl} NAME`,

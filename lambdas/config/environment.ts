@@ -14,6 +14,8 @@ export const ENV = {
   signingWindowSeconds: 'WHARF_SIGNING_WINDOW_SECONDS',
   tokensTableName: 'WHARF_TOKENS_TABLE_NAME',
   publicRead: 'WHARF_PUBLIC_READ',
+  /** Which images a release description on the web pages may show: `https` or `none`. */
+  descriptionImages: 'WHARF_DESCRIPTION_IMAGES',
   authCacheSeconds: 'WHARF_AUTH_CACHE_SECONDS',
   maxUploadBytes: 'WHARF_MAX_UPLOAD_BYTES',
   oidcAudience: 'WHARF_OIDC_AUDIENCE',
@@ -35,6 +37,12 @@ export const ENV = {
   signingUserName: 'WHARF_SIGNING_USER_NAME',
   /** Seconds a replaced key must stay valid: URL lifetime plus the read function's refresh. */
   signingKeyGraceSeconds: 'WHARF_SIGNING_KEY_GRACE_SECONDS',
+  /**
+   * A Sigstore trusted_root.json to verify PEP 740 attestations against (write function),
+   * as a file path (relative: to the function's code directory); unset, Sigstore's
+   * public-good root pinned in this repository.
+   */
+  sigstoreTrustedRoot: 'WHARF_SIGSTORE_TRUSTED_ROOT',
 } as const;
 
 /** The upstream index (lambdas/app/upstream-index.ts); none set means no upstream. */

@@ -11,6 +11,8 @@ import { type SweeperConfig, loadSweeperConfig } from './sweeper-config.ts';
 import { type UpstreamConfig, loadCopierUpstreamConfig, loadUpstreamConfig } from './upstream-config.ts';
 import {
   type AccessConfig,
+  type AttestationConfig,
+  loadAttestationConfig,
   type OidcConfig,
   type StoreNames,
   type WharfConfig,
@@ -39,6 +41,7 @@ export interface SigningKeyRotationEnvironment {
 
 export interface WriteEnvironment {
   readonly config: WharfConfig;
+  readonly attestations: AttestationConfig;
   readonly uploadSessions: UploadSessionsConfig;
   readonly verifierFunctionName: string;
   readonly region: string;
@@ -73,6 +76,7 @@ export const FUNCTION_ENVIRONMENTS = {
   }),
   write: (env: Environment): WriteEnvironment => ({
     config: loadConfig(env),
+    attestations: loadAttestationConfig(env),
     uploadSessions: loadUploadSessionsConfig(env),
     verifierFunctionName: loadVerifierFunctionName(env),
     region: awsRegion(env),

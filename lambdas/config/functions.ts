@@ -17,7 +17,7 @@ export interface FunctionSpec {
   /** What the function may do with the package data: metadata table and files bucket. */
   readonly access: 'read' | 'write' | 'none';
   /** What the function may do with the tokens table: look tokens up, or manage them. */
-  readonly tokens: 'verify' | 'manage';
+  readonly tokens: 'verify' | 'publishers' | 'manage';
   readonly routes: readonly RouteSpec[];
 }
 
@@ -31,18 +31,24 @@ export const FUNCTIONS = {
     entry: 'lambdas/functions/read-handler.ts',
     access: 'read',
     tokens: 'verify',
-    routes: on(['GET', 'HEAD'], '/', '/{proxy+}'),
+    routes: [
+      ...on(['GET', 'HEAD'], '/', '/{proxy+}'),
+      // The web UI's token sign-in and sign-out forms: they only set or clear a cookie.
+      ...on(['POST'], '/account/{proxy+}'),
+    ],
   },
   write: {
     entry: 'lambdas/functions/write-handler.ts',
     access: 'write',
-    tokens: 'verify',
+    // Tokens, and the trusted publishers PEP 740 attestations are checked against.
+    tokens: 'publishers',
     routes: [
       // The legacy upload at /legacy/. Every POST outside /api/ lands here, so the route
       // does not hang on how API Gateway treats the trailing slash; the handler 404s the rest.
       ...on(['POST'], '/{proxy+}'),
-      // Yank, un-yank and delete: package data, so here and not in the admin function.
-      ...on(['POST', 'DELETE'], '/api/projects/{proxy+}'),
+      // Yank, un-yank, delete and the project status (PEP 792): package data, so here and not
+      // in the admin function. GET too (reading the status): more specific than GET /api/{proxy+}.
+      ...on(['GET', 'PUT', 'POST', 'DELETE'], '/api/projects/{proxy+}'),
       // Upload sessions: POSTs reach this function through /{proxy+}; the status poll and
       // cancel need their own routes, or the read function's GET /{proxy+} would take them.
       ...on(['GET', 'DELETE'], '/upload/{proxy+}'),

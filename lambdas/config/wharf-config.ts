@@ -2,6 +2,7 @@
  * Configuration, read once at start-up from the environment the CDK construct sets.
  * A missing or malformed setting fails fast, naming the variable.
  */
+import type { ImagePolicy } from '../core/description.ts';
 import { ConfigError, ENV, type Environment, booleanFlag, positiveInt, required } from './environment.ts';
 
 /** What every function that checks tokens needs. */
@@ -20,6 +21,8 @@ export interface WharfConfig extends AccessConfig {
   readonly bucketName: string;
   readonly pageCacheControl: string;
   readonly signingWindowSeconds: number;
+  /** Images in descriptions on the web pages (`WHARF_DESCRIPTION_IMAGES`). @default 'https' */
+  readonly descriptionImages?: ImagePolicy;
 }
 
 /** SigV4 presigned URLs live at most 7 days; ours live two signing windows. */
@@ -38,6 +41,11 @@ export const DEFAULTS = {
    */
   signingWindowSeconds: 86_400,
   authCacheSeconds: 30,
+  /**
+   * Badges and screenshots load from their https hosts (the pages send no Referer there);
+   * `none` shows their alt text instead, so no page makes the browser contact another host.
+   */
+  descriptionImages: 'https' as ImagePolicy,
   /** 4 MiB: with the form around it and base64 on top, under Lambda's 6 MB request. */
   maxUploadBytes: 4 * 1024 * 1024,
 } as const;
@@ -90,13 +98,31 @@ export function loadConfig(env: Environment): WharfConfig {
   if (maxUploadBytes > LAMBDA_MAX_UPLOAD_BYTES) {
     throw new ConfigError(`${ENV.maxUploadBytes} must be at most ${LAMBDA_MAX_UPLOAD_BYTES}: a larger upload cannot reach Lambda through API Gateway.`);
   }
+  const descriptionImages = env[ENV.descriptionImages] || DEFAULTS.descriptionImages;
+  if (descriptionImages !== 'https' && descriptionImages !== 'none') {
+    throw new ConfigError(`${ENV.descriptionImages} must be "https" (images from https hosts) or "none" (no images), not "${descriptionImages}".`);
+  }
   return {
     ...loadAccessConfig(env),
+    descriptionImages,
     maxUploadBytes,
     ...loadStoreNames(env),
     pageCacheControl: env[ENV.pageCacheControl] || DEFAULTS.pageCacheControl,
     signingWindowSeconds,
   };
+}
+
+/** PEP 740 attestations (the write function): what they are verified against. */
+export interface AttestationConfig {
+  /** The OIDC issuer a signing certificate must name: trusted publishing's GitHub issuer. */
+  readonly githubIssuer: string;
+  /** A Sigstore trusted_root.json file (`WHARF_SIGSTORE_TRUSTED_ROOT`); absent: the pinned public-good root. */
+  readonly trustedRootFile?: string;
+}
+
+export function loadAttestationConfig(env: Environment): AttestationConfig {
+  const file = env[ENV.sigstoreTrustedRoot];
+  return { githubIssuer: loadOidcConfig(env).githubIssuer, ...(file ? { trustedRootFile: file } : {}) };
 }
 
 /** Trusted publishing (the admin function): whose OIDC tokens to trust, for which audience. */

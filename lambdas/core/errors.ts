@@ -13,6 +13,12 @@ export class WharfError extends Error {
 /** Input that can never succeed as sent (bad name, bad filename, bad archive...). */
 export class InvalidInputError extends WharfError {}
 
+/**
+ * A PEP 740 attestation that is malformed or does not verify: its signature, its
+ * certificate chain, its statement's subject or the identity it was signed with (HTTP 400).
+ */
+export class AttestationError extends InvalidInputError {}
+
 /** The thing asked for does not exist. */
 export class NotFoundError extends WharfError {}
 
@@ -49,6 +55,12 @@ export class AuthenticationError extends WharfError {}
 
 /** A valid token that lacks the scope the action needs (HTTP 403). */
 export class ForbiddenError extends WharfError {}
+
+/**
+ * What a project's status (PEP 792) forbids: an upload to an archived or quarantined
+ * project, a download of a quarantined one's file (HTTP 403).
+ */
+export class ProjectStatusError extends ForbiddenError {}
 
 /** A body larger than this deployment accepts (HTTP 413). */
 export class PayloadTooLargeError extends WharfError {}

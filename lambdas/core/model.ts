@@ -2,6 +2,7 @@
  * The index's own vocabulary: what a project and a distribution file are, independent of
  * how DynamoDB or S3 store them.
  */
+import type { ProjectStatusMarker } from './project-status.ts';
 import type { ReleaseMetadata } from './release-metadata.ts';
 
 export type PackageType = 'bdist_wheel' | 'sdist';
@@ -24,6 +25,8 @@ export interface DistributionFile {
   readonly yanked?: { readonly reason: string };
   /** sha256 of the stored `.metadata` file (PEP 658/714); absent when none is stored. */
   readonly metadataSha256?: string;
+  /** sha256 of the stored PEP 740 provenance object (verified attestations); absent when none was uploaded. */
+  readonly provenanceSha256?: string;
 }
 
 /**
@@ -68,6 +71,8 @@ export interface ProjectRecord {
   /** The name as first published, for display. */
   readonly displayName: string;
   readonly createdAt: string;
+  /** PEP 792; absent means `active`. */
+  readonly status?: ProjectStatusMarker;
 }
 
 /** What one project page needs: one Query's worth of items. */

@@ -67,7 +67,24 @@ function specificity(range: MediaRange, mediaType: string): number {
  * Each offer takes the q of the most specific range that matches it (RFC 9110 §12.5.1).
  */
 export function negotiateFormat(accept: string | undefined): SimpleFormat | undefined {
-  if (accept === undefined || accept.trim() === '') return MEDIA_TEXT_HTML;
+  if (accept === undefined) return MEDIA_TEXT_HTML;
+  // Clients send the same few Accept headers again and again (pip's, uv's, a browser's):
+  // the answer to each is kept, for a bounded number of them.
+  const known = NEGOTIATED.get(accept);
+  if (known !== undefined) return known === NONE ? undefined : known;
+  const format = negotiate(accept);
+  if (NEGOTIATED.size >= MAX_NEGOTIATED) NEGOTIATED.clear();
+  if (accept.length <= MAX_KEPT_ACCEPT_LENGTH) NEGOTIATED.set(accept, format ?? NONE);
+  return format;
+}
+
+const NONE = 'none';
+const NEGOTIATED = new Map<string, SimpleFormat | typeof NONE>();
+const MAX_NEGOTIATED = 256;
+const MAX_KEPT_ACCEPT_LENGTH = 1024;
+
+function negotiate(accept: string): SimpleFormat | undefined {
+  if (accept.trim() === '') return MEDIA_TEXT_HTML;
   const ranges = parseAccept(accept);
   if (ranges.length === 0) return MEDIA_TEXT_HTML;
 

@@ -10,13 +10,13 @@
  *   `unknown`: reported, never removed. The sweeper removes only what it understands.
  * - An object younger than the grace period is `young`: an upload may still be between
  *   its blob write and its index write.
- * - An object whose (sha256, filename) pair is an index entry's is `indexed`, and so is
- *   the `.metadata` beside it.
+ * - An object whose (sha256, filename) pair is an index entry's is `indexed`, and so are
+ *   the `.metadata` and the `.{sha256}.provenance` (PEP 740) beside it.
  * - Anything else is an `orphan`. A tombstoned file's entry is removed by the delete, and
  *   its bytes with it; bytes a crashed delete left are orphans too.
  */
 import { isNormalizedName } from './names.ts';
-import { FILES_PREFIX, isDownloadFilename, isSha256Hex, METADATA_SUFFIX } from './storage-keys.ts';
+import { FILES_PREFIX, isDownloadFilename, isSha256Hex, METADATA_SUFFIX, PROVENANCE_SUFFIX } from './storage-keys.ts';
 
 /** What a stored key under `files/` names. */
 export interface StoredFileKey {
@@ -33,6 +33,13 @@ export function parseStoredFileKey(key: string): StoredFileKey | undefined {
   const parts = key.slice(FILES_PREFIX.length).split('/');
   if (parts.length !== 3) return undefined;
   const [project, sha256, name] = parts as [string, string, string];
+  // A provenance object: `{filename}.{its own sha256}.provenance`, kept while its file is.
+  const provenance = /^(.+)\.([0-9a-f]{64})\.provenance$/.exec(name);
+  if (provenance && name.endsWith(PROVENANCE_SUFFIX)) {
+    const filename = provenance[1]!;
+    if (!isNormalizedName(project) || !isSha256Hex(sha256) || !isDownloadFilename(filename) || filename.endsWith(METADATA_SUFFIX)) return undefined;
+    return { project, sha256, filename, metadata: false };
+  }
   if (!isNormalizedName(project) || !isSha256Hex(sha256) || !isDownloadFilename(name)) return undefined;
   const metadata = name.endsWith(METADATA_SUFFIX);
   const filename = metadata ? name.slice(0, -METADATA_SUFFIX.length) : name;

@@ -6,11 +6,18 @@
  * PEP rule (PEP 714's two attributes, PEP 700's api-version 1.1) is written once.
  */
 import type { DistributionFile } from './model.ts';
+import { ACTIVE, servesFiles, type ProjectStatusMarker } from './project-status.ts';
 import { distributionPath } from './storage-keys.ts';
 import { versionSortKey } from './versions.ts';
 
-/** The API version these pages implement (PEP 629 / PEP 691 `meta.api-version`). */
+/**
+ * The API version of the root listing and of pages without a project status (an upstream's):
+ * PEP 700's fields (PEP 629 / PEP 691 `meta.api-version`).
+ */
 export const API_VERSION = '1.1';
+
+/** The API version of a page that carries a project status (PEP 792) and so needs 1.4. */
+export const STATUS_API_VERSION = '1.4';
 
 /** What a page says about one file, wherever the file lives. */
 export interface FileFacts {
@@ -26,6 +33,8 @@ export interface FileFacts {
   readonly size?: number;
   /** ISO 8601 (PEP 700). */
   readonly uploadTime?: string;
+  /** URL of the file's PEP 740 provenance object (relative like `href`, not yet escaped); api-version 1.3. */
+  readonly provenance?: string;
 }
 
 /** One file of a page: its facts and where the client fetches it. */
@@ -43,6 +52,8 @@ export interface ProjectPage {
   readonly links: readonly PageLink[];
   /** PEP 700 versions; absent when a source did not say (an HTML upstream, an older index). */
   readonly versions?: readonly string[];
+  /** PEP 792; present on Wharf's own projects (api-version 1.4), absent on an upstream's page. */
+  readonly status?: ProjectStatusMarker;
 }
 
 /** One project of the root listing. */
@@ -58,11 +69,26 @@ export interface HostedProject {
   readonly name: string;
   readonly displayName: string;
   readonly files: readonly DistributionFile[];
+  /** PEP 792; absent means `active`. */
+  readonly status?: ProjectStatusMarker;
 }
 
 /** URL of a file relative to its project page `/simple/{project}/`. */
 export function fileUrlFromProjectPage(file: DistributionFile): string {
   return '../../' + distributionPath(file.project, file.sha256, file.filename);
+}
+
+/**
+ * URL of a file's provenance relative to its project page, in Warehouse's shape
+ * `/integrity/{project}/{version}/{filename}/provenance`.
+ */
+export function provenanceUrlFromProjectPage(file: DistributionFile): string {
+  return `../../${integrityPath(file.project, file.version, file.filename)}`;
+}
+
+/** URL path (no leading slash, percent-encoded) of a file's provenance object. */
+export function integrityPath(project: string, version: string, filename: string): string {
+  return `integrity/${encodeURIComponent(project)}/${encodeURIComponent(version)}/${encodeURIComponent(filename)}/provenance`;
 }
 
 /** A link to one of Wharf's own files. */
@@ -78,13 +104,17 @@ export function linkOfHostedFile(file: DistributionFile): PageLink {
     coreMetadata: file.metadataSha256 ? { sha256: file.metadataSha256 } : undefined,
     size: file.size,
     uploadTime: file.uploadTime,
+    provenance: file.provenanceSha256 ? provenanceUrlFromProjectPage(file) : undefined,
   };
 }
 
 /** A hosted project's page: its files in version order, and its versions. */
 export function hostedProjectPage(project: HostedProject): ProjectPage {
+  const status = project.status ?? ACTIVE;
+  // PEP 792: a quarantined project's page offers no file at all (as pypi.org's lists none).
+  if (!servesFiles(status)) return { name: project.name, displayName: project.displayName, links: [], versions: [], status };
   const { files, versions } = orderFiles(project.files);
-  return { name: project.name, displayName: project.displayName, links: files.map(linkOfHostedFile), versions };
+  return { name: project.name, displayName: project.displayName, links: files.map(linkOfHostedFile), versions, status };
 }
 
 /**

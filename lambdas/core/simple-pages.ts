@@ -7,11 +7,14 @@
  */
 import { escapeHtml } from './html.ts';
 import { MEDIA_JSON_V1, type SimpleFormat } from './negotiation.ts';
-import { API_VERSION, hostedProjectPage, type HostedProject, type ProjectPage, type RootEntry } from './page-model.ts';
+import { API_VERSION, STATUS_API_VERSION, hostedProjectPage, type HostedProject, type ProjectPage, type RootEntry } from './page-model.ts';
+import type { ProjectStatusMarker } from './project-status.ts';
 
-const HTML_HEAD = (title: string) =>
+const HTML_HEAD = (title: string, status?: ProjectStatusMarker) =>
   '<!DOCTYPE html>\n<html>\n  <head>\n' +
-  `    <meta name="pypi:repository-version" content="${API_VERSION}">\n` +
+  `    <meta name="pypi:repository-version" content="${status ? STATUS_API_VERSION : API_VERSION}">\n` +
+  (status ? `    <meta name="pypi:project-status" content="${status.status}">\n` : '') +
+  (status?.reason ? `    <meta name="pypi:project-status-reason" content="${escapeHtml(status.reason)}">\n` : '') +
   `    <title>${title}</title>\n  </head>\n  <body>\n    <h1>${title}</h1>\n`;
 const HTML_TAIL = '  </body>\n</html>\n';
 
@@ -40,7 +43,7 @@ export function renderPageHtml(page: ProjectPage): string {
   // Hot loop for pages of 10k+ files: one string, no per-file arrays, and each distinct
   // Requires-Python escaped once.
   const escapedRequires = new Map<string, string>();
-  let html = HTML_HEAD(title);
+  let html = HTML_HEAD(title, page.status);
   for (const link of page.links) {
     html += `    <a href="${escapeHtml(link.href)}#sha256=${escapeHtml(link.sha256)}"`;
     const requires = link.requiresPython;
@@ -55,6 +58,8 @@ export function renderPageHtml(page: ProjectPage): string {
       html += ` data-dist-info-metadata="${value}" data-core-metadata="${value}"`;
     }
     if (link.yanked) html += ` data-yanked="${escapeHtml(link.yanked.reason)}"`;
+    // PEP 740 (api-version 1.3).
+    if (link.provenance) html += ` data-provenance="${escapeHtml(link.provenance)}"`;
     html += `>${escapeHtml(link.filename)}</a><br />\n`;
   }
   return html + HTML_TAIL;
@@ -67,7 +72,13 @@ export function renderPageJson(page: ProjectPage): string {
   // Written by hand rather than JSON.stringify of 10k+ objects: far less garbage. Every
   // string goes through q(), which is exactly JSON.stringify for a string.
   const quotedRequires = new Map<string, string>();
-  let json = `{"meta":{"api-version":${q(v11 ? API_VERSION : '1.0')}},"name":${q(page.name)}`;
+  // PEP 792's project-status needs 1.4, which keeps 1.1's mandatory fields (Wharf's own pages have them).
+  const status = v11 ? page.status : undefined;
+  const version = status ? STATUS_API_VERSION : v11 ? API_VERSION : '1.0';
+  let json = `{"meta":{"api-version":${q(version)}},"name":${q(page.name)}`;
+  if (status) {
+    json += `,"project-status":{"status":${q(status.status)}${status.reason ? `,"reason":${q(status.reason)}` : ''}}`;
+  }
   if (v11) json += `,"versions":${JSON.stringify(page.versions)}`;
   json += ',"files":[';
   for (let i = 0; i < page.links.length; i++) {
@@ -87,7 +98,8 @@ export function renderPageJson(page: ProjectPage): string {
     json +=
       `${i === 0 ? '' : ','}{"filename":${q(l.filename)},"url":${q(l.href)},"hashes":{"sha256":${q(l.sha256)}}` +
       `${requires}${metadata},"yanked":${yanked}` +
-      `${l.size !== undefined ? `,"size":${l.size}` : ''}${l.uploadTime ? `,"upload-time":${q(l.uploadTime)}` : ''}}`;
+      `${l.size !== undefined ? `,"size":${l.size}` : ''}${l.uploadTime ? `,"upload-time":${q(l.uploadTime)}` : ''}` +
+      `${l.provenance ? `,"provenance":${q(l.provenance)}` : ''}}`;
   }
   return `${json}]}`;
 }

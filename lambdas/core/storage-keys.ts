@@ -1,6 +1,6 @@
 /**
  * Where a distribution's bytes live, and the URL path that reaches them. The path alone
- * identifies the object (project, sha256, filename), so a download needs no index read,
+ * identifies the object (project, sha256, filename), so a download needs no file lookup,
  * and the key contains the sha256, so a stored file is never overwritten by other bytes.
  */
 
@@ -20,6 +20,17 @@ export function distributionKey(project: string, sha256: string, filename: strin
 /** S3 key of a distribution's core metadata file (PEP 658: the file's URL plus `.metadata`). */
 export function metadataKey(project: string, sha256: string, filename: string): string {
   return distributionKey(project, sha256, filename) + METADATA_SUFFIX;
+}
+
+export const PROVENANCE_SUFFIX = '.provenance';
+
+/**
+ * S3 key of a file's PEP 740 provenance object. It names the provenance's own sha256 as well
+ * as the file's: two uploads of the same bytes with different attestations, racing, each
+ * write a key of their own, and the one whose index entry wins is the one it names.
+ */
+export function provenanceKey(project: string, sha256: string, filename: string, provenanceSha256: string): string {
+  return `${distributionKey(project, sha256, filename)}.${provenanceSha256}${PROVENANCE_SUFFIX}`;
 }
 
 /** URL path (no leading slash, percent-encoded) under which a project's files live. */

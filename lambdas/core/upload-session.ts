@@ -4,6 +4,7 @@
  * straight to a staging key, and completing the session verifies them before the file is
  * ingested through the same path as the legacy upload. Pure: no AWS, no clock of its own.
  */
+import { checkAttestations, type AttestationObject } from './attestations.ts';
 import { InvalidInputError } from './errors.ts';
 import { parseSdistFilename, parseWheelFilename, packageTypeOf } from './filenames.ts';
 import { checkFilename } from './legacy-upload.ts';
@@ -38,6 +39,12 @@ export interface UploadSession {
   readonly error?: string;
   /** For a published session: whether these exact bytes were already published. */
   readonly outcome?: 'created' | 'unchanged';
+  /**
+   * The provenance (PEP 740) of the attestations sent with the declaration, verified then
+   * against the declared filename and sha256, as JSON; stored with the file once its bytes
+   * prove to have that sha256.
+   */
+  readonly provenance?: string;
 }
 
 export interface DeclaredFile {
@@ -47,6 +54,8 @@ export interface DeclaredFile {
   readonly sha256: string;
   readonly project: string;
   readonly version: string;
+  /** PEP 740 attestations of the file, well-formed (not yet verified). */
+  readonly attestations?: readonly AttestationObject[];
 }
 
 /** S3's own limits on multipart uploads. */
@@ -81,7 +90,7 @@ export function parseSessionRequest(body: unknown, maxBytes: number): DeclaredFi
     );
   }
   const fields = body as Record<string, unknown>;
-  const { filename, size, sha256, filetype } = fields;
+  const { filename, size, sha256, filetype, attestations } = fields;
   if (typeof filename !== 'string' || filename === '') {
     throw new InvalidInputError('The session request has no "filename": send the distribution\'s own filename.');
   }
@@ -109,7 +118,15 @@ export function parseSessionRequest(body: unknown, maxBytes: number): DeclaredFi
     throw new InvalidInputError('"sha256" must be the file\'s SHA-256 digest as 64 hexadecimal digits.');
   }
   const parsed = byExtension === 'bdist_wheel' ? parseWheelFilename(filename) : parseSdistFilename(filename);
-  return { filename, filetype: byExtension, size, sha256: sha256.toLowerCase(), project: parsed.normalizedName, version: parsed.version };
+  return {
+    filename,
+    filetype: byExtension,
+    size,
+    sha256: sha256.toLowerCase(),
+    project: parsed.normalizedName,
+    version: parsed.version,
+    ...(attestations !== undefined ? { attestations: checkAttestations(attestations) } : {}),
+  };
 }
 
 export interface PartPlan {

@@ -139,6 +139,16 @@ export function tryNormalizeVersion(version: string): string | undefined {
 }
 
 /**
+ * Whether `version` is a pre-release as packaging's `Version.is_prerelease` says: it has
+ * a pre-release or a development segment (`1.0rc1`, `1.0.dev0`, `1.0.post1.dev2`).
+ * False for an invalid version.
+ */
+export function isPrerelease(version: string): boolean {
+  const parsed = parse(version.trim());
+  return parsed !== undefined && (parsed.pre !== undefined || parsed.dev !== undefined);
+}
+
+/**
  * The PEP 440 canonical form (`1.0.0-RC1` → `1.0.0rc1`, `v1.0-1` → `1.0.post1`,
  * `1.0+ABC-01` → `1.0+abc.1`). Trailing zeros are kept (`1.0.0` stays `1.0.0`), as
  * packaging's `str(Version(...))` keeps them. Throws InvalidInputError on an invalid version.

@@ -3,6 +3,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { accessGuardFor } from '../app/access-guard.ts';
 import { Downloads } from '../app/downloads.ts';
 import { SimpleIndex } from '../app/simple-index.ts';
+import { ProjectViews } from '../app/project-views.ts';
 import type { WharfConfig } from '../config/wharf-config.ts';
 import { createLambdaHandler, type WharfLambdaHandler } from '../http/lambda-handler.ts';
 import { createReadRoutes } from '../http/read-routes.ts';
@@ -14,7 +15,7 @@ export interface ReadFunctionDeps {
   readonly signer: DownloadSigner;
   /** Token lookups only: the page-serving function cannot create or revoke tokens. */
   readonly tokens: TokenVerifier;
-  readonly config: Pick<WharfConfig, 'pageCacheControl' | 'signingWindowSeconds' | 'publicRead' | 'authCacheSeconds'>;
+  readonly config: Pick<WharfConfig, 'pageCacheControl' | 'signingWindowSeconds' | 'publicRead' | 'authCacheSeconds' | 'descriptionImages'>;
   readonly logger: Logger;
   readonly now?: () => number;
   /** Reads `.metadata` through its presigned URL so the function serves it itself; absent, a redirect. */
@@ -24,11 +25,15 @@ export interface ReadFunctionDeps {
 }
 
 export function createReadFunction(deps: ReadFunctionDeps): WharfLambdaHandler {
+  // One kept copy of each project, shared by its simple page and its JSON and HTML views.
+  const simpleIndex = new SimpleIndex(deps.metadata);
   const routes = createReadRoutes({
-    simpleIndex: new SimpleIndex(deps.metadata),
+    simpleIndex,
+    projectViews: new ProjectViews(deps.metadata, simpleIndex),
     downloads: new Downloads(deps.signer, deps.config, deps.now, deps.objects, (message, extra) => deps.logger.warn(message, extra ?? {})),
     metadataCacheControl: `${deps.config.publicRead ? 'public' : 'private'}, max-age=31536000, immutable`,
     pageCacheControl: deps.config.pageCacheControl,
+    ...(deps.config.descriptionImages ? { descriptionImages: deps.config.descriptionImages } : {}),
     logger: deps.logger,
     guard: accessGuardFor(deps.tokens, deps.config, deps.logger, deps.now),
     ...(deps.upstream ? { upstream: deps.upstream } : {}),

@@ -1,13 +1,18 @@
 /**
  * Lambda entry of the signing key's rotation, invoked by Secrets Manager on the rotation
- * schedule (lib/download-signing.ts) with `{ SecretId, ClientRequestToken, Step }`.
+ * schedule (lib/download-signing.ts) with `{ SecretId, ClientRequestToken, Step }`; and by
+ * CloudFormation as the custom resource that deletes the signing user's keys when its
+ * stack is deleted (IAM deletes no user that still has keys, and the keys are the
+ * rotation's, not the template's).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { IAMClient } from '@aws-sdk/client-iam';
+import { IAMClient, NoSuchEntityException } from '@aws-sdk/client-iam';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { IamAccessKeys } from '../adapters/iam-access-keys.ts';
 import { SecretsManagerSigningSecret } from '../adapters/secrets-manager-signing-secret.ts';
-import { type RotationStep, SigningKeyRotation } from '../app/signing-key-rotation.ts';
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { answerCloudFormation } from '../adapters/cloudformation-response.ts';
+import { retireSigningKeys, type RotationStep, SigningKeyRotation } from '../app/signing-key-rotation.ts';
 import { FUNCTION_ENVIRONMENTS } from '../config/function-environments.ts';
 
 const { rotation } = FUNCTION_ENVIRONMENTS.signingKeyRotation(process.env);
@@ -22,7 +27,8 @@ interface RotationEvent {
   readonly Step: string;
 }
 
-export async function handler(event: RotationEvent): Promise<void> {
+export async function handler(event: RotationEvent | CloudFormationCustomResourceEvent): Promise<void> {
+  if ('RequestType' in event) return stackEvent(event);
   const step = STEPS.find((s) => s === event.Step);
   if (!step) throw new Error(`Unknown rotation step "${event.Step}".`);
   const use = new SigningKeyRotation(
@@ -33,4 +39,25 @@ export async function handler(event: RotationEvent): Promise<void> {
     (message, extra) => logger.info(message, { step, ...extra }),
   );
   await use.run(step, event.ClientRequestToken);
+}
+
+async function stackEvent(event: CloudFormationCustomResourceEvent): Promise<void> {
+  const physicalResourceId = `${rotation.userName}-access-keys`;
+  if (event.RequestType !== 'Delete') {
+    return answerCloudFormation(event, { status: 'SUCCESS', reason: 'Nothing to do until the stack is deleted.', physicalResourceId });
+  }
+  try {
+    const deleted = await retireSigningKeys(new IamAccessKeys(iam, rotation.userName), (message, extra) => logger.info(message, extra ?? {}));
+    await answerCloudFormation(event, { status: 'SUCCESS', reason: `Deleted ${deleted} access key(s) of ${rotation.userName}.`, physicalResourceId });
+  } catch (err) {
+    if (err instanceof NoSuchEntityException) {
+      return answerCloudFormation(event, { status: 'SUCCESS', reason: `${rotation.userName} is gone already.`, physicalResourceId });
+    }
+    logger.error('Deleting the signing user\'s access keys failed', err as Error);
+    await answerCloudFormation(event, {
+      status: 'FAILED',
+      reason: `Could not delete the access keys of ${rotation.userName} (${String(err)}). Delete them in the IAM console, then delete the stack again.`,
+      physicalResourceId,
+    });
+  }
 }

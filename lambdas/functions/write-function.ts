@@ -12,7 +12,9 @@ import { errorResponse } from '../http/error-map.ts';
 import { createLambdaHandler, type WharfLambdaHandler } from '../http/lambda-handler.ts';
 import { createLegacyUploadRoute } from '../http/legacy-upload-routes.ts';
 import { createProjectRoutes } from '../http/project-routes.ts';
-import type { BlobStore, MetadataStore, TokenVerifier, UploadSessionStore, UploadStaging } from '../app/ports.ts';
+import type { BlobStore, MetadataStore, PublisherStore, TokenVerifier, UploadSessionStore, UploadStaging } from '../app/ports.ts';
+import { AttestationCheck } from '../app/attestation-check.ts';
+import { once } from './deferred.ts';
 import { UploadSessions } from '../app/upload-sessions.ts';
 import { createUploadSessionRoutes, UPLOAD_SESSIONS_PATH } from '../http/upload-session-routes.ts';
 import { type UploadSessionsConfig } from '../config/upload-config.ts';
@@ -27,6 +29,16 @@ export interface UploadSessionDeps {
   readonly startVerification: (sessionId: string) => Promise<void>;
 }
 
+/** What verifying PEP 740 attestations needs. */
+export interface AttestationDeps {
+  /** The project's trusted publishers, by repository id (the tokens table). */
+  readonly publishers: Pick<PublisherStore, 'publishersForRepository'>;
+  /** The OIDC issuer a signing certificate must name (trusted publishing's GitHub issuer). */
+  readonly githubIssuer: string;
+  /** A parsed Sigstore trusted_root.json; absent: Sigstore's public-good root, pinned in the repository. */
+  readonly trustedRoot?: unknown;
+}
+
 export interface WriteFunctionDeps {
   readonly metadata: MetadataStore;
   readonly blobs: BlobStore;
@@ -37,6 +49,20 @@ export interface WriteFunctionDeps {
   readonly now?: () => number;
   /** Upload sessions; without them only the legacy upload takes files (tests of it alone). */
   readonly uploads?: UploadSessionDeps;
+  /** Attestations (PEP 740); without them an upload that carries some is refused. */
+  readonly attestations?: AttestationDeps;
+}
+
+/** The attestation check, its Sigstore code loaded with the first attestation (lib/bundling.ts splits it off). */
+function attestationCheck(deps: AttestationDeps): AttestationCheck {
+  return new AttestationCheck({
+    publishers: deps.publishers,
+    githubIssuer: deps.githubIssuer,
+    verifier: once(async () => {
+      const { SigstoreAttestationVerifier, PUBLIC_GOOD_TRUSTED_ROOT } = await import('../adapters/sigstore-verifier.ts');
+      return new SigstoreAttestationVerifier(deps.trustedRoot ?? PUBLIC_GOOD_TRUSTED_ROOT);
+    }),
+  });
 }
 
 export function createWriteFunction(deps: WriteFunctionDeps): WharfLambdaHandler {
@@ -44,8 +70,10 @@ export function createWriteFunction(deps: WriteFunctionDeps): WharfLambdaHandler
   const guard = accessGuardFor(deps.tokens, deps.config, deps.logger, now);
   const clock = () => new Date(now());
   const rights = new UploadRights(guard, deps.metadata);
+  const attestations = deps.attestations && attestationCheck(deps.attestations);
   const upload = createLegacyUploadRoute({
     guard,
+    ...(attestations ? { attestations } : {}),
     ingest: new Ingest(deps.metadata, deps.blobs, clock),
     rights,
     maxUploadBytes: deps.config.maxUploadBytes,
@@ -61,6 +89,7 @@ export function createWriteFunction(deps: WriteFunctionDeps): WharfLambdaHandler
       ingest: new Ingest(deps.metadata, deps.blobs, clock),
       config: uploads.config,
       startVerification: uploads.startVerification,
+      ...(attestations ? { attestations } : {}),
       now: clock,
       logger: deps.logger,
     }),

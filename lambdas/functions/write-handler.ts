@@ -1,7 +1,8 @@
 /**
  * Lambda entry of the write function: uploads (`POST /legacy/`) and yank, un-yank and
  * delete (`/api/projects/...`). It may write package data; on the tokens table it may
- * only GetItem.
+ * only GetItem (tokens) and Query (the trusted publishers that PEP 740 attestations are
+ * checked against).
  *
  * The S3 client (with the blob store and upload staging on it) and the Lambda client that
  * starts the verifier load on first use (lambdas/functions/deferred.ts): a cold start
@@ -11,15 +12,19 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDbUploadSessionStore } from '../adapters/dynamodb-upload-session-store.ts';
 import { DynamoDbMetadataStore } from '../adapters/dynamodb-metadata-store.ts';
 import { DynamoDbTokenStore } from '../adapters/dynamodb-token-store.ts';
+import { DynamoDbPublisherStore } from '../adapters/dynamodb-publisher-store.ts';
 import { roleCredentials } from '../config/environment.ts';
+import { readTrustedRoot } from '../config/trusted-root-file.ts';
 import { FUNCTION_ENVIRONMENTS } from '../config/function-environments.ts';
 import { lambdaDynamoDb } from './dynamodb.ts';
 import { deferredBlobStore, deferredUploadStaging, once } from './deferred.ts';
 import { createWriteFunction } from './write-function.ts';
 
-const { config, uploadSessions, verifierFunctionName, region } = FUNCTION_ENVIRONMENTS.write(process.env);
+const { config, attestations, uploadSessions, verifierFunctionName, region } = FUNCTION_ENVIRONMENTS.write(process.env);
 /** The role's credentials, which the runtime puts in the environment. */
 const role = roleCredentials(process.env);
+// Read at start-up, so a bad file fails the cold start with its name, not the first attestation.
+const trustedRoot = attestations.trustedRootFile !== undefined ? readTrustedRoot(attestations.trustedRootFile) : undefined;
 const dynamodb = lambdaDynamoDb(process.env);
 const s3 = once(async () => (await import('./s3-stores.ts')).createS3Stores(config.bucketName, region, role));
 const startVerification = once(async () => (await import('../adapters/lambda-verification.ts')).createLambdaVerification(verifierFunctionName));
@@ -30,6 +35,11 @@ export const handler = createWriteFunction({
   tokens: new DynamoDbTokenStore(dynamodb, config.tokensTableName),
   config,
   logger: new Logger({ serviceName: 'wharf-write' }),
+  attestations: {
+    publishers: new DynamoDbPublisherStore(dynamodb, config.tokensTableName),
+    githubIssuer: attestations.githubIssuer,
+    ...(trustedRoot !== undefined ? { trustedRoot } : {}),
+  },
   uploads: {
     sessions: new DynamoDbUploadSessionStore(dynamodb, config.tableName),
     staging: deferredUploadStaging(async () => (await s3()).staging),

@@ -41,6 +41,21 @@ export function toHttpRequest(event: APIGatewayProxyEventV2): HttpRequest {
   };
 }
 
+/**
+ * Bytes as base64, kept for as long as the bytes are: a kept page's gzip is the same array
+ * on every request that gets it, and is encoded once.
+ */
+const BASE64 = new WeakMap<Uint8Array, string>();
+
+function base64(body: Uint8Array): string {
+  let text = BASE64.get(body);
+  if (text === undefined) {
+    text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('base64');
+    if (body.byteLength >= 1024) BASE64.set(body, text);
+  }
+  return text;
+}
+
 export function toApiGatewayResult(
   request: HttpRequest,
   response: HttpResponse,
@@ -56,14 +71,14 @@ export function toApiGatewayResult(
     result = {
       statusCode: encoded.status,
       headers: encoded.headers,
-      body: Buffer.from(body).toString('base64'),
+      body: base64(body),
       isBase64Encoded: true,
     };
   }
   if (Buffer.byteLength(result.body ?? '') > MAX_RESPONSE_PAYLOAD_BYTES) {
     return tooLarge(request);
   }
-  return result;
+  return response.cookies?.length ? { ...result, cookies: [...response.cookies] } : result;
 }
 
 /**

@@ -1,10 +1,13 @@
 /**
  * Routes of the downloads: `/files/{project}/{sha256}/{filename}` (Wharf's own files and
  * their `.metadata`) and `/upstream/...` (cache mode's copies of upstream files), each a
- * 302 to a presigned S3 URL (or, while a copy runs, to the upstream).
+ * 302 to a presigned S3 URL (or, while a copy runs, to the upstream). A file of a
+ * quarantined project (PEP 792) is refused with 403: one GetItem of the project record.
  */
 import { isNormalizedName } from '../core/names.ts';
+import { downloadRefusal, servesFiles } from '../core/project-status.ts';
 import { isDownloadFilename, isSha256Hex } from '../core/storage-keys.ts';
+import { versionsEqual } from '../core/versions.ts';
 import { isUpstreamFilename } from '../core/upstream.ts';
 import type { Downloads } from '../app/downloads.ts';
 import type { SimpleIndex } from '../app/simple-index.ts';
@@ -29,6 +32,8 @@ export interface DownloadRoutesDeps {
 export interface DownloadRoutes {
   /** `/files/` + these segments. */
   files(segments: readonly string[]): Promise<HttpResponse>;
+  /** `/integrity/` + these segments: `{project}/{version}/{filename}/provenance` (PEP 740), with this Cache-Control. */
+  provenance(segments: readonly string[], cacheControl: string): Promise<HttpResponse>;
   /** `/upstream/` + these segments. */
   upstream(segments: readonly string[]): Promise<HttpResponse>;
 }
@@ -43,6 +48,12 @@ export function createDownloadRoutes(deps: DownloadRoutesDeps): DownloadRoutes {
       !isDownloadFilename(filename)
     ) {
       return textResponse(404, 'No such file: download URLs look like /files/{project}/{sha256}/{filename}.');
+    }
+    // PEP 792: none of a quarantined project's files is served, whatever URL a client kept.
+    const status = await deps.simpleIndex.projectStatus(projectName);
+    if (status && !servesFiles(status)) {
+      const refusal = downloadRefusal(projectName, status);
+      return textResponse(403, refusal.message, { 'cache-control': 'no-store' });
     }
     if (filename.endsWith('.metadata')) {
       const answer = await deps.downloads.metadata({ project: projectName, sha256, filename });
@@ -62,6 +73,26 @@ export function createDownloadRoutes(deps: DownloadRoutesDeps): DownloadRoutes {
     const url = await deps.downloads.presignedUrl({ project: projectName, sha256, filename });
     // The redirect itself is not cached: the presigned URL it names expires.
     return redirectResponse(302, url, { 'cache-control': 'no-store' });
+  }
+
+  async function provenance(segments: readonly string[], cacheControl: string): Promise<HttpResponse> {
+    const [projectName = '', version = '', filename = '', last] = segments;
+    const usage = 'provenance URLs look like /integrity/{project}/{version}/{filename}/provenance, as the project page gives them';
+    if (segments.length !== 4 || last !== 'provenance' || !isNormalizedName(projectName) || !isDownloadFilename(filename) || filename.endsWith('.metadata')) {
+      return textResponse(404, `No such provenance: ${usage}.`);
+    }
+    const kept = await deps.simpleIndex.keptProject(projectName);
+    const status = kept?.hosted.status;
+    if (status && !servesFiles(status)) return textResponse(403, downloadRefusal(projectName, status).message, { 'cache-control': 'no-store' });
+    const file = kept?.hosted.files.find((f) => f.filename === filename && versionsEqual(f.version, version));
+    if (!file) return textResponse(404, `No such file: ${projectName} ${version} has no ${filename}; ${usage}.`);
+    if (!file.provenanceSha256) {
+      return textResponse(404, `${filename} was published without attestations (PEP 740), so it has no provenance.`);
+    }
+    const answer = await deps.downloads.provenance(projectName, file.sha256, file.filename, file.provenanceSha256);
+    if (answer.kind === 'missing') return textResponse(404, `The provenance of ${filename} is missing from storage.`);
+    if (answer.kind === 'redirect') return redirectResponse(302, answer.url, { 'cache-control': 'no-store' });
+    return { status: 200, headers: { 'content-type': 'application/json', 'cache-control': cacheControl }, body: answer.body };
   }
 
   async function upstream(segments: readonly string[]): Promise<HttpResponse> {
@@ -89,5 +120,5 @@ export function createDownloadRoutes(deps: DownloadRoutesDeps): DownloadRoutes {
     return redirectResponse(302, url, { 'cache-control': 'no-store' });
   }
 
-  return { files, upstream };
+  return { files, provenance, upstream };
 }

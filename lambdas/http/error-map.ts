@@ -39,14 +39,18 @@ export function statusOf(err: unknown): number {
 
 const INTERNAL_ERROR = 'Internal server error: the request failed on our side; retry it later.';
 
-/** The error as a plain-text response (pages, downloads, uploads), or JSON (`/api/`). */
-export function errorResponse(err: unknown, logger: ErrorLogger, format: 'text' | 'json' = 'text'): HttpResponse {
+/**
+ * The error as a plain-text response (pages, downloads, uploads), JSON `{"error"}` (the
+ * admin `/api/`), or JSON `{"message"}` as pypi.org's JSON API answers (`/pypi/`).
+ */
+export function errorResponse(err: unknown, logger: ErrorLogger, format: 'text' | 'json' | 'pypi-json' = 'text'): HttpResponse {
   const status = statusOf(err);
   // A domain error's message is written for the caller; anything else stays in the log.
   const domain = status < 500 || err instanceof ServiceUnavailableError || err instanceof UpstreamFailure;
   if (!domain) logger.error('Unhandled error', err as Error);
   const message = domain ? (err as Error).message : INTERNAL_ERROR;
   const headers: Record<string, string> = status === 401 ? { 'www-authenticate': WWW_AUTHENTICATE } : {};
+  if (format === 'pypi-json') return jsonResponse(status, { message }, { 'cache-control': 'no-store', ...headers });
   return format === 'json'
     ? jsonResponse(status, { error: message }, { 'cache-control': 'no-store', ...headers })
     : textResponse(status, message, headers);

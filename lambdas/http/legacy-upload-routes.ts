@@ -14,6 +14,8 @@ import { PayloadTooLargeError } from '../core/errors.ts';
 import { validateUpload } from '../core/legacy-upload.ts';
 import { normalizeName } from '../core/names.ts';
 import type { UploadRights } from '../app/upload-rights.ts';
+import { verifyAttestations, type AttestationCheck } from '../app/attestation-check.ts';
+import { parseAttestations } from '../core/attestations.ts';
 import { errorResponse, type ErrorLogger } from './error-map.ts';
 import { parseUploadForm } from './multipart.ts';
 import { textResponse } from './responses.ts';
@@ -21,6 +23,8 @@ import type { HttpRequest, HttpResponse, RouteHandler } from './types.ts';
 
 export interface LegacyUploadDeps {
   readonly guard: AccessGuard;
+  /** Verifies PEP 740 attestations; absent, an upload that carries some is refused. */
+  readonly attestations?: AttestationCheck;
   readonly ingest: Ingest;
   readonly rights: UploadRights;
   /** Largest distribution file taken through this API. */
@@ -60,13 +64,26 @@ export function createLegacyUploadRoute(deps: LegacyUploadDeps): RouteHandler {
     const project = upload.distribution.normalizedName;
     deps.guard.require(principal, { kind: 'upload', project });
     await deps.rights.requireCreateIfNew(principal, project);
+    // PEP 740: every attestation verified before anything is stored; one that fails refuses the upload.
+    const provenance =
+      upload.fields.attestations === undefined
+        ? undefined
+        : await verifyAttestations(deps.attestations, { project, filename: upload.filename, sha256: upload.digests.sha256 }, parseAttestations(upload.fields.attestations));
     const result = await deps.ingest.ingest(upload.filename, upload.bytes, {
       inspected: upload.distribution,
       release: upload.release,
       sha256: upload.digests.sha256,
+      ...(provenance ? { provenance } : {}),
     });
     deps.logger.info('upload', {
-      upload: { tokenId: principal.tokenId, project, filename: upload.filename, outcome: result.outcome, size: upload.bytes.byteLength },
+      upload: {
+        tokenId: principal.tokenId,
+        project,
+        filename: upload.filename,
+        outcome: result.outcome,
+        size: upload.bytes.byteLength,
+        attestations: provenance ? provenance.attestation_bundles.reduce((n, b) => n + b.attestations.length, 0) : 0,
+      },
     });
     const warning = form.gpgSignatureDiscarded ? ' The GPG signature was ignored: indexes no longer keep them.' : '';
     return textResponse(

@@ -11,6 +11,7 @@ import {
 } from '../core/negotiation.ts';
 import { isNormalizedName, isValidName, normalizeName } from '../core/names.ts';
 import type { HostedProject } from '../core/page-model.ts';
+import { servesFiles } from '../core/project-status.ts';
 import { renderPage } from '../core/simple-pages.ts';
 import type { Principal } from '../core/access.ts';
 import type { AccessGuard } from '../app/access-guard.ts';
@@ -85,7 +86,8 @@ export function createSimpleRoutes(deps: SimpleRoutesDeps): SimpleRoutes {
   const { guard } = deps;
   // Pages of a private index differ by caller: no shared cache may keep or mix them.
   const pageCacheControl = guard.publicRead ? deps.pageCacheControl : `private, ${deps.pageCacheControl}`;
-  const vary = guard.publicRead ? 'Accept' : 'Accept, Authorization';
+  // The web UI's sign-in cookie authenticates as the Authorization header does (web-session.ts).
+  const vary = guard.publicRead ? 'Accept' : 'Accept, Authorization, Cookie';
   const pageHeaders = (format: SimpleFormat) => ({
     'content-type': contentTypeOf(format),
     vary,
@@ -119,8 +121,9 @@ export function createSimpleRoutes(deps: SimpleRoutesDeps): SimpleRoutes {
     const kept = await deps.simpleIndex.keptProject(normalized);
     const upstream = deps.upstream;
     if (kept) {
-      // A hosted project is Wharf's alone: upstream files only where an admin allowed mixing.
-      if (!upstream?.mixes(normalized)) {
+      // A hosted project is Wharf's alone: upstream files only where an admin allowed mixing,
+      // and none at all for a quarantined one (PEP 792: no file of it is offered).
+      if (!upstream?.mixes(normalized) || !servesFiles(kept.hosted.status)) {
         const rendered = kept.render(format);
         const answer = keptPage(request, { status: 200, headers: pageHeaders(format) }, rendered);
         deps.simpleIndex.rendered(kept);

@@ -16,6 +16,8 @@ export interface HttpResponse {
   readonly status: number;
   readonly headers: Record<string, string>;
   readonly body?: string | Uint8Array;
+  /** Set-Cookie values (API Gateway's `cookies`: one header each). */
+  readonly cookies?: readonly string[];
   /** The body gzipped, when it is kept compressed already (a kept page). */
   readonly gzipped?: () => Uint8Array;
 }

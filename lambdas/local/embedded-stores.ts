@@ -8,10 +8,10 @@
  * only Wharf's own clients and signers hold: without it, anyone on the machine could list
  * and fetch private files or write themselves an admin token.
  */
+import { EventEmitter } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import {
   createServer,
-  request as httpRequest,
   type IncomingHttpHeaders,
   type IncomingMessage,
   type RequestListener,
@@ -30,6 +30,7 @@ import {
 import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import dynalite from 'dynalite';
 import { DynamoDbJsonClient } from '../adapters/dynamodb-json-client.ts';
+import type { HttpRequest } from '@smithy/types';
 import { S3UrlSigner } from '../adapters/s3-url-signer.ts';
 import S3rver from 's3rver';
 import { TABLE_KEYS } from '../config/tables.ts';
@@ -55,17 +56,42 @@ export interface StoreEndpoints {
 }
 
 export interface EmbeddedStores extends StoreEndpoints {
+  /** The SDK transport for a DynamoDB client in this process (createDynamoDbClient uses it). */
+  readonly dynamodbHandler: InProcessDynamoDbHandler;
   close(): Promise<void>;
 }
 
-/** The client the handlers, the CLI and the tests' stores use: the same lean client as on Lambda. */
-export function createDynamoDbClient(stores: StoreEndpoints): DynamoDbJsonClient {
-  return new DynamoDbJsonClient({ endpoint: stores.dynamodbEndpoint, region: LOCAL_REGION, credentials: stores.credentials });
+/**
+ * The client the handlers, the CLI and the tests' stores use, the same as on Lambda: in this
+ * process, through the stores' in-process transport (signature checked, then dynalite,
+ * without two HTTP hops on loopback); from their endpoints alone (another process), through
+ * the loopback front.
+ */
+export function createDynamoDbClient(stores: StoreEndpoints | EmbeddedStores): DynamoDbJsonClient {
+  const handler = 'dynamodbHandler' in stores ? stores.dynamodbHandler : undefined;
+  return new DynamoDbJsonClient({
+    endpoint: stores.dynamodbEndpoint,
+    region: LOCAL_REGION,
+    credentials: stores.credentials,
+    ...(handler
+      ? {
+          transport: async (request) => {
+            const { response } = await handler.handle({ ...request, query: {} } as unknown as HttpRequest);
+            return { status: response.statusCode, headers: response.headers, body: Buffer.from(response.body).toString('utf8') };
+          },
+        }
+      : {}),
+  });
 }
 
 /** An AWS SDK client of the stores: for creating tables, and for tests that inspect them (Scan). */
-export function createDynamoDbSdkClient(stores: StoreEndpoints): DynamoDBClient {
-  return new DynamoDBClient({ endpoint: stores.dynamodbEndpoint, region: LOCAL_REGION, credentials: stores.credentials });
+export function createDynamoDbSdkClient(stores: StoreEndpoints | EmbeddedStores): DynamoDBClient {
+  return new DynamoDBClient({
+    endpoint: stores.dynamodbEndpoint,
+    region: LOCAL_REGION,
+    credentials: stores.credentials,
+    ...('dynamodbHandler' in stores ? { requestHandler: stores.dynamodbHandler } : {}),
+  });
 }
 
 /**
@@ -171,8 +197,10 @@ export async function startEmbeddedStores(options: EmbeddedStoresOptions): Promi
       cleanups.push(() => rm(tempDir, { recursive: true, force: true }));
       s3Dir = tempDir;
     }
-    // dynalite listens on a Unix socket in a directory only this user can enter, never on
-    // a TCP port: the signature-checking front is the only way in.
+    // dynalite is handed its requests in this process, by the signature-checking front and
+    // the in-process transport. It still listens (its close() closes LevelDB only after
+    // its server), on a Unix socket in a directory only this user can enter, never on a
+    // TCP port.
     const socketDir = await mkdtemp(path.join(tmpdir(), 'wharf-ddb-'));
     cleanups.push(() => rm(socketDir, { recursive: true, force: true }));
     const socketPath = path.join(socketDir, 'dynalite.sock');
@@ -186,7 +214,8 @@ export async function startEmbeddedStores(options: EmbeddedStoresOptions): Promi
 
     // s3rver is not started at all: the front hands it the requests it has checked.
     const s3 = new S3rver({ address: STORE_HOST, port: 0, silent: true, directory: s3Dir });
-    const dynamoFront = await listenOnLoopback(dynamoDbFront(new SigV4Verifier(credentials, LOCAL_REGION, 'dynamodb'), socketPath), options.dynamodbPort);
+    const dynamoService = dynamoDbService(new SigV4Verifier(credentials, LOCAL_REGION, 'dynamodb'), dynamo.listeners('request')[0] as DynaliteHandler);
+    const dynamoFront = await listenOnLoopback(dynamoDbFront(dynamoService), options.dynamodbPort);
     cleanups.push(() => closeServer(dynamoFront));
     const s3Front = await listenOnLoopback(s3FrontHandler(new SigV4Verifier(credentials, LOCAL_REGION, 's3'), s3.callback()), options.s3Port);
     cleanups.push(() => closeServer(s3Front));
@@ -215,6 +244,7 @@ export async function startEmbeddedStores(options: EmbeddedStoresOptions): Promi
 
     return {
       ...endpoints,
+      dynamodbHandler: new InProcessDynamoDbHandler(dynamoService),
       close: cleanup,
     };
   } catch (err) {
@@ -282,7 +312,7 @@ const DYNAMODB_REFUSALS: Record<Refusal, string> = {
   skewed: 'InvalidSignatureException',
 };
 
-function answer(res: ServerResponse, status: number, contentType: string, body: string): void {
+function answer(res: Pick<ServerResponse, "writeHead" | "end"> | ResponseSink, status: number, contentType: string, body: string): void {
   res.writeHead(status, {
     'content-type': contentType,
     'content-length': Buffer.byteLength(body),
@@ -351,32 +381,127 @@ function readAll(req: IncomingMessage, limit: number): Promise<Buffer | undefine
   });
 }
 
-/** The front for dynalite: reads the body (DynamoDB signs its hash), checks, forwards. */
-function dynamoDbFront(verifier: SigV4Verifier, socketPath: string): RequestListener {
+/** What the DynamoDB service reads of a request: the front's, or one handed over in-process. */
+interface DynamoDbRequest {
+  readonly method: string;
+  /** Path and query. */
+  readonly url: string;
+  /** Lower-case names, as Node's IncomingMessage has them. */
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+/** The little of ServerResponse that the front and dynalite write an answer with. */
+interface ResponseSink {
+  statusCode: number;
+  setHeader(name: string, value: number | string | readonly string[]): unknown;
+  writeHead(status: number, headers: Record<string, string | number>): unknown;
+  end(body?: string | Buffer): unknown;
+}
+
+type DynaliteHandler = (req: EventEmitter & DynamoDbRequest, res: ResponseSink) => void;
+
+/**
+ * The DynamoDB service behind both ways in: checks the signature over the request and its
+ * body (DynamoDB signs the body's hash), then hands the request to dynalite's own request
+ * handler in this process, as a request stream of the checked body.
+ */
+function dynamoDbService(verifier: SigV4Verifier, dynalite: DynaliteHandler) {
+  return async (request: DynamoDbRequest, res: ResponseSink): Promise<void> => {
+    const refuse = (type: string, message: string) =>
+      answer(res, 400, 'application/x-amz-json-1.0', JSON.stringify({ __type: `com.amazon.coral.service#${type}`, message }));
+    const verdict = await verifier.verify(request);
+    if (!verdict.ok) return refuse(DYNAMODB_REFUSALS[verdict.refusal], verdict.message);
+    const stream = Object.assign(new EventEmitter(), {
+      method: request.method,
+      url: request.url,
+      headers: { ...request.headers, 'content-length': String(request.body.length) },
+      body: request.body,
+    });
+    dynalite(stream, res);
+    if (request.body.length > 0) stream.emit('data', request.body);
+    stream.emit('end');
+  };
+}
+
+/** The front for dynalite on loopback, for clients in other processes (the CLI's). */
+function dynamoDbFront(service: ReturnType<typeof dynamoDbService>): RequestListener {
   return (req, res) => {
     (async () => {
       const body = await readAll(req, MAX_DYNAMODB_REQUEST_BYTES);
-      const refuse = (type: string, message: string) =>
-        answer(res, 400, 'application/x-amz-json-1.0', JSON.stringify({ __type: `com.amazon.coral.service#${type}`, message }));
-      if (!body) return refuse('SerializationException', 'Request body is larger than 16 MB.');
-      const verdict = await verifier.verify({ method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body });
-      if (!verdict.ok) return refuse(DYNAMODB_REFUSALS[verdict.refusal], verdict.message);
+      if (!body) {
+        return answer(res, 400, 'application/x-amz-json-1.0', JSON.stringify({ __type: 'com.amazon.coral.service#SerializationException', message: 'Request body is larger than 16 MB.' }));
+      }
       const { 'transfer-encoding': _chunked, ...headers } = req.headers;
-      const upstream = httpRequest(
-        { socketPath, method: req.method, path: req.url, headers: { ...headers, 'content-length': String(body.length) } },
-        (reply) => {
-          res.writeHead(reply.statusCode ?? 502, reply.headers);
-          reply.pipe(res);
-        },
-      );
-      upstream.on('error', (err) => {
-        if (!res.headersSent) answer(res, 502, 'text/plain; charset=utf-8', `${String(err)}\n`);
-        else res.destroy();
-      });
-      upstream.end(body);
+      await service({ method: req.method ?? 'POST', url: req.url ?? '/', headers, body }, res);
     })().catch((err: unknown) => {
       if (!res.headersSent) answer(res, 500, 'text/plain; charset=utf-8', `${String(err)}\n`);
       else res.destroy();
     });
   };
+}
+
+/** An answer collected in memory, for the SDK client in this process. */
+class CollectedResponse implements ResponseSink {
+  statusCode = 200;
+  readonly headers: Record<string, string> = {};
+  body: Uint8Array = new Uint8Array(0);
+  readonly done: Promise<void>;
+  private finish!: () => void;
+
+  constructor() {
+    this.done = new Promise((resolve) => (this.finish = resolve));
+  }
+
+  setHeader(name: string, value: number | string | readonly string[]): void {
+    this.headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+  }
+
+  writeHead(status: number, headers: Record<string, string | number>): void {
+    this.statusCode = status;
+    for (const [name, value] of Object.entries(headers)) this.setHeader(name, value);
+  }
+
+  end(body?: string | Buffer): void {
+    if (body !== undefined) this.body = typeof body === 'string' ? Buffer.from(body) : body;
+    this.finish();
+  }
+}
+
+/**
+ * The SDK's transport for a DynamoDB client in this process: the request the client signed
+ * goes to the same service as the loopback front's (signature checked, then dynalite),
+ * without two HTTP round trips on loopback. Only the transport differs: the client, its
+ * signing and its middleware are the ones Lambda runs.
+ */
+class InProcessDynamoDbHandler {
+  readonly metadata = { handlerProtocol: 'http/1.1' };
+
+  constructor(private readonly service: ReturnType<typeof dynamoDbService>) {}
+
+  async handle(request: HttpRequest): Promise<{ response: { statusCode: number; headers: Record<string, string>; body: Uint8Array } }> {
+    const headers: IncomingHttpHeaders = {};
+    for (const [name, value] of Object.entries(request.headers)) headers[name.toLowerCase()] = value;
+    const query = Object.entries(request.query ?? {})
+      .flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((v) => `${encodeURIComponent(name)}=${encodeURIComponent(v ?? '')}`))
+      .join('&');
+    const raw: unknown = request.body;
+    // A view of the bytes, never Buffer.from(raw): that asks raw.valueOf() first, which the
+    // SDK's JSON body (a Uint8Array that also acts as its string) answers with a warning.
+    const body =
+      raw instanceof Uint8Array ? Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength) : typeof raw === 'string' ? Buffer.from(raw) : Buffer.alloc(0);
+    if (body.length > MAX_DYNAMODB_REQUEST_BYTES) throw new Error('DynamoDB request body is larger than 16 MB.');
+    const collected = new CollectedResponse();
+    await this.service({ method: request.method, url: query ? `${request.path}?${query}` : request.path, headers, body }, collected);
+    await collected.done;
+    return { response: { statusCode: collected.statusCode, headers: collected.headers, body: collected.body } };
+  }
+
+  updateHttpClientConfig(): void {}
+
+  httpHandlerConfigs(): Record<string, never> {
+    return {};
+  }
+
+  destroy(): void {}
 }

@@ -53,22 +53,46 @@ export function matchRoute(method: string, path: string): FunctionName | undefin
   return ROUTES.find((r) => r.method === method && r.pattern.test(path))?.functionName;
 }
 
-function lambdaContext(functionName: string, requestId: string): Context {
-  const deadline = Date.now() + 29_000;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: `wharf-${functionName}`,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:wharf-${functionName}`,
-    memoryLimitInMB: '1024',
-    awsRequestId: requestId,
-    logGroupName: `/aws/lambda/wharf-${functionName}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
+/** The Lambda context a local invoke gets: one object, its methods shared, per request. */
+class LocalContext implements Context {
+  callbackWaitsForEmptyEventLoop = false;
+  readonly functionVersion = '$LATEST';
+  readonly memoryLimitInMB = '1024';
+  readonly logStreamName = 'local';
+  readonly functionName: string;
+  readonly invokedFunctionArn: string;
+  readonly logGroupName: string;
+  private readonly deadline = Date.now() + 29_000;
+
+  constructor(
+    functionName: string,
+    readonly awsRequestId: string,
+  ) {
+    this.functionName = `wharf-${functionName}`;
+    this.invokedFunctionArn = `arn:aws:lambda:local:000000000000:function:wharf-${functionName}`;
+    this.logGroupName = `/aws/lambda/wharf-${functionName}`;
+  }
+
+  getRemainingTimeInMillis(): number {
+    return Math.max(0, this.deadline - Date.now());
+  }
+
+  done(): void {}
+
+  fail(): void {}
+
+  succeed(): void {}
+}
+
+/**
+ * Whether the invoke payload (the event as JSON) is over Lambda's limit. Without a body it
+ * never is: headers and request line together are at most twice Node's maxHeaderSize, so
+ * the event is serialized only when its body brings it near the limit.
+ */
+function overInvokeLimit(event: APIGatewayProxyEventV2): boolean {
+  const bodyBytes = event.body?.length ?? 0;
+  if (bodyBytes + 4 * maxHeaderSize + 64 * 1024 < MAX_INVOKE_PAYLOAD_BYTES) return false;
+  return Buffer.byteLength(JSON.stringify(event)) > MAX_INVOKE_PAYLOAD_BYTES;
 }
 
 /**
@@ -103,6 +127,13 @@ function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
       reject(err);
     });
   });
+}
+
+const EMPTY_BODY = Buffer.alloc(0);
+
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
 /** Every answer of the local server carries this, its own errors included. */
@@ -167,7 +198,10 @@ export function createGateway(handlers: Record<FunctionName, WharfLambdaHandler>
       sendText(res, 404, `Not Found: no route for ${method} ${path}.`);
       return;
     }
-    const body = await readBody(req);
+    // A request with neither Content-Length nor Transfer-Encoding has no body (RFC 9112
+    // §6.3): a GET is answered without waiting for the end of a stream that has nothing.
+    const body = hasBody(req) ? await readBody(req) : EMPTY_BODY;
+    if (body === EMPTY_BODY) req.resume();
     if (body === 'too-large') {
       // What API Gateway answers, word for word.
       // The rest of the body is still on its way: answer, then close the connection.
@@ -179,6 +213,9 @@ export function createGateway(handlers: Record<FunctionName, WharfLambdaHandler>
       if (value === undefined || name === 'cookie') continue;
       headers[name] = Array.isArray(value) ? value.join(',') : value;
     }
+    // As API Gateway sets them: how the client reached the API (absolute URLs in the JSON API).
+    headers['x-forwarded-proto'] = 'http';
+    headers['x-forwarded-port'] = String(req.socket.localPort ?? '');
     const requestId = randomUUID();
     const event: APIGatewayProxyEventV2 = {
       version: '2.0',
@@ -211,7 +248,7 @@ export function createGateway(handlers: Record<FunctionName, WharfLambdaHandler>
       isBase64Encoded: body.length > 0,
       ...(body.length > 0 ? { body: body.toString('base64') } : {}),
     };
-    if (Buffer.byteLength(JSON.stringify(event)) > MAX_INVOKE_PAYLOAD_BYTES) {
+    if (overInvokeLimit(event)) {
       // Lambda refuses the invoke and API Gateway answers this, without calling Wharf.
       res.writeHead(413, { 'content-type': 'application/json', ...NOSNIFF });
       res.end('{"message":"Request Too Long"}');
@@ -219,7 +256,7 @@ export function createGateway(handlers: Record<FunctionName, WharfLambdaHandler>
     }
     let result;
     try {
-      result = await handlers[functionName](event, lambdaContext(functionName, requestId));
+      result = await handlers[functionName](event, new LocalContext(functionName, requestId));
     } catch (err) {
       console.error(err);
       sendText(res, 500, 'Internal Server Error');
@@ -227,12 +264,14 @@ export function createGateway(handlers: Record<FunctionName, WharfLambdaHandler>
     }
     const responseHeaders: Record<string, string | string[]> = { ...NOSNIFF, ...(result.headers ?? {}) } as Record<string, string>;
     if (result.cookies?.length) responseHeaders['set-cookie'] = result.cookies;
-    const payload = result.body
-      ? Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8')
-      : Buffer.alloc(0);
-    responseHeaders['content-length'] = String(payload.length);
+    // The body goes out as the string it is: Node decodes it into the socket's buffer as it
+    // writes, with no copy of the whole page made for every answer.
+    const payload = result.body ?? '';
+    const encoding = result.isBase64Encoded ? 'base64' : 'utf8';
+    responseHeaders['content-length'] = String(Buffer.byteLength(payload, encoding));
     res.writeHead(result.statusCode ?? 200, responseHeaders);
-    res.end(method === 'HEAD' ? undefined : payload);
+    if (method === 'HEAD' || payload === '') res.end();
+    else res.end(payload, encoding);
   };
 }
 

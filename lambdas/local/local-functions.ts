@@ -8,7 +8,7 @@ import { createWriteFunction } from '../functions/write-function.ts';
 import type { UpstreamIndex } from '../app/upstream-index.ts';
 import { FetchObjectReader } from '../adapters/presigned-object-reader.ts';
 import type { BlobStore, DownloadSigner, MetadataStore, PublisherStore, TokenStore, UploadSessionStore, UploadStaging } from '../app/ports.ts';
-import type { OidcConfig, WharfConfig } from '../config/wharf-config.ts';
+import { OIDC_DEFAULTS, type OidcConfig, type WharfConfig } from '../config/wharf-config.ts';
 import { createVerifierFunction } from '../functions/verifier-function.ts';
 import { type UploadSessionsConfig } from '../config/upload-config.ts';
 
@@ -21,6 +21,8 @@ export interface LocalFunctionDeps {
   readonly tokens: TokenStore;
   readonly publishers: PublisherStore;
   readonly oidc?: OidcConfig;
+  /** A parsed Sigstore trusted_root.json for attestations; absent: the pinned public-good root. */
+  readonly sigstoreTrustedRoot?: unknown;
   readonly config: Omit<WharfConfig, 'tableName' | 'bucketName' | 'tokensTableName'>;
   readonly logLevel?: LogLevel;
   readonly upstream?: UpstreamIndex;
@@ -67,6 +69,11 @@ export function buildLocalFunctions(deps: LocalFunctionDeps): Record<FunctionNam
       config: deps.config,
       logger: logger('wharf-write'),
       uploads: { ...deps.uploads, startVerification },
+      attestations: {
+        publishers: deps.publishers,
+        githubIssuer: (deps.oidc ?? OIDC_DEFAULTS).githubIssuer,
+        ...(deps.sigstoreTrustedRoot !== undefined ? { trustedRoot: deps.sigstoreTrustedRoot } : {}),
+      },
     }),
     admin: createAdminFunction({
       tokens: deps.tokens,

@@ -2,6 +2,8 @@
  * A whole Wharf on one machine: embedded stores, the functions of lambdas/config/functions.ts and
  * the local gateway in front of them. `wharf serve` and the integration tests start this.
  */
+import type { ImagePolicy } from '../core/description.ts';
+import { readTrustedRoot } from '../config/trusted-root-file.ts';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDbMetadataStore } from '../adapters/dynamodb-metadata-store.ts';
@@ -47,6 +49,8 @@ export interface LocalWharfOptions {
    * @default true on a loopback address, false on any other
    */
   readonly publicRead?: boolean;
+  /** Images in descriptions on the web pages. @default 'https' */
+  readonly descriptionImages?: ImagePolicy;
   /** Seconds a looked-up token is trusted (0 to 60). @default 30 */
   readonly authCacheSeconds?: number;
   /** Largest file the upload API takes. @default 4 MiB, as deployed */
@@ -63,6 +67,11 @@ export interface LocalWharfOptions {
   readonly oidcAudience?: string;
   /** GitHub Actions' OIDC issuer; a fake one on loopback for tests. @default GitHub's */
   readonly oidcGithubIssuer?: string;
+  /**
+   * A Sigstore trusted_root.json file to verify PEP 740 attestations against (a private
+   * Sigstore, or a test's). @default Sigstore's public-good root, pinned in the repository
+   */
+  readonly sigstoreTrustedRoot?: string;
   /** Upload session settings (tests shorten the lifetime). @default SESSION_DEFAULTS */
   readonly uploadSessions?: Partial<UploadSessionsConfig>;
   /** Seconds the sweep at start leaves an unindexed object alone. @default LOCAL_GRACE_SECONDS */
@@ -162,10 +171,12 @@ async function startUnlocked(options: LocalWharfOptions): Promise<LocalWharf> {
     tokens,
     publishers: new DynamoDbPublisherStore(dynamodb, stores.tokensTableName),
     oidc,
+    ...(options.sigstoreTrustedRoot !== undefined ? { sigstoreTrustedRoot: readTrustedRoot(options.sigstoreTrustedRoot) } : {}),
     config: {
       pageCacheControl: options.pageCacheControl ?? DEFAULTS.pageCacheControl,
       signingWindowSeconds: options.signingWindowSeconds ?? DEFAULTS.signingWindowSeconds,
       publicRead,
+      descriptionImages: options.descriptionImages ?? DEFAULTS.descriptionImages,
       authCacheSeconds: options.authCacheSeconds ?? DEFAULTS.authCacheSeconds,
       maxUploadBytes: options.maxUploadBytes ?? DEFAULTS.maxUploadBytes,
     },

@@ -5,7 +5,10 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve as resolvePath } from 'node:path';
+import { EsbuildBundling } from '../../lib/bundling.ts';
 import { App, CfnResource, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -277,6 +280,10 @@ describe('least privilege', () => {
       test(`${name} (tokens: verify): only GetItem on the tokens table, so it cannot create, list or revoke tokens`, () => {
         assert.deepEqual(actionsOn(roleId(), tokensArn()), ['dynamodb:GetItem']);
       });
+    } else if (spec.tokens === 'publishers') {
+      test(`${name} (tokens: publishers): GetItem and Query (trusted publishers, for PEP 740), never a write to the tokens table`, () => {
+        assert.deepEqual(actionsOn(roleId(), tokensArn()), ['dynamodb:GetItem', 'dynamodb:Query']);
+      });
     } else {
       test(`${name} (tokens: manage): create, list and revoke tokens, never delete or scan them`, () => {
         assert.deepEqual(actionsOn(roleId(), tokensArn()), [
@@ -397,6 +404,31 @@ describe('download signing (rotated user key)', () => {
     assert.equal(fn.Properties.Environment.Variables[ENV.signingKeyGraceSeconds], String(2 * 86_400 + 3600));
   });
 
+  test('deleting the stack deletes the signing user keys first: the rotation function as a custom resource, after the schedule', () => {
+    const resources = template.toJSON().Resources;
+    const cleanupId = logicalId(signing().keysCleanup);
+    const cleanup = resources[cleanupId];
+    assert.equal(cleanup.Type, 'Custom::WharfSigningKeys');
+    assert.deepEqual(cleanup.Properties.ServiceToken, { 'Fn::GetAtt': [logicalId(signing().rotationFunction.function), 'Arn'] });
+    assert.deepEqual(cleanup.Properties.UserName, { Ref: userId() });
+    // CloudFormation deletes dependents first: the schedule goes before the keys are removed.
+    const schedule = Object.entries(resources).find(([, r]) => (r as { Type: string }).Type === 'AWS::SecretsManager::RotationSchedule')![1] as { DependsOn?: string[] };
+    assert.ok(schedule.DependsOn?.includes(cleanupId), 'the rotation schedule depends on the key cleanup');
+  });
+
+  test('an alarm on failed rotations: any error of the rotation function within an hour', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Errors',
+      Namespace: 'AWS/Lambda',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(signing().rotationFunction.function) } }],
+      Period: 3600,
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
   test('the read function may read the secret (GetSecretValue only) and is told where it is', () => {
     const read = stack.index.functions.read;
     assert.deepEqual(actionsOn(logicalId(read.role), secretRef()), ['secretsmanager:GetSecretValue']);
@@ -502,15 +534,14 @@ describe('trusted publishing', () => {
     (template.toJSON().Resources[logicalId(stack.index.functions[name].function)] as { Properties: { Environment: { Variables: Record<string, unknown> } } })
       .Properties.Environment.Variables;
 
-  test('only the admin function gets the OIDC settings: GitHub\'s issuer and an audience unique to the deployment', () => {
+  test('only the admin function gets the audience; the issuer goes to it and to the write function (PEP 740 identities)', () => {
     assert.equal(variables('admin')[ENV.oidcGithubIssuer], 'https://token.actions.githubusercontent.com');
     assert.deepEqual(variables('admin')[ENV.oidcAudience], {
       'Fn::Join': ['', ['wharf:123456789012:eu-west-1:', { Ref: 'AWS::StackName' }]],
     });
-    for (const name of ['read', 'write'] as const) {
-      assert.equal(variables(name)[ENV.oidcAudience], undefined);
-      assert.equal(variables(name)[ENV.oidcGithubIssuer], undefined);
-    }
+    for (const name of ['read', 'write'] as const) assert.equal(variables(name)[ENV.oidcAudience], undefined);
+    assert.equal(variables('read')[ENV.oidcGithubIssuer], undefined);
+    assert.equal(variables('write')[ENV.oidcGithubIssuer], 'https://token.actions.githubusercontent.com');
   });
 
   test('/_/oidc/ routes reach the admin function, ahead of the catch-all routes', () => {
@@ -522,5 +553,32 @@ describe('trusted publishing', () => {
     assert.throws(() => synth({ index: { trustedPublishing: { githubIssuerUrl: 'http://ghes.example.com' } } }), /must be an https:\/\/ issuer URL/);
     assert.throws(() => synth({ index: { trustedPublishing: { githubIssuerUrl: 'http://127.0.0.1:9000' } } }), /must be https:\/\/ in a deployed index/);
     assert.throws(() => synth({ index: { trustedPublishing: { audience: 'my index' } } }), /trustedPublishing.audience must be 1 to 255 printable characters/);
+  });
+});
+
+describe('PEP 740 attestations in the deployment', () => {
+  const writeEnv = (t: Template, s: WharfStack) =>
+    (t.toJSON().Resources[logicalId(s.index.functions.write.function)].Properties.Environment.Variables ?? {}) as Record<string, unknown>;
+
+  test('the write function checks attestations against the trusted-publishing issuer and, by default, the pinned public-good root', () => {
+    const env = writeEnv(template, stack);
+    assert.equal(env[ENV.oidcGithubIssuer], 'https://token.actions.githubusercontent.com');
+    assert.equal(env[ENV.sigstoreTrustedRoot], undefined);
+  });
+
+  test("a private Sigstore's trusted root is bundled into the write function, and a missing one fails the synth", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wharf-cdk-root-'));
+    try {
+      const file = join(dir, 'trusted_root.json');
+      writeFileSync(file, JSON.stringify({ mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1' }));
+      const out = mkdtempSync(join(dir, 'bundle-'));
+      new EsbuildBundling(resolvePath('lambdas/functions/write-handler.ts'), resolvePath('.'), { 'sigstore-trusted-root.json': file }).tryBundle(out);
+      assert.equal(readFileSync(join(out, 'sigstore-trusted-root.json'), 'utf8'), readFileSync(file, 'utf8'));
+      const custom = synth({ index: { sigstoreTrustedRootFile: file } });
+      assert.equal(writeEnv(custom.template, custom.stack)[ENV.sigstoreTrustedRoot], 'sigstore-trusted-root.json');
+      assert.throws(() => synth({ index: { sigstoreTrustedRootFile: join(dir, 'missing.json') } }), /The Sigstore trusted root .*missing\.json cannot be read/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

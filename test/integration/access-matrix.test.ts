@@ -179,6 +179,12 @@ describe('access matrix: private index (the deployed default)', () => {
       path: '/health',
       expect: { none: 200, bad: 200, expired: 200, revoked: 200, readOther: 200, read: 200, uploadOther: 200, upload: 200, admin: 200 },
     },
+    // PyPI's JSON API: the simple pages' rules, decided before anything is looked up.
+    { name: 'JSON API project', method: 'GET', path: '/pypi/acme-app/json', expect: readAcme(200) },
+    { name: 'JSON API release', method: 'GET', path: '/pypi/acme-app/1.0/json', expect: readAcme(200) },
+    { name: 'JSON API unnormalized name', method: 'GET', path: '/pypi/Acme_App/json', expect: readAcme(301) },
+    { name: 'JSON API missing project', method: 'GET', path: '/pypi/acme-missing/json', expect: { ...readAcme(404), upload: 403 } },
+    { name: 'JSON API search', method: 'GET', path: '/pypi/-/search?q=acme', expect: anyValid(200) },
   ];
 
   for (const endpoint of endpoints) {

@@ -175,6 +175,7 @@ const HELP: [string[], string[]][] = [
   [['publisher', 'list'], ['--project P', '--json']],
   [['publisher', 'remove'], ['--url URL', '--stack NAME']],
   [['publish'], ['--url URL', '--token TOKEN', '--trusted-publishing', '--skip-existing', '--concurrency N']],
+  [['project', 'status'], ['--reason TEXT', '--url URL', '--token T', '--stack NAME', '--json', 'quarantined']],
 ];
 
 describe('wharf --help', () => {
@@ -191,7 +192,7 @@ describe('wharf --help', () => {
   });
 
   test('a command with subcommands lists them, and wharf --help lists every command', async () => {
-    for (const [parent, subs] of [['token', ['create', 'list', 'revoke']], ['publisher', ['add', 'list', 'remove']]] as const) {
+    for (const [parent, subs] of [['token', ['create', 'list', 'revoke']], ['publisher', ['add', 'list', 'remove']], ['project', ['status']]] as const) {
       const r = await wharf([parent, '--help']);
       assert.equal(r.code, 0, r.stderr);
       for (const sub of subs) assert.match(r.stdout, new RegExp(`^  wharf ${parent} ${sub}`, 'm'));
@@ -200,7 +201,7 @@ describe('wharf --help', () => {
       const r = await wharf(args);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /^Usage: wharf <command>/);
-      for (const name of ['serve', 'import', 'yank', 'unyank', 'delete', 'token create|list|revoke', 'publisher add|list|remove', 'publish']) {
+      for (const name of ['serve', 'import', 'yank', 'unyank', 'delete', 'token create|list|revoke', 'publisher add|list|remove', 'project status', 'publish']) {
         assert.match(r.stdout, new RegExp(`^  ${name.replace(/\|/g, '\\|')} `, 'm'), name);
       }
       assert.match(r.stdout, /npx wharf/);

@@ -225,6 +225,19 @@ describe('the synthesized bundles, run as Lambda runs them, against the embedded
     await clients.s3.send(new HeadObjectCommand({ Bucket: stores.bucketName, Key: distributionKey('bundled', sha256(wheel.bytes), wheel.filename) }));
   });
 
+  test("the JSON API and search: the read bundle serves /pypi/NAME/json with https URLs, and finds the summary the write bundle's upload stored", async () => {
+    const headers = { authorization: `Bearer ${uploadToken}`, 'x-forwarded-proto': 'https' };
+    const doc = await http('read')(event('GET', '/pypi/bundled/json', { headers }), context('read'));
+    assert.equal(doc.statusCode, 200, bodyOf(doc));
+    const json = JSON.parse(bodyOf(doc)) as { info: { version: string }; urls: { filename: string; url: string; digests: { sha256: string } }[] };
+    assert.equal(json.info.version, '1.0');
+    assert.equal(json.urls[0]!.digests.sha256, sha256(wheel.bytes));
+    assert.ok(json.urls[0]!.url.startsWith('https://abc123.execute-api.us-east-1.amazonaws.com/files/bundled/'), json.urls[0]!.url);
+    const search = await http('read')(event('GET', '/pypi/-/search?q=bundled', { headers }), context('read'));
+    assert.equal(search.statusCode, 200, bodyOf(search));
+    assert.deepEqual((JSON.parse(bodyOf(search)) as { results: { name: string }[] }).results.map((r) => r.name), ['bundled']);
+  });
+
   /** Declares a session through the write bundle and stages its bytes as the client's PUT would. */
   async function stagedSession(version: string): Promise<{ id: string; links: { complete: string; self: string }; filename: string }> {
     const dist = { filename: wheelFilename({ name: 'bundled', version }), bytes: buildWheel({ name: 'bundled', version }) };

@@ -235,7 +235,8 @@ describe('pip against a local Wharf', { skip: skip ?? false }, () => {
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('content-type'), 'text/html; charset=utf-8');
     const html = await res.text();
-    assert.match(html, /<meta name="pypi:repository-version" content="1\.1">/);
+    // A hosted page carries its project status (PEP 792): api-version 1.4.
+    assert.match(html, /<meta name="pypi:repository-version" content="1\.4">\n\s*<meta name="pypi:project-status" content="active">/);
     assert.match(html, /data-requires-python="&gt;=3\.8"/);
     assert.match(html, /data-core-metadata="sha256=[0-9a-f]{64}"/);
     const again = await fetch(`${wharf.indexUrl}wharf-demo-core/`, {

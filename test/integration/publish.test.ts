@@ -659,7 +659,7 @@ describe('uploads shaped like twine 6 and uv, with Metadata-Version 2.4', () => 
   });
   after(async () => wharf?.close());
 
-  test('a twine 6 form (blake2, license_expression, repeated fields, attestations) of a 2.4 wheel is published with its .metadata', async () => {
+  test('a twine 6 form (blake2, license_expression, repeated fields) of a 2.4 wheel is published with its .metadata; a placeholder attestation is refused', async () => {
     const wheel = memoryWheel({
       name: 'wharf-pub-modern',
       version: '1.0.0',
@@ -675,7 +675,7 @@ describe('uploads shaped like twine 6 and uv, with Metadata-Version 2.4', () => 
       { version: 1, verification_material: { certificate: 'MIIB...', transparency_entries: [] }, envelope: { statement: 'e30=', signature: 'AAAA' } },
     ]);
     // The order and fields of twine 6.1's upload: metadata first, then digests, then the file.
-    const { body, contentType } = toolbeltMultipart([
+    const form = (attested: boolean) => toolbeltMultipart([
       ['name', 'wharf-pub-modern'],
       ['version', '1.0.0'],
       ['filetype', 'bdist_wheel'],
@@ -702,10 +702,15 @@ describe('uploads shaped like twine 6 and uv, with Metadata-Version 2.4', () => 
       ['blake2_256_digest', blake2(wheel.bytes)],
       [':action', 'file_upload'],
       ['protocol_version', '1'],
-      ['attestations', attestations],
+      ...(attested ? ([['attestations', attestations]] as const) : []),
       ['content', { filename: wheel.filename, bytes: wheel.bytes }],
     ]);
-    const answer = await postUpload(wharf, token, { body, contentType });
+    // Attestations are verified now (PEP 740, attestations.test.ts): a placeholder is refused, nothing stored.
+    const refused = await postUpload(wharf, token, form(true));
+    assert.equal(refused.status, 400, refused.text);
+    assert.match(refused.text, /^Malformed attestation/);
+    assert.equal(await projectPage(wharf, 'wharf-pub-modern'), undefined);
+    const answer = await postUpload(wharf, token, form(false));
     assert.equal(answer.status, 200, answer.text);
     assert.match(answer.text, /^OK: wharf_pub_modern-1\.0\.0-py3-none-any\.whl is published\./);
 

@@ -10,6 +10,8 @@ import {
   type TokenRecord,
   releaseVersionKey,
 } from '../../lambdas/core/model.ts';
+import type { ProjectSummary } from '../../lambdas/core/project-search.ts';
+import type { ProjectStatusMarker } from '../../lambdas/core/project-status.ts';
 import type {
   BlobStore,
   MetadataStore,
@@ -83,6 +85,16 @@ export class MemoryMetadataStore implements MetadataStore {
     if (created || this.listingSerial === undefined) this.listingSerial = (this.listingSerial ?? 0) + 1;
   }
 
+  async setProjectStatus(project: string, marker: ProjectStatusMarker): Promise<ProjectRecord | undefined> {
+    const record = this.projects.get(project);
+    if (!record) return undefined;
+    const { status: _previous, ...rest } = record;
+    const updated: ProjectRecord = marker.status === 'active' ? rest : { ...rest, status: marker };
+    this.projects.set(project, updated);
+    this.bump(project);
+    return updated;
+  }
+
   async setYanked(
     project: string,
     filename: string,
@@ -128,6 +140,31 @@ export class MemoryMetadataStore implements MetadataStore {
 
   async getRelease(project: string, version: string): Promise<ReleaseRecord | undefined> {
     return this.releases.get(`${project} ${releaseVersionKey(version)}`);
+  }
+
+  /** Summaries in SUMMARY_SHARDS shards by name length, so tests see more than one shard. */
+  static readonly SUMMARY_SHARDS = 4;
+  readonly summaries = new Map<string, ProjectSummary>();
+  readonly summarySerials: number[] = new Array<number>(MemoryMetadataStore.SUMMARY_SHARDS).fill(0);
+  /** How many times each shard was listed: what a reader's cache saves. */
+  readonly summaryListings: number[] = new Array<number>(MemoryMetadataStore.SUMMARY_SHARDS).fill(0);
+  private summaryShard = (name: string) => name.length % MemoryMetadataStore.SUMMARY_SHARDS;
+
+  async putProjectSummary(summary: ProjectSummary): Promise<boolean> {
+    const stored = this.summaries.get(summary.name);
+    if (stored && stored.serial > summary.serial) return false;
+    this.summaries.set(summary.name, summary);
+    this.summarySerials[this.summaryShard(summary.name)]! += 1;
+    return true;
+  }
+
+  async getSummarySerials(): Promise<readonly number[]> {
+    return [...this.summarySerials];
+  }
+
+  async listProjectSummaries(shard: number): Promise<ProjectSummary[]> {
+    this.summaryListings[shard]! += 1;
+    return [...this.summaries.values()].filter((s) => this.summaryShard(s.name) === shard);
   }
 }
 

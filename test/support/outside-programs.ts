@@ -34,6 +34,7 @@ export const OUTSIDE_PROGRAMS: readonly OutsideProgram[] = [
   { apt: 'python3-poetry', usedBy: 'poetry publish, poetry add (publish, readme-commands)' },
   { apt: 'openjdk-17-jre-headless', usedBy: 'DynamoDB Local, the second engine of the adapter contracts (dynamodb-local)' },
   { apt: 'python3-keyring', usedBy: "pip's keyring lookup of the README recipe (readme-commands)" },
+  { apt: 'chromium', usedBy: 'the browser tests of the web UI, driven by playwright-core (web-ui)' },
 ];
 
 const LOCK_FILE = '/tmp/wharf-test-outside-programs.lock';

@@ -134,8 +134,14 @@ describe('read routes', () => {
     assert.equal(invalid.statusCode, 404);
   });
 
-  test('downloads: 302 to a presigned URL, no index read, window-aligned date, immutable caching', async () => {
+  test('downloads: 302 to a presigned URL, no page or file read (one project record for its status), window-aligned date, immutable caching', async () => {
     let reads = 0;
+    let recordReads = 0;
+    const getProject = metadata.getProject.bind(metadata);
+    metadata.getProject = async (project) => {
+      recordReads++;
+      return getProject(project);
+    };
     metadata.getProjectPage = async () => {
       reads++;
       return undefined;
@@ -148,6 +154,7 @@ describe('read routes', () => {
     const res = await call(path);
     assert.equal(res.statusCode, 302);
     assert.equal(reads, 0);
+    assert.equal(recordReads, 1, 'one GetItem of the project record, for its PEP 792 status');
     assert.equal(res.headers?.['cache-control'], 'no-store');
     const signed = blobs.presigned.at(-1)!;
     assert.equal(signed.key, `files/demo-pkg/${SHA}/demo_pkg-1.0-py3-none-any.whl`);
@@ -190,11 +197,11 @@ describe('read routes', () => {
     assert.equal(post.headers?.['allow'], 'GET, HEAD');
   });
 
-  test('health, root redirect, unknown paths, bad percent-encoding', async () => {
+  test('health, the web UI at the root (pip reads /simple/), unknown paths, bad percent-encoding', async () => {
     assert.equal((await call('/health')).statusCode, 200);
     const root = await call('/');
-    assert.equal(root.statusCode, 302);
-    assert.equal(root.headers?.['location'], '/simple/');
+    assert.equal(root.statusCode, 200);
+    assert.match(String(root.headers?.['content-type']), /^text\/html/);
     assert.equal((await call('/nope')).statusCode, 404);
     assert.equal((await call('/simple/%E0%A4%A/')).statusCode, 400);
   });

@@ -9,7 +9,11 @@ import { SigningCredentials } from '../../lambdas/adapters/signing-credentials.t
 import { S3UrlSigner } from '../../lambdas/adapters/s3-url-signer.ts';
 import { Downloads } from '../../lambdas/app/downloads.ts';
 import type { AccessKeySummary, AccessKeys, SecretStage, SigningSecret } from '../../lambdas/app/signing-key-ports.ts';
-import { RotationTooSoonError, SigningKeyRotation } from '../../lambdas/app/signing-key-rotation.ts';
+import { retireSigningKeys, RotationTooSoonError, SigningKeyRotation } from '../../lambdas/app/signing-key-rotation.ts';
+import { answerCloudFormation } from '../../lambdas/adapters/cloudformation-response.ts';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { formatSigningKey, parseSigningKey, type SigningKey } from '../../lambdas/core/signing-key.ts';
 
 const DAY = 86_400_000;
@@ -126,6 +130,61 @@ describe('signing key rotation', () => {
     await rotate('v1');
     assert.equal(iam.keys.length, 1);
     assert.equal(iam.keys[0]!.accessKeyId, secret.current()!.accessKeyId);
+  });
+});
+
+describe('signing keys when the stack is deleted', () => {
+  test('every key of the signing user is deleted, current and replaced alike', async () => {
+    const { iam, rotate, advance } = setup();
+    await rotate('v1');
+    advance(31 * DAY);
+    await rotate('v2');
+    assert.equal(iam.keys.length, 2);
+    const logged: string[] = [];
+    assert.equal(await retireSigningKeys(iam, (message) => logged.push(message)), 2);
+    assert.deepEqual(iam.keys, []);
+    assert.equal(logged.length, 2);
+    assert.equal(await retireSigningKeys(iam), 0, 'a retried delete finds nothing left');
+  });
+
+  test('the custom resource answers CloudFormation at its response URL, with no content type', async () => {
+    const received: { method?: string; contentType?: string; body: string }[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        received.push({ ...(req.method ? { method: req.method } : {}), ...(req.headers['content-type'] !== undefined ? { contentType: req.headers['content-type'] } : {}), body });
+        res.writeHead(received.length === 1 ? 200 : 403).end('denied');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const event = {
+        RequestType: 'Delete',
+        ResponseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/presigned?X-Amz-Signature=x`,
+        StackId: 'arn:aws:cloudformation:eu-west-1:111122223333:stack/wharf/1',
+        RequestId: 'req-1',
+        LogicalResourceId: 'KeysCleanup',
+        PhysicalResourceId: 'user-access-keys',
+        ResourceType: 'Custom::WharfSigningKeys',
+        ServiceToken: 'arn:aws:lambda:eu-west-1:111122223333:function:rotation',
+        ResourceProperties: { ServiceToken: 'x' },
+      } as CloudFormationCustomResourceEvent;
+      await answerCloudFormation(event, { status: 'SUCCESS', reason: 'Deleted 2 access key(s).', physicalResourceId: 'user-access-keys' });
+      assert.equal(received[0]!.method, 'PUT');
+      assert.ok(!received[0]!.contentType, `no content type, got ${received[0]!.contentType}`);
+      assert.deepEqual(JSON.parse(received[0]!.body), {
+        Status: 'SUCCESS',
+        Reason: 'Deleted 2 access key(s).',
+        PhysicalResourceId: 'user-access-keys',
+        StackId: event.StackId,
+        RequestId: 'req-1',
+        LogicalResourceId: 'KeysCleanup',
+      });
+      await assert.rejects(answerCloudFormation(event, { status: 'FAILED', reason: 'x', physicalResourceId: 'p' }), /answered 403/);
+    } finally {
+      server.close();
+    }
   });
 });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { escapeHtml } from '../../lambdas/core/html.ts';
 import type { DistributionFile } from '../../lambdas/core/model.ts';
-import { API_VERSION } from '../../lambdas/core/page-model.ts';
+import { API_VERSION, STATUS_API_VERSION } from '../../lambdas/core/page-model.ts';
 import {
   renderProjectHtml,
   renderProjectJson,
@@ -122,8 +122,10 @@ describe('PEP 691 / 700 JSON', () => {
         ]),
       ),
     );
-    assert.deepEqual(Object.keys(json).sort(), ['files', 'meta', 'name', 'versions']);
-    assert.equal(json.meta['api-version'], API_VERSION);
+    assert.deepEqual(Object.keys(json).sort(), ['files', 'meta', 'name', 'project-status', 'versions']);
+    // A hosted page carries its project's status (PEP 792), which needs api-version 1.4.
+    assert.equal(json.meta['api-version'], STATUS_API_VERSION);
+    assert.deepEqual(json['project-status'], { status: 'active' });
     assert.equal(json.name, 'demo-pkg');
     assert.deepEqual(json.versions, ['1.2.0rc1', '1.9', '1.10']);
     const [rc, v19, v110] = json.files;

@@ -41,7 +41,7 @@ function setup(start: Date) {
   const uploads = new UploadSessions({
     sessions,
     staging,
-    metadata: {} as Pick<MetadataStore, 'getFile' | 'getTombstone'>,
+    metadata: {} as Pick<MetadataStore, 'getFile' | 'getTombstone' | 'getProject'>,
     ingest: { ingestContent: async (filename: string) => void ingested.push(filename) } as unknown as Ingest,
     config: SESSION_DEFAULTS,
     // The verifier is "invoked" and never reports: it died.

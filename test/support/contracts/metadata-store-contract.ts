@@ -178,6 +178,35 @@ export function metadataStoreContract(engine: DynamoEngine): void {
       assert.equal(await store.getProjectPage('never-published'), undefined);
     });
 
+    test('setProjectStatus (PEP 792) is kept on the record, seen by the page Query, raises the serial, never creates a record', async () => {
+      const project = 'status-demo';
+      assert.equal(await store.setProjectStatus(project, { status: 'archived' }), undefined, 'no record: nothing to set');
+      assert.equal(await store.getProject(project), undefined, 'and none was created');
+      await store.putProject({ name: project, displayName: 'Status.Demo', createdAt: '2026-01-01T00:00:00.000Z' });
+      let serial = (await store.getProjectSerial(project)) ?? 0;
+      for (const marker of [
+        { status: 'archived', reason: 'done, use status-demo2' },
+        { status: 'quarantined' },
+        { status: 'deprecated', reason: 'superseded' },
+      ] as const) {
+        const stored = await store.setProjectStatus(project, marker);
+        assert.deepEqual(stored?.status, marker);
+        assert.deepEqual((await store.getProject(project))?.status, marker);
+        assert.deepEqual((await store.getProjectPage(project))?.project?.status, marker, 'the page Query reads the status with the record');
+        const now = (await store.getProjectSerial(project)) ?? 0;
+        assert.ok(now > serial, `setting ${marker.status} raised the serial`);
+        serial = now;
+      }
+      // A reason left out clears the one before; active removes the status altogether.
+      assert.deepEqual((await store.setProjectStatus(project, { status: 'deprecated' }))?.status, { status: 'deprecated' });
+      const active = await store.setProjectStatus(project, { status: 'active' });
+      assert.deepEqual(active, { name: project, displayName: 'Status.Demo', createdAt: '2026-01-01T00:00:00.000Z' });
+      // A later putProject (the next upload) keeps the status set before.
+      await store.setProjectStatus(project, { status: 'archived', reason: 'r' });
+      await store.putProject({ name: project, displayName: 'other', createdAt: '2026-02-01T00:00:00.000Z' });
+      assert.deepEqual((await store.getProject(project))?.status, { status: 'archived', reason: 'r' });
+    });
+
     test('a tombstone hides a file whose item is still in the partition, and is first-writer-wins', async () => {
       const project = 'tombstoned';
       const gone = file(project, 1);
@@ -312,6 +341,31 @@ export function metadataStoreContract(engine: DynamoEngine): void {
       // Sanity: a Scan would see the same projects (this is the test, not the code path).
       const scan = await t.sdk.send(new ScanCommand({ TableName: t.tableName, Select: 'COUNT' }));
       assert.ok((scan.Count ?? 0) > 0);
+    });
+
+    test('project summaries: the highest serial wins, each write raises its own shard counter, a shard is one Query', async () => {
+      const base = { displayName: 'Sum-One', version: '1.0', summary: 'first', uploadTime: '2026-01-01T00:00:00.000Z', lastUpload: { version: '1.0', time: '2026-01-01T00:00:00.000Z' } };
+      const shard = listingShard('sum-one');
+      const before = await store.getSummarySerials();
+      assert.equal(before.length, LISTING_SHARDS);
+      assert.equal(await store.putProjectSummary({ name: 'sum-one', serial: 5, ...base }), true);
+      const after = await store.getSummarySerials();
+      assert.deepEqual(after.map((n, i) => n - before[i]!), before.map((_, i) => (i === shard ? 1 : 0)));
+      // Older: refused, counter unchanged. Equal (a retry): written. Newer: written.
+      assert.equal(await store.putProjectSummary({ name: 'sum-one', serial: 4, ...base, summary: 'stale' }), false);
+      assert.deepEqual(await store.getSummarySerials(), after);
+      assert.equal(await store.putProjectSummary({ name: 'sum-one', serial: 5, ...base, summary: 'retried' }), true);
+      const { summary: _dropped, ...withoutSummary } = base;
+      assert.equal(await store.putProjectSummary({ name: 'sum-one', serial: 7, ...withoutSummary, version: '2.0' }), true);
+      const queriesBefore = t.calls.get('QueryCommand') ?? 0;
+      const listed = (await store.listProjectSummaries(shard)).filter((s) => s.name === 'sum-one');
+      assert.equal((t.calls.get('QueryCommand') ?? 0) - queriesBefore, 1);
+      assert.deepEqual(listed, [{ name: 'sum-one', displayName: 'Sum-One', serial: 7, version: '2.0', uploadTime: base.uploadTime, lastUpload: base.lastUpload }]);
+      // A summary with no release left keeps only its name and serial.
+      assert.equal(await store.putProjectSummary({ name: 'sum-one', displayName: 'Sum-One', serial: 8 }), true);
+      assert.deepEqual((await store.listProjectSummaries(shard)).find((s) => s.name === 'sum-one'), { name: 'sum-one', displayName: 'Sum-One', serial: 8 });
+      // Summaries are not root-listing entries.
+      assert.equal((await store.listProjects()).some((p) => p.name === 'sum-one'), false);
     });
   });
 }
