@@ -68,7 +68,8 @@ export interface EmbeddedStores extends StoreEndpoints {
  * the loopback front.
  */
 export function createDynamoDbClient(stores: StoreEndpoints | EmbeddedStores): DynamoDbJsonClient {
-  const handler = 'dynamodbHandler' in stores ? stores.dynamodbHandler : undefined;
+  // Only stores started in this process have it; a server.json read from disk names endpoints alone.
+  const handler = 'dynamodbHandler' in stores && stores.dynamodbHandler instanceof InProcessDynamoDbHandler ? stores.dynamodbHandler : undefined;
   return new DynamoDbJsonClient({
     endpoint: stores.dynamodbEndpoint,
     region: LOCAL_REGION,
@@ -90,7 +91,7 @@ export function createDynamoDbSdkClient(stores: StoreEndpoints | EmbeddedStores)
     endpoint: stores.dynamodbEndpoint,
     region: LOCAL_REGION,
     credentials: stores.credentials,
-    ...('dynamodbHandler' in stores ? { requestHandler: stores.dynamodbHandler } : {}),
+    ...('dynamodbHandler' in stores && stores.dynamodbHandler instanceof InProcessDynamoDbHandler ? { requestHandler: stores.dynamodbHandler } : {}),
   });
 }
 

@@ -357,9 +357,9 @@ export function metadataStoreContract(engine: DynamoEngine): void {
       assert.equal(await store.putProjectSummary({ name: 'sum-one', serial: 5, ...base, summary: 'retried' }), true);
       const { summary: _dropped, ...withoutSummary } = base;
       assert.equal(await store.putProjectSummary({ name: 'sum-one', serial: 7, ...withoutSummary, version: '2.0' }), true);
-      const queriesBefore = t.calls.get('QueryCommand') ?? 0;
+      const queriesBefore = t.calls.get('Query') ?? 0;
       const listed = (await store.listProjectSummaries(shard)).filter((s) => s.name === 'sum-one');
-      assert.equal((t.calls.get('QueryCommand') ?? 0) - queriesBefore, 1);
+      assert.equal((t.calls.get('Query') ?? 0) - queriesBefore, 1);
       assert.deepEqual(listed, [{ name: 'sum-one', displayName: 'Sum-One', serial: 7, version: '2.0', uploadTime: base.uploadTime, lastUpload: base.lastUpload }]);
       // A summary with no release left keeps only its name and serial.
       assert.equal(await store.putProjectSummary({ name: 'sum-one', displayName: 'Sum-One', serial: 8 }), true);
