@@ -6,7 +6,7 @@
  *
  * - Reads: Ingest asks getFile and getTombstone for each file, before and after its
  *   conditional Put. Calls made while files are in flight are queued and sent together as
- *   one strongly consistent BatchGetItem on the next turn of the event loop: the same reads,
+ *   one strongly consistent BatchGetItem within 2 ms: the same reads,
  *   answered by the same table, a fraction of the round trips.
  * - Serial raises: a page's serial must be raised after the write it announces, so that a
  *   reader who sees the new serial sees the new file. Raised at most every RAISE_EVERY_MS
@@ -26,6 +26,9 @@ export interface ImportBatching {
   /** Raises each serial once. */
   raiseSerials(pks: Iterable<string>): Promise<void>;
 }
+
+/** How long a lookup waits for others to share its BatchGetItem. */
+const LOOKUP_WINDOW_MS = 2;
 
 /** How long a warm reader's page may lag a running import. */
 export const RAISE_EVERY_MS = 250;
@@ -50,7 +53,8 @@ export function batchedLookups(store: MetadataStore, lookups: FileLookups): Meta
   };
   const lookup = (project: string, filename: string) =>
     new Promise<{ file?: DistributionFile; tombstone?: Tombstone }>((resolve, reject) => {
-      if (queue.length === 0) setImmediate(flush);
+      // A short window, so lookups of files a few I/O callbacks apart share a batch.
+      if (queue.length === 0) setTimeout(flush, LOOKUP_WINDOW_MS);
       queue.push({ project, filename, resolve, reject });
     });
   return new Proxy(store, {
