@@ -11,7 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDbJsonClient } from '../lambdas/adapters/dynamodb-json-client.ts';
 import { DynamoDbMetadataStore } from '../lambdas/adapters/dynamodb-metadata-store.ts';
 import { SimpleIndex } from '../lambdas/app/simple-index.ts';
 import type { DistributionFile } from '../lambdas/core/model.ts';
@@ -23,18 +23,14 @@ const THIS_FILE = fileURLToPath(import.meta.url);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** Asks every call of `client` for its read units, and adds them up. */
-function countUnits(client: DynamoDBClient): { units: () => number; reset: () => void } {
+function countUnits(client: DynamoDbJsonClient): { units: () => number; reset: () => void } {
   let total = 0;
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      (args.input as Record<string, unknown>)['ReturnConsumedCapacity'] = 'TOTAL';
-      const result = await next(args);
-      const consumed = (result.output as { ConsumedCapacity?: { CapacityUnits?: number } }).ConsumedCapacity;
-      total += consumed?.CapacityUnits ?? 0;
-      return result;
-    },
-    { step: 'initialize', name: 'wharfCountReadUnits' },
-  );
+  client.use(async (_operation, input, next) => {
+    const output = await next({ ...input, ReturnConsumedCapacity: 'TOTAL' });
+    const consumed = output['ConsumedCapacity'] as { CapacityUnits?: number } | undefined;
+    total += consumed?.CapacityUnits ?? 0;
+    return output;
+  });
   return { units: () => total, reset: () => (total = 0) };
 }
 
@@ -64,7 +60,7 @@ async function seed(store: DynamoDbMetadataStore, project: string, files: number
 }
 
 /** The figures for one engine, through `client` (whose calls are counted from here on). */
-async function measure(engine: string, client: DynamoDBClient, tableName: string): Promise<void> {
+async function measure(engine: string, client: DynamoDbJsonClient, tableName: string): Promise<void> {
   const counting = countUnits(client);
   for (const files of [10, 10_000]) {
     const project = `units-${files}`;

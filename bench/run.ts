@@ -6,7 +6,8 @@
  */
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
 import { bundleOptions, ENTRY_CHUNK } from '../lib/bundling.ts';
-import { FUNCTIONS } from '../lambdas/config/functions.ts';
+import { FUNCTIONS, SWEEPER_FUNCTION, VERIFIER_FUNCTION } from '../lambdas/config/functions.ts';
 import type { DistributionFile } from '../lambdas/core/model.ts';
 import {
   renderProjectHtml,
@@ -26,6 +27,7 @@ import { MAX_RESPONSE_PAYLOAD_BYTES } from '../lambdas/http/api-gateway.ts';
 import { upstreamLatency } from './upstream.ts';
 import { pageThroughput } from './page-throughput.ts';
 
+const execFileAsync = promisify(execFile);
 const BUNDLE_LIMIT_BYTES = 500 * 1024;
 const INIT_TARGET_MS = 60;
 const RENDER_TARGET_MS = 50;
@@ -63,58 +65,188 @@ function coldStartChunks(metafile: Metafile, entry: string): string[] {
   return [...seen];
 }
 
+/** Every function the stack deploys, by the entry it is bundled from. */
+const BUNDLED_FUNCTIONS: Readonly<Record<string, { readonly entry: string; readonly env?: Record<string, string> }>> = {
+  ...FUNCTIONS,
+  verifier: VERIFIER_FUNCTION,
+  copier: { entry: 'lambdas/functions/upstream-copier-handler.ts', env: { WHARF_UPSTREAM_URL: 'https://pypi.org/simple/' } },
+  sweeper: SWEEPER_FUNCTION,
+};
+
+/**
+ * What one fresh Node process measures: the entry chunk's import (wall and CPU), then, where
+ * the bench names requests, each request in turn against the embedded stores, so what a
+ * handler defers to its first request is counted where a user would wait for it.
+ */
+const PROBE = `
+const cpuMs = (u) => (u.user + u.system) / 1000;
+const t0 = performance.now(), c0 = process.cpuUsage();
+const mod = await import(process.env.BENCH_ENTRY);
+const out = { init: performance.now() - t0, initCpu: cpuMs(process.cpuUsage(c0)), requests: [] };
+const context = { functionName: 'bench', functionVersion: '$LATEST', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:bench',
+  memoryLimitInMB: '1024', awsRequestId: 'r', logGroupName: 'g', logStreamName: 's', getRemainingTimeInMillis: () => 29000, callbackWaitsForEmptyEventLoop: false };
+for (const r of JSON.parse(process.env.BENCH_REQUESTS || '[]')) {
+  const event = { version: '2.0', routeKey: '$default', rawPath: r.path, rawQueryString: '', headers: { host: 'bench.example', ...r.headers },
+    requestContext: { accountId: '123456789012', apiId: 'bench', domainName: 'bench.example', domainPrefix: 'bench',
+      http: { method: 'GET', path: r.path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'bench' },
+      requestId: 'r', routeKey: '$default', stage: '$default', time: new Date().toISOString(), timeEpoch: Date.now() }, isBase64Encoded: false };
+  const t = performance.now(), c = process.cpuUsage();
+  const res = await mod.handler(event, context);
+  if (res.statusCode !== r.status) throw new Error(r.path + ' answered ' + res.statusCode + ', not ' + r.status + ': ' + res.body);
+  out.requests.push({ ms: performance.now() - t, cpu: cpuMs(process.cpuUsage(c)) });
+}
+process.stdout.write('\\nBENCH_RESULT ' + JSON.stringify(out));
+process.exit(0);
+`;
+
+interface ProbeResult {
+  readonly init: number;
+  readonly initCpu: number;
+  readonly requests: readonly { readonly ms: number; readonly cpu: number }[];
+}
+
+interface FirstRequest {
+  readonly label: string;
+  readonly path: string;
+  readonly status: number;
+  readonly headers?: Record<string, string>;
+}
+
+/**
+ * Embedded stores with one project of one file and one token, for the first requests the
+ * probes send: a page and a download to the read function, a whoami to the admin function.
+ */
+async function firstRequestFixture(): Promise<{ env: Record<string, string>; requests: Record<string, FirstRequest[]>; close(): Promise<void> }> {
+  const { startEmbeddedStores, createDynamoDbClient } = await import('../lambdas/local/embedded-stores.ts');
+  const { DynamoDbMetadataStore } = await import('../lambdas/adapters/dynamodb-metadata-store.ts');
+  const { DynamoDbTokenStore } = await import('../lambdas/adapters/dynamodb-token-store.ts');
+  const { TokenAdmin } = await import('../lambdas/app/token-admin.ts');
+  const stores = await startEmbeddedStores({});
+  const client = createDynamoDbClient(stores);
+  try {
+    const metadata = new DynamoDbMetadataStore(client, stores.tableName);
+    const sha256 = 'a'.repeat(64);
+    const filename = 'bench_first-1.0-py3-none-any.whl';
+    await metadata.putFile({ project: 'bench-first', filename, version: '1.0', packagetype: 'bdist_wheel', sha256, size: 1000, uploadTime: '2026-12-01T00:00:00.000Z' });
+    await metadata.putProject({ name: 'bench-first', displayName: 'bench-first', createdAt: '2026-12-01T00:00:00.000Z' });
+    const { token } = await new TokenAdmin(new DynamoDbTokenStore(client, stores.tokensTableName)).create({ scopes: ['read:*'], createdBy: 'bench' });
+    const auth = { authorization: `Bearer ${token}` };
+    return {
+      env: {
+        WHARF_TABLE_NAME: stores.tableName,
+        WHARF_TOKENS_TABLE_NAME: stores.tokensTableName,
+        AWS_ENDPOINT_URL_DYNAMODB: stores.dynamodbEndpoint,
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: stores.credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: stores.credentials.secretAccessKey,
+      },
+      requests: {
+        read: [
+          { label: 'first page', path: '/simple/bench-first/', status: 200, headers: { ...auth, accept: 'application/vnd.pypi.simple.v1+json' } },
+          { label: 'then a download', path: `/files/bench-first/${sha256}/${filename}`, status: 302, headers: auth },
+        ],
+        admin: [{ label: 'first whoami', path: '/api/whoami', status: 200, headers: auth }],
+      },
+      close: async () => {
+        client.destroy();
+        await stores.close();
+      },
+    };
+  } catch (err) {
+    client.destroy();
+    await stores.close();
+    throw err;
+  }
+}
+
 /**
  * Bundle exactly as lib/wharf-function.ts does (lib/bundling.ts: ESM chunks) and report,
  * per function: the entry chunk alone, what a cold start loads (the entry chunk and its
- * static imports; the aim is 500 KB), all chunks, and the module init median.
+ * static imports; the aim is 500 KB), all chunks, and the module init median (wall clock,
+ * and the CPU it took: on this shared machine the CPU figure moves less with the load).
+ * For the read and admin functions, also the first requests after init against embedded
+ * stores (init + first page), so nothing deferred to a request goes uncounted.
  */
-async function bundles(): Promise<void> {
-  console.log('Lambda bundles (lib/bundling.ts, as the CDK construct builds them; source maps not counted)');
-  console.log(`  ${'function'.padEnd(8)} ${'entry chunk'.padStart(11)} ${'cold start loads'.padStart(22)} ${'all chunks'.padStart(19)}   module init`);
+async function bundles(baseline?: string): Promise<void> {
+  const runs = 7;
   const root = path.resolve(import.meta.dirname, '..');
+  // --baseline DIR: the same functions bundled from another checkout (by its own
+  // lib/bundling.ts), their samples interleaved with ours, for a before/after in one run.
+  const checkouts: { label: string; root: string; options: typeof bundleOptions }[] = [{ label: '', root, options: bundleOptions }];
+  if (baseline) {
+    const other = path.resolve(baseline);
+    const { bundleOptions: theirs } = (await import(path.join(other, 'lib/bundling.ts'))) as { bundleOptions: typeof bundleOptions };
+    checkouts.unshift({ label: ' (baseline)', root: other, options: theirs });
+  }
+  console.log('Lambda bundles (lib/bundling.ts, as the CDK construct builds them; source maps not counted)');
+  console.log(`  ${'function'.padEnd(19)} ${'entry chunk'.padStart(11)} ${'cold start loads'.padStart(22)} ${'all chunks'.padStart(19)}   module init, median of ${runs} (wall / CPU)`);
   const dir = await mkdtemp(path.join(tmpdir(), 'wharf-bench-'));
+  const fixture = await firstRequestFixture();
+  const firsts: string[] = [];
   try {
-    for (const [name, spec] of Object.entries(FUNCTIONS)) {
-      const outdir = path.join(dir, name);
-      const { metafile } = await build({ ...bundleOptions(spec.entry, outdir, root), metafile: true, logLevel: 'silent' });
-      const rel = (file: string) => path.relative(root, file);
-      const entry = rel(path.join(outdir, ENTRY_CHUNK));
-      const sizeOf = (file: string) => metafile.outputs[file]!.bytes;
-      const code = Object.keys(metafile.outputs).filter((f) => f.endsWith('.mjs'));
-      const cold = coldStartChunks(metafile, entry);
-      const coldBytes = cold.reduce((sum, f) => sum + sizeOf(f), 0);
-      const allBytes = code.reduce((sum, f) => sum + sizeOf(f), 0);
-      // Module init: a fresh Node process importing the entry chunk, with the env the
-      // stack sets (NODE_OPTIONS included: the source maps cost init time too).
-      const probe = path.join(dir, `${name}-probe.mjs`);
-      await writeFile(
-        probe,
-        `const t=performance.now();await import(${JSON.stringify(path.join(outdir, ENTRY_CHUNK))});` +
-          `process.stdout.write(String(performance.now()-t));`,
-      );
-      const env = {
-        ...process.env,
-        NODE_OPTIONS: process.env['BENCH_NODE_OPTIONS'] ?? '--enable-source-maps',
-        WHARF_TABLE_NAME: 'bench',
-        WHARF_BUCKET_NAME: 'bench',
-        WHARF_TOKENS_TABLE_NAME: 'bench-tokens',
-        WHARF_VERIFIER_FUNCTION_NAME: 'bench-verifier',
-        AWS_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: 'x',
-        AWS_SECRET_ACCESS_KEY: 'y',
-      };
-      const inits = Array.from({ length: 7 }, () => Number(execFileSync(process.execPath, [probe], { env }).toString()));
-      const init = median(inits);
-      const within = coldBytes <= BUNDLE_LIMIT_BYTES && init <= INIT_TARGET_MS;
-      console.log(
-        `  ${name.padEnd(8)} ${kb(sizeOf(entry)).padStart(11)} ${`${kb(coldBytes)} in ${cold.length} chunks`.padStart(22)}` +
-          ` ${`${kb(allBytes)} in ${code.length}`.padStart(19)}   ${init.toFixed(1).padStart(6)} ms (median of 7)` +
-          `   ${within ? 'within' : 'OVER'} the aim (${BUNDLE_LIMIT_BYTES / 1024} KB, ${INIT_TARGET_MS} ms)`,
-      );
+    const probe = path.join(dir, 'probe.mjs');
+    await writeFile(probe, PROBE);
+    for (const [name, spec] of Object.entries(BUNDLED_FUNCTIONS)) {
+      const requests = fixture.requests[name] ?? [];
+      const built = [];
+      for (const [n, checkout] of checkouts.entries()) {
+        const outdir = path.join(dir, `${name}-${n}`);
+        const { metafile } = await build({ ...checkout.options(spec.entry, outdir, checkout.root), metafile: true, logLevel: 'silent' });
+        const entry = path.relative(checkout.root, path.join(outdir, ENTRY_CHUNK));
+        // A fresh Node process per sample, with the env the stack sets (NODE_OPTIONS
+        // included: the source maps cost init time too), pointed at the embedded stores.
+        const env = {
+          ...process.env,
+          NODE_OPTIONS: process.env['BENCH_NODE_OPTIONS'] ?? '--enable-source-maps',
+          WHARF_BUCKET_NAME: 'bench',
+          WHARF_VERIFIER_FUNCTION_NAME: 'bench-verifier',
+          WHARF_PUBLIC_READ: 'false',
+          ...fixture.env,
+          ...spec.env,
+          BENCH_ENTRY: path.join(outdir, ENTRY_CHUNK),
+          BENCH_REQUESTS: JSON.stringify(requests),
+        };
+        built.push({ checkout, metafile, entry, env, samples: [] as ProbeResult[] });
+      }
+      // One at a time, and not execFileSync: the embedded stores answer from this process.
+      for (let i = 0; i < runs; i++) {
+        for (const b of built) {
+          // The handlers log to stdout as on Lambda; the result is the last line.
+          const { stdout } = await execFileAsync(process.execPath, [probe], { env: b.env });
+          b.samples.push(JSON.parse(stdout.slice(stdout.lastIndexOf('BENCH_RESULT ') + 'BENCH_RESULT '.length)) as ProbeResult);
+        }
+      }
+      for (const { checkout, metafile, entry, samples } of built) {
+        const sizeOf = (file: string) => metafile.outputs[file]!.bytes;
+        const code = Object.keys(metafile.outputs).filter((f) => f.endsWith('.mjs'));
+        const cold = coldStartChunks(metafile, entry);
+        const coldBytes = cold.reduce((sum, f) => sum + sizeOf(f), 0);
+        const allBytes = code.reduce((sum, f) => sum + sizeOf(f), 0);
+        const init = median(samples.map((s) => s.init));
+        const initCpu = median(samples.map((s) => s.initCpu));
+        const within = coldBytes <= BUNDLE_LIMIT_BYTES && init <= INIT_TARGET_MS;
+        const label = `${name}${checkout.label}`;
+        console.log(
+          `  ${label.padEnd(19)} ${kb(sizeOf(entry)).padStart(11)} ${`${kb(coldBytes)} in ${cold.length} chunks`.padStart(22)}` +
+            ` ${`${kb(allBytes)} in ${code.length}`.padStart(19)}   ${init.toFixed(1).padStart(6)} / ${initCpu.toFixed(1).padStart(5)} ms` +
+            `   ${within ? 'within' : 'OVER'} the aim (${BUNDLE_LIMIT_BYTES / 1024} KB, ${INIT_TARGET_MS} ms)`,
+        );
+        if (requests.length > 0) {
+          let sofar = samples.map((s) => s.init);
+          const parts = requests.map((r, i) => {
+            sofar = sofar.map((t, j) => t + samples[j]!.requests[i]!.ms);
+            return `${r.label} ${median(samples.map((s) => s.requests[i]!.ms)).toFixed(1)} ms (init + through it ${median(sofar).toFixed(1)} ms)`;
+          });
+          firsts.push(`  ${label.padEnd(19)} ${parts.join(', ')}`);
+        }
+      }
     }
   } finally {
+    await fixture.close();
     await rm(dir, { recursive: true, force: true });
   }
+  console.log('  First requests of a cold function, against the embedded stores (medians of the same runs):');
+  for (const line of firsts) console.log(line);
 }
 
 function files(count: number): DistributionFile[] {
@@ -187,7 +319,8 @@ With no SECTION, everything but soak and real-mirror. Sections:
   real-mirror   wharf import of this machine's real wheel mirrors, then pip installs from them
                 (minutes: it moves gigabytes, so it is never part of the default run)
 Options: --no-upload, --no-import leave those parts out of the default run;
-  --bundles-only stops after the bundle sizes and start-up times.
+  --bundles-only stops after the bundle sizes and start-up times;
+  --baseline DIR also bundles and times another checkout's functions (and its wharf import), for a before/after.
 `;
 
 const { values: flags, positionals: sections } = parseArgs({
@@ -237,9 +370,9 @@ if (flags.help) {
   process.stderr.write(`npm run bench: no section "${section}".\n\n${USAGE}`);
   process.exitCode = 2;
 } else if (flags['bundles-only']) {
-  await bundles();
+  await bundles(flags.baseline);
 } else {
-  await bundles();
+  await bundles(flags.baseline);
   renders();
   await upstreamLatency();
   await pageThroughput();

@@ -7,16 +7,15 @@
  * and of the ranking itself in memory. Also: building the JSON API document of a project
  * of 10 to 10,000 files.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDbJsonClient } from '../lambdas/adapters/dynamodb-json-client.ts';
 import { DynamoDbMetadataStore, LISTING_SHARDS, summaryItem } from '../lambdas/adapters/dynamodb-metadata-store.ts';
-import { documentClient } from '../lambdas/adapters/dynamodb-operations.ts';
 import { ProjectViews } from '../lambdas/app/project-views.ts';
 import { SimpleIndex } from '../lambdas/app/simple-index.ts';
 import type { DistributionFile } from '../lambdas/core/model.ts';
 import { SummaryIndex, type ProjectSummary } from '../lambdas/core/project-search.ts';
 import { latestRelease, releaseGroups, warehouseProjectJson } from '../lambdas/core/warehouse-json.ts';
-import { createDynamoDbClient } from '../lambdas/local/embedded-stores.ts';
+import { createDynamoDbClient, createDynamoDbSdkClient } from '../lambdas/local/embedded-stores.ts';
 import { startLocalWharf, type LocalWharf } from '../lambdas/local/local-wharf.ts';
 
 const WORDS = [
@@ -47,18 +46,14 @@ function summaries(count: number): ProjectSummary[] {
   return out;
 }
 
-function countingClient(stores: LocalWharf['stores']): { client: DynamoDBClient; units: () => number; reset: () => void } {
+function countingClient(stores: LocalWharf['stores']): { client: DynamoDbJsonClient; units: () => number; reset: () => void } {
   const client = createDynamoDbClient(stores);
   let total = 0;
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      (args.input as Record<string, unknown>)['ReturnConsumedCapacity'] = 'TOTAL';
-      const result = await next(args);
-      total += (result.output as { ConsumedCapacity?: { CapacityUnits?: number } }).ConsumedCapacity?.CapacityUnits ?? 0;
-      return result;
-    },
-    { step: 'initialize', name: 'wharfCountReadUnits' },
-  );
+  client.use(async (_operation, input, next) => {
+    const output = await next({ ...input, ReturnConsumedCapacity: 'TOTAL' });
+    total += (output['ConsumedCapacity'] as { CapacityUnits?: number } | undefined)?.CapacityUnits ?? 0;
+    return output;
+  });
   return { client, units: () => total, reset: () => (total = 0) };
 }
 
@@ -106,7 +101,7 @@ export async function searchBench(projects: number): Promise<void> {
     const all = summaries(projects);
     // Items straight in, 25 to a BatchWrite, then each shard's counter once: the write path's
     // conditional Put and counter update cost ~15 ms each on dynalite, too slow for 100,000.
-    const doc = documentClient(seedClient);
+    const doc = DynamoDBDocumentClient.from(createDynamoDbSdkClient(wharf.stores), { marshallOptions: { removeUndefinedValues: true } });
     const seeded = await timed(async () => {
       const batches: Record<string, unknown>[][] = [];
       for (let i = 0; i < all.length; i += 25) batches.push(all.slice(i, i + 25).map(summaryItem));
@@ -116,7 +111,7 @@ export async function searchBench(projects: number): Promise<void> {
             let pending: Record<string, unknown>[] = batch;
             while (pending.length > 0) {
               const { UnprocessedItems } = await doc.send(new BatchWriteCommand({ RequestItems: { [wharf.stores.tableName]: pending.map((Item) => ({ PutRequest: { Item } })) } }));
-              pending = (UnprocessedItems?.[wharf.stores.tableName] ?? []).map((r) => r.PutRequest!.Item!);
+              pending = (UnprocessedItems?.[wharf.stores.tableName] ?? []).map((r: { PutRequest?: { Item?: Record<string, unknown> } }) => r.PutRequest!.Item!);
             }
           }),
         );

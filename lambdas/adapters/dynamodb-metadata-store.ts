@@ -41,9 +41,8 @@
  * project serial, then its shard's counter is raised, so a reader keeps each shard and
  * re-reads only the shards whose counter moved.
  */
-import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClient, putIf, queryAll, updateIf } from './dynamodb-operations.ts';
+import type { DynamoDbDocuments, QueryInput } from './dynamodb-json-client.ts';
+import { putIf, queryAll, updateIf } from './dynamodb-operations.ts';
 import { compareWithStored } from '../core/file-identity.ts';
 import { distributionIdentity } from '../core/filenames.ts';
 import {
@@ -58,7 +57,7 @@ import {
 import type { ReleaseMetadata } from '../core/release-metadata.ts';
 import type { ProjectSummary } from '../core/project-search.ts';
 import { isProjectStatus, type ProjectStatusMarker } from '../core/project-status.ts';
-import type { MetadataStore, ProjectListing, PutFileOutcome } from '../app/ports.ts';
+import type { FileLookups, MetadataStore, ProjectListing, PutFileOutcome } from '../app/ports.ts';
 import type { SweepIndex } from '../app/orphan-sweep-ports.ts';
 import type { IndexedPair } from '../core/orphans.ts';
 
@@ -206,15 +205,75 @@ function tombstoneFromItem(project: string, item: Record<string, unknown>): Tomb
   };
 }
 
-export class DynamoDbMetadataStore implements MetadataStore, SweepIndex {
-  private readonly doc: DynamoDBDocumentClient;
+/** BatchGetItem takes at most 100 keys. */
+const BATCH_GET_KEYS = 100;
+/** Rounds of asking again for what a BatchGetItem left unprocessed, before giving up. */
+const BATCH_GET_ATTEMPTS = 8;
 
+/**
+ * Where serial raises go instead of straight to the table: `wharf import` gathers them and
+ * raises each serial once per batch, after the writes it announces (see `raiseSerials`).
+ */
+export interface SerialRaises {
+  add(pk: string): void;
+}
+
+export class DynamoDbMetadataStore implements MetadataStore, SweepIndex, FileLookups {
   constructor(
-    private readonly client: DynamoDBClient,
+    private readonly doc: DynamoDbDocuments,
     private readonly tableName: string,
-  ) {
-    this.doc = documentClient(client);
+    private readonly deferredRaises?: SerialRaises,
+  ) {}
+
+  /**
+   * The same store, but its serial raises are handed to `raises` rather than sent: the
+   * caller raises them later with `raiseSerials`, still after the writes that caused them.
+   */
+  withSerialRaisesTo(raises: SerialRaises): DynamoDbMetadataStore {
+    return new DynamoDbMetadataStore(this.doc, this.tableName, raises);
   }
+
+  /** Raise each of these serials (pk values, as handed to a SerialRaises) once. */
+  async raiseSerials(pks: Iterable<string>): Promise<void> {
+    await Promise.all([...new Set(pks)].map((pk) => this.raise(pk)));
+  }
+
+  /**
+   * Index entries and tombstones of many files at once: strongly consistent BatchGetItems
+   * of up to 100 keys, what single GetItems of each would read.
+   */
+  async lookupFiles(files: readonly { project: string; filename: string }[]): Promise<{ file?: DistributionFile; tombstone?: Tombstone }[]> {
+    const keys = new Map<string, { pk: string; sk: string }>();
+    const wanted = files.map(({ project, filename }) => {
+      const file = { pk: projectPk(project), sk: fileSk(project, filename) };
+      const tombstone = { pk: projectPk(project), sk: tombstoneSk(project, filename) };
+      for (const key of [file, tombstone]) keys.set(`${key.pk}\0${key.sk}`, key);
+      return { project, file: `${file.pk}\0${file.sk}`, tombstone: `${tombstone.pk}\0${tombstone.sk}` };
+    });
+    const found = new Map<string, Record<string, unknown>>();
+    const all = [...keys.values()];
+    await Promise.all(
+      Array.from({ length: Math.ceil(all.length / BATCH_GET_KEYS) }, async (_, i) => {
+        let pending: { pk: string; sk: string }[] = all.slice(i * BATCH_GET_KEYS, (i + 1) * BATCH_GET_KEYS);
+        for (let attempt = 0; pending.length > 0; attempt++) {
+          if (attempt >= BATCH_GET_ATTEMPTS) {
+            throw new Error(`DynamoDB left ${pending.length} keys unprocessed after ${BATCH_GET_ATTEMPTS} BatchGetItem attempts (throttled?); try again later.`);
+          }
+          if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
+          const out = await this.doc.batchGet({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } });
+          for (const item of out.Responses[this.tableName] ?? []) found.set(`${String(item['pk'])}\0${String(item['sk'])}`, item);
+          // What DynamoDB did not get to this time (throughput, 16 MB) is asked again.
+          pending = (out.UnprocessedKeys[this.tableName]?.Keys ?? []) as { pk: string; sk: string }[];
+        }
+      }),
+    );
+    return wanted.map(({ project, file, tombstone }) => {
+      const f = found.get(file);
+      const t = found.get(tombstone);
+      return { ...(f ? { file: fromItem(project, f) } : {}), ...(t ? { tombstone: tombstoneFromItem(project, t) } : {}) };
+    });
+  }
+
 
   async getProjectPage(project: string): Promise<ProjectPageData | undefined> {
     const items = await this.queryAll({
@@ -255,28 +314,28 @@ export class DynamoDbMetadataStore implements MetadataStore, SweepIndex {
   }
 
   /**
-   * The one read every page view makes, so the leanest: the plain client (one number needs
-   * no document marshalling) and no projection (the item is a few bytes; a projection
-   * costs the same read unit and only adds an expression to parse).
+   * The one read every page view makes, so the leanest: no projection (the item is a few
+   * bytes; a projection costs the same read unit and only adds an expression to parse).
    */
   private async serialAt(pk: string): Promise<number | undefined> {
-    const { Item } = await this.client.send(
-      new GetItemCommand({ TableName: this.tableName, Key: { pk: { S: pk }, sk: { S: SERIAL_SK } }, ConsistentRead: true }),
-    );
-    const serial = Item?.['serial']?.N;
+    const { Item } = await this.doc.get({ TableName: this.tableName, Key: { pk, sk: SERIAL_SK }, ConsistentRead: true });
+    const serial = Item?.['serial'];
     return serial === undefined ? undefined : Number(serial);
   }
 
-  /** Raise a serial, after the write it announces. */
+  /** Raise a serial, after the write it announces (or hand it to the deferred raises). */
   private async bump(pk: string): Promise<void> {
-    await this.doc.send(
-      new UpdateCommand({
+    if (this.deferredRaises) this.deferredRaises.add(pk);
+    else await this.raise(pk);
+  }
+
+  private async raise(pk: string): Promise<void> {
+    await this.doc.update({
         TableName: this.tableName,
         Key: { pk, sk: SERIAL_SK },
         UpdateExpression: 'ADD serial :one',
         ExpressionAttributeValues: { ':one': 1 },
-      }),
-    );
+      });
   }
 
   /**
@@ -296,24 +355,20 @@ export class DynamoDbMetadataStore implements MetadataStore, SweepIndex {
   }
 
   async getFile(project: string, filename: string): Promise<DistributionFile | undefined> {
-    const { Item } = await this.doc.send(
-      new GetCommand({
+    const { Item } = await this.doc.get({
         TableName: this.tableName,
         Key: { pk: projectPk(project), sk: fileSk(project, filename) },
         ConsistentRead: true,
-      }),
-    );
+      });
     return Item ? fromItem(project, Item) : undefined;
   }
 
   async getProject(project: string): Promise<ProjectRecord | undefined> {
-    const { Item } = await this.doc.send(
-      new GetCommand({
+    const { Item } = await this.doc.get({
         TableName: this.tableName,
         Key: { pk: projectPk(project), sk: PROJECT_SK },
         ConsistentRead: true,
-      }),
-    );
+      });
     return Item ? projectFromItem(project, Item) : undefined;
   }
 
@@ -342,13 +397,11 @@ export class DynamoDbMetadataStore implements MetadataStore, SweepIndex {
       await this.bump(projectPk(file.project));
       return 'created';
     }
-    const existing = await this.doc.send(
-      new GetCommand({
+    const existing = await this.doc.get({
         TableName: this.tableName,
         Key: { pk: projectPk(file.project), sk: fileSk(file.project, file.filename) },
         ConsistentRead: true,
-      }),
-    );
+      });
     // Index entries are removed only after their tombstone, which keeps the identity taken.
     if (!existing.Item) throw new Error(`The index entry of ${file.filename} vanished after a conditional Put found it.`);
     return compareWithStored(file.filename, file.sha256, fromItem(file.project, existing.Item));
@@ -413,9 +466,7 @@ export class DynamoDbMetadataStore implements MetadataStore, SweepIndex {
   }
 
   async deleteFile(project: string, filename: string): Promise<void> {
-    await this.doc.send(
-      new DeleteCommand({ TableName: this.tableName, Key: { pk: projectPk(project), sk: fileSk(project, filename) } }),
-    );
+    await this.doc.delete({ TableName: this.tableName, Key: { pk: projectPk(project), sk: fileSk(project, filename) } });
     await this.bump(projectPk(project));
   }
 
@@ -439,13 +490,11 @@ export class DynamoDbMetadataStore implements MetadataStore, SweepIndex {
   }
 
   async getTombstone(project: string, filename: string): Promise<Tombstone | undefined> {
-    const { Item } = await this.doc.send(
-      new GetCommand({
+    const { Item } = await this.doc.get({
         TableName: this.tableName,
         Key: { pk: projectPk(project), sk: tombstoneSk(project, filename) },
         ConsistentRead: true,
-      }),
-    );
+      });
     return Item ? tombstoneFromItem(project, Item) : undefined;
   }
 
@@ -470,13 +519,11 @@ export class DynamoDbMetadataStore implements MetadataStore, SweepIndex {
   }
 
   async getRelease(project: string, version: string): Promise<ReleaseRecord | undefined> {
-    const { Item } = await this.doc.send(
-      new GetCommand({
+    const { Item } = await this.doc.get({
         TableName: this.tableName,
         Key: { pk: releasePk(project), sk: releaseVersionKey(version) },
         ConsistentRead: true,
-      }),
-    );
+      });
     if (!Item) return undefined;
     return {
       project,
@@ -497,23 +544,19 @@ export class DynamoDbMetadataStore implements MetadataStore, SweepIndex {
       ExpressionAttributeValues: { ':serial': summary.serial },
     });
     if (written) {
-      await this.doc.send(
-        new UpdateCommand({
+      await this.doc.update({
           TableName: this.tableName,
           Key: { pk: SUMMARY_SERIAL_PK, sk: SERIAL_SK },
           UpdateExpression: 'ADD #shard :one',
           ExpressionAttributeNames: { '#shard': summaryCounter(shard) },
           ExpressionAttributeValues: { ':one': 1 },
-        }),
-      );
+        });
     }
     return written;
   }
 
   async getSummarySerials(): Promise<readonly number[]> {
-    const { Item } = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: SUMMARY_SERIAL_PK, sk: SERIAL_SK }, ConsistentRead: true }),
-    );
+    const { Item } = await this.doc.get({ TableName: this.tableName, Key: { pk: SUMMARY_SERIAL_PK, sk: SERIAL_SK }, ConsistentRead: true });
     return Array.from({ length: LISTING_SHARDS }, (_, shard) => Number(Item?.[summaryCounter(shard)] ?? 0));
   }
 
@@ -533,7 +576,7 @@ export class DynamoDbMetadataStore implements MetadataStore, SweepIndex {
     return putIf(this.doc, { TableName: this.tableName, Item: item });
   }
 
-  private queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
+  private queryAll(input: QueryInput): Promise<Record<string, unknown>[]> {
     return queryAll(this.doc, input);
   }
 }

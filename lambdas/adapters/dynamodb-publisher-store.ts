@@ -17,9 +17,8 @@
  * dynalite has no TTL, so the condition also lets an expired record be overwritten.
  */
 import { createHash } from 'node:crypto';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClient, putIf, queryAll, updateIf } from './dynamodb-operations.ts';
+import type { DynamoDbDocuments } from './dynamodb-json-client.ts';
+import { putIf, queryAll, updateIf } from './dynamodb-operations.ts';
 import type { PublisherRecord } from '../core/trusted-publishing.ts';
 import type { PublisherStore } from '../app/ports.ts';
 import { TTL_ATTRIBUTE } from '../config/tables.ts';
@@ -51,14 +50,10 @@ function fromItem(item: Record<string, unknown>): PublisherRecord {
 }
 
 export class DynamoDbPublisherStore implements PublisherStore {
-  private readonly doc: DynamoDBDocumentClient;
-
   constructor(
-    client: DynamoDBClient,
+    private readonly doc: DynamoDbDocuments,
     private readonly tableName: string,
-  ) {
-    this.doc = documentClient(client);
-  }
+  ) {}
 
   async putPublisher(publisher: PublisherRecord): Promise<{ publisher: PublisherRecord; created: boolean }> {
     const key = { pk: PUBLISHERS_PK, sk: publisherSk(publisher) };
@@ -68,7 +63,7 @@ export class DynamoDbPublisherStore implements PublisherStore {
       ConditionExpression: 'attribute_not_exists(pk) OR attribute_exists(removedAt)',
     });
     if (created) return { publisher, created: true };
-    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
+    const out = await this.doc.get({ TableName: this.tableName, Key: key, ConsistentRead: true });
     // Deleted between the two calls: the caller may simply retry.
     if (!out.Item) throw new Error(`The publisher ${publisher.id} changed while it was being added; add it again.`);
     return { publisher: fromItem(out.Item), created: false };

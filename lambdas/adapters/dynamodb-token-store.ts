@@ -10,9 +10,8 @@
  * then one Query. Expired tokens carry a `ttl` attribute (expiry + 90 days) so DynamoDB
  * removes them eventually, keeping a trail for audits in the meantime.
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClient, queryAll, updateIf } from './dynamodb-operations.ts';
+import type { DynamoDbDocuments } from './dynamodb-json-client.ts';
+import { queryAll, updateIf } from './dynamodb-operations.ts';
 import type { TokenRecord } from '../core/model.ts';
 import type { TokenStore } from '../app/ports.ts';
 import { TTL_ATTRIBUTE } from '../config/tables.ts';
@@ -50,30 +49,22 @@ function fromItem(item: Record<string, unknown>): TokenRecord {
 }
 
 export class DynamoDbTokenStore implements TokenStore {
-  private readonly doc: DynamoDBDocumentClient;
-
   constructor(
-    client: DynamoDBClient,
+    private readonly doc: DynamoDbDocuments,
     private readonly tableName: string,
-  ) {
-    this.doc = documentClient(client);
-  }
+  ) {}
 
   async getToken(id: string): Promise<TokenRecord | undefined> {
-    const out = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: TOKENS_PK, sk: tokenSk(id) }, ConsistentRead: true }),
-    );
+    const out = await this.doc.get({ TableName: this.tableName, Key: { pk: TOKENS_PK, sk: tokenSk(id) }, ConsistentRead: true });
     return out.Item ? fromItem(out.Item) : undefined;
   }
 
   async putToken(token: TokenRecord): Promise<void> {
-    await this.doc.send(
-      new PutCommand({
+    await this.doc.put({
         TableName: this.tableName,
         Item: toItem(token),
         ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
+      });
   }
 
   async listTokens(): Promise<TokenRecord[]> {

@@ -4,9 +4,8 @@
  * after it expires. DynamoDB's TTL deletes late and the embedded emulator has none, so
  * expiry is always decided on read by comparing `expiresAt` with the clock.
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClient, updateIf } from './dynamodb-operations.ts';
+import type { DynamoDbDocuments } from './dynamodb-json-client.ts';
+import { updateIf } from './dynamodb-operations.ts';
 import { TTL_ATTRIBUTE } from '../config/tables.ts';
 import type { SessionStatus, UploadSession } from '../core/upload-session.ts';
 import type { UploadSessionStore } from '../app/ports.ts';
@@ -18,18 +17,13 @@ const pk = (id: string) => `UPLOAD#${id}`;
 const KEEP_AFTER_EXPIRY_SECONDS = 24 * 3600;
 
 export class DynamoDbUploadSessionStore implements UploadSessionStore {
-  private readonly doc: DynamoDBDocumentClient;
-
   constructor(
-    client: DynamoDBClient,
+    private readonly doc: DynamoDbDocuments,
     private readonly tableName: string,
-  ) {
-    this.doc = documentClient(client);
-  }
+  ) {}
 
   async createSession(session: UploadSession): Promise<void> {
-    await this.doc.send(
-      new PutCommand({
+    await this.doc.put({
         TableName: this.tableName,
         Item: {
           pk: pk(session.id),
@@ -38,14 +32,11 @@ export class DynamoDbUploadSessionStore implements UploadSessionStore {
           [SESSION_TTL_ATTRIBUTE]: Math.ceil(Date.parse(session.expiresAt) / 1000) + KEEP_AFTER_EXPIRY_SECONDS,
         },
         ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
+      });
   }
 
   async getSession(id: string): Promise<UploadSession | undefined> {
-    const answer = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: pk(id), sk: SESSION_SK }, ConsistentRead: true }),
-    );
+    const answer = await this.doc.get({ TableName: this.tableName, Key: { pk: pk(id), sk: SESSION_SK }, ConsistentRead: true });
     return answer.Item ? toSession(answer.Item) : undefined;
   }
 

@@ -3,17 +3,14 @@
  * every download and never calls S3 itself, and leaving the S3 client out of its bundle
  * makes that bundle a quarter smaller (faster cold starts).
  */
-import { SignatureV4 } from '@smithy/signature-v4';
-import { fromEnv } from '@aws-sdk/credential-provider-env';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { DownloadSigner, PresignOptions } from '../app/ports.ts';
 import { keyPath, rfc3986 } from './s3-keys.ts';
-import { NodeSha256 } from './node-sha256.ts';
+import { type Credentials, SigV4 } from './sigv4.ts';
 
 export interface S3UrlSignerOptions {
   readonly bucketName: string;
   readonly region: string;
-  readonly credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  readonly credentials: Credentials;
   /**
    * An S3-compatible endpoint (path-style URLs), e.g. the local s3rver.
    * @default - AWS S3's virtual-hosted style https://{bucket}.s3.{region}.amazonaws.com
@@ -22,22 +19,14 @@ export interface S3UrlSignerOptions {
 }
 
 export class S3UrlSigner implements DownloadSigner {
-  private readonly signer: SignatureV4;
+  private readonly signer: SigV4;
   private readonly protocol: string;
   private readonly hostname: string;
   private readonly port: number | undefined;
   private readonly pathPrefix: string;
 
   constructor(private readonly options: S3UrlSignerOptions) {
-    this.signer = new SignatureV4({
-      service: 's3',
-      region: options.region,
-      credentials: options.credentials,
-      sha256: NodeSha256,
-      // S3 signs the path as sent, not escaped a second time.
-      uriEscapePath: false,
-      applyChecksum: false,
-    });
+    this.signer = new SigV4({ service: 's3', region: options.region, credentials: options.credentials });
     if (options.endpoint) {
       const url = new URL(options.endpoint);
       this.protocol = url.protocol;
@@ -85,32 +74,24 @@ export class S3UrlSigner implements DownloadSigner {
   ): Promise<string> {
     const host = this.port === undefined ? this.hostname : `${this.hostname}:${this.port}`;
     const path = `${this.pathPrefix}/${keyPath(key)}`;
-    const signed = await this.signer.presign(
-      {
-        method,
-        protocol: this.protocol,
-        hostname: this.hostname,
-        ...(this.port !== undefined ? { port: this.port } : {}),
-        path,
-        query,
-        headers: { host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
-      },
-      { expiresIn: options.expiresIn, signingDate: options.signingDate },
-    );
-    const encoded = Object.entries(signed.query ?? {})
-      .flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((one) => `${rfc3986(k)}=${rfc3986(String(one ?? ''))}`))
-      .join('&');
+    // S3 signs the path as sent, not escaped a second time.
+    const encoded = await this.signer.presignQuery({
+      method,
+      host,
+      path,
+      query,
+      expiresIn: options.expiresIn,
+      ...(options.signingDate ? { signingDate: options.signingDate } : {}),
+    });
     return `${this.protocol}//${host}${path}?${encoded}`;
   }
 }
 
 /**
  * The signer of a Lambda function: the role's temporary credentials, which the runtime puts
- * in the environment. URLs it signs die with them, whatever their own expiry says.
+ * in the environment (config/environment.ts `roleCredentials`). URLs it signs die with
+ * them, whatever their own expiry says.
  */
-export function roleUrlSigner(bucketName: string, region: string): S3UrlSigner {
-  return new S3UrlSigner({ bucketName, region, credentials: fromEnv() });
+export function roleUrlSigner(bucketName: string, region: string, credentials: Credentials): S3UrlSigner {
+  return new S3UrlSigner({ bucketName, region, credentials });
 }
-
-/** The role's credentials as a provider: what download signing falls back to. */
-export const roleCredentials: () => AwsCredentialIdentityProvider = fromEnv;

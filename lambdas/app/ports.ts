@@ -24,6 +24,14 @@ export interface ProjectListing {
 
 export type PutFileOutcome = 'created' | 'unchanged';
 
+/**
+ * Many files' index entries and tombstones in one go (DynamoDB's BatchGetItem): the same
+ * strongly consistent reads as getFile and getTombstone, fewer round trips.
+ */
+export interface FileLookups {
+  lookupFiles(files: readonly { project: string; filename: string }[]): Promise<{ file?: DistributionFile; tombstone?: Tombstone }[]>;
+}
+
 export interface MetadataStore {
   /**
    * One project's record and files: a single (paged) Query. A file with a tombstone is

@@ -17,6 +17,7 @@ import { type DistributionSource, inspectDistributionAt } from '../core/distribu
 import { WharfError } from '../core/errors.ts';
 import type { MetadataStore } from '../app/ports.ts';
 import { type FoundFile, type ScanResult, scanPaths } from './import-scan.ts';
+import { batchedLookups, gatheredRaises } from './import-batching.ts';
 import { type ImportTarget, STREAM_PART_BYTES, STREAM_QUEUE } from './import-target.ts';
 
 const MiB = 1024 * 1024;
@@ -145,9 +146,12 @@ export async function importDistributions(
   const scan = await scanPaths(paths);
   events.onScanned?.(scan);
   const started = performance.now();
+  const gathered = target.batching ? gatheredRaises(target.batching) : undefined;
+  const metadata =
+    target.batching && gathered ? batchedLookups(target.batching.deferRaises(gathered.raises), target.batching.lookups) : target.metadata;
   // Summaries once per project at the end, not once per file (see Ingest).
   const touched = new Set<string>();
-  const ingest = new Ingest(writingOnce(target.metadata), target.blobs, undefined, async (project) => touched.add(project));
+  const ingest = new Ingest(writingOnce(metadata), target.blobs, undefined, async (project) => touched.add(project));
   let created = 0;
   let unchanged = 0;
   const refused: Extract<FileResult, { outcome: 'refused' | 'failed' }>[] = [];
@@ -196,6 +200,7 @@ export async function importDistributions(
     running.add(task);
   }
   await Promise.all(running);
+  await gathered?.finish();
   await refreshProjectSummaries(target.metadata, [...touched], bounds.concurrency);
   return {
     scan,

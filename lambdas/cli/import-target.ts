@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { awsDynamoDb } from './aws-caller.ts';
 import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { DynamoDbMetadataStore } from '../adapters/dynamodb-metadata-store.ts';
@@ -20,6 +20,12 @@ import {
   type StoreEndpoints,
 } from '../local/embedded-stores.ts';
 import type { BlobStore, MetadataStore } from '../app/ports.ts';
+import type { ImportBatching } from './import-batching.ts';
+
+/** The batching a DynamoDB metadata store offers an import. */
+function dynamoDbBatching(store: DynamoDbMetadataStore): ImportBatching {
+  return { lookups: store, deferRaises: (raises) => store.withSerialRaisesTo(raises), raiseSerials: (pks) => store.raiseSerials(pks) };
+}
 
 export interface ImportTarget {
   readonly description: string;
@@ -27,6 +33,8 @@ export interface ImportTarget {
   readonly blobs: BlobStore;
   /** Stores a file from disk at `key` without holding it in memory. */
   readonly files: FileUploader;
+  /** Batched reads and gathered serial raises (import-batching.ts); without, one call each. */
+  readonly batching?: ImportBatching;
   close(): Promise<void>;
 }
 
@@ -98,9 +106,11 @@ export function processAlive(pid: number): boolean {
 export function localTarget(endpoints: StoreEndpoints, description: string, onClose: () => Promise<void>): ImportTarget {
   const dynamodb = createDynamoDbClient(endpoints);
   const s3 = createS3Client(endpoints);
+  const metadata = new DynamoDbMetadataStore(dynamodb, endpoints.tableName);
   return {
     description,
-    metadata: new DynamoDbMetadataStore(dynamodb, endpoints.tableName),
+    metadata,
+    batching: dynamoDbBatching(metadata),
     blobs: new S3BlobStore(s3, endpoints.bucketName),
     files: s3FileUploader(s3, endpoints.bucketName),
     async close() {
@@ -163,11 +173,13 @@ export async function openAwsTarget(options: AwsTargetOptions): Promise<ImportTa
   if (!tableName || !bucketName) {
     throw new Error('Name the deployed index with --stack NAME, or with both --table and --bucket.');
   }
-  const dynamodb = new DynamoDBClient(region);
+  const dynamodb = await awsDynamoDb(options.region);
   const s3 = new S3Client(region);
+  const metadata = new DynamoDbMetadataStore(dynamodb, tableName);
   return {
     description: `table ${tableName} and bucket ${bucketName}`,
-    metadata: new DynamoDbMetadataStore(dynamodb, tableName),
+    metadata,
+    batching: dynamoDbBatching(metadata),
     blobs: new S3BlobStore(s3, bucketName),
     files: s3FileUploader(s3, bucketName),
     async close() {

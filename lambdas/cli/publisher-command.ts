@@ -9,7 +9,6 @@ import { adminApi } from './admin-api.ts';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbPublisherStore } from '../adapters/dynamodb-publisher-store.ts';
 import { WharfError } from '../core/errors.ts';
 import { validatePublisher, type PublisherInput, type PublisherRecord } from '../core/trusted-publishing.ts';
@@ -19,7 +18,7 @@ import type { PublisherStore } from '../app/ports.ts';
 import { processAlive, readServerState } from './import-target.ts';
 import { commandFailed, usageError } from './command-line.ts';
 import { defaultDataDir } from './serve-command.ts';
-import { awsCallerArn } from './aws-caller.ts';
+import { awsCallerArn, awsDynamoDb } from './aws-caller.ts';
 
 export interface PublisherOptions {
   project?: string;
@@ -119,7 +118,7 @@ async function openAws(options: PublisherOptions): Promise<PublisherTarget> {
     if (!tableName) throw new PublisherCommandError(`Stack ${options.stack} has no TokensTableName output: is it a Wharf stack?`);
   }
   const createdBy = await awsCallerArn(options.region);
-  const dynamodb = new DynamoDBClient(region);
+  const dynamodb = await awsDynamoDb(options.region);
   return storeTarget(new DynamoDbPublisherStore(dynamodb, tableName!), createdBy, `the tokens table ${tableName} (as ${createdBy})`, async () =>
     dynamodb.destroy(),
   );

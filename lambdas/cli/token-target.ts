@@ -11,13 +11,12 @@ import { adminApi } from './admin-api.ts';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbTokenStore } from '../adapters/dynamodb-token-store.ts';
 import { TokenAdmin, type CreatedToken, type TokenView } from '../app/token-admin.ts';
 import { readKeptAdminToken, localCreator } from '../local/admin-bootstrap.ts';
 import { createDynamoDbClient, startEmbeddedStores } from '../local/embedded-stores.ts';
 import { processAlive, readServerState } from './import-target.ts';
-import { awsCallerArn } from './aws-caller.ts';
+import { awsCallerArn, awsDynamoDb } from './aws-caller.ts';
 
 export interface NewTokenRequest {
   readonly scopes: readonly string[];
@@ -125,7 +124,7 @@ export async function openAwsTokenTarget(options: AwsTokenTargetOptions): Promis
   }
   if (!tableName) throw new TokenCommandError('Name the deployed index with --stack NAME or --tokens-table TABLE.');
   const createdBy = await awsCallerArn(options.region);
-  const dynamodb = new DynamoDBClient(region);
+  const dynamodb = await awsDynamoDb(options.region);
   return storeTarget(
     new TokenAdmin(new DynamoDbTokenStore(dynamodb, tableName)),
     createdBy,

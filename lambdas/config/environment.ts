@@ -60,6 +60,12 @@ export const UPSTREAM_ENV = {
 /** What the Lambda runtime sets itself. */
 export const LAMBDA_RUNTIME_ENV = {
   region: 'AWS_REGION',
+  accessKeyId: 'AWS_ACCESS_KEY_ID',
+  secretAccessKey: 'AWS_SECRET_ACCESS_KEY',
+  sessionToken: 'AWS_SESSION_TOKEN',
+  /** The AWS SDKs' endpoint overrides (a local emulator); none on a deployed stack. */
+  dynamodbEndpoint: 'AWS_ENDPOINT_URL_DYNAMODB',
+  endpoint: 'AWS_ENDPOINT_URL',
 } as const;
 
 /** Every variable name, for tests that compare what the construct sets with what loaders read. */
@@ -73,6 +79,36 @@ export function awsRegion(env: Environment): string {
 }
 
 export class ConfigError extends Error {}
+
+/** Where DynamoDB is, when not at its regional endpoint: the SDKs' own override variables. */
+export function dynamoDbEndpoint(env: Environment): { endpoint?: string } {
+  const endpoint = env[LAMBDA_RUNTIME_ENV.dynamodbEndpoint] || env[LAMBDA_RUNTIME_ENV.endpoint];
+  return endpoint ? { endpoint } : {};
+}
+
+export interface RoleCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+}
+
+/**
+ * The function role's temporary credentials, which the Lambda runtime puts in the
+ * environment: read at each use, as the SDK's `fromEnv` reads them.
+ */
+export function roleCredentials(env: Environment): () => Promise<RoleCredentials> {
+  return async () => {
+    const accessKeyId = env[LAMBDA_RUNTIME_ENV.accessKeyId];
+    const secretAccessKey = env[LAMBDA_RUNTIME_ENV.secretAccessKey];
+    if (!accessKeyId || !secretAccessKey) {
+      throw new ConfigError(
+        `${LAMBDA_RUNTIME_ENV.accessKeyId} and ${LAMBDA_RUNTIME_ENV.secretAccessKey} are not set: the Lambda runtime sets them from the function's role.`,
+      );
+    }
+    const sessionToken = env[LAMBDA_RUNTIME_ENV.sessionToken];
+    return { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
+  };
+}
 
 export function required(env: Environment, name: string): string {
   const value = env[name];

@@ -4,14 +4,14 @@
  * write the tokens table; it cannot touch packages.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbPublisherStore } from '../adapters/dynamodb-publisher-store.ts';
 import { DynamoDbTokenStore } from '../adapters/dynamodb-token-store.ts';
 import { createAdminFunction } from './admin-function.ts';
 import { FUNCTION_ENVIRONMENTS } from '../config/function-environments.ts';
+import { lambdaDynamoDb } from './dynamodb.ts';
 
 const { config, oidc } = FUNCTION_ENVIRONMENTS.admin(process.env);
-const dynamodb = new DynamoDBClient({});
+const dynamodb = lambdaDynamoDb(process.env);
 
 export const handler = createAdminFunction({
   tokens: new DynamoDbTokenStore(dynamodb, config.tokensTableName),

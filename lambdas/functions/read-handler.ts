@@ -5,19 +5,22 @@
  * mode, start the copier function.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbMetadataStore } from '../adapters/dynamodb-metadata-store.ts';
 import { DynamoDbTokenStore } from '../adapters/dynamodb-token-store.ts';
-import { roleCredentials, roleUrlSigner, S3UrlSigner } from '../adapters/s3-url-signer.ts';
+import { roleUrlSigner, S3UrlSigner } from '../adapters/s3-url-signer.ts';
 import { FetchObjectReader } from '../adapters/presigned-object-reader.ts';
 import { SigningCredentials, type SecretReader } from '../adapters/signing-credentials.ts';
 import { UpstreamIndex } from '../app/upstream-index.ts';
 import { createReadFunction } from './read-function.ts';
+import { roleCredentials } from '../config/environment.ts';
 import { FUNCTION_ENVIRONMENTS } from '../config/function-environments.ts';
+import { lambdaDynamoDb } from './dynamodb.ts';
 import { deferredCopier, deferredUpstreamFetcher, deferredUpstreamStore, once } from './deferred.ts';
 
 const { config, upstream: upstreamConfig, region, signingKey } = FUNCTION_ENVIRONMENTS.read(process.env);
-const dynamodb = new DynamoDBClient({});
+/** The role's credentials, which the runtime puts in the environment. */
+const role = roleCredentials(process.env);
+const dynamodb = lambdaDynamoDb(process.env);
 const logger = new Logger({ serviceName: 'wharf-read' });
 
 function upstream(): UpstreamIndex | undefined {
@@ -49,10 +52,10 @@ const upstreamIndex = upstream();
  */
 function downloadSigner(): S3UrlSigner {
   const { secretArn, refreshSeconds } = signingKey;
-  if (!secretArn) return roleUrlSigner(config.bucketName, region);
+  if (!secretArn) return roleUrlSigner(config.bucketName, region, role);
   const reader = once(async () => (await import('../adapters/secrets-manager-signing-secret.ts')).createSigningSecretReader(secretArn));
   const secret: SecretReader = { currentText: async () => (await reader()).currentText() };
-  const credentials = new SigningCredentials({ secret, fallback: roleCredentials(), refreshSeconds, log: (message, extra) => logger.info(message, extra ?? {}) });
+  const credentials = new SigningCredentials({ secret, fallback: role, refreshSeconds, log: (message, extra) => logger.info(message, extra ?? {}) });
   // Read the key during the cold start, not on the first download.
   void credentials.provider().catch(() => undefined);
   return new S3UrlSigner({ bucketName: config.bucketName, region, credentials: credentials.provider });

@@ -3,17 +3,17 @@
  * under `files/` (lambdas/app/orphan-sweeper.ts).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDbMetadataStore } from '../adapters/dynamodb-metadata-store.ts';
 import { S3SweepBucket } from '../adapters/s3-sweep-bucket.ts';
 import { FUNCTION_ENVIRONMENTS } from '../config/function-environments.ts';
+import { lambdaDynamoDb } from './dynamodb.ts';
 import { createSweeperFunction } from './sweeper-function.ts';
 
 const { stores, sweeper } = FUNCTION_ENVIRONMENTS.sweeper(process.env);
 
 export const handler = createSweeperFunction({
-  index: new DynamoDbMetadataStore(new DynamoDBClient({}), stores.tableName),
+  index: new DynamoDbMetadataStore(lambdaDynamoDb(process.env), stores.tableName),
   bucket: new S3SweepBucket(new S3Client({}), stores.bucketName),
   graceSeconds: sweeper.graceSeconds,
   logger: new Logger({ serviceName: 'wharf-sweeper' }),

@@ -9,21 +9,24 @@
  * evaluates only DynamoDB, the token check and the upload rules.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbUploadSessionStore } from '../adapters/dynamodb-upload-session-store.ts';
 import { DynamoDbMetadataStore } from '../adapters/dynamodb-metadata-store.ts';
 import { DynamoDbTokenStore } from '../adapters/dynamodb-token-store.ts';
 import { DynamoDbPublisherStore } from '../adapters/dynamodb-publisher-store.ts';
+import { roleCredentials } from '../config/environment.ts';
 import { readTrustedRoot } from '../config/trusted-root-file.ts';
 import { FUNCTION_ENVIRONMENTS } from '../config/function-environments.ts';
+import { lambdaDynamoDb } from './dynamodb.ts';
 import { deferredBlobStore, deferredUploadStaging, once } from './deferred.ts';
 import { createWriteFunction } from './write-function.ts';
 
 const { config, attestations, uploadSessions, verifierFunctionName, region } = FUNCTION_ENVIRONMENTS.write(process.env);
+/** The role's credentials, which the runtime puts in the environment. */
+const role = roleCredentials(process.env);
 // Read at start-up, so a bad file fails the cold start with its name, not the first attestation.
 const trustedRoot = attestations.trustedRootFile !== undefined ? readTrustedRoot(attestations.trustedRootFile) : undefined;
-const dynamodb = new DynamoDBClient({});
-const s3 = once(async () => (await import('./s3-stores.ts')).createS3Stores(config.bucketName, region));
+const dynamodb = lambdaDynamoDb(process.env);
+const s3 = once(async () => (await import('./s3-stores.ts')).createS3Stores(config.bucketName, region, role));
 const startVerification = once(async () => (await import('../adapters/lambda-verification.ts')).createLambdaVerification(verifierFunctionName));
 
 export const handler = createWriteFunction({

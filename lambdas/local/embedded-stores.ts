@@ -29,6 +29,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import dynalite from 'dynalite';
+import { DynamoDbJsonClient } from '../adapters/dynamodb-json-client.ts';
 import type { HttpRequest } from '@smithy/types';
 import { S3UrlSigner } from '../adapters/s3-url-signer.ts';
 import S3rver from 's3rver';
@@ -61,15 +62,36 @@ export interface EmbeddedStores extends StoreEndpoints {
 }
 
 /**
- * A DynamoDB client of the stores: in this process, through their in-process transport;
- * from their endpoints alone (another process), through the loopback front.
+ * The client the handlers, the CLI and the tests' stores use, the same as on Lambda: in this
+ * process, through the stores' in-process transport (signature checked, then dynalite,
+ * without two HTTP hops on loopback); from their endpoints alone (another process), through
+ * the loopback front.
  */
-export function createDynamoDbClient(stores: StoreEndpoints | EmbeddedStores): DynamoDBClient {
+export function createDynamoDbClient(stores: StoreEndpoints | EmbeddedStores): DynamoDbJsonClient {
+  // Only stores started in this process have it; a server.json read from disk names endpoints alone.
+  const handler = 'dynamodbHandler' in stores && stores.dynamodbHandler instanceof InProcessDynamoDbHandler ? stores.dynamodbHandler : undefined;
+  return new DynamoDbJsonClient({
+    endpoint: stores.dynamodbEndpoint,
+    region: LOCAL_REGION,
+    credentials: stores.credentials,
+    ...(handler
+      ? {
+          transport: async (request) => {
+            const { response } = await handler.handle({ ...request, query: {} } as unknown as HttpRequest);
+            return { status: response.statusCode, headers: response.headers, body: Buffer.from(response.body).toString('utf8') };
+          },
+        }
+      : {}),
+  });
+}
+
+/** An AWS SDK client of the stores: for creating tables, and for tests that inspect them (Scan). */
+export function createDynamoDbSdkClient(stores: StoreEndpoints | EmbeddedStores): DynamoDBClient {
   return new DynamoDBClient({
     endpoint: stores.dynamodbEndpoint,
     region: LOCAL_REGION,
     credentials: stores.credentials,
-    ...('dynamodbHandler' in stores ? { requestHandler: stores.dynamodbHandler } : {}),
+    ...('dynamodbHandler' in stores && stores.dynamodbHandler instanceof InProcessDynamoDbHandler ? { requestHandler: stores.dynamodbHandler } : {}),
   });
 }
 
@@ -207,7 +229,7 @@ export async function startEmbeddedStores(options: EmbeddedStoresOptions): Promi
       bucketName: LOCAL_BUCKET_NAME,
       credentials,
     };
-    const ddbClient = createDynamoDbClient(endpoints);
+    const ddbClient = createDynamoDbSdkClient(endpoints);
     const s3Client = createS3Client(endpoints);
     try {
       await ensureTable(ddbClient, endpoints.tableName);

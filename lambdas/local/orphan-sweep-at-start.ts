@@ -11,7 +11,7 @@
  * what this reasoning may have missed, not a known writer.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDbDocuments } from '../adapters/dynamodb-json-client.ts';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDbMetadataStore } from '../adapters/dynamodb-metadata-store.ts';
 import { S3SweepBucket } from '../adapters/s3-sweep-bucket.ts';
@@ -22,7 +22,7 @@ import type { LogLevel } from './local-functions.ts';
 export const LOCAL_GRACE_SECONDS = 60;
 
 export interface LocalSweepOptions {
-  readonly dynamodb: DynamoDBClient;
+  readonly dynamodb: DynamoDbDocuments;
   readonly s3: S3Client;
   readonly tableName: string;
   readonly bucketName: string;

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
 import { PutItemCommand, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createDynamoDbClient, startEmbeddedStores, type EmbeddedStores } from '../../lambdas/local/embedded-stores.ts';
+import { createDynamoDbSdkClient, startEmbeddedStores, type EmbeddedStores } from '../../lambdas/local/embedded-stores.ts';
 
 interface Resources {
   attachResource(resource: object): void;
@@ -46,7 +46,7 @@ for (const mode of ['on a data directory (LevelDB)', 'in memory (memory-level)']
         dataDir = await mkdtemp(`${tmpdir()}/wharf-iterators-`);
       }
       stores = await startEmbeddedStores(dataDir ? { dataDir } : {});
-      client = createDynamoDbClient(stores);
+      client = createDynamoDbSdkClient(stores);
     });
     after(async () => {
       proto.attachResource = attachResource;

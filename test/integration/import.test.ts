@@ -10,12 +10,16 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { strToU8, zipSync } from 'fflate';
+import { DynamoDbMetadataStore } from '../../lambdas/adapters/dynamodb-metadata-store.ts';
+import { S3BlobStore } from '../../lambdas/adapters/s3-blob-store.ts';
+import { SimpleIndex } from '../../lambdas/app/simple-index.ts';
 import { importDistributions } from '../../lambdas/cli/import-command.ts';
-import { localTarget } from '../../lambdas/cli/import-target.ts';
+import { localTarget, s3FileUploader, type ImportTarget } from '../../lambdas/cli/import-target.ts';
 import { distributionKey } from '../../lambdas/core/storage-keys.ts';
-import { createS3Client, startEmbeddedStores } from '../../lambdas/local/embedded-stores.ts';
+import { createDynamoDbClient, createS3Client, startEmbeddedStores } from '../../lambdas/local/embedded-stores.ts';
+import { countDynamoDbCalls } from '../support/embedded.ts';
 import { writeBigWheel } from '../support/big-wheel.ts';
 import { run } from '../support/processes.ts';
 
@@ -168,6 +172,77 @@ describe('wharf import of a big file', () => {
     } finally {
       s3.destroy();
       await target.close();
+      await stores.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('many files at once: reads batched, serials raised once per batch and by the end, a deleted filename refused among good ones, a re-run skips all', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'wharf-import-batch-'));
+    const stores = await startEmbeddedStores({});
+    const dynamodb = createDynamoDbClient(stores);
+    const s3 = createS3Client(stores);
+    const calls = new Map<string, number>();
+    countDynamoDbCalls(dynamodb, calls);
+    // The sort keys single GetItems ask for: files and tombstones must not be among them.
+    const gotOne: string[] = [];
+    dynamodb.use(async (operation, input, next) => {
+      if (operation === 'GetItem') gotOne.push(String((input['Key'] as { sk: string }).sk));
+      return next(input);
+    });
+    const metadata = new DynamoDbMetadataStore(dynamodb, stores.tableName);
+    const target: ImportTarget = {
+      description: 'test',
+      metadata,
+      blobs: new S3BlobStore(s3, stores.bucketName),
+      files: s3FileUploader(s3, stores.bucketName),
+      batching: { lookups: metadata, deferRaises: (raises) => metadata.withSerialRaisesTo(raises), raiseSerials: (pks) => metadata.raiseSerials(pks) },
+      close: async () => undefined,
+    };
+    // A warm reader, as the read function is: it keeps each page at the serial it read.
+    const reader = new SimpleIndex(new DynamoDbMetadataStore(createDynamoDbClient(stores), stores.tableName));
+    const projects = ['batch-a', 'batch-b', 'batch-c'];
+    try {
+      const first = path.join(dir, 'first');
+      for (const p of projects) await put(first, wheel(p, '1.0'));
+      assert.equal((await importDistributions(target, [first])).created, 3);
+      for (const p of projects) assert.deepEqual((await reader.keptProject(p))?.hosted.files.map((f) => f.version), ['1.0']);
+
+      // 10 versions of each project, and one filename that was deleted before.
+      const second = path.join(dir, 'second');
+      for (const p of projects) for (let v = 1; v <= 10; v++) await put(second, wheel(p, `2.${v}`));
+      const deleted = wheel('batch-a', '0.9');
+      await metadata.putTombstone({ project: 'batch-a', filename: deleted.filename, sha256: 'f'.repeat(64), version: '0.9', deletedAt: '2026-11-01T00:00:00.000Z', deletedBy: 'test' });
+      await put(second, deleted);
+      calls.clear();
+      gotOne.length = 0;
+      const summary = await importDistributions(target, [second], {}, { concurrency: 8 });
+      assert.equal(summary.created, 30);
+      assert.equal(summary.refused.length, 1);
+      assert.match(summary.refused[0]!.reason, /deleted/);
+      assert.doesNotMatch(summary.refused[0]!.reason, /already exist/);
+      const listed = await s3.send(new ListObjectsV2Command({ Bucket: stores.bucketName, Prefix: 'files/batch-a/' }));
+      assert.ok(!(listed.Contents ?? []).some((o) => o.Key!.endsWith(deleted.filename)), 'nothing stored for the deleted filename');
+
+      // The file and tombstone reads of 31 files, twice each (before and after the Put), went
+      // in batches; the page serials went up far fewer times than there were files.
+      const single = gotOne.filter((sk) => sk.startsWith('FILE#') || sk.startsWith('TOMBSTONE#'));
+      assert.deepEqual(single, [], 'files and tombstones are read in batches, not one GetItem each');
+      // Each file looks twice (before its Put, and for a late tombstone after it): 62 rounds
+      // alone, fewer when files share a BatchGetItem.
+      assert.ok((calls.get('BatchGetItem') ?? 0) >= 1 && (calls.get('BatchGetItem') ?? 0) < 62, `${calls.get('BatchGetItem')} BatchGetItems`);
+      assert.ok((calls.get('UpdateItem') ?? 0) < 30, `${calls.get('UpdateItem')} serial raises for 30 files`);
+      // And by the time the import ended, they were raised: the warm reader sees every file.
+      for (const p of projects) assert.equal((await reader.keptProject(p))?.hosted.files.length, 11, p);
+
+      // A re-run finds everything there and stores nothing new.
+      const again = await importDistributions(target, [second]);
+      assert.equal(again.created, 0);
+      assert.equal(again.unchanged, 30);
+      assert.equal(again.refused.length, 1);
+    } finally {
+      dynamodb.destroy();
+      s3.destroy();
       await stores.close();
       await rm(dir, { recursive: true, force: true });
     }

@@ -16,7 +16,7 @@ import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { S3UrlSigner } from '../../lambdas/adapters/s3-url-signer.ts';
 import { importDistributions } from '../../lambdas/cli/import-command.ts';
 import { localTarget } from '../../lambdas/cli/import-target.ts';
-import { createDynamoDbClient, createLocalUrlSigner, createS3Client, LOCAL_REGION } from '../../lambdas/local/embedded-stores.ts';
+import { createDynamoDbClient, createDynamoDbSdkClient, createLocalUrlSigner, createS3Client, LOCAL_REGION } from '../../lambdas/local/embedded-stores.ts';
 import { parseRequestTarget } from '../../lambdas/local/gateway.ts';
 import { startLocalWharf, type LocalWharf } from '../../lambdas/local/local-wharf.ts';
 import { buildFixtures } from '../fixtures/build-fixtures.ts';
@@ -221,7 +221,7 @@ describe('a private local Wharf on 0.0.0.0: stores and gateway', () => {
     wrong.destroy();
     otherKey.destroy();
 
-    const right = createDynamoDbClient(wharf.stores);
+    const right = createDynamoDbSdkClient(wharf.stores);
     const read = await right.send(new GetItemCommand({ TableName: forged.TableName, Key: { pk: forged.Item.pk, sk: forged.Item.sk } }));
     assert.equal(read.Item, undefined);
     right.destroy();

@@ -18,7 +18,7 @@ import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDbTokenStore } from '../../lambdas/adapters/dynamodb-token-store.ts';
 import { exchangeOidcToken, fetchAudience, githubActionsOidcToken } from '../../lambdas/cli/oidc-exchange.ts';
 import type { TokenRecord } from '../../lambdas/core/model.ts';
-import { createDynamoDbClient } from '../../lambdas/local/embedded-stores.ts';
+import { createDynamoDbClient, createDynamoDbSdkClient } from '../../lambdas/local/embedded-stores.ts';
 import { startLocalWharf, type LocalWharf } from '../../lambdas/local/local-wharf.ts';
 import { startFakeOidcIssuer, type FakeOidcIssuer, type GitHubJob } from '../support/fake-oidc-issuer.ts';
 import { DEBIAN_PYTHON, cleanEnv, describeRun, missingTool, run, type RunResult } from '../support/processes.ts';
@@ -84,7 +84,7 @@ async function tokens(): Promise<TokenRecord[]> {
 
 /** How many exchanged-token records exist (a test may Scan; Wharf never does). */
 async function usedJtis(): Promise<number> {
-  const client = dynamodb();
+  const client = createDynamoDbSdkClient(wharf.stores);
   try {
     const out = await client.send(
       new ScanCommand({

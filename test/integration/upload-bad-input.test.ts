@@ -18,7 +18,8 @@ import tar from 'tar-stream';
 
 import { DynamoDbTokenStore } from '../../lambdas/adapters/dynamodb-token-store.ts';
 import { TokenAdmin } from '../../lambdas/app/token-admin.ts';
-import { createDynamoDbClient, createS3Client } from '../../lambdas/local/embedded-stores.ts';
+import type { DynamoDbJsonClient } from '../../lambdas/adapters/dynamodb-json-client.ts';
+import { createDynamoDbClient, createDynamoDbSdkClient, createS3Client } from '../../lambdas/local/embedded-stores.ts';
 import { type LocalWharf, startLocalWharf } from '../../lambdas/local/local-wharf.ts';
 
 // ---------------------------------------------------------------------------------------
@@ -1273,6 +1274,7 @@ function sendOnOwnConnection(wharf: LocalWharf, spec: RequestSpec, agent: Agent 
 describe('POST /legacy/: bad input gets a clear 4xx and changes nothing', () => {
   let wharf: LocalWharf;
   let dynamodb: DynamoDBClient;
+  let tokenClient: DynamoDbJsonClient | undefined;
   let s3: S3Client;
   let fixtures: Fixtures;
   let baseline: Snapshot;
@@ -1285,9 +1287,10 @@ describe('POST /legacy/: bad input gets a clear 4xx and changes nothing', () => 
 
   before(async () => {
     wharf = await startLocalWharf({ port: 0, maxUploadBytes: MAX_UPLOAD_BYTES, logLevel: 'SILENT' });
-    dynamodb = createDynamoDbClient(wharf.stores);
+    dynamodb = createDynamoDbSdkClient(wharf.stores);
     s3 = createS3Client(wharf.stores);
-    const admin = new TokenAdmin(new DynamoDbTokenStore(dynamodb, wharf.stores.tokensTableName));
+    tokenClient = createDynamoDbClient(wharf.stores);
+    const admin = new TokenAdmin(new DynamoDbTokenStore(tokenClient, wharf.stores.tokensTableName));
     const make = async (scopes: string[]) => (await admin.create({ scopes, createdBy: 'test' })).token;
     const revoked = await admin.create({ scopes: ['upload:*'], createdBy: 'test' });
     await admin.revoke(revoked.view.id, 'test');
@@ -1339,6 +1342,7 @@ describe('POST /legacy/: bad input gets a clear 4xx and changes nothing', () => 
 
   after(async () => {
     dynamodb?.destroy();
+    tokenClient?.destroy();
     s3?.destroy();
     await wharf?.close();
   });

@@ -17,14 +17,18 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDbJsonClient } from '../../lambdas/adapters/dynamodb-json-client.ts';
 import { ensureTable } from '../../lambdas/local/embedded-stores.ts';
-import { startTestStores } from './embedded.ts';
+import { countDynamoDbCalls, startTestStores } from './embedded.ts';
 
 export interface DynamoTestTables {
-  readonly dynamodb: DynamoDBClient;
+  /** The client the stores under test get (Wharf's own). */
+  readonly dynamodb: DynamoDbJsonClient;
+  /** An AWS SDK client of the same engine: for raw calls around the stores (Scan, TransactWriteItems). */
+  readonly sdk: DynamoDBClient;
   readonly tableName: string;
   readonly tokensTableName: string;
-  /** Commands sent so far, by name (QueryCommand, PutCommand...). */
+  /** Calls sent so far through `dynamodb`, by operation (Query, GetItem, PutItem...). */
   readonly calls: Map<string, number>;
   close(): Promise<void>;
 }
@@ -39,20 +43,9 @@ export const DYNALITE: DynamoEngine = {
   name: 'dynalite',
   async start() {
     const t = await startTestStores();
-    return { dynamodb: t.dynamodb, tableName: t.stores.tableName, tokensTableName: t.stores.tokensTableName, calls: t.calls, close: () => t.close() };
+    return { dynamodb: t.dynamodb, sdk: t.sdk, tableName: t.stores.tableName, tokensTableName: t.stores.tokensTableName, calls: t.calls, close: () => t.close() };
   },
 };
-
-function countCalls(client: DynamoDBClient, calls: Map<string, number>): void {
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const name = String(context.commandName);
-      calls.set(name, (calls.get(name) ?? 0) + 1);
-      return next(args);
-    },
-    { step: 'initialize', name: 'countCalls' },
-  );
-}
 
 /** The DynamoDB Local jar of the pinned dev dependency. */
 export function dynamoDbLocalJar(): string {
@@ -127,14 +120,25 @@ export async function startDynamoDbLocal(): Promise<DynamoDbLocal> {
     name: 'DynamoDB Local',
     async start() {
       n++;
-      const dynamodb = client();
+      const sdk = client();
       const tableName = `wharf-${n}`;
       const tokensTableName = `wharf-tokens-${n}`;
-      await ensureTable(dynamodb, tableName);
-      await ensureTable(dynamodb, tokensTableName);
+      await ensureTable(sdk, tableName);
+      await ensureTable(sdk, tokensTableName);
+      const dynamodb = new DynamoDbJsonClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'wharftest', secretAccessKey: 'wharftest' }, maxAttempts: 1 });
       const calls = new Map<string, number>();
-      countCalls(dynamodb, calls);
-      return { dynamodb, tableName, tokensTableName, calls, close: async () => dynamodb.destroy() };
+      countDynamoDbCalls(dynamodb, calls);
+      return {
+        dynamodb,
+        sdk,
+        tableName,
+        tokensTableName,
+        calls,
+        close: async () => {
+          dynamodb.destroy();
+          sdk.destroy();
+        },
+      };
     },
     async stop() {
       if (java.exitCode === null) {

@@ -1,8 +1,10 @@
 /** Embedded DynamoDB and S3 for adapter tests, with clients that count the calls they make. */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { DynamoDbJsonClient } from '../../lambdas/adapters/dynamodb-json-client.ts';
 import {
   createDynamoDbClient,
+  createDynamoDbSdkClient,
   createS3Client,
   startEmbeddedStores,
   type EmbeddedStores,
@@ -10,9 +12,12 @@ import {
 
 export interface TestStores {
   readonly stores: EmbeddedStores;
-  readonly dynamodb: DynamoDBClient;
+  /** The client the stores under test get (Wharf's own). */
+  readonly dynamodb: DynamoDbJsonClient;
+  /** An AWS SDK client of the same stores, for looking at the tables around the stores (Scan). */
+  readonly sdk: DynamoDBClient;
   readonly s3: S3Client;
-  /** Commands sent so far, by name (QueryCommand, PutCommand...). */
+  /** Calls sent so far through `dynamodb` and `s3`, by name (Query, PutItem, PutObjectCommand...). */
   readonly calls: Map<string, number>;
   close(): Promise<void>;
 }
@@ -20,27 +25,37 @@ export interface TestStores {
 export async function startTestStores(): Promise<TestStores> {
   const stores = await startEmbeddedStores({});
   const dynamodb = createDynamoDbClient(stores);
+  const sdk = createDynamoDbSdkClient(stores);
   const s3 = createS3Client(stores);
   const calls = new Map<string, number>();
-  for (const client of [dynamodb, s3] as const) {
-    (client as DynamoDBClient).middlewareStack.add(
-      (next, context) => async (args) => {
-        const name = String(context.commandName);
-        calls.set(name, (calls.get(name) ?? 0) + 1);
-        return next(args);
-      },
-      { step: 'initialize', name: 'countCalls' },
-    );
-  }
+  countDynamoDbCalls(dynamodb, calls);
+  s3.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = String(context.commandName);
+      calls.set(name, (calls.get(name) ?? 0) + 1);
+      return next(args);
+    },
+    { step: 'initialize', name: 'countCalls' },
+  );
   return {
     stores,
     dynamodb,
+    sdk,
     s3,
     calls,
     async close() {
       dynamodb.destroy();
+      sdk.destroy();
       s3.destroy();
       await stores.close();
     },
   };
+}
+
+/** Counts the calls `client` sends, by operation (Query, GetItem, PutItem...). */
+export function countDynamoDbCalls(client: DynamoDbJsonClient, calls: Map<string, number>): void {
+  client.use(async (operation, input, next) => {
+    calls.set(operation, (calls.get(operation) ?? 0) + 1);
+    return next(input);
+  });
 }

@@ -58,21 +58,21 @@ export function engineDifferences(engine: DynamoEngine): void {
     const expected = EXPECTED[engine.name];
     before(async () => {
       t = await engine.start();
-      for (let i = 0; i < 3; i++) await t.dynamodb.send(new PutItemCommand({ TableName: t.tableName, Item: { pk: { S: 'p' }, sk: { S: `s${i}` } } }));
+      for (let i = 0; i < 3; i++) await t.sdk.send(new PutItemCommand({ TableName: t.tableName, Item: { pk: { S: 'p' }, sk: { S: `s${i}` } } }));
     });
     after(() => t.close());
 
     test('transactions, the TTL setting, the item on a failed condition, reserved words: as pinned', async () => {
       assert.ok(expected, `no pinned behaviour for ${engine.name}`);
       const transactions = await works(() =>
-        t.dynamodb.send(new TransactWriteItemsCommand({ TransactItems: [{ Put: { TableName: t.tableName, Item: { pk: { S: 'tx' }, sk: { S: 'tx' } } } }] })),
+        t.sdk.send(new TransactWriteItemsCommand({ TransactItems: [{ Put: { TableName: t.tableName, Item: { pk: { S: 'tx' }, sk: { S: 'tx' } } } }] })),
       );
       const ttlSetting = await works(() =>
-        t.dynamodb.send(new UpdateTimeToLiveCommand({ TableName: t.tokensTableName, TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true } })),
+        t.sdk.send(new UpdateTimeToLiveCommand({ TableName: t.tokensTableName, TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true } })),
       );
       let itemOnConditionFailure = false;
       try {
-        await t.dynamodb.send(
+        await t.sdk.send(
           new PutItemCommand({
             TableName: t.tableName,
             Item: { pk: { S: 'p' }, sk: { S: 's0' } },
@@ -86,7 +86,7 @@ export function engineDifferences(engine: DynamoEngine): void {
         itemOnConditionFailure = err.Item !== undefined;
       }
       const reservedWordInProjection = await works(() =>
-        t.dynamodb.send(
+        t.sdk.send(
           new QueryCommand({ TableName: t.tableName, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': { S: 'p' } }, ProjectionExpression: 'sk, size' }),
         ),
       );
@@ -94,7 +94,7 @@ export function engineDifferences(engine: DynamoEngine): void {
     });
 
     test('alike: a Limit reached exactly at the end still answers with a LastEvaluatedKey', async () => {
-      const page = await t.dynamodb.send(
+      const page = await t.sdk.send(
         new QueryCommand({ TableName: t.tableName, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': { S: 'p' } }, Limit: 3 }),
       );
       assert.equal(page.Items?.length, 3);

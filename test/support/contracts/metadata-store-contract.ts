@@ -83,9 +83,9 @@ export function metadataStoreContract(engine: DynamoEngine): void {
       await store.putFile(hidden);
       await store.putProject({ name: 'swept', displayName: 'swept', createdAt: kept.uploadTime });
       await store.putTombstone(tombstoneOf(hidden));
-      const before = t.calls.get('QueryCommand') ?? 0;
+      const before = t.calls.get('Query') ?? 0;
       const pairs = await store.indexedFiles('swept');
-      assert.equal((t.calls.get('QueryCommand') ?? 0) - before, 1);
+      assert.equal((t.calls.get('Query') ?? 0) - before, 1);
       assert.deepEqual(
         [...pairs].sort((a, b) => a.filename.localeCompare(b.filename)),
         [kept, hidden].map((f) => ({ filename: f.filename, sha256: f.sha256 })),
@@ -224,9 +224,9 @@ export function metadataStoreContract(engine: DynamoEngine): void {
 
       // The FILE item is still stored (a crash before deleteFile): the page must not show it.
       assert.deepEqual(await store.getFile(project, gone.filename), gone);
-      const before = t.calls.get('QueryCommand') ?? 0;
+      const before = t.calls.get('Query') ?? 0;
       const page = await store.getProjectPage(project);
-      assert.equal((t.calls.get('QueryCommand') ?? 0) - before, 1);
+      assert.equal((t.calls.get('Query') ?? 0) - before, 1);
       assert.deepEqual(page?.files.map((f) => f.filename), [kept.filename]);
 
       await store.deleteFile(project, gone.filename);
@@ -294,7 +294,7 @@ export function metadataStoreContract(engine: DynamoEngine): void {
         metadata: releaseMetadata({ description: 'x'.repeat(60 * 1024) }),
       });
       // What the page Query reads: the whole PROJECT# partition.
-      const partition = await t.dynamodb.send(
+      const partition = await t.sdk.send(
         new QueryCommand({
           TableName: t.tableName,
           KeyConditionExpression: 'pk = :pk',
@@ -317,29 +317,29 @@ export function metadataStoreContract(engine: DynamoEngine): void {
           Array.from({ length: 50 }, (_, j) => store.putFile(file(project, i + j, { yanked: { reason: longReason } }))),
         );
       }
-      const before = t.calls.get('QueryCommand') ?? 0;
+      const before = t.calls.get('Query') ?? 0;
       const page = await store.getProjectPage(project);
-      const queries = (t.calls.get('QueryCommand') ?? 0) - before;
+      const queries = (t.calls.get('Query') ?? 0) - before;
       assert.equal(page?.files.length, count);
       assert.ok(queries >= 2, `paged past 1 MB (${queries} Query pages)`);
-      assert.equal(t.calls.get('ScanCommand') ?? 0, 0);
+      assert.equal(t.calls.get('Scan') ?? 0, 0);
     });
 
     test('the root listing spans every shard, is sorted, and never Scans', async () => {
       const names = Array.from({ length: 60 }, (_, i) => `listed-${String(i).padStart(2, '0')}`);
       await Promise.all(names.map((name) => store.putProject({ name, displayName: name.toUpperCase(), createdAt: '' })));
       assert.ok(new Set(names.map(listingShard)).size > LISTING_SHARDS / 2, 'names spread over shards');
-      const before = t.calls.get('QueryCommand') ?? 0;
+      const before = t.calls.get('Query') ?? 0;
       const listed = await store.listProjects();
-      assert.equal((t.calls.get('QueryCommand') ?? 0) - before, LISTING_SHARDS);
+      assert.equal((t.calls.get('Query') ?? 0) - before, LISTING_SHARDS);
       const ours = listed.filter((p) => p.name.startsWith('listed-'));
       assert.deepEqual(ours.map((p) => p.name), names);
       assert.equal(ours[0]?.displayName, 'LISTED-00');
       const all = listed.map((p) => p.name);
       assert.deepEqual(all, [...all].sort());
-      assert.equal(t.calls.get('ScanCommand') ?? 0, 0);
+      assert.equal(t.calls.get('Scan') ?? 0, 0);
       // Sanity: a Scan would see the same projects (this is the test, not the code path).
-      const scan = await t.dynamodb.send(new ScanCommand({ TableName: t.tableName, Select: 'COUNT' }));
+      const scan = await t.sdk.send(new ScanCommand({ TableName: t.tableName, Select: 'COUNT' }));
       assert.ok((scan.Count ?? 0) > 0);
     });
 
@@ -357,9 +357,9 @@ export function metadataStoreContract(engine: DynamoEngine): void {
       assert.equal(await store.putProjectSummary({ name: 'sum-one', serial: 5, ...base, summary: 'retried' }), true);
       const { summary: _dropped, ...withoutSummary } = base;
       assert.equal(await store.putProjectSummary({ name: 'sum-one', serial: 7, ...withoutSummary, version: '2.0' }), true);
-      const queriesBefore = t.calls.get('QueryCommand') ?? 0;
+      const queriesBefore = t.calls.get('Query') ?? 0;
       const listed = (await store.listProjectSummaries(shard)).filter((s) => s.name === 'sum-one');
-      assert.equal((t.calls.get('QueryCommand') ?? 0) - queriesBefore, 1);
+      assert.equal((t.calls.get('Query') ?? 0) - queriesBefore, 1);
       assert.deepEqual(listed, [{ name: 'sum-one', displayName: 'Sum-One', serial: 7, version: '2.0', uploadTime: base.uploadTime, lastUpload: base.lastUpload }]);
       // A summary with no release left keeps only its name and serial.
       assert.equal(await store.putProjectSummary({ name: 'sum-one', displayName: 'Sum-One', serial: 8 }), true);
