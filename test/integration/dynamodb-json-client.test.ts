@@ -57,7 +57,7 @@ describe('DynamoDbJsonClient', () => {
     assert.equal(headers['x-amz-target'], 'DynamoDB_20120810.GetItem');
     assert.equal(headers['content-type'], 'application/x-amz-json-1.0');
     assert.equal(headers['x-amz-security-token'], 'tok');
-    assert.match(String(headers['authorization']), /^AWS4-HMAC-SHA256 Credential=AKID\/\d{8}\/eu-west-1\/dynamodb\/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-security-token;x-amz-target, Signature=[0-9a-f]{64}$/);
+    assert.match(String(headers['authorization']), /^AWS4-HMAC-SHA256 Credential=AKID\/\d{8}\/eu-west-1\/dynamodb\/aws4_request, SignedHeaders=content-length;content-type;host;x-amz-date;x-amz-security-token;x-amz-target, Signature=[0-9a-f]{64}$/);
     assert.deepEqual(body, { TableName: 't', Key: { pk: { S: 'PROJECT#demo' }, sk: { S: '#SERIAL' } }, ConsistentRead: true });
   });
 
