@@ -10,7 +10,7 @@
  */
 import type { FileProvenance, ProvenancePublisher } from './attestations.ts';
 import { escapeHtml } from './html.ts';
-import type { Overview, SearchPage } from './project-search.ts';
+import type { Overview, SearchHit, SearchPage } from './project-search.ts';
 import { servesFiles, type ProjectStatusMarker } from './project-status.ts';
 import type { ReleaseGroup, WarehouseFile, WarehouseReleaseJson } from './warehouse-json.ts';
 import { WEB_SCRIPT, WEB_STYLE } from './web-assets.ts';
@@ -29,16 +29,8 @@ export interface PageContext {
   readonly offerSignIn: boolean;
 }
 
-/** A project in a list: a search hit or a latest upload. */
-export interface ListedProject {
-  readonly name: string;
-  readonly displayName: string;
-  readonly version: string;
-  readonly summary?: string;
-  readonly uploadTime?: string;
-  /** PEP 792, when not active. */
-  readonly status?: ProjectStatusMarker;
-}
+/** A project in a list: a search hit or a latest upload (both have a search hit's fields). */
+export type ListedProject = SearchHit;
 
 const e = escapeHtml;
 
