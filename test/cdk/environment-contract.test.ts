@@ -5,17 +5,16 @@
  * and every variable the template sets is one the environment contract names.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
+import { CDK_CONTEXT } from '../support/cdk-synth.ts';
 
 import { ENVIRONMENT_NAMES } from '../../lambdas/config/environment.ts';
 import { FUNCTION_ENVIRONMENTS, type FunctionEnvironmentName } from '../../lambdas/config/function-environments.ts';
 import { WharfStack, type WharfStackProps } from '../../lib/wharf-stack.ts';
 
-const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> };
 
 /** A deployed value for each CloudFormation reference: what matters is that it is set. */
 function resolved(value: unknown): string {
@@ -31,7 +30,7 @@ function environmentOf(template: Template, construct: IConstruct): Record<string
 }
 
 function check(props: WharfStackProps): string[] {
-  const app = new App({ context: cdkJson.context });
+  const app = new App({ context: CDK_CONTEXT });
   const stack = new WharfStack(app, 'Wharf', { env: { account: '123456789012', region: 'eu-west-1' }, ...props });
   const template = Template.fromStack(stack);
   const index = stack.index;

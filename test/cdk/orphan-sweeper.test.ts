@@ -4,25 +4,16 @@
  * the grace period in its environment.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { App, CfnResource, Duration, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
-import type { IConstruct } from 'constructs';
-import { WharfStack, type WharfStackProps } from '../../lib/wharf-stack.ts';
+import { Duration } from 'aws-cdk-lib';
 import { ENV } from '../../lambdas/config/environment.ts';
+import { logicalId, synthWharf } from '../support/cdk-synth.ts';
 import { FUNCTION_ENVIRONMENTS } from '../../lambdas/config/function-environments.ts';
 
-const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> };
-
-function synth(props: WharfStackProps = {}) {
-  const app = new App({ context: cdkJson.context });
-  const stack = new WharfStack(app, 'Wharf', { env: { account: '123456789012', region: 'eu-west-1' }, ...props });
-  return { stack, template: Template.fromStack(stack) };
-}
+const synth = synthWharf;
 
 const { stack, template } = synth();
-const id = (construct: IConstruct) => Stack.of(construct).resolve((construct.node.defaultChild as CfnResource).logicalId) as string;
+const id = logicalId;
 const sweeper = stack.index.sweeper;
 
 function statements(roleId: string): { Action: string | string[]; Resource: unknown; Condition?: unknown }[] {

@@ -13,33 +13,18 @@ import { App, CfnResource, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import type { IConstruct } from 'constructs';
 import { FUNCTIONS, type FunctionName, type FunctionSpec } from '../../lambdas/config/functions.ts';
-import { WharfStack, type WharfStackProps } from '../../lib/wharf-stack.ts';
+import { WharfStack } from '../../lib/wharf-stack.ts';
 import { ENV } from '../../lambdas/config/environment.ts';
+import { logicalId, synthWharf } from '../support/cdk-synth.ts';
 import { DownloadSigning, ROTATION_IAM_ACTIONS, ROTATION_SECRET_ACTIONS } from '../../lib/download-signing.ts';
 import { Duration } from 'aws-cdk-lib';
 
 // The same feature flags as `cdk synth`, so the tests check what gets deployed.
-const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
-  context: Record<string, unknown>;
-};
-const ENVIRONMENT = { account: '123456789012', region: 'eu-west-1' };
-
-function synth(props: WharfStackProps = {}): { app: App; stack: WharfStack; template: Template } {
-  const app = new App({ context: cdkJson.context });
-  const stack = new WharfStack(app, 'Wharf', { env: ENVIRONMENT, ...props });
-  return { app, stack, template: Template.fromStack(stack) };
-}
+const synth = synthWharf;
 
 const { app, stack, template } = synth();
 const functionEntries = Object.entries(FUNCTIONS) as [FunctionName, FunctionSpec][];
-
-function logicalId(construct: IConstruct): string {
-  const resource = construct.node.defaultChild;
-  assert.ok(resource instanceof CfnResource, `${construct.node.path} has no CloudFormation resource`);
-  return Stack.of(construct).resolve(resource.logicalId) as string;
-}
 
 /** Every Allow statement that reaches a role: its policies, inline and managed. */
 function roleStatements(roleId: string): { Action: string | string[]; Resource: unknown }[] {

@@ -4,25 +4,17 @@
  * only it), the staging prefix has its lifecycle rule, and the new props are validated.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { App, CfnResource, Duration, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import type { IConstruct } from 'constructs';
+import { Duration } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
 import { VERIFY_DEADLINE_SECONDS } from '../../lambdas/core/upload-session.ts';
-import { WharfStack, type WharfStackProps } from '../../lib/wharf-stack.ts';
 import { ENV } from '../../lambdas/config/environment.ts';
+import { logicalId, synthWharf } from '../support/cdk-synth.ts';
 
-const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> };
-
-function synth(props: WharfStackProps = {}) {
-  const app = new App({ context: cdkJson.context });
-  const stack = new WharfStack(app, 'Wharf', { env: { account: '123456789012', region: 'eu-west-1' }, ...props });
-  return { stack, template: Template.fromStack(stack) };
-}
+const synth = synthWharf;
 
 const { stack, template } = synth();
-const id = (construct: IConstruct) => Stack.of(construct).resolve((construct.node.defaultChild as CfnResource).logicalId) as string;
+const id = logicalId;
 
 function statementsOf(roleId: string): { Action: string | string[]; Resource: unknown }[] {
   return Object.values(template.findResources('AWS::IAM::Policy'))

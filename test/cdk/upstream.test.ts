@@ -4,19 +4,15 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { App, Duration, type Stack } from 'aws-cdk-lib';
+import { Duration, type Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { WharfStack, type WharfStackProps } from '../../lib/wharf-stack.ts';
+import type { WharfStackProps } from '../../lib/wharf-stack.ts';
 import { UPSTREAM_ENV } from '../../lambdas/config/environment.ts';
+import { synthWharf } from '../support/cdk-synth.ts';
 
-const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> };
-
-function synth(index: WharfStackProps['index']): { app: App; stack: WharfStack; template: Template } {
-  const app = new App({ context: cdkJson.context });
-  const stack = new WharfStack(app, 'Wharf', { env: { account: '123456789012', region: 'eu-west-1' }, ...(index ? { index } : {}) });
-  return { app, stack, template: Template.fromStack(stack) };
+function synth(index: WharfStackProps['index']): ReturnType<typeof synthWharf> {
+  return synthWharf(index ? { index } : {});
 }
 
 function idOf(stack: Stack, construct: { node: { defaultChild?: unknown } }): string {
