@@ -35,6 +35,7 @@ import { S3UrlSigner } from '../adapters/s3-url-signer.ts';
 import S3rver from 's3rver';
 import { TABLE_KEYS } from '../config/tables.ts';
 import { closeDynaliteIterators } from './dynalite-iterators.ts';
+import { DynamoDbReadMemo } from './dynamodb-read-memo.ts';
 import { makePrivateDir, privateUmask, restrictOwnEntries } from './private-files.ts';
 import { generateStoreCredentials, SigV4Verifier, type Refusal, type StoreCredentials } from './sigv4-verifier.ts';
 
@@ -63,7 +64,7 @@ export interface EmbeddedStores extends StoreEndpoints {
 
 /**
  * The client the handlers, the CLI and the tests' stores use, the same as on Lambda: in this
- * process, through the stores' in-process transport (signature checked, then dynalite,
+ * process, through the stores' in-process transport (straight to dynalite,
  * without two HTTP hops on loopback); from their endpoints alone (another process), through
  * the loopback front.
  */
@@ -215,7 +216,10 @@ export async function startEmbeddedStores(options: EmbeddedStoresOptions): Promi
 
     // s3rver is not started at all: the front hands it the requests it has checked.
     const s3 = new S3rver({ address: STORE_HOST, port: 0, silent: true, directory: s3Dir });
-    const dynamoService = dynamoDbService(new SigV4Verifier(credentials, LOCAL_REGION, 'dynamodb'), dynamo.listeners('request')[0] as DynaliteHandler);
+    const dynaliteHandler = dynamo.listeners('request')[0] as DynaliteHandler;
+    // One memo behind both ways in: a write through either forgets what both kept.
+    const readMemo = new DynamoDbReadMemo();
+    const dynamoService = dynamoDbService(new SigV4Verifier(credentials, LOCAL_REGION, 'dynamodb'), dynaliteHandler, readMemo);
     const dynamoFront = await listenOnLoopback(dynamoDbFront(dynamoService), options.dynamodbPort);
     cleanups.push(() => closeServer(dynamoFront));
     const s3Front = await listenOnLoopback(s3FrontHandler(new SigV4Verifier(credentials, LOCAL_REGION, 's3'), s3.callback()), options.s3Port);
@@ -245,7 +249,7 @@ export async function startEmbeddedStores(options: EmbeddedStoresOptions): Promi
 
     return {
       ...endpoints,
-      dynamodbHandler: new InProcessDynamoDbHandler(dynamoService),
+      dynamodbHandler: new InProcessDynamoDbHandler(dynamoDbService(undefined, dynaliteHandler, readMemo)),
       close: cleanup,
     };
   } catch (err) {
@@ -405,21 +409,27 @@ type DynaliteHandler = (req: EventEmitter & DynamoDbRequest, res: ResponseSink) 
 /**
  * The DynamoDB service behind both ways in: checks the signature over the request and its
  * body (DynamoDB signs the body's hash), then hands the request to dynalite's own request
- * handler in this process, as a request stream of the checked body.
+ * handler in this process, as a request stream of the checked body. The in-process way in
+ * has no verifier: the signature guards the loopback port against other users of the
+ * machine, and a caller in this process already holds the key it would be checked with.
  */
-function dynamoDbService(verifier: SigV4Verifier, dynalite: DynaliteHandler) {
+function dynamoDbService(verifier: SigV4Verifier | undefined, dynalite: DynaliteHandler, memo: DynamoDbReadMemo) {
   return async (request: DynamoDbRequest, res: ResponseSink): Promise<void> => {
     const refuse = (type: string, message: string) =>
       answer(res, 400, 'application/x-amz-json-1.0', JSON.stringify({ __type: `com.amazon.coral.service#${type}`, message }));
-    const verdict = await verifier.verify(request);
-    if (!verdict.ok) return refuse(DYNAMODB_REFUSALS[verdict.refusal], verdict.message);
+    if (verifier) {
+      const verdict = await verifier.verify(request);
+      if (!verdict.ok) return refuse(DYNAMODB_REFUSALS[verdict.refusal], verdict.message);
+    }
+    const memoized = memo.handle(request.headers['x-amz-target'], request.body, res);
+    if (memoized === true) return;
     const stream = Object.assign(new EventEmitter(), {
       method: request.method,
       url: request.url,
       headers: { ...request.headers, 'content-length': String(request.body.length) },
       body: request.body,
     });
-    dynalite(stream, res);
+    dynalite(stream, memoized.sink as ResponseSink);
     if (request.body.length > 0) stream.emit('data', request.body);
     stream.emit('end');
   };
@@ -471,7 +481,7 @@ class CollectedResponse implements ResponseSink {
 
 /**
  * The SDK's transport for a DynamoDB client in this process: the request the client signed
- * goes to the same service as the loopback front's (signature checked, then dynalite),
+ * goes to dynalite as the loopback front's does (without the signature check the port needs),
  * without two HTTP round trips on loopback. Only the transport differs: the client, its
  * signing and its middleware are the ones Lambda runs.
  */
