@@ -31,7 +31,32 @@ function amzDate(date: Date): string {
   return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 }
 
+let lastSecond = -1;
+let lastAmzDate = '';
+
+/** amzDate of now, formatted once a second. */
+function amzDateNow(): string {
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== lastSecond) {
+    lastAmzDate = amzDate(new Date(second * 1000));
+    lastSecond = second;
+  }
+  return lastAmzDate;
+}
+
+/** Requests up to this size are remembered with their signature for the rest of the second. */
+const MEMO_BODY_BYTES = 4096;
+const MEMO_ENTRIES = 256;
+
 export class SigV4 {
+  /**
+   * Signatures made this second, by request: the same request signed again within the
+   * second (x-amz-date has a resolution of a second) has the same signature, and a warm
+   * function asks for the same small items (a project's serial) request after request.
+   */
+  private readonly memo = new Map<string, Record<string, string>>();
+  private memoDate = '';
+
   constructor(private readonly scope: SigningScope) {}
 
   private async credentials(): Promise<AwsCredentialIdentity> {
@@ -57,6 +82,18 @@ export class SigV4 {
   }): Promise<Record<string, string>> {
     const { host, ...rest } = request.headers;
     if (!host) throw new Error('A signed request must name its host.');
+    const date = request.signingDate ? amzDate(request.signingDate) : amzDateNow();
+    const keys = await this.keys();
+    let memoKey: string | undefined;
+    if (request.signingDate === undefined && request.body.length <= MEMO_BODY_BYTES) {
+      if (date !== this.memoDate) {
+        this.memo.clear();
+        this.memoDate = date;
+      }
+      memoKey = [keys.accessKeyId, keys.secretAccessKey, keys.sessionToken ?? '', request.method, request.path, host, JSON.stringify(rest), request.body].join('\n');
+      const known = this.memo.get(memoKey);
+      if (known) return { ...known };
+    }
     const signed = aws4.sign(
       {
         method: request.method,
@@ -66,12 +103,17 @@ export class SigV4 {
         region: this.scope.region,
         body: request.body,
         // aws4 also signs Content-Length (the body's), which the client sends as it is.
-        headers: { ...rest, 'X-Amz-Date': amzDate(request.signingDate ?? new Date()) },
+        headers: { ...rest, 'X-Amz-Date': date },
       },
-      await this.keys(),
+      keys,
     );
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(signed.headers ?? {})) headers[name.toLowerCase()] = String(value);
+    if (memoKey !== undefined) {
+      if (this.memo.size >= MEMO_ENTRIES) this.memo.clear();
+      this.memo.set(memoKey, headers);
+      return { ...headers };
+    }
     return headers;
   }
 

@@ -46,6 +46,39 @@ describe('SigV4 header signing (DynamoDB calls)', () => {
     assert.notEqual((await signer.signHeaders({ ...base, headers: { ...base.headers, 'x-amz-target': 'DynamoDB_20120810.PutItem' } }))['authorization'], a);
     assert.notEqual((await signer.signHeaders({ ...base, signingDate: DATES[1]! }))['authorization'], a);
   });
+
+  test('signed now, the same request within a second is signed once; anything else is signed afresh', async () => {
+    let lookups = 0;
+    let credentials = CREDENTIALS[0]!;
+    const signer = new SigV4({
+      service: 'dynamodb',
+      region: 'us-east-1',
+      credentials: async () => {
+        lookups++;
+        return credentials;
+      },
+    });
+    const base = { method: 'POST', path: '/', headers: { host: 'h', 'x-amz-target': 'DynamoDB_20120810.GetItem' }, body: '{"Key":1}' };
+    // Within one second of the clock (retry once if the second turned between the two).
+    let first: Record<string, string>;
+    let second: Record<string, string>;
+    do {
+      first = await signer.signHeaders(base);
+      second = await signer.signHeaders(base);
+    } while (first['x-amz-date'] !== second['x-amz-date']);
+    assert.deepEqual(second, first);
+    assert.notEqual(second, first, 'each caller gets its own copy of the headers');
+    second['authorization'] = 'changed';
+    assert.notEqual((await signer.signHeaders(base))['authorization'], 'changed');
+    // Other targets, bodies and keys are signed for themselves; credentials are asked every time.
+    const other = await signer.signHeaders({ ...base, headers: { ...base.headers, 'x-amz-target': 'DynamoDB_20120810.DeleteItem' } });
+    assert.notEqual(other['authorization'], first['authorization']);
+    credentials = CREDENTIALS[1]!;
+    const rotated = await signer.signHeaders(base);
+    assert.equal(rotated['x-amz-security-token'], CREDENTIALS[1]!.sessionToken);
+    assert.notEqual(rotated['authorization'], first['authorization']);
+    assert.ok(lookups >= 5);
+  });
 });
 
 describe('SigV4 presigned query (S3 download and upload URLs)', () => {
