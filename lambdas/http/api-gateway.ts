@@ -75,7 +75,9 @@ export function toApiGatewayResult(
       isBase64Encoded: true,
     };
   }
-  if (Buffer.byteLength(result.body ?? '') > MAX_RESPONSE_PAYLOAD_BYTES) {
+  // A UTF-16 code unit is at most 3 bytes in UTF-8: only a body near the limit is measured.
+  const length = result.body?.length ?? 0;
+  if (length * 3 > MAX_RESPONSE_PAYLOAD_BYTES && Buffer.byteLength(result.body ?? '') > MAX_RESPONSE_PAYLOAD_BYTES) {
     return tooLarge(request);
   }
   return response.cookies?.length ? { ...result, cookies: [...response.cookies] } : result;

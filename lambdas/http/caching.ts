@@ -79,7 +79,9 @@ export function compress(request: HttpRequest, response: HttpResponse): HttpResp
   const body = response.body;
   if (body === undefined || response.headers['content-encoding'] !== undefined) return response;
   const contentType = response.headers['content-type'] ?? '';
-  const size = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+  // A string takes at least as many UTF-8 bytes as it has UTF-16 code units: only a short
+  // one is measured.
+  const size = typeof body !== 'string' ? body.byteLength : body.length >= MIN_COMPRESS_BYTES ? body.length : Buffer.byteLength(body);
   if (size < MIN_COMPRESS_BYTES || !COMPRESSIBLE.test(contentType)) return response;
   const vary = response.headers['vary'];
   const headers = { ...response.headers, vary: vary ? `${vary}, Accept-Encoding` : 'Accept-Encoding' };

@@ -49,8 +49,54 @@ function compileRoutes(): CompiledRoute[] {
 
 const ROUTES = compileRoutes();
 
+/** Routes of recent paths: a client asks for the same few pages again and again. */
+const routeMemo = new Map<string, FunctionName | null>();
+const ROUTE_MEMO_ENTRIES = 4096;
+
 export function matchRoute(method: string, path: string): FunctionName | undefined {
-  return ROUTES.find((r) => r.method === method && r.pattern.test(path))?.functionName;
+  const key = `${method} ${path}`;
+  const known = routeMemo.get(key);
+  if (known !== undefined) return known ?? undefined;
+  const functionName = ROUTES.find((r) => r.method === method && r.pattern.test(path))?.functionName;
+  if (routeMemo.size >= ROUTE_MEMO_ENTRIES) routeMemo.clear();
+  routeMemo.set(key, functionName ?? null);
+  return functionName;
+}
+
+/**
+ * The bytes of recent large answer bodies, by the body string: a kept page comes back from
+ * the handler as the same string, and writing a Buffer spares Node encoding it again for
+ * the socket (API Gateway turns the function's JSON answer into bytes once per request too,
+ * but not on this machine's CPU). Least recently used go first.
+ */
+class EncodedBodies {
+  private readonly entries = new Map<string, Buffer>();
+  private bytes = 0;
+
+  constructor(
+    private readonly minLength: number,
+    private readonly maxBytes: number,
+  ) {}
+
+  get(body: string, encoding: 'utf8' | 'base64'): Buffer | string {
+    if (body.length < this.minLength) return body;
+    const key = encoding === 'utf8' ? body : `base64:${body}`;
+    let bytes = this.entries.get(key);
+    if (bytes) {
+      this.entries.delete(key);
+    } else {
+      bytes = Buffer.from(body, encoding);
+      if (bytes.length > this.maxBytes / 4) return bytes;
+      this.bytes += bytes.length;
+      for (const [oldest, kept] of this.entries) {
+        if (this.bytes <= this.maxBytes) break;
+        this.entries.delete(oldest);
+        this.bytes -= kept.length;
+      }
+    }
+    this.entries.set(key, bytes);
+    return bytes;
+  }
 }
 
 /** The Lambda context a local invoke gets: one object, its methods shared, per request. */
@@ -162,7 +208,8 @@ export function parseRequestTarget(target: string): RequestTarget {
   const q = target.indexOf('?');
   const rawPath = q < 0 ? target : target.slice(0, q);
   const rawQueryString = q < 0 ? '' : target.slice(q + 1);
-  const segments = rawPath.split('/').slice(1);
+  // Only a segment with a dot or a percent sign can be a dot segment.
+  const segments = /[.%]/.test(rawPath) ? rawPath.split('/').slice(1) : [];
   for (const segment of segments) {
     let decoded: string;
     try {
@@ -177,11 +224,12 @@ export function parseRequestTarget(target: string): RequestTarget {
       };
     }
   }
-  const path = rawPath.replace(/\/{2,}/g, '/');
+  const path = rawPath.includes('//') ? rawPath.replace(/\/{2,}/g, '/') : rawPath;
   return { ok: true, path, rawQueryString };
 }
 
 export function createGateway(handlers: Record<FunctionName, WharfLambdaHandler>) {
+  const encodedBodies = new EncodedBodies(4096, 32 * 1024 * 1024);
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const target = parseRequestTarget(req.url ?? '/');
     if (!target.ok) {
@@ -264,14 +312,13 @@ export function createGateway(handlers: Record<FunctionName, WharfLambdaHandler>
     }
     const responseHeaders: Record<string, string | string[]> = { ...NOSNIFF, ...(result.headers ?? {}) } as Record<string, string>;
     if (result.cookies?.length) responseHeaders['set-cookie'] = result.cookies;
-    // The body goes out as the string it is: Node decodes it into the socket's buffer as it
-    // writes, with no copy of the whole page made for every answer.
-    const payload = result.body ?? '';
     const encoding = result.isBase64Encoded ? 'base64' : 'utf8';
-    responseHeaders['content-length'] = String(Buffer.byteLength(payload, encoding));
+    const payload = encodedBodies.get(result.body ?? '', encoding);
+    responseHeaders['content-length'] = String(typeof payload === 'string' ? Buffer.byteLength(payload, encoding) : payload.length);
     res.writeHead(result.statusCode ?? 200, responseHeaders);
-    if (method === 'HEAD' || payload === '') res.end();
-    else res.end(payload, encoding);
+    if (method === 'HEAD' || payload.length === 0) res.end();
+    else if (typeof payload === 'string') res.end(payload, encoding);
+    else res.end(payload);
   };
 }
 
