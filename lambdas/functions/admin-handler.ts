@@ -4,7 +4,7 @@
  * write the tokens table; of the packages it may only see whether a project exists.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDbMetadataStore } from '../adapters/dynamodb-metadata-store.ts';
+import { DynamoDbProjectLookup } from '../adapters/dynamodb-project-lookup.ts';
 import { DynamoDbPublisherStore } from '../adapters/dynamodb-publisher-store.ts';
 import { DynamoDbTokenStore } from '../adapters/dynamodb-token-store.ts';
 import { createAdminFunction } from './admin-function.ts';
@@ -13,12 +13,11 @@ import { lambdaDynamoDb } from './dynamodb.ts';
 
 const { config, oidc, tableName } = FUNCTION_ENVIRONMENTS.admin(process.env);
 const dynamodb = lambdaDynamoDb(process.env);
-const metadata = new DynamoDbMetadataStore(dynamodb, tableName);
 
 export const handler = createAdminFunction({
   tokens: new DynamoDbTokenStore(dynamodb, config.tokensTableName),
   publishers: new DynamoDbPublisherStore(dynamodb, config.tokensTableName),
-  projects: { projectExists: async (project) => (await metadata.getProject(project)) !== undefined },
+  projects: new DynamoDbProjectLookup(dynamodb, tableName),
   config,
   oidc,
   logger: new Logger({ serviceName: 'wharf-admin' }),

@@ -17,6 +17,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDbMetadataStore } from '../../lambdas/adapters/dynamodb-metadata-store.ts';
+import { DynamoDbProjectLookup } from '../../lambdas/adapters/dynamodb-project-lookup.ts';
 import { DynamoDbTokenStore } from '../../lambdas/adapters/dynamodb-token-store.ts';
 import { createDynamoDbClient, createDynamoDbSdkClient } from '../../lambdas/local/embedded-stores.ts';
 import { startLocalWharf, type LocalWharf } from '../../lambdas/local/local-wharf.ts';
@@ -342,6 +343,10 @@ describe('pending publishers', () => {
     const client = createDynamoDbClient(wharf.stores);
     try {
       await new DynamoDbMetadataStore(client, wharf.stores.tableName).putProject({ name: TAKEN, displayName: TAKEN, createdAt: new Date().toISOString() });
+      // The admin function's own look (on AWS it has GetItem only) sees it, under the metadata store's keys.
+      const lookup = new DynamoDbProjectLookup(client, wharf.stores.tableName);
+      assert.equal(await lookup.projectExists(TAKEN), true);
+      assert.equal(await lookup.projectExists('wharf-tpg-never'), false);
     } finally {
       client.destroy();
     }
