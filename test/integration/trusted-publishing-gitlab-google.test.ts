@@ -320,6 +320,17 @@ describe('pending publishers', () => {
     assert.deepEqual(await listed(PENDING), []);
   });
 
+  test('its first exchange makes it an ordinary publisher; a first upload that never came can come from the next run', async () => {
+    // A job that exchanged its token and then failed before uploading.
+    const exchanged = await mint(await gitlab.sign(gitlab.gitlabClaims(job, AUDIENCE)));
+    assert.equal(exchanged.status, 200, JSON.stringify(exchanged.body));
+    assert.equal((await api('GET', `/api/publishers?project=${PENDING}`, wharf.admin.token)).body.publishers[0].pending, false);
+    assert.deepEqual(await listed(PENDING), []);
+    // Still reserved for it: nobody else creates the name meanwhile.
+    const byAdmin = await wharfCli(['publish', '--url', wharf.url, await wheel(PENDING, '0.9')], { WHARF_TOKEN: wharf.admin.token });
+    assert.match(byAdmin.stderr, /is reserved for a pending trusted publisher/);
+  });
+
   test('its first publish creates the project, and it becomes an ordinary publisher', async () => {
     const first = await wharfCli(['publish', '--url', wharf.url, await wheel(PENDING, '1.0')], { WHARF_ID_TOKEN: await gitlab.sign(gitlab.gitlabClaims(job, AUDIENCE)) });
     assert.equal(first.code, 0, describeRun(first));
