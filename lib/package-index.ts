@@ -155,7 +155,7 @@ export interface PackageIndexProps {
   /**
    * Trusted publishing (`/_/oidc/`): whose CI identity tokens the index trusts, and the
    * audience they must be issued for.
-   * @default - GitHub Actions' issuer; audience `wharf:<account>:<region>:<stack name>`
+   * @default - the issuers of GitHub Actions, gitlab.com and Google; audience `wharf:<account>:<region>:<stack name>`
    */
   readonly trustedPublishing?: TrustedPublishingProps;
   /**
@@ -187,6 +187,17 @@ export interface TrustedPublishingProps {
    * @default https://token.actions.githubusercontent.com
    */
   readonly githubIssuerUrl?: string;
+  /**
+   * GitLab instances whose CI/CD identity tokens are trusted: gitlab.com, and self-managed
+   * instances by their issuer URL (`https://gitlab.example.com`); `[]` trusts none.
+   * @default ['https://gitlab.com']
+   */
+  readonly gitlabIssuerUrls?: readonly string[];
+  /**
+   * Whether Google Cloud service accounts' identity tokens are trusted (Google's issuer).
+   * @default true
+   */
+  readonly google?: boolean;
 }
 
 export class PackageIndex extends Construct {
@@ -352,6 +363,11 @@ export class PackageIndex extends Construct {
     const oidcGithubIssuer =
       issuer === undefined ? OIDC_DEFAULTS.githubIssuer : Token.isUnresolved(issuer) ? issuer : checkIssuerUrl(issuer, 'trustedPublishing.githubIssuerUrl');
     if (oidcGithubIssuer.startsWith('http:')) throw new Error('trustedPublishing.githubIssuerUrl must be https:// in a deployed index.');
+    const gitlabIssuers = (props.trustedPublishing?.gitlabIssuerUrls ?? OIDC_DEFAULTS.gitlabIssuers).map((url) =>
+      Token.isUnresolved(url) ? url : checkIssuerUrl(url, 'trustedPublishing.gitlabIssuerUrls'),
+    );
+    if (gitlabIssuers.some((url) => url.startsWith('http:'))) throw new Error('trustedPublishing.gitlabIssuerUrls must be https:// in a deployed index.');
+    const googleIssuers = props.trustedPublishing?.google === false ? [] : OIDC_DEFAULTS.googleIssuers;
     const functions: Partial<Record<FunctionName, WharfFunction>> = {};
     const routeKeys = new Set<string>();
     const trustedRoot = props.sigstoreTrustedRootFile;
@@ -368,7 +384,8 @@ export class PackageIndex extends Construct {
         environment: ownsAttestations ? { ...environment, [ENV.sigstoreTrustedRoot]: SIGSTORE_ROOT_IN_BUNDLE } : environment,
         ...(ownsAttestations ? { extraFiles: { [SIGSTORE_ROOT_IN_BUNDLE]: resolve(trustedRoot) } } : {}),
       }).grantTokens(this.tokensTable, spec.tokens);
-      if (spec.access !== 'none') fn.grantTable(this.table, spec.access).grantBucket(this.bucket, spec.access);
+      if (spec.access === 'lookup') fn.grantProjectLookup(this.table);
+      else if (spec.access !== 'none') fn.grantTable(this.table, spec.access).grantBucket(this.bucket, spec.access);
       functions[name] = fn;
 
       const integration = new HttpLambdaIntegration(`${pascalCase(name)}Integration`, fn.function);
@@ -398,7 +415,11 @@ export class PackageIndex extends Construct {
     if (copier) this.upstreamCopier = copier;
     // Only the admin function exchanges OIDC tokens (lambdas/config/functions.ts routes /_/oidc/ there);
     // the write function checks that attestations' certificates name the same issuer.
-    this.functions.admin.addEnvironment(ENV.oidcAudience, oidcAudience).addEnvironment(ENV.oidcGithubIssuer, oidcGithubIssuer);
+    this.functions.admin
+      .addEnvironment(ENV.oidcAudience, oidcAudience)
+      .addEnvironment(ENV.oidcGithubIssuer, oidcGithubIssuer)
+      .addEnvironment(ENV.oidcGitlabIssuers, gitlabIssuers.length > 0 ? gitlabIssuers.join(',') : 'none')
+      .addEnvironment(ENV.oidcGoogleIssuers, googleIssuers.length > 0 ? googleIssuers.join(',') : 'none');
     this.functions.write.addEnvironment(ENV.oidcGithubIssuer, oidcGithubIssuer);
 
 

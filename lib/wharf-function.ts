@@ -193,6 +193,16 @@ export class WharfFunction extends Construct {
   }
 
   /**
+   * Let the function look project records up: sets `WHARF_TABLE_NAME` and grants GetItem
+   * on the metadata table, nothing else (the admin function: is a name still free?).
+   */
+  public grantProjectLookup(table: ITable): this {
+    this.addEnvironment(ENV.tableName, table.tableName);
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [table.tableArn] }));
+    return this;
+  }
+
+  /**
    * Give the function the tokens table: sets `WHARF_TOKENS_TABLE_NAME` and grants exactly
    * the actions of `access` (`verify`: GetItem only; `manage`: create, list, revoke).
    */

@@ -61,15 +61,16 @@ import type { FileLookups, MetadataStore, ProjectListing, PutFileOutcome } from 
 import type { SweepIndex } from '../app/orphan-sweep-ports.ts';
 import type { IndexedPair } from '../core/orphans.ts';
 
+import { PROJECT_SK, projectPk } from './dynamodb-project-lookup.ts';
+
 export const LISTING_SHARDS = 16;
 
-const PROJECT_SK = '#PROJECT';
 const SERIAL_SK = '#SERIAL';
 const LISTING_SERIAL_PK = 'PROJECTS#SERIAL';
 const FILE_SK_PREFIX = 'FILE#';
 const TOMBSTONE_SK_PREFIX = 'TOMBSTONE#';
 
-export const projectPk = (name: string) => `PROJECT#${name}`;
+export { projectPk } from './dynamodb-project-lookup.ts';
 export const fileSk = (project: string, filename: string) => `${FILE_SK_PREFIX}${distributionIdentity(filename, project)}`;
 export const tombstoneSk = (project: string, filename: string) =>
   `${TOMBSTONE_SK_PREFIX}${distributionIdentity(filename, project)}`;

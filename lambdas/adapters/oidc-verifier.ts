@@ -16,7 +16,7 @@ import {
   jwtVerify,
   type JWTPayload,
 } from 'jose';
-import { TrustedPublishingError, type PublisherProvider } from '../core/trusted-publishing.ts';
+import { rulesFor, TrustedPublishingError, type PublisherProvider } from '../core/trusted-publishing.ts';
 import { ServiceUnavailableError } from '../core/errors.ts';
 
 export const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
@@ -33,8 +33,7 @@ export interface VerifiedToken {
   readonly claims: JWTPayload & Record<string, unknown>;
 }
 
-/** The issuer could not be reached or answered nonsense: a 503, not the caller's fault. */
-/** The issuer's discovery document or keys could not be fetched. */
+/** The issuer's discovery document or keys could not be fetched: a 503, not the caller's fault. */
 export class IssuerUnavailableError extends ServiceUnavailableError {}
 
 export interface OidcVerifierOptions {
@@ -68,8 +67,8 @@ export class OidcVerifier {
   }
 
   /**
-   * Verifies `token`; with `provider`, only that provider's issuer is accepted (the
-   * `/_/oidc/github/mint-token` route). Throws TrustedPublishingError (`invalid-token`)
+   * Verifies `token`; with `provider`, only that provider's issuers are accepted (the
+   * `/_/oidc/{provider}/mint-token` routes). Throws TrustedPublishingError (`invalid-token`)
    * for anything wrong with the token, IssuerUnavailableError when the issuer is down.
    */
   async verify(token: string, provider?: PublisherProvider): Promise<VerifiedToken> {
@@ -94,7 +93,8 @@ export class OidcVerifier {
         audience: this.options.audience,
         algorithms: ['RS256'],
         clockTolerance: this.options.clockToleranceSeconds ?? 30,
-        requiredClaims: ['exp', 'iat', 'jti'],
+        // What the provider's tokens always carry (Google's have no jti: lambdas/core/publishers/google.ts).
+        requiredClaims: [...rulesFor(trusted.provider).registeredClaims],
         ...(this.options.now ? { currentDate: new Date(this.options.now()) } : {}),
       });
       return { provider: trusted.provider, issuer: trusted.issuer, claims: payload as VerifiedToken['claims'] };

@@ -14,7 +14,7 @@ import {
   type SignerIdentity,
 } from '../core/attestations.ts';
 import { AttestationError } from '../core/errors.ts';
-import type { PublisherRecord } from '../core/trusted-publishing.ts';
+import type { GitHubPublisher } from '../core/trusted-publishing.ts';
 import type { PublisherStore } from './ports.ts';
 import type { AttestationSignatureVerifier } from './attestation-ports.ts';
 
@@ -54,7 +54,7 @@ export class AttestationCheck {
   async check(file: AttestedFile, attestations: readonly AttestationObject[]): Promise<Provenance> {
     const verifier = await this.deps.verifier();
     const seen = new Set<string>();
-    const verified: { attestation: AttestationObject; publisher: PublisherRecord }[] = [];
+    const verified: { attestation: AttestationObject; publisher: GitHubPublisher }[] = [];
     for (const attestation of attestations) {
       // The statement first: a wrong file is the most likely mistake, and the cheapest to say.
       const predicateType = checkStatement(attestation, file.filename, file.sha256);
@@ -69,9 +69,9 @@ export class AttestationCheck {
   }
 
   /** The project's trusted publisher that signed: those of the certificate's repository id (one Query). */
-  private async publisherOf(project: string, identity: SignerIdentity): Promise<PublisherRecord> {
+  private async publisherOf(project: string, identity: SignerIdentity): Promise<GitHubPublisher> {
     const repositoryId = identity.extensions['1.3.6.1.4.1.57264.1.15'];
     const candidates = repositoryId ? await this.deps.publishers.publishersForRepository('github', repositoryId) : [];
-    return matchPublisher(identity, candidates.filter((p) => p.project === project), this.deps.githubIssuer, project);
+    return matchPublisher(identity, candidates.filter((p): p is GitHubPublisher => p.provider === 'github' && p.project === project), this.deps.githubIssuer, project);
   }
 }

@@ -177,17 +177,39 @@ export type TokenVerifier = Pick<TokenStore, 'getToken'>;
 export interface PublisherStore {
   /** Store a publisher unless one with its id exists; returns the stored one and whether it is new. */
   putPublisher(publisher: PublisherRecord): Promise<{ readonly publisher: PublisherRecord; readonly created: boolean }>;
-  /** The publishers that name this repository id: one Query, what an exchange needs. */
-  publishersForRepository(provider: string, repositoryId: string): Promise<PublisherRecord[]>;
+  /**
+   * The publishers of `provider` under its lookup key (the GitHub repository id, the GitLab
+   * project id and issuer, the Google service account: `PublisherRules.lookupKey`): one Query,
+   * what an exchange needs.
+   */
+  publishersForRepository(provider: string, lookupKey: string): Promise<PublisherRecord[]>;
   /** Every publisher: one (paged) Query. */
   listPublishers(): Promise<PublisherRecord[]>;
-  /** Remove a publisher (it stops matching at once); the removed one, or undefined when none had this id. */
+  /** Remove a publisher (it stops matching at once, and holds no name); the removed one, or undefined when none had this id. */
   deletePublisher(id: string, removedBy: string, removedAt: string): Promise<PublisherRecord | undefined>;
+  /** A pending publisher's first exchange makes it an ordinary one; false when it was not pending (any more). */
+  convertPending(publisher: PublisherRecord, convertedAt: string): Promise<boolean>;
   /**
    * Record that the OIDC token `jti` of `issuer` was exchanged, until `expiresAt` (seconds);
    * false when it was recorded before and has not expired, so a token is exchanged once.
    */
   markTokenUsed(issuer: string, jti: string, expiresAt: number, nowSeconds: number): Promise<boolean>;
+  /** Reserve a project name for a pending publisher (idempotent). */
+  reserveName(project: string, publisherId: string, at: string): Promise<void>;
+  /** Lift a pending publisher's reservation (idempotent). */
+  releaseName(project: string, publisherId: string, at: string): Promise<void>;
+  /** Let a token minted from a pending publisher create `project` until `expiresAt` (seconds). */
+  grantCreate(project: string, tokenId: string, expiresAt: number): Promise<void>;
+  /** Who holds a name: the pending publishers reserving it, the tokens that may create it. One Query. */
+  reservationOf(project: string, nowSeconds: number): Promise<NameReservation>;
+}
+
+/** A project name held for pending publishers until the project exists. */
+export interface NameReservation {
+  /** Ids of the pending publishers (or those converted from one) holding the name; empty: not reserved. */
+  readonly publishers: readonly string[];
+  /** Ids of the unexpired tokens minted from them, which may create the project. */
+  readonly tokens: readonly string[];
 }
 
 /** Upload sessions (lambdas/core/upload-session.ts): single-item conditional writes. */

@@ -115,6 +115,9 @@ export const COMMANDS: readonly CommandSpec[] = [
          --mix PROJECT...  a hosted project whose page also lists upstream files
          --oidc-audience A  audience trusted publishing asks CI jobs for (default "wharf")
          --oidc-github-issuer URL  GitHub Actions' OIDC issuer (default GitHub's; GHES or a test issuer)
+         --oidc-gitlab-issuers URLS  GitLab issuers trusted, comma-separated (default https://gitlab.com;
+             add a self-managed instance's URL; none for none)
+         --oidc-google-issuers URLS  Google's issuer (default https://accounts.google.com; none for none)
          --sigstore-trusted-root FILE  the trusted_root.json PEP 740 attestations are verified against
              (default Sigstore's public-good root, pinned in Wharf; a private Sigstore's)`,
       ),
@@ -230,26 +233,55 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'publisher',
     usage: '<add|list|remove> [options]',
-    summary: 'Trusted publishers: GitHub Actions workflows that publish with no stored token.',
+    summary: 'Trusted publishers: CI jobs (GitHub Actions, GitLab CI/CD, Google Cloud) that publish with no stored token.',
     subcommands: [
       publisherSub(
         'add',
-        '--project P --repository OWNER/REPO --repository-id N --owner-id N --workflow FILE [--environment ENV] [options]',
-        'Trust a GitHub Actions workflow to publish P with no stored token.',
+        '--project P [--provider github|gitlab|google] <the provider\'s options> [--pending] [options]',
+        'Trust a CI job (GitHub Actions workflow, GitLab pipeline, Google Cloud service account) to publish P.',
         {
           details: [
-            "The ids pin the repository and its owner, so a renamed or re-created\nrepository cannot take over: `gh api repos/OWNER/REPO --jq '.id, .owner.id'`\nprints them. Without --environment, jobs in any environment (or none) match.",
+            "GitHub (the default): the ids pin the repository and its owner, so a renamed or\n" +
+              "re-created repository cannot take over: `gh api repos/OWNER/REPO --jq '.id, .owner.id'`\n" +
+              'prints them. Without --environment, jobs in any environment (or none) match.',
+            'GitLab: --project-path NAMESPACE/PROJECT with its --project-id and --namespace-id\n' +
+              "(`curl https://gitlab.com/api/v4/projects/NS%2FPROJ` prints .id and .namespace.id).\n" +
+              'The job declares `id_tokens: WHARF_ID_TOKEN: aud: <the index\'s audience>` and runs\n' +
+              '`wharf publish --trusted-publishing`.',
+            "Google Cloud: --email of the service account, and its --subject (unique id, from\n" +
+              "`gcloud iam service-accounts describe EMAIL --format='value(uniqueId)'`) so that a\n" +
+              're-created account of the same email cannot publish.',
+            '--pending (admin only): P does not exist yet; the name is reserved for this publisher\n' +
+              'until its first publish creates the project (or the publisher is removed).',
           ],
           options: [
             optionGroup(
               'Options',
               `--project P  the project it may publish
-               --repository OWNER/REPO  the GitHub repository the workflow is in
+               --provider NAME  github (default), gitlab or google
+               --pending  P does not exist yet: reserve the name; the first publish creates it (admin)`,
+            ),
+            optionGroup(
+              'GitHub Actions',
+              `--repository OWNER/REPO  the GitHub repository the workflow is in
                --repository-id N  the repository's numeric id
                --owner OWNER  the owner, when not given in --repository
                --owner-id N  the owner's numeric id
                --workflow FILE  the workflow file, e.g. release.yml
-               --environment ENV  only jobs in this GitHub environment, e.g. pypi`,
+               --environment ENV  only jobs in this environment, e.g. pypi (GitHub and GitLab)`,
+            ),
+            optionGroup(
+              'GitLab CI/CD',
+              `--project-path NS/PROJ  the GitLab project path, e.g. acme/app or acme/tools/app
+               --project-id N  the project's numeric id
+               --namespace-id N  the numeric id of its namespace (group or user)
+               --ci-config FILE  the CI configuration file (default .gitlab-ci.yml)
+               --issuer URL  a self-managed instance the index trusts (default https://gitlab.com)`,
+            ),
+            optionGroup(
+              'Google Cloud',
+              `--email EMAIL  the service account, e.g. release@acme.iam.gserviceaccount.com
+               --subject ID  the service account's unique id (recommended)`,
             ),
           ],
         },
@@ -269,9 +301,11 @@ export const COMMANDS: readonly CommandSpec[] = [
         'Options',
         `--url URL  the index (default: the local server running on --data-dir)
          --token TOKEN  upload token (or $WHARF_TOKEN, or $TWINE_PASSWORD with TWINE_USERNAME=__token__)
-         --trusted-publishing  exchange the GitHub Actions job's OIDC token for an upload token
-             (the default in a job with \`id-token: write\` when no token is given;
-             the index needs a publisher for the project: see \`wharf publisher\`)
+         --trusted-publishing  exchange the CI job's OIDC token for an upload token: $WHARF_ID_TOKEN
+             (GitLab: \`id_tokens: WHARF_ID_TOKEN: aud: <audience>\`, or any OIDC token), else
+             GitHub Actions' (a job with \`id-token: write\`), else the Google Cloud metadata
+             server's. The default when no token is given and WHARF_ID_TOKEN or GitHub's is
+             at hand. The index needs a publisher for the project: see \`wharf publisher\`
          --skip-existing  files already on the index are skipped, not errors
          --attestations FILE...  PEP 740 attestations to send with the files, each named after its
              file (FILE.whl.publish.attestation, as gh-action-pypi-publish writes them)

@@ -1,7 +1,14 @@
 /**
  * The client side of trusted publishing, for anything in Wharf that publishes from CI
- * (`wharf publish`): ask the index for its audience, get the job's OIDC token from GitHub
- * Actions for it, and exchange that for a short-lived upload token.
+ * (`wharf publish`): ask the index for its audience, get the job's OIDC token for it, and
+ * exchange that for a short-lived upload token. Where the OIDC token comes from, first found:
+ *
+ * - `WHARF_ID_TOKEN`: a token handed in, from anywhere. A GitLab job gets one by declaring
+ *   `id_tokens: WHARF_ID_TOKEN: aud: <the index's audience>`.
+ * - GitHub Actions: ACTIONS_ID_TOKEN_REQUEST_URL/TOKEN (a job with `id-token: write`).
+ * - Google Cloud: the metadata server's identity endpoint, for the VM's (or Cloud Build's,
+ *   Cloud Run's) service account; `GCE_METADATA_HOST` overrides the host as Google's own
+ *   client libraries let it.
  *
  * Unlike pypa/gh-action-pypi-publish, which always calls `https://{domain}/_/oidc/...`,
  * this keeps the scheme and any path prefix of the index URL (an API Gateway stage, a
@@ -124,8 +131,80 @@ export async function githubActionsOidcToken(
   return value;
 }
 
-/** The whole exchange from inside a GitHub Actions job: audience, OIDC token, upload token. */
+export const ID_TOKEN_VARIABLE = 'WHARF_ID_TOKEN';
+const GOOGLE_METADATA_HOST = 'metadata.google.internal';
+
+/** Where the OIDC token will come from, for the log line: the first source present. */
+export function oidcSourceOf(env: Record<string, string | undefined>): string {
+  if (env[ID_TOKEN_VARIABLE]) return `${ID_TOKEN_VARIABLE}`;
+  if (env['ACTIONS_ID_TOKEN_REQUEST_URL']) return 'GitHub Actions OIDC';
+  return 'the Google Cloud metadata server';
+}
+
+/** The audience a JWT names (its payload decoded, not verified: the index verifies). */
+function audienceOf(jwt: string): string[] | undefined {
+  try {
+    const payload = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as { aud?: unknown };
+    if (typeof payload.aud === 'string') return [payload.aud];
+    if (Array.isArray(payload.aud)) return payload.aud.map(String);
+  } catch {
+    // Not a JWT: the index says so.
+  }
+  return undefined;
+}
+
+/** The token in WHARF_ID_TOKEN, checked against the index's audience so a mismatch is said plainly. */
+export function handedInOidcToken(audience: string, env: Record<string, string | undefined>): string {
+  const token = env[ID_TOKEN_VARIABLE]!.trim();
+  const audiences = audienceOf(token);
+  if (audiences && !audiences.includes(audience)) {
+    throw new OidcExchangeError(
+      `${ID_TOKEN_VARIABLE} is a token for the audience ${audiences.join(', ')}, and this index wants "${audience}": ` +
+        `in GitLab, declare \`id_tokens: ${ID_TOKEN_VARIABLE}: aud: ${audience}\` on the job.`,
+    );
+  }
+  return token;
+}
+
+/**
+ * The identity token of the service account this machine runs as, from Google Cloud's
+ * metadata server (`format=full` puts the account's email in it, which publishers match).
+ */
+export async function googleMetadataOidcToken(
+  audience: string,
+  env: Record<string, string | undefined> = process.env,
+  options: ExchangeOptions = {},
+): Promise<string> {
+  const host = env['GCE_METADATA_HOST'] || GOOGLE_METADATA_HOST;
+  const url =
+    `http://${host}/computeMetadata/v1/instance/service-accounts/default/identity` +
+    `?audience=${encodeURIComponent(audience)}&format=full`;
+  let response: Response;
+  try {
+    response = await fetch(url, { headers: { 'metadata-flavor': 'Google' }, signal: AbortSignal.timeout(options.timeoutMs ?? 3000) });
+  } catch {
+    throw new OidcExchangeError(
+      `No OIDC token to publish with: ${ID_TOKEN_VARIABLE} is unset, this is no GitHub Actions job with \`permissions: id-token: write\`, ` +
+        `and no Google Cloud metadata server answers at ${host}. In GitLab, declare \`id_tokens: ${ID_TOKEN_VARIABLE}: aud: ${audience}\` ` +
+        `on the job; elsewhere, set ${ID_TOKEN_VARIABLE} to an OIDC token for the audience "${audience}".`,
+    );
+  }
+  const text = (await response.text()).trim();
+  if (!response.ok || response.headers.get('metadata-flavor') !== 'Google' || text.split('.').length !== 3) {
+    throw new OidcExchangeError(`The Google Cloud metadata server at ${host} answered ${response.status} without an identity token: ${text.slice(0, 200)}`);
+  }
+  return text;
+}
+
+/** The job's OIDC token for `audience`, from the first source present (see the top of this file). */
+export async function ciOidcToken(audience: string, env: Record<string, string | undefined> = process.env): Promise<string> {
+  if (env[ID_TOKEN_VARIABLE]) return handedInOidcToken(audience, env);
+  if (env['ACTIONS_ID_TOKEN_REQUEST_URL']) return githubActionsOidcToken(audience, env);
+  return googleMetadataOidcToken(audience, env);
+}
+
+/** The whole exchange from inside a CI job: audience, OIDC token, upload token. */
 export async function trustedPublishingToken(indexUrl: string, env: Record<string, string | undefined> = process.env): Promise<ExchangedToken> {
   const audience = await fetchAudience(indexUrl);
-  return exchangeOidcToken(indexUrl, await githubActionsOidcToken(audience, env));
+  return exchangeOidcToken(indexUrl, await ciOidcToken(audience, env));
 }

@@ -6,8 +6,10 @@
  * data directory. Token: --token, $WHARF_TOKEN, $TWINE_PASSWORD when $TWINE_USERNAME is
  * __token__, or the local server's kept admin token. Or trusted publishing: with
  * --trusted-publishing, or by itself when no token is given inside a GitHub Actions job
- * that may request OIDC tokens (ACTIONS_ID_TOKEN_REQUEST_URL is set), the job's OIDC token
- * is exchanged for a short-lived upload token, minted again if it runs out mid-publish.
+ * that may request OIDC tokens (ACTIONS_ID_TOKEN_REQUEST_URL is set) or with an OIDC token in
+ * WHARF_ID_TOKEN (a GitLab job's `id_tokens`), the job's OIDC token is exchanged for a
+ * short-lived upload token (lambdas/cli/oidc-exchange.ts says where tokens come from), minted
+ * again if it runs out mid-publish (with a fresh OIDC token; a handed-in one is spent once).
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -15,6 +17,7 @@ import { readKeptAdminToken } from '../local/admin-bootstrap.ts';
 import { usageMessage } from './command-line.ts';
 import { processAlive, readServerState } from './import-target.ts';
 import { NotWharfError } from './wharf-answer.ts';
+import { oidcSourceOf } from './oidc-exchange.ts';
 import {
   type AuthProvider,
   PublishClient,
@@ -199,10 +202,14 @@ export function tokenFromEnvironment(env: Record<string, string | undefined>): s
   return undefined;
 }
 
-/** Whether to publish by trusted publishing: asked for, or no token inside a GitHub Actions job with id-token: write. */
+/**
+ * Whether to publish by trusted publishing: asked for, or no token and an OIDC token at hand
+ * (a GitHub Actions job with id-token: write, or WHARF_ID_TOKEN). On Google Cloud, ask for it:
+ * a metadata server is not something to probe for unasked.
+ */
 export function wantsTrustedPublishing(options: PublishCommandOptions, env: Record<string, string | undefined>): boolean {
   if (options['trusted-publishing']) return true;
-  return options.token === undefined && tokenFromEnvironment(env) === undefined && Boolean(env['ACTIONS_ID_TOKEN_REQUEST_URL']);
+  return options.token === undefined && tokenFromEnvironment(env) === undefined && Boolean(env['ACTIONS_ID_TOKEN_REQUEST_URL'] || env['WHARF_ID_TOKEN']);
 }
 
 async function localServerUrl(options: PublishCommandOptions, env: Record<string, string | undefined>): Promise<{ url: string; dataDir: string }> {
@@ -228,14 +235,15 @@ async function resolveTarget(
     const auth = trustedPublishingAuth(url, env);
     // Mint now, so a refusal is said once, before any file is read.
     await auth();
-    return { url, auth, how: 'trusted publishing (GitHub Actions OIDC)' };
+    return { url, auth, how: `trusted publishing (${oidcSourceOf(env)})` };
   }
   const token = options.token ?? tokenFromEnvironment(env);
   if (options.url) {
     if (!token) {
       throw new PublishError(
         `No token to publish to ${options.url} with: pass --token, or set WHARF_TOKEN (or TWINE_USERNAME=__token__ and TWINE_PASSWORD), ` +
-          'or publish from a GitHub Actions job with `permissions: id-token: write` by trusted publishing (--trusted-publishing). ' +
+          'or publish by trusted publishing (--trusted-publishing: from GitHub Actions with `permissions: id-token: write`, ' +
+          'from GitLab with `id_tokens: WHARF_ID_TOKEN`, from Google Cloud as a service account). ' +
           'A token needs upload scope for the project (npm run wharf -- token create --scope upload:NAME).',
       );
     }

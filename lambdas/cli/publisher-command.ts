@@ -1,6 +1,7 @@
 /**
- * `wharf publisher add|list|remove`: trusted publishers (GitHub Actions workflows that may
- * publish a project without a stored token), on the same targets as `wharf token`:
+ * `wharf publisher add|list|remove`: trusted publishers (GitHub Actions workflows, GitLab
+ * CI/CD pipelines, Google Cloud service accounts that may publish a project without a stored
+ * token), on the same targets as `wharf token`:
  * `--url URL --token T` (the admin API; an admin token, or one with upload scope on the
  * project), `--stack NAME`/`--tokens-table T` (a deployed table, with AWS credentials), or
  * the local index (its running server, or its data directory).
@@ -9,9 +10,21 @@ import { adminApi } from './admin-api.ts';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DynamoDbMetadataStore } from '../adapters/dynamodb-metadata-store.ts';
 import { DynamoDbPublisherStore } from '../adapters/dynamodb-publisher-store.ts';
+import { addPendingPublisher, type ProjectLookup } from '../app/trusted-publishing.ts';
 import { WharfError } from '../core/errors.ts';
-import { validatePublisher, type PublisherInput, type PublisherRecord } from '../core/trusted-publishing.ts';
+import {
+  describePublisher,
+  isPublisherProvider,
+  PUBLISHER_PROVIDERS,
+  rulesFor,
+  validatePublisher,
+  type PublisherInput,
+  type PublisherProvider,
+  type PublisherRecord,
+} from '../core/trusted-publishing.ts';
+import { GITLAB_COM_ISSUER } from '../core/publishers/gitlab.ts';
 import { localCreator, readKeptAdminToken } from '../local/admin-bootstrap.ts';
 import { createDynamoDbClient, startEmbeddedStores } from '../local/embedded-stores.ts';
 import type { PublisherStore } from '../app/ports.ts';
@@ -22,6 +35,15 @@ import { awsCallerArn, awsDynamoDb } from './aws-caller.ts';
 
 export interface PublisherOptions {
   project?: string;
+  provider?: string;
+  pending?: boolean;
+  issuer?: string;
+  'project-path'?: string;
+  'project-id'?: string;
+  'namespace-id'?: string;
+  'ci-config'?: string;
+  email?: string;
+  subject?: string;
   owner?: string;
   'owner-id'?: string;
   repository?: string;
@@ -41,24 +63,33 @@ class PublisherCommandError extends Error {}
 
 interface PublisherTarget {
   readonly description: string;
-  add(input: PublisherInput): Promise<{ publisher: PublisherRecord; created: boolean }>;
+  add(input: PublisherInput, pending: boolean): Promise<{ publisher: PublisherRecord; created: boolean }>;
   list(project?: string): Promise<PublisherRecord[]>;
   remove(id: string): Promise<PublisherRecord>;
   close(): Promise<void>;
 }
 
-type PublisherView = Omit<PublisherRecord, 'environment'> & { environment: string | null };
+type PublisherView = Record<string, unknown> & { pending?: boolean };
 
+/** The admin API's view back into a record: null for "none" is '' as stored, `pending` only when true. */
 function fromView(v: PublisherView): PublisherRecord {
-  return { ...v, environment: v.environment ?? '' };
+  const { pending, ...rest } = v;
+  const record: Record<string, unknown> = { ...rest };
+  for (const field of ['environment', 'subject']) if (record[field] === null) record[field] = '';
+  return { ...record, ...(pending ? { pending: true } : {}) } as unknown as PublisherRecord;
+}
+
+function projectLookup(metadata: DynamoDbMetadataStore): ProjectLookup {
+  return { projectExists: async (project) => (await metadata.getProject(project)) !== undefined };
 }
 
 function httpTarget(url: string, token: string): PublisherTarget {
   const { base, call } = adminApi(url, token, (message) => new PublisherCommandError(message));
   return {
     description: `the admin API at ${base}`,
-    async add(input) {
-      const { created, ...view } = (await call('POST', '/api/publishers', input, 'id')) as PublisherView & { created: boolean };
+    async add(input, pending) {
+      const body = { ...input, ...(pending ? { pending: true } : {}) };
+      const { created, ...view } = (await call('POST', '/api/publishers', body, 'id')) as PublisherView & { created: boolean };
       return { publisher: fromView(view), created };
     },
     async list(project) {
@@ -73,10 +104,27 @@ function httpTarget(url: string, token: string): PublisherTarget {
 }
 
 /** Straight to a store: the operator (IAM, or whoever owns the data directory) may do anything. */
-function storeTarget(store: PublisherStore, createdBy: string, description: string, onClose: () => Promise<void>): PublisherTarget {
+function storeTarget(
+  store: PublisherStore,
+  createdBy: string,
+  description: string,
+  onClose: () => Promise<void>,
+  /** The package table, for --pending; absent: --pending is refused, saying how. */
+  projects?: ProjectLookup,
+): PublisherTarget {
   return {
     description,
-    add: (input) => store.putPublisher(validatePublisher(input, createdBy, new Date())),
+    async add(input, pending) {
+      // The operator names the issuer; the deployment's own list is not known from here.
+      const issuer = (input['issuer'] || GITLAB_COM_ISSUER).replace(/\/+$/, '');
+      const now = new Date();
+      const record = validatePublisher(input, createdBy, now, { issuers: { gitlab: [issuer] }, pending });
+      if (!pending) return store.putPublisher(record);
+      if (!projects) {
+        throw new PublisherCommandError('--pending checks that the project does not exist, which needs the package table too: use --stack NAME (or --url).');
+      }
+      return addPendingPublisher(store, projects, record, now);
+    },
     list: async (project) => (await store.listPublishers()).filter((p) => project === undefined || p.project === project),
     async remove(id) {
       const removed = await store.deletePublisher(id, createdBy, new Date().toISOString());
@@ -98,20 +146,29 @@ async function openLocal(dataDir: string): Promise<PublisherTarget> {
   }
   const stores = await startEmbeddedStores({ dataDir });
   const dynamodb = createDynamoDbClient(stores);
-  return storeTarget(new DynamoDbPublisherStore(dynamodb, stores.tokensTableName), localCreator(), `the local data directory ${dataDir}`, async () => {
-    dynamodb.destroy();
-    await stores.close();
-  });
+  return storeTarget(
+    new DynamoDbPublisherStore(dynamodb, stores.tokensTableName),
+    localCreator(),
+    `the local data directory ${dataDir}`,
+    async () => {
+      dynamodb.destroy();
+      await stores.close();
+    },
+    projectLookup(new DynamoDbMetadataStore(dynamodb, stores.tableName)),
+  );
 }
 
 async function openAws(options: PublisherOptions): Promise<PublisherTarget> {
   const region = options.region ? { region: options.region } : {};
   let tableName = options['tokens-table'];
+  let packageTable: string | undefined;
   if (options.stack) {
     const cfn = new CloudFormationClient(region);
     try {
       const { Stacks } = await cfn.send(new DescribeStacksCommand({ StackName: options.stack }));
-      tableName ??= (Stacks?.[0]?.Outputs ?? []).find((o) => o.OutputKey === 'TokensTableName')?.OutputValue;
+      const outputs = Stacks?.[0]?.Outputs ?? [];
+      tableName ??= outputs.find((o) => o.OutputKey === 'TokensTableName')?.OutputValue;
+      packageTable = outputs.find((o) => o.OutputKey === 'TableName')?.OutputValue;
     } finally {
       cfn.destroy();
     }
@@ -119,8 +176,12 @@ async function openAws(options: PublisherOptions): Promise<PublisherTarget> {
   }
   const createdBy = await awsCallerArn(options.region);
   const dynamodb = await awsDynamoDb(options.region);
-  return storeTarget(new DynamoDbPublisherStore(dynamodb, tableName!), createdBy, `the tokens table ${tableName} (as ${createdBy})`, async () =>
-    dynamodb.destroy(),
+  return storeTarget(
+    new DynamoDbPublisherStore(dynamodb, tableName!),
+    createdBy,
+    `the tokens table ${tableName} (as ${createdBy})`,
+    async () => dynamodb.destroy(),
+    packageTable ? projectLookup(new DynamoDbMetadataStore(dynamodb, packageTable)) : undefined,
   );
 }
 
@@ -135,12 +196,28 @@ async function openTarget(options: PublisherOptions): Promise<PublisherTarget> {
   return openLocal(options['data-dir'] ?? defaultDataDir());
 }
 
-function describe(p: PublisherRecord): string {
-  return (
-    `github ${p.owner}/${p.repository} (repository id ${p.repositoryId}, owner id ${p.ownerId}), ` +
-    `workflow ${p.workflow}, ${p.environment === '' ? 'any environment' : `environment ${p.environment}`}`
-  );
-}
+/** How each provider's fields are given on the command line. */
+const FLAGS: Record<PublisherProvider, Record<string, keyof PublisherOptions>> = {
+  github: { owner: 'owner', ownerId: 'owner-id', repository: 'repository', repositoryId: 'repository-id', workflow: 'workflow', environment: 'environment' },
+  gitlab: {
+    issuer: 'issuer',
+    projectPath: 'project-path',
+    projectId: 'project-id',
+    namespaceId: 'namespace-id',
+    ciConfigPath: 'ci-config',
+    environment: 'environment',
+  },
+  google: { email: 'email', subject: 'subject' },
+};
+
+const NEXT_STEP: Record<PublisherProvider, string> = {
+  github: 'The workflow publishes with pypa/gh-action-pypi-publish (id-token: write, repository-url: <this index>/legacy/).',
+  gitlab:
+    'The job declares `id_tokens: WHARF_ID_TOKEN: aud: <GET /_/oidc/audience>` and runs `wharf publish --trusted-publishing --url <this index>`.',
+  google:
+    'A job running as the service account (Cloud Build, a VM, Cloud Run) runs `wharf publish --trusted-publishing --url <this index>`; ' +
+    'the token comes from the metadata server.',
+};
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
@@ -148,7 +225,9 @@ function table(rows: string[][]): string {
 }
 
 function json(p: PublisherRecord): Record<string, unknown> {
-  return { ...p, environment: p.environment === '' ? null : p.environment };
+  const view: Record<string, unknown> = { ...p, pending: p.pending === true };
+  for (const field of ['environment', 'subject']) if (view[field] === '') view[field] = null;
+  return view;
 }
 
 export type PublisherAction = 'add' | 'list' | 'remove';
@@ -160,21 +239,28 @@ export async function publisherCommand(action: PublisherAction, args: string[], 
   if (action !== 'remove' && args.length > 0) return usage(`unexpected argument "${args[0]}".`);
   let input: PublisherInput | undefined;
   if (action === 'add') {
-    const missing = (['project', 'repository', 'repository-id', 'owner-id', 'workflow'] as const).filter((o) => !options[o]);
+    const provider = options.provider ?? 'github';
+    if (!isPublisherProvider(provider)) return usage(`--provider is one of ${PUBLISHER_PROVIDERS.join(', ')}, not "${provider}".`);
+    const flags = FLAGS[provider];
+    const foreign = Object.entries(FLAGS)
+      .filter(([p]) => p !== provider)
+      .flatMap(([, f]) => Object.values(f))
+      .filter((flag) => !Object.values(flags).includes(flag) && options[flag] !== undefined);
+    if (foreign.length > 0) return usage(`--${foreign[0]} is not an option of a ${provider} publisher (see --help).`);
+    const required = rulesFor(provider).requiredFields.map((f) => flags[f]!);
+    const missing = ['project' as const, ...required].filter((o) => !options[o]);
     if (missing.length > 0) return usage(`missing ${missing.map((m) => `--${m}`).join(', ')}.`);
-    input = {
-      project: options.project!,
-      // validatePublisher splits OWNER/REPO and checks it against --owner.
-      owner: options.owner ?? '',
-      ownerId: options['owner-id']!,
-      repository: options.repository!,
-      repositoryId: options['repository-id']!,
-      workflow: options.workflow!,
-      ...(options.environment !== undefined ? { environment: options.environment } : {}),
-    };
-    // Check what can be checked before touching any store.
+    const fields: Record<string, string> = { project: options.project!, provider };
+    for (const [field, flag] of Object.entries(flags)) {
+      const value = options[flag];
+      if (typeof value === 'string') fields[field] = value;
+    }
+    // validatePublisher splits OWNER/REPO and checks it against --owner.
+    if (provider === 'github') fields['owner'] ??= '';
+    input = fields as unknown as PublisherInput;
+    // Check what can be checked before touching any store (the issuer is the index's to judge).
     try {
-      validatePublisher(input, 'check', new Date());
+      validatePublisher(input, 'check', new Date(), { issuers: { gitlab: [(options.issuer ?? GITLAB_COM_ISSUER).replace(/\/+$/, '')] } });
     } catch (err) {
       if (err instanceof WharfError) return usage(err.message);
       throw err;
@@ -193,13 +279,16 @@ export async function publisherCommand(action: PublisherAction, args: string[], 
   }
   try {
     if (action === 'add') {
-      const { publisher, created } = await target.add(input!);
+      const { publisher, created } = await target.add(input!, options.pending === true);
       if (options.json) out(`${JSON.stringify({ ...json(publisher), created }, null, 2)}\n`);
       else
         out(
-          `${created ? 'Added' : 'Already there:'} trusted publisher ${publisher.id} for ${publisher.project} in ${target.description}\n` +
-            `  ${describe(publisher)}\n` +
-            `The workflow publishes with pypa/gh-action-pypi-publish (id-token: write, repository-url: <this index>/legacy/).\n`,
+          `${created ? 'Added' : 'Already there:'} ${publisher.pending ? 'pending ' : ''}trusted publisher ${publisher.id} for ${publisher.project} in ${target.description}\n` +
+            `  ${describePublisher(publisher)}\n` +
+            (publisher.pending
+              ? `The name ${publisher.project} is reserved for it: its first publish creates the project, and nobody else may until then.\n`
+              : '') +
+            `${NEXT_STEP[publisher.provider]}\n`,
         );
       return 0;
     }
@@ -215,15 +304,15 @@ export async function publisherCommand(action: PublisherAction, args: string[], 
       }
       out(
         table([
-          ['ID', 'PROJECT', 'REPOSITORY', 'REPO ID', 'OWNER ID', 'WORKFLOW', 'ENVIRONMENT', 'CREATED BY'],
-          ...publishers.map((p) => [p.id, p.project, `${p.owner}/${p.repository}`, p.repositoryId, p.ownerId, p.workflow, p.environment || '(any)', p.createdBy]),
+          ['ID', 'PROJECT', 'STATE', 'PUBLISHER', 'CREATED BY'],
+          ...publishers.map((p) => [p.id, p.project, p.pending ? 'pending' : 'active', describePublisher(p), p.createdBy]),
         ]),
       );
       return 0;
     }
     const removed = await target.remove(args[0]!);
     if (options.json) out(`${JSON.stringify(json(removed), null, 2)}\n`);
-    else out(`Removed trusted publisher ${removed.id} of ${removed.project}: ${describe(removed)}.\n`);
+    else out(`Removed trusted publisher ${removed.id} of ${removed.project}: ${describePublisher(removed)}.\n`);
     return 0;
   } catch (err) {
     return commandFailed(`wharf publisher ${action}`, err, (e): e is Error => e instanceof WharfError || e instanceof PublisherCommandError);

@@ -6,6 +6,7 @@ import { writePrivateFile } from '../local/private-files.ts';
 import { startLocalWharf, type LocalWharf } from '../local/local-wharf.ts';
 import { processAlive, readServerState, SERVER_STATE_FILE, type ServerState } from './import-target.ts';
 import { patternList, type UpstreamOptions } from '../config/upstream-config.ts';
+import { parseIssuerList } from '../config/wharf-config.ts';
 
 export function defaultDataDir(): string {
   return process.env['WHARF_DATA_DIR'] || '.wharf';
@@ -20,6 +21,8 @@ export interface ServeOptions {
   public?: boolean;
   quiet?: boolean;
   'oidc-github-issuer'?: string;
+  'oidc-gitlab-issuers'?: string;
+  'oidc-google-issuers'?: string;
   'sigstore-trusted-root'?: string;
   'oidc-audience'?: string;
   upstream?: string;
@@ -79,6 +82,8 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
       ...(options.private ? { publicRead: false } : options.public ? { publicRead: true } : {}),
       ...(options.memory ? {} : { dataDir }),
       ...(options['oidc-github-issuer'] ? { oidcGithubIssuer: options['oidc-github-issuer'] } : {}),
+      ...(options['oidc-gitlab-issuers'] ? { oidcGitlabIssuers: parseIssuerList(options['oidc-gitlab-issuers'], '--oidc-gitlab-issuers') } : {}),
+      ...(options['oidc-google-issuers'] ? { oidcGoogleIssuers: parseIssuerList(options['oidc-google-issuers'], '--oidc-google-issuers') } : {}),
       ...(options['sigstore-trusted-root'] ? { sigstoreTrustedRoot: options['sigstore-trusted-root'] } : {}),
       ...(options['oidc-audience'] ? { oidcAudience: options['oidc-audience'] } : {}),
       upstream: upstreamOptions(options),

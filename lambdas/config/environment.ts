@@ -20,6 +20,8 @@ export const ENV = {
   maxUploadBytes: 'WHARF_MAX_UPLOAD_BYTES',
   oidcAudience: 'WHARF_OIDC_AUDIENCE',
   oidcGithubIssuer: 'WHARF_OIDC_GITHUB_ISSUER',
+  oidcGitlabIssuers: 'WHARF_OIDC_GITLAB_ISSUERS',
+  oidcGoogleIssuers: 'WHARF_OIDC_GOOGLE_ISSUERS',
   maxSessionBytes: 'WHARF_MAX_SESSION_BYTES',
   sessionLifetimeSeconds: 'WHARF_SESSION_LIFETIME_SECONDS',
   /** The verifier function the write function invokes asynchronously for large uploads. */

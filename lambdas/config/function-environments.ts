@@ -5,7 +5,7 @@
  * functions can never disagree about a variable. A missing or malformed setting throws
  * ConfigError naming the variable.
  */
-import { type Environment, awsRegion } from './environment.ts';
+import { ENV, type Environment, awsRegion, required } from './environment.ts';
 import { type UploadSessionsConfig, loadUploadSessionsConfig } from './upload-config.ts';
 import { type SweeperConfig, loadSweeperConfig } from './sweeper-config.ts';
 import { type UpstreamConfig, loadCopierUpstreamConfig, loadUpstreamConfig } from './upstream-config.ts';
@@ -50,6 +50,8 @@ export interface WriteEnvironment {
 export interface AdminEnvironment {
   readonly config: AccessConfig;
   readonly oidc: OidcConfig;
+  /** The metadata table, looked up only (pending publishers: is a project name free?). */
+  readonly tableName: string;
 }
 
 export interface VerifierEnvironment {
@@ -81,7 +83,7 @@ export const FUNCTION_ENVIRONMENTS = {
     verifierFunctionName: loadVerifierFunctionName(env),
     region: awsRegion(env),
   }),
-  admin: (env: Environment): AdminEnvironment => ({ config: loadAccessConfig(env), oidc: loadOidcConfig(env) }),
+  admin: (env: Environment): AdminEnvironment => ({ config: loadAccessConfig(env), oidc: loadOidcConfig(env), tableName: required(env, ENV.tableName) }),
   verifier: (env: Environment): VerifierEnvironment => ({ stores: loadStoreNames(env), region: awsRegion(env) }),
   sweeper: (env: Environment): SweeperEnvironment => ({ stores: loadStoreNames(env), sweeper: loadSweeperConfig(env) }),
   signingKeyRotation: (env: Environment): SigningKeyRotationEnvironment => ({ rotation: loadSigningKeyRotationConfig(env) }),

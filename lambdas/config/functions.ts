@@ -14,8 +14,11 @@ export interface RouteSpec {
 export interface FunctionSpec {
   /** Entry file, relative to the repository root. */
   readonly entry: string;
-  /** What the function may do with the package data: metadata table and files bucket. */
-  readonly access: 'read' | 'write' | 'none';
+  /**
+   * What the function may do with the package data: metadata table and files bucket.
+   * `lookup`: GetItem on the metadata table only (whether a project exists), no bucket.
+   */
+  readonly access: 'read' | 'write' | 'lookup' | 'none';
   /** What the function may do with the tokens table: look tokens up, or manage them. */
   readonly tokens: 'verify' | 'publishers' | 'manage';
   readonly routes: readonly RouteSpec[];
@@ -56,7 +59,8 @@ export const FUNCTIONS = {
   },
   admin: {
     entry: 'lambdas/functions/admin-handler.ts',
-    access: 'none',
+    // Pending trusted publishers: whether a project name is still free.
+    access: 'lookup',
     tokens: 'manage',
     routes: [
       ...on(['GET', 'POST', 'DELETE'], '/api/{proxy+}'),

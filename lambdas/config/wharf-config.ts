@@ -131,12 +131,38 @@ export interface OidcConfig {
   readonly audience: string;
   /** GitHub Actions' issuer (`WHARF_OIDC_GITHUB_ISSUER`); another for GitHub Enterprise or tests. */
   readonly githubIssuer: string;
+  /**
+   * GitLab instances whose CI/CD tokens are trusted (`WHARF_OIDC_GITLAB_ISSUERS`, comma-separated;
+   * `none` for none): gitlab.com, and self-managed instances the operator adds.
+   */
+  readonly gitlabIssuers: readonly string[];
+  /** Google's issuer (`WHARF_OIDC_GOOGLE_ISSUERS`; `none` for none). */
+  readonly googleIssuers: readonly string[];
 }
 
 export const OIDC_DEFAULTS = {
   audience: 'wharf',
   githubIssuer: 'https://token.actions.githubusercontent.com',
-} as const;
+  gitlabIssuers: ['https://gitlab.com'],
+  googleIssuers: ['https://accounts.google.com'],
+} as const satisfies OidcConfig;
+
+/** Every issuer a deployment trusts, with the provider each one's tokens are matched as. */
+export function trustedIssuerList(oidc: OidcConfig): { provider: 'github' | 'gitlab' | 'google'; issuer: string }[] {
+  return [
+    { provider: 'github' as const, issuer: oidc.githubIssuer },
+    ...oidc.gitlabIssuers.map((issuer) => ({ provider: 'gitlab' as const, issuer })),
+    ...oidc.googleIssuers.map((issuer) => ({ provider: 'google' as const, issuer })),
+  ];
+}
+
+/** A comma-separated issuer list; `none` is the empty list, and an issuer may be named once. */
+export function parseIssuerList(value: string, name: string): string[] {
+  if (value.trim() === 'none') return [];
+  const issuers = value.split(',').map((v) => v.trim()).filter((v) => v !== '').map((v) => checkIssuerUrl(v, name));
+  if (issuers.length === 0) throw new ConfigError(`${name} must list issuer URLs separated by commas, or be "none".`);
+  return [...new Set(issuers)];
+}
 
 /**
  * An issuer URL as the `iss` claim spells it: https (http only to a loopback host, for tests
@@ -167,9 +193,13 @@ export function checkAudience(value: string, name: string): string {
 export function loadOidcConfig(env: Environment): OidcConfig {
   const audience = env[ENV.oidcAudience];
   const issuer = env[ENV.oidcGithubIssuer];
+  const gitlab = env[ENV.oidcGitlabIssuers];
+  const google = env[ENV.oidcGoogleIssuers];
   return {
     audience: audience === undefined || audience === '' ? OIDC_DEFAULTS.audience : checkAudience(audience, ENV.oidcAudience),
     githubIssuer: issuer === undefined || issuer === '' ? OIDC_DEFAULTS.githubIssuer : checkIssuerUrl(issuer, ENV.oidcGithubIssuer),
+    gitlabIssuers: gitlab === undefined || gitlab === '' ? OIDC_DEFAULTS.gitlabIssuers : parseIssuerList(gitlab, ENV.oidcGitlabIssuers),
+    googleIssuers: google === undefined || google === '' ? OIDC_DEFAULTS.googleIssuers : parseIssuerList(google, ENV.oidcGoogleIssuers),
   };
 }
 

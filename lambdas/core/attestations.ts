@@ -12,7 +12,7 @@
  *     "envelope": { "statement": base64 in-toto Statement, "signature": base64 DSSE signature } }
  */
 import { AttestationError } from './errors.ts';
-import { workflowFilenameOf, type PublisherRecord } from './trusted-publishing.ts';
+import { workflowFilenameOf, type GitHubPublisher } from './publishers/github.ts';
 
 export const IN_TOTO_STATEMENT_V1 = 'https://in-toto.io/Statement/v1';
 export const PYPI_PUBLISH_V1 = 'https://docs.pypi.org/attestations/publish/v1';
@@ -180,10 +180,10 @@ export const FULCIO_OID = {
 export function matchPublisher(
   identity: SignerIdentity,
   /** The project's publishers in the certificate's repository (by its id). */
-  publishers: readonly PublisherRecord[],
+  publishers: readonly GitHubPublisher[],
   githubIssuer: string,
   project: string,
-): PublisherRecord {
+): GitHubPublisher {
   const ext = identity.extensions;
   const issuer = ext[FULCIO_OID.issuer] ?? ext[FULCIO_OID.issuerV1];
   if (issuer !== githubIssuer) {
@@ -215,15 +215,15 @@ export function matchPublisher(
     const trusted = publishers.map((p) => `${p.owner}/${p.repository} ${p.workflow}`).join(', ');
     fail(`The attestation was signed by ${who}, which is none of ${project}'s trusted publishers in that repository (${trusted}).`);
   }
-  return match as PublisherRecord;
+  return match as GitHubPublisher;
 }
 
-export function provenancePublisher(p: PublisherRecord): ProvenancePublisher {
+export function provenancePublisher(p: GitHubPublisher): ProvenancePublisher {
   return { kind: 'GitHub', repository: `${p.owner}/${p.repository}`, workflow: p.workflow, ...(p.environment ? { environment: p.environment } : {}) };
 }
 
 /** The provenance object: the attestations grouped by the publisher each was verified against. */
-export function buildProvenance(verified: readonly { readonly attestation: AttestationObject; readonly publisher: PublisherRecord }[]): Provenance {
+export function buildProvenance(verified: readonly { readonly attestation: AttestationObject; readonly publisher: GitHubPublisher }[]): Provenance {
   const groups = new Map<string, { publisher: ProvenancePublisher; attestations: AttestationObject[] }>();
   for (const { attestation, publisher } of verified) {
     let group = groups.get(publisher.id);

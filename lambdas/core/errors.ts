@@ -64,3 +64,9 @@ export class ProjectStatusError extends ForbiddenError {}
 
 /** A body larger than this deployment accepts (HTTP 413). */
 export class PayloadTooLargeError extends WharfError {}
+
+/** The request clashes with what is stored: a pending publisher for a project that exists (HTTP 409). */
+export class ConflictError extends WharfError {}
+
+/** A new project whose name a pending trusted publisher holds (HTTP 403). */
+export class NameReservedError extends ForbiddenError {}

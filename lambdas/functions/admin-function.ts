@@ -3,20 +3,23 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { accessGuardFor } from '../app/access-guard.ts';
 import { TokenAdmin } from '../app/token-admin.ts';
 import { TrustedPublishing } from '../app/trusted-publishing.ts';
-import { OIDC_DEFAULTS, type AccessConfig, type OidcConfig } from '../config/wharf-config.ts';
+import { OIDC_DEFAULTS, trustedIssuerList, type AccessConfig, type OidcConfig } from '../config/wharf-config.ts';
 import { createAdminRoutes } from '../http/admin-routes.ts';
 import { createLambdaHandler, type WharfLambdaHandler } from '../http/lambda-handler.ts';
 import { createOidcRoutes, OIDC_PREFIX } from '../http/oidc-routes.ts';
 import { createPublisherRoutes, PUBLISHERS_PREFIX } from '../http/publisher-routes.ts';
 import type { PublisherStore, TokenStore } from '../app/ports.ts';
+import type { ProjectLookup } from '../app/trusted-publishing.ts';
 import { deferredTokenVerifier, once } from './deferred.ts';
 
 export interface AdminFunctionDeps {
   readonly tokens: TokenStore;
   /** Trusted publishers and spent OIDC token ids (the tokens table). */
   readonly publishers: PublisherStore;
+  /** Whether a project exists (GetItem on the package table): pending publishers need it. */
+  readonly projects?: ProjectLookup;
   readonly config: Pick<AccessConfig, 'publicRead' | 'authCacheSeconds'>;
-  /** @default audience "wharf", GitHub's issuer */
+  /** @default audience "wharf", the issuers of GitHub, gitlab.com and Google */
   readonly oidc?: OidcConfig;
   readonly logger: Logger;
   readonly now?: () => number;
@@ -35,11 +38,13 @@ export function createAdminFunction(deps: AdminFunctionDeps): WharfLambdaHandler
       oidc.audience,
       once(async () => {
         const { OidcVerifier } = await import('../adapters/oidc-verifier.ts');
-        return new OidcVerifier({ issuers: [{ provider: 'github', issuer: oidc.githubIssuer }], audience: oidc.audience, now });
+        return new OidcVerifier({ issuers: trustedIssuerList(oidc), audience: oidc.audience, now });
       }),
     ),
     guard,
     logger: deps.logger,
+    issuers: { github: [oidc.githubIssuer], gitlab: oidc.gitlabIssuers, google: oidc.googleIssuers },
+    ...(deps.projects ? { projects: deps.projects } : {}),
     now,
   });
   const admin = createAdminRoutes({ tokenAdmin, guard, logger: deps.logger }, now);

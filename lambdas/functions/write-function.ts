@@ -51,6 +51,8 @@ export interface WriteFunctionDeps {
   readonly uploads?: UploadSessionDeps;
   /** Attestations (PEP 740); without them an upload that carries some is refused. */
   readonly attestations?: AttestationDeps;
+  /** The names pending trusted publishers reserve (the tokens table); absent: none is. */
+  readonly reservations?: Pick<PublisherStore, 'reservationOf'>;
 }
 
 /** The attestation check, its Sigstore code loaded with the first attestation (lib/bundling.ts splits it off). */
@@ -69,7 +71,7 @@ export function createWriteFunction(deps: WriteFunctionDeps): WharfLambdaHandler
   const now = deps.now ?? Date.now;
   const guard = accessGuardFor(deps.tokens, deps.config, deps.logger, now);
   const clock = () => new Date(now());
-  const rights = new UploadRights(guard, deps.metadata);
+  const rights = new UploadRights(guard, deps.metadata, deps.reservations, now);
   const attestations = deps.attestations && attestationCheck(deps.attestations);
   const upload = createLegacyUploadRoute({
     guard,

@@ -29,14 +29,17 @@ const dynamodb = lambdaDynamoDb(process.env);
 const s3 = once(async () => (await import('./s3-stores.ts')).createS3Stores(config.bucketName, region, role));
 const startVerification = once(async () => (await import('../adapters/lambda-verification.ts')).createLambdaVerification(verifierFunctionName));
 
+const publishers = new DynamoDbPublisherStore(dynamodb, config.tokensTableName);
+
 export const handler = createWriteFunction({
   metadata: new DynamoDbMetadataStore(dynamodb, config.tableName),
   blobs: deferredBlobStore(async () => (await s3()).blobs),
   tokens: new DynamoDbTokenStore(dynamodb, config.tokensTableName),
   config,
   logger: new Logger({ serviceName: 'wharf-write' }),
+  reservations: publishers,
   attestations: {
-    publishers: new DynamoDbPublisherStore(dynamodb, config.tokensTableName),
+    publishers,
     githubIssuer: attestations.githubIssuer,
     ...(trustedRoot !== undefined ? { trustedRoot } : {}),
   },

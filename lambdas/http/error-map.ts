@@ -5,6 +5,7 @@
  */
 import {
   AuthenticationError,
+  ConflictError,
   FileExistsError,
   ForbiddenError,
   InvalidInputError,
@@ -28,6 +29,7 @@ export function statusOf(err: unknown): number {
   if (err instanceof InvalidInputError) return 400;
   if (err instanceof FileExistsError) return 400; // twine reads "File already exists" in a 400
   if (err instanceof NotFoundError) return 404;
+  if (err instanceof ConflictError) return 409;
   if (err instanceof AuthenticationError) return 401;
   if (err instanceof ForbiddenError) return 403;
   if (err instanceof PayloadTooLargeError) return 413;

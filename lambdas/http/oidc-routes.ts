@@ -4,7 +4,8 @@
  *
  *   GET  /_/oidc/audience             {"audience": "..."}
  *   POST /_/oidc/mint-token           {"token": "<OIDC JWT>"} → {"success": true, "token": "..."}
- *   POST /_/oidc/github/mint-token    the same, GitHub's issuer only (older action versions)
+ *   POST /_/oidc/github/mint-token    the same, GitHub's issuer only (older action versions);
+ *                                     /_/oidc/gitlab/... and /_/oidc/google/... likewise
  *
  * Errors are Warehouse's shape, which the action prints line by line:
  * `{"message": "Token request failed", "errors": [{"code": ..., "description": ...}]}`,
@@ -12,7 +13,7 @@
  */
 import { ServiceUnavailableError } from '../core/errors.ts';
 import type { TrustedPublishing } from '../app/trusted-publishing.ts';
-import { TrustedPublishingError } from '../core/trusted-publishing.ts';
+import { isPublisherProvider, TrustedPublishingError, type PublisherProvider } from '../core/trusted-publishing.ts';
 import type { ErrorLogger } from './error-map.ts';
 import { jsonResponse } from './responses.ts';
 import type { HttpRequest, HttpResponse, RouteHandler } from './types.ts';
@@ -50,7 +51,9 @@ export function createOidcRoutes(publishing: TrustedPublishing, logger: ErrorLog
       if (request.method !== 'GET') return failure(405, 'method-not-allowed', 'Use GET.', { allow: 'GET' });
       return jsonResponse(200, { audience: publishing.audience }, NO_STORE);
     }
-    const provider = path === '/_/oidc/mint-token' ? undefined : path === '/_/oidc/github/mint-token' ? 'github' : null;
+    const named = /^\/_\/oidc\/([a-z]+)\/mint-token$/.exec(path)?.[1];
+    const provider: PublisherProvider | undefined | null =
+      path === '/_/oidc/mint-token' ? undefined : isPublisherProvider(named) ? named : null;
     if (provider === null) {
       return failure(404, 'not-found', `No such endpoint: ${path}. Trusted publishing uses /_/oidc/audience and /_/oidc/mint-token.`);
     }

@@ -69,6 +69,7 @@ export function buildLocalFunctions(deps: LocalFunctionDeps): Record<FunctionNam
       config: deps.config,
       logger: logger('wharf-write'),
       uploads: { ...deps.uploads, startVerification },
+      reservations: deps.publishers,
       attestations: {
         publishers: deps.publishers,
         githubIssuer: (deps.oidc ?? OIDC_DEFAULTS).githubIssuer,
@@ -78,6 +79,7 @@ export function buildLocalFunctions(deps: LocalFunctionDeps): Record<FunctionNam
     admin: createAdminFunction({
       tokens: deps.tokens,
       publishers: deps.publishers,
+      projects: { projectExists: async (project) => (await deps.metadata.getProject(project)) !== undefined },
       config: deps.config,
       ...(deps.oidc ? { oidc: deps.oidc } : {}),
       logger: logger('wharf-admin'),

@@ -67,6 +67,10 @@ export interface LocalWharfOptions {
   readonly oidcAudience?: string;
   /** GitHub Actions' OIDC issuer; a fake one on loopback for tests. @default GitHub's */
   readonly oidcGithubIssuer?: string;
+  /** GitLab issuers trusted (gitlab.com, self-managed ones, fake ones in tests). @default ['https://gitlab.com'] */
+  readonly oidcGitlabIssuers?: readonly string[];
+  /** Google's issuer, or a fake one in tests. @default ['https://accounts.google.com'] */
+  readonly oidcGoogleIssuers?: readonly string[];
   /**
    * A Sigstore trusted_root.json file to verify PEP 740 attestations against (a private
    * Sigstore, or a test's). @default Sigstore's public-good root, pinned in the repository
@@ -126,6 +130,14 @@ async function startUnlocked(options: LocalWharfOptions): Promise<LocalWharf> {
     audience: options.oidcAudience !== undefined ? checkAudience(options.oidcAudience, '--oidc-audience') : OIDC_DEFAULTS.audience,
     githubIssuer:
       options.oidcGithubIssuer !== undefined ? checkIssuerUrl(options.oidcGithubIssuer, '--oidc-github-issuer') : OIDC_DEFAULTS.githubIssuer,
+    gitlabIssuers:
+      options.oidcGitlabIssuers !== undefined
+        ? options.oidcGitlabIssuers.map((i) => checkIssuerUrl(i, '--oidc-gitlab-issuers'))
+        : OIDC_DEFAULTS.gitlabIssuers,
+    googleIssuers:
+      options.oidcGoogleIssuers !== undefined
+        ? options.oidcGoogleIssuers.map((i) => checkIssuerUrl(i, '--oidc-google-issuers'))
+        : OIDC_DEFAULTS.googleIssuers,
   };
   const stores = await startEmbeddedStores({
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),

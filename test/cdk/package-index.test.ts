@@ -178,6 +178,9 @@ describe('functions', () => {
       if (spec.access === 'none') {
         assert.equal(variables[ENV.tableName], undefined);
         assert.equal(variables[ENV.bucketName], undefined);
+      } else if (spec.access === 'lookup') {
+        assert.deepEqual(variables[ENV.tableName], { Ref: logicalId(stack.index.table) });
+        assert.equal(variables[ENV.bucketName], undefined);
       } else {
         assert.deepEqual(variables[ENV.tableName], { Ref: logicalId(stack.index.table) });
         assert.deepEqual(variables[ENV.bucketName], { Ref: logicalId(stack.index.bucket) });
@@ -283,6 +286,11 @@ describe('least privilege', () => {
     if (spec.access === 'none') {
       test(`${name} (no package access): nothing on the metadata table or the files bucket`, () => {
         assert.deepEqual(actionsOn(roleId(), tableArn()), []);
+        assert.deepEqual(actions().filter((a) => a.startsWith('s3:')), []);
+      });
+    } else if (spec.access === 'lookup') {
+      test(`${name} (lookup): GetItem on the metadata table (is a name free?), nothing on the files bucket`, () => {
+        assert.deepEqual(actionsOn(roleId(), tableArn()), ['dynamodb:GetItem']);
         assert.deepEqual(actions().filter((a) => a.startsWith('s3:')), []);
       });
     } else if (spec.access === 'read') {
@@ -519,6 +527,12 @@ describe('trusted publishing', () => {
     (template.toJSON().Resources[logicalId(stack.index.functions[name].function)] as { Properties: { Environment: { Variables: Record<string, unknown> } } })
       .Properties.Environment.Variables;
 
+  test('the admin function trusts gitlab.com and Google by default', () => {
+    assert.equal(variables('admin')[ENV.oidcGitlabIssuers], 'https://gitlab.com');
+    assert.equal(variables('admin')[ENV.oidcGoogleIssuers], 'https://accounts.google.com');
+    assert.equal(variables('write')[ENV.oidcGitlabIssuers], undefined);
+  });
+
   test('only the admin function gets the audience; the issuer goes to it and to the write function (PEP 740 identities)', () => {
     assert.equal(variables('admin')[ENV.oidcGithubIssuer], 'https://token.actions.githubusercontent.com');
     assert.deepEqual(variables('admin')[ENV.oidcAudience], {
@@ -538,6 +552,8 @@ describe('trusted publishing', () => {
     assert.throws(() => synth({ index: { trustedPublishing: { githubIssuerUrl: 'http://ghes.example.com' } } }), /must be an https:\/\/ issuer URL/);
     assert.throws(() => synth({ index: { trustedPublishing: { githubIssuerUrl: 'http://127.0.0.1:9000' } } }), /must be https:\/\/ in a deployed index/);
     assert.throws(() => synth({ index: { trustedPublishing: { audience: 'my index' } } }), /trustedPublishing.audience must be 1 to 255 printable characters/);
+    assert.throws(() => synth({ index: { trustedPublishing: { gitlabIssuerUrls: ['http://git.acme.example'] } } }), /trustedPublishing.gitlabIssuerUrls must be an https:\/\/ issuer URL/);
+    assert.throws(() => synth({ index: { trustedPublishing: { gitlabIssuerUrls: ['http://127.0.0.1:9000'] } } }), /gitlabIssuerUrls must be https:\/\/ in a deployed index/);
   });
 });
 

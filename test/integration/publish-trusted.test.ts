@@ -170,8 +170,9 @@ describe('wharf publish by trusted publishing', () => {
 
   test('--trusted-publishing outside a job that may request OIDC tokens says what the job needs', async () => {
     const wheel = await writeBigWheel(dir, { name: 'wharf-tpc-models', version: '4.0', payloadBytes: 1000 });
-    const refused = await wharfPublish(['--trusted-publishing', '--url', wharf.url, wheel.path], {});
+    // No GitHub, no WHARF_ID_TOKEN, and (a closed port standing for) no Google metadata server.
+    const refused = await wharfPublish(['--trusted-publishing', '--url', wharf.url, wheel.path], { GCE_METADATA_HOST: '127.0.0.1:9' });
     assert.equal(refused.code, 1, describeRun(refused));
-    assert.match(refused.stderr, /ACTIONS_ID_TOKEN_REQUEST_URL is unset\. Run in GitHub Actions with `permissions: id-token: write`/);
+    assert.match(refused.stderr, /WHARF_ID_TOKEN is unset, this is no GitHub Actions job with `permissions: id-token: write`/);
   });
 });

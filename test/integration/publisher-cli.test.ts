@@ -26,6 +26,22 @@ const ADD = ['--project', 'Acme_CLI', '--repository', 'acme/cli', '--repository-
 describe('wharf publisher against a local data directory', () => {
   const dataDir = path.join(scratch, 'data');
 
+  test('GitLab and Google publishers, and a pending one, straight into the data directory', async () => {
+    const gitlab = await wharfCli(['publisher', 'add', '--provider', 'gitlab', '--project', 'acme-gl', '--project-path', 'acme/gl', '--project-id', '71', '--namespace-id', '70', '--ci-config', 'ci/release.yml', '--data-dir', dataDir]);
+    assert.equal(gitlab.code, 0, gitlab.stderr);
+    assert.match(gitlab.stdout, /gitlab acme\/gl on https:\/\/gitlab\.com \(project id 71, namespace id 70\), CI file ci\/release\.yml, any environment/);
+    const pending = await wharfCli(['publisher', 'add', '--pending', '--provider', 'google', '--project', 'acme-new', '--email', 'ci@acme.iam.gserviceaccount.com', '--data-dir', dataDir, '--json']);
+    assert.equal(pending.code, 0, pending.stderr);
+    const record = JSON.parse(pending.stdout) as { id: string; pending: boolean; subject: string | null; email: string };
+    assert.equal(record.pending, true);
+    assert.equal(record.subject, null);
+    const listed = await wharfCli(['publisher', 'list', '--data-dir', dataDir]);
+    assert.match(listed.stdout, new RegExp(`${record.id}\\s+acme-new\\s+pending\\s+google service account ci@acme\\.iam\\.gserviceaccount\\.com \\(any unique id\\)`));
+    for (const id of [record.id, /publisher ([0-9a-f]{16})/.exec(gitlab.stdout)![1]!]) {
+      assert.equal((await wharfCli(['publisher', 'remove', id, '--data-dir', dataDir])).code, 0);
+    }
+  });
+
   test('add, list, add again, remove, list', async () => {
     const added = await wharfCli(['publisher', 'add', ...ADD, '--environment', 'PyPI', '--data-dir', dataDir]);
     assert.equal(added.code, 0, added.stderr);
@@ -61,7 +77,13 @@ describe('wharf publisher against a local data directory', () => {
     assert.match(badId.stderr, /gh api repos\/acme\/cli --jq '.id, .owner.id'/);
     const usage = await wharfCli(['publisher']);
     assert.equal(usage.code, 2);
-    assert.match(usage.stderr, /publisher add --project P --repository OWNER\/REPO/);
+    assert.match(usage.stderr, /publisher add --project P \[--provider github\|gitlab\|google\]/);
+    const foreign = await wharfCli(['publisher', 'add', ...ADD, '--email', 'a@b.example', '--data-dir', dataDir]);
+    assert.equal(foreign.code, 2);
+    assert.match(foreign.stderr, /--email is not an option of a github publisher/);
+    const gitlabMissing = await wharfCli(['publisher', 'add', '--provider', 'gitlab', '--project', 'x', '--project-path', 'acme/x', '--data-dir', dataDir]);
+    assert.equal(gitlabMissing.code, 2);
+    assert.match(gitlabMissing.stderr, /missing --project-id, --namespace-id/);
   });
 });
 
@@ -99,6 +121,6 @@ describe('wharf publisher against a running Wharf (--url --token)', () => {
     assert.deepEqual(((await minted.json()) as { projects: string[] }).projects, ['acme-cli']);
 
     const listed = await wharfCli(['publisher', 'list', '--url', wharf.url, '--token', projectToken]);
-    assert.match(listed.stdout, /acme-cli\s+acme\/cli\s+5151\s+6161\s+release\.yml\s+\(any\)/);
+    assert.match(listed.stdout, /acme-cli\s+active\s+github acme\/cli \(repository id 5151, owner id 6161\), workflow release\.yml, any environment/);
   });
 });

@@ -461,7 +461,9 @@ describe('trusted publishers in the admin API', () => {
       [{ ...publisherBody(JOB, 'wharf-tp-api'), ownerId: undefined }, /"ownerId" is missing/],
       [{ ...publisherBody(JOB, 'wharf-tp-api'), owner: '-bad-' }, /not a GitHub owner/],
       [{ ...publisherBody(JOB, 'not a name!') }, /not a valid project name/],
-      [{ ...publisherBody(JOB, 'wharf-tp-api'), provider: 'gitlab' }, /Unknown publisher provider/],
+      [{ ...publisherBody(JOB, 'wharf-tp-api'), provider: 'bitbucket' }, /"provider" must be one of github, gitlab, google/],
+      [{ ...publisherBody(JOB, 'wharf-tp-api'), provider: 'gitlab' }, /Unknown field\(s\) owner, ownerId, repository, repositoryId, workflow: a gitlab publisher takes/],
+      [{ ...publisherBody(JOB, 'wharf-tp-api'), pending: 'yes' }, /"pending" must be true or false/],
       [{ ...publisherBody(JOB, 'wharf-tp-api'), color: 'red' }, /Unknown field/],
     ];
     for (const [body, message] of cases) {
@@ -526,6 +528,7 @@ describe('the audit line', () => {
         verifier: new OidcVerifier({ issuers: [{ provider: 'github', issuer: issuer.url }], audience: AUDIENCE }),
         guard: accessGuardFor(tokenStore, { publicRead: false, authCacheSeconds: 0 }, logger),
         logger,
+        issuers: { github: [issuer.url] },
       });
       const JOB: GitHubJob = { owner: 'audit', ownerId: '7001', repository: 'trail', repositoryId: '7002', workflow: 'release.yml', environment: 'prod', runId: '31337' };
       assert.equal((await api('POST', '/api/publishers', wharf.admin.token, publisherBody(JOB, 'wharf-tp-audit'))).status, 201);

@@ -1,7 +1,13 @@
 /**
- * An OIDC issuer on loopback that stands in for GitHub Actions' token service: its own RSA
- * keys, its discovery document and JWKS over HTTP, and tokens signed with any claims, key
- * id or key, so tests can make both the tokens GitHub makes and the ones an attacker would.
+ * An OIDC issuer on loopback that stands in for GitHub Actions' token service, a GitLab
+ * instance or Google's accounts service: its own RSA keys, its discovery document and JWKS
+ * over HTTP, and tokens signed with any claims, key id or key, so tests can make both the
+ * tokens those issuers make and the ones an attacker would. Start one per issuer.
+ *
+ * As Google Cloud's metadata server, it also answers
+ * `/computeMetadata/v1/instance/service-accounts/default/identity?audience=AUD&format=full`
+ * (with `Metadata-Flavor: Google` only) for the account `googleMetadata` names: point
+ * `GCE_METADATA_HOST` at `metadataHost`.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -28,6 +34,27 @@ export interface GitHubJob {
   readonly runId?: string;
 }
 
+export interface GitLabJob {
+  /** `namespace/project`, subgroups included. */
+  readonly projectPath: string;
+  readonly projectId: string;
+  readonly namespaceId: string;
+  /** @default .gitlab-ci.yml */
+  readonly ciConfigPath?: string;
+  /** @default refs/tags/v1.0.0 */
+  readonly refPath?: string;
+  readonly environment?: string;
+  readonly pipelineId?: string;
+}
+
+export interface GoogleAccount {
+  readonly email: string;
+  /** The account's unique id (`sub`). */
+  readonly uniqueId: string;
+  /** @default true */
+  readonly emailVerified?: boolean;
+}
+
 export interface FakeOidcIssuer {
   /** The issuer URL, as the `iss` claim carries it. */
   readonly url: string;
@@ -38,6 +65,14 @@ export interface FakeOidcIssuer {
   sign(claims: JWTPayload & Record<string, unknown>, options?: SigningOptions): Promise<string>;
   /** The claims GitHub Actions puts in a job's token, for `audience`, valid for 5 minutes from now. */
   githubClaims(job: GitHubJob, audience: string, overrides?: Record<string, unknown>): JWTPayload & Record<string, unknown>;
+  /** The claims GitLab puts in a job's `id_tokens` token (this issuer as the instance), valid for 5 minutes. */
+  gitlabClaims(job: GitLabJob, audience: string, overrides?: Record<string, unknown>): JWTPayload & Record<string, unknown>;
+  /** The claims Google puts in a service account's identity token (`format=full`), valid for an hour; no jti. */
+  googleClaims(account: GoogleAccount, audience: string, overrides?: Record<string, unknown>): JWTPayload & Record<string, unknown>;
+  /** Serve identity tokens for `account` as the metadata server (undefined: it answers 404). */
+  googleMetadata(account: GoogleAccount | undefined): void;
+  /** `host:port` for GCE_METADATA_HOST. */
+  readonly metadataHost: string;
   /**
    * Stand in for the runner's token service for `job`: the ACTIONS_ID_TOKEN_REQUEST_URL and
    * ACTIONS_ID_TOKEN_REQUEST_TOKEN a job with `id-token: write` gets. GET the URL plus
@@ -62,6 +97,7 @@ export async function startFakeOidcIssuer(): Promise<FakeOidcIssuer> {
   let jwksStatus = 200;
   const jobs = new Map<string, { job: GitHubJob; secret: string }>();
   const served: string[] = [];
+  let metadataAccount: GoogleAccount | undefined;
 
   const server: Server = createServer((req, res) => {
     requests.push(req.url ?? '');
@@ -77,6 +113,22 @@ export async function startFakeOidcIssuer(): Promise<FakeOidcIssuer> {
       return json({ keys: [jwk] });
     }
     const target = new URL(req.url ?? '/', 'http://issuer');
+    if (target.pathname === '/computeMetadata/v1/instance/service-accounts/default/identity') {
+      // As the real one: the header is required, and the answer is the bare JWT as text.
+      if (req.headers['metadata-flavor'] !== 'Google' || !metadataAccount) {
+        return void res.writeHead(metadataAccount ? 403 : 404, { 'content-type': 'text/html' }).end('Missing Metadata-Flavor:Google header.');
+      }
+      const audience = target.searchParams.get('audience') ?? '';
+      served.push(audience);
+      const full = target.searchParams.get('format') === 'full';
+      const claims = googleClaims(metadataAccount, audience);
+      if (!full) delete claims['email'], delete claims['email_verified'];
+      void sign(claims).then(
+        (jwt) => res.writeHead(200, { 'content-type': 'text/html', 'metadata-flavor': 'Google' }).end(jwt),
+        (err: Error) => res.writeHead(500).end(err.message),
+      );
+      return;
+    }
     if (target.pathname === '/_apis/idtoken') {
       const entry = jobs.get(target.searchParams.get('job') ?? '');
       if (!entry || req.headers.authorization !== `bearer ${entry.secret}`) {
@@ -143,9 +195,74 @@ export async function startFakeOidcIssuer(): Promise<FakeOidcIssuer> {
     return claims;
   }
 
+  function gitlabClaims(job: GitLabJob, audience: string, overrides: Record<string, unknown> = {}): JWTPayload & Record<string, unknown> {
+    const now = Math.floor(Date.now() / 1000);
+    const refPath = job.refPath ?? 'refs/tags/v1.0.0';
+    const ref = refPath.replace(/^refs\/(tags|heads)\//, '');
+    const refType = refPath.startsWith('refs/tags/') ? 'tag' : 'branch';
+    const namespace = job.projectPath.slice(0, job.projectPath.lastIndexOf('/'));
+    const claims: Record<string, unknown> = {
+      namespace_id: job.namespaceId,
+      namespace_path: namespace,
+      project_id: job.projectId,
+      project_path: job.projectPath,
+      user_id: '42',
+      user_login: 'gitlab-user',
+      user_email: 'user@example.com',
+      user_access_level: 'maintainer',
+      pipeline_id: job.pipelineId ?? '880',
+      pipeline_source: 'push',
+      job_id: '9100',
+      ref,
+      ref_type: refType,
+      ref_path: refPath,
+      ref_protected: 'true',
+      ...(job.environment ? { environment: job.environment, environment_protected: 'true', deployment_tier: 'production' } : {}),
+      runner_id: 12270857,
+      runner_environment: 'gitlab-hosted',
+      sha: 'b'.repeat(40),
+      project_visibility: 'public',
+      ci_config_ref_uri: `${url.replace(/^https?:\/\//, '')}/${job.projectPath}//${job.ciConfigPath ?? '.gitlab-ci.yml'}@${refPath}`,
+      ci_config_sha: 'b'.repeat(40),
+      jti: randomUUID(),
+      iat: now - 5,
+      nbf: now - 10,
+      exp: now + 300,
+      iss: url,
+      sub: `project_path:${job.projectPath}:ref_type:${refType}:ref:${ref}`,
+      aud: audience,
+      ...overrides,
+    };
+    for (const [k, v] of Object.entries(claims)) if (v === undefined) delete claims[k];
+    return claims;
+  }
+
+  function googleClaims(account: GoogleAccount, audience: string, overrides: Record<string, unknown> = {}): JWTPayload & Record<string, unknown> {
+    const now = Math.floor(Date.now() / 1000);
+    const claims: Record<string, unknown> = {
+      aud: audience,
+      azp: account.uniqueId,
+      email: account.email,
+      email_verified: account.emailVerified ?? true,
+      exp: now + 3600,
+      iat: now - 5,
+      iss: url,
+      sub: account.uniqueId,
+      ...overrides,
+    };
+    for (const [k, v] of Object.entries(claims)) if (v === undefined) delete claims[k];
+    return claims;
+  }
+
   return {
     url,
     kid,
+    gitlabClaims,
+    googleClaims,
+    googleMetadata(account) {
+      metadataAccount = account;
+    },
+    metadataHost: url.replace(/^http:\/\//, ''),
     requests,
     served,
     sign,

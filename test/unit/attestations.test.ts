@@ -18,7 +18,7 @@ import { ProjectAdmin } from '../../lambdas/app/project-admin.ts';
 import { indexedPairKey, judgeStoredObject, parseStoredFileKey } from '../../lambdas/core/orphans.ts';
 import { checkAttestations, parseAttestations, PYPI_PUBLISH_V1, type AttestationObject } from '../../lambdas/core/attestations.ts';
 import { AttestationError } from '../../lambdas/core/errors.ts';
-import { validatePublisher, type PublisherRecord } from '../../lambdas/core/trusted-publishing.ts';
+import { validatePublisher, type GitHubPublisher } from '../../lambdas/core/trusted-publishing.ts';
 import { createReadFunction } from '../../lambdas/functions/read-function.ts';
 import { createWriteFunction } from '../../lambdas/functions/write-function.ts';
 import { buildWheel, wheelFilename } from '../support/dist-builder.ts';
@@ -31,11 +31,11 @@ const JOB: WorkflowIdentity = { owner: 'acme', ownerId: '1001', repository: 'att
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 const pki = testSigstore();
-const publisher: PublisherRecord = validatePublisher(
+const publisher = validatePublisher(
   { project: PROJECT, owner: JOB.owner, ownerId: JOB.ownerId, repository: JOB.repository, repositoryId: JOB.repositoryId, workflow: JOB.workflow, environment: 'pypi' },
   'test',
   new Date(),
-);
+) as GitHubPublisher;
 const publishers = { publishersForRepository: async (_provider: string, id: string) => (id === publisher.repositoryId ? [publisher] : []) };
 
 function checker(trustedRoot: unknown = pki.trustedRoot): AttestationCheck {

@@ -1,5 +1,6 @@
 /** The pure rules of trusted publishing: validating publishers, matching GitHub claims. */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
 import {
   matchPublishers,
@@ -7,6 +8,7 @@ import {
   TrustedPublishingError,
   validatePublisher,
   workflowFilenameOf,
+  type GitHubPublisher,
   type PublisherRecord,
 } from '../../lambdas/core/trusted-publishing.ts';
 import { checkAudience, checkIssuerUrl, loadOidcConfig } from '../../lambdas/config/wharf-config.ts';
@@ -14,8 +16,8 @@ import { ConfigError } from '../../lambdas/config/environment.ts';
 
 const NOW = new Date('2026-11-01T00:00:00Z');
 
-function publisher(overrides: Partial<Parameters<typeof validatePublisher>[0]> = {}): PublisherRecord {
-  return validatePublisher(
+function publisher(overrides: Partial<Parameters<typeof validatePublisher>[0]> = {}): GitHubPublisher {
+  return <GitHubPublisher>validatePublisher(
     { project: 'Acme_App', owner: 'Acme', ownerId: '10', repository: 'App', repositoryId: '20', workflow: 'release.yml', ...overrides },
     'token:x',
     NOW,
@@ -49,6 +51,12 @@ describe('validatePublisher', () => {
     assert.notEqual(publisher({ environment: 'pypi', repositoryId: '21' }).id, p.id);
   });
 
+  test('a GitHub publisher keeps the id it was stored under before publishers had kinds', () => {
+    // The id as the first release computed it: sha256 of provider, project, ids, workflow, environment.
+    const before = createHash('sha256').update(['github', 'acme-app', '20', '10', 'release.yml', 'pypi'].join('\n'), 'utf8').digest('hex').slice(0, 16);
+    assert.equal(publisher({ environment: 'pypi' }).id, before);
+  });
+
   test('takes OWNER/REPO in repository, and a .github/workflows/ prefix on the workflow', () => {
     const p = publisher({ owner: '', repository: 'acme/app', workflow: '.github/workflows/publish.yaml' });
     assert.equal(p.owner, 'acme');
@@ -66,7 +74,7 @@ describe('validatePublisher', () => {
     ['an owner with a double hyphen', { owner: 'a--b' }, /not a GitHub owner/],
     ['a repository named ..', { repository: '..' }, /not a GitHub repository name/],
     ['an environment over two lines', { environment: 'a\nb' }, /one line/],
-    ['another provider', { provider: 'gitlab' }, /Unknown publisher provider/],
+    ['an unknown provider', { provider: 'bitbucket' }, /Unknown publisher provider "bitbucket": Wharf trusts GitHub Actions \("github"\), GitLab CI\/CD \("gitlab"\), Google Cloud \("google"\)/],
     ['an invalid project name', { project: '-x-' }, /not a valid project name/],
   ] as const) {
     test(`refuses ${what}`, () => {
@@ -145,8 +153,22 @@ describe('matching claims', () => {
 });
 
 describe('OIDC configuration', () => {
-  test('defaults to GitHub and the audience "wharf"', () => {
-    assert.deepEqual(loadOidcConfig({}), { audience: 'wharf', githubIssuer: 'https://token.actions.githubusercontent.com' });
+  test('defaults to GitHub, gitlab.com, Google and the audience "wharf"', () => {
+    assert.deepEqual(loadOidcConfig({}), {
+      audience: 'wharf',
+      githubIssuer: 'https://token.actions.githubusercontent.com',
+      gitlabIssuers: ['https://gitlab.com'],
+      googleIssuers: ['https://accounts.google.com'],
+    });
+  });
+
+  test('GitLab issuers: a comma-separated list (self-managed ones added), or none', () => {
+    const config = loadOidcConfig({ WHARF_OIDC_GITLAB_ISSUERS: 'https://gitlab.com, https://git.acme.example/', WHARF_OIDC_GOOGLE_ISSUERS: 'none' });
+    assert.deepEqual(config.gitlabIssuers, ['https://gitlab.com', 'https://git.acme.example']);
+    assert.deepEqual(config.googleIssuers, []);
+    assert.deepEqual(loadOidcConfig({ WHARF_OIDC_GITLAB_ISSUERS: 'none' }).gitlabIssuers, []);
+    assert.throws(() => loadOidcConfig({ WHARF_OIDC_GITLAB_ISSUERS: 'http://git.acme.example' }), /WHARF_OIDC_GITLAB_ISSUERS must be an https:\/\/ issuer URL/);
+    assert.throws(() => loadOidcConfig({ WHARF_OIDC_GITLAB_ISSUERS: ' , ' }), /WHARF_OIDC_GITLAB_ISSUERS must list issuer URLs/);
   });
 
   test('takes an https issuer (trailing slash dropped) or http on loopback only', () => {
