@@ -230,15 +230,17 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'publisher',
     usage: '<add|list|remove> [options]',
-    summary: 'Trusted publishers: GitHub Actions workflows that publish with no stored token.',
+    summary: 'Trusted publishers: GitHub Actions workflows and AWS IAM roles that publish with no stored token.',
     subcommands: [
       publisherSub(
         'add',
-        '--project P --repository OWNER/REPO --repository-id N --owner-id N --workflow FILE [--environment ENV] [options]',
-        'Trust a GitHub Actions workflow to publish P with no stored token.',
+        '--project P --repository OWNER/REPO --repository-id N --owner-id N --workflow FILE [--environment ENV] [options]\n' +
+          '       wharf publisher add --provider aws --project P --role-arn ARN [--role-id AROA...] [options]',
+        'Trust a GitHub Actions workflow, or an AWS IAM role, to publish P with no stored token.',
         {
           details: [
             "The ids pin the repository and its owner, so a renamed or re-created\nrepository cannot take over: `gh api repos/OWNER/REPO --jq '.id, .owner.id'`\nprints them. Without --environment, jobs in any environment (or none) match.",
+            'With --provider aws, a job holding the role (CodeBuild, EC2, another account)\npublishes with `wharf publish --aws`. The role id pins the role, so one deleted\nand re-created with the same name cannot take over:\n`aws iam get-role --role-name NAME --query Role.RoleId --output text` prints it.\nWithout --role-id, the first publish pins the id of the role that made it.\nIAM users are refused: their keys are long-lived secrets.',
           ],
           options: [
             optionGroup(
@@ -249,15 +251,20 @@ export const COMMANDS: readonly CommandSpec[] = [
                --owner OWNER  the owner, when not given in --repository
                --owner-id N  the owner's numeric id
                --workflow FILE  the workflow file, e.g. release.yml
-               --environment ENV  only jobs in this GitHub environment, e.g. pypi`,
+               --environment ENV  only jobs in this GitHub environment, e.g. pypi
+               --provider P  github (the default) or aws
+               --role-arn ARN  (aws) the IAM role that may publish, arn:aws:iam::ACCOUNT:role/NAME
+               --role-id ID  (aws) the role's unique id, AROA... (default: pinned on first use)`,
             ),
           ],
         },
       ),
       publisherSub('list', '[--project P] [options]', 'List trusted publishers.', {
-        options: [optionGroup('Options', "--project P  only this project's")],
+        options: [optionGroup('Options', "--project P  only this project's\n--provider P  only github's or aws's (default both)")],
       }),
-      publisherSub('remove', 'ID [options]', 'Remove a trusted publisher by its id (from `wharf publisher list`).'),
+      publisherSub('remove', 'ID [options]', 'Remove a trusted publisher by its id (from `wharf publisher list`).', {
+        options: [optionGroup('Options', '--provider P  github or aws (default: whichever has the id)')],
+      }),
     ],
   },
   {
@@ -272,6 +279,9 @@ export const COMMANDS: readonly CommandSpec[] = [
          --trusted-publishing  exchange the GitHub Actions job's OIDC token for an upload token
              (the default in a job with \`id-token: write\` when no token is given;
              the index needs a publisher for the project: see \`wharf publisher\`)
+         --aws  prove the job's AWS IAM role (CodeBuild, EC2, any AWS credentials of a role)
+             with a signed sts:GetCallerIdentity request, for an upload token
+             (the index needs a publisher for the role: \`wharf publisher add --provider aws\`)
          --skip-existing  files already on the index are skipped, not errors
          --attestations FILE...  PEP 740 attestations to send with the files, each named after its
              file (FILE.whl.publish.attestation, as gh-action-pypi-publish writes them)

@@ -22,6 +22,10 @@ import { awsCallerArn, awsDynamoDb } from './aws-caller.ts';
 
 export interface PublisherOptions {
   project?: string;
+  provider?: string;
+  /** --provider aws (lambdas/cli/aws-publisher-command.ts). */
+  'role-arn'?: string;
+  'role-id'?: string;
   owner?: string;
   'owner-id'?: string;
   repository?: string;
@@ -156,6 +160,17 @@ export type PublisherAction = 'add' | 'list' | 'remove';
 export async function publisherCommand(action: PublisherAction, args: string[], options: PublisherOptions): Promise<number> {
   const out = (text: string) => process.stdout.write(text);
   const usage = usageError(`wharf publisher ${action}`);
+  if (options.provider !== undefined && options.provider !== 'github') {
+    if (options.provider !== 'aws') return usage(`--provider is github (the default) or aws, not "${options.provider}".`);
+    const { awsPublisherCommand } = await import('./aws-publisher-command.ts');
+    return awsPublisherCommand(action, args, options);
+  }
+  if (options['role-arn'] !== undefined || options['role-id'] !== undefined) return usage('--role-arn and --role-id go with --provider aws.');
+  const aws = await import('./aws-publisher-command.ts');
+  if (action === 'remove' && args.length === 1) {
+    const removed = await aws.removeAwsPublisherIfAny(args[0]!, options);
+    if (removed !== undefined) return removed;
+  }
   if (action === 'remove' && args.length !== 1) return usage('name exactly one publisher id (see `wharf publisher list`).');
   if (action !== 'remove' && args.length > 0) return usage(`unexpected argument "${args[0]}".`);
   let input: PublisherInput | undefined;
@@ -182,7 +197,10 @@ export async function publisherCommand(action: PublisherAction, args: string[], 
   }
 
   let target: PublisherTarget;
+  let awsPublishers: Awaited<ReturnType<typeof aws.listAwsPublishers>> = [];
   try {
+    // Before the GitHub ones: a local data directory is opened by one of them at a time.
+    if (action === 'list' && options.provider !== 'github') awsPublishers = await aws.listAwsPublishers(options);
     target = await openTarget(options);
   } catch (err) {
     if (err instanceof PublisherCommandError) {
@@ -206,12 +224,18 @@ export async function publisherCommand(action: PublisherAction, args: string[], 
     if (action === 'list') {
       const publishers = await target.list(options.project);
       if (options.json) {
-        out(`${JSON.stringify({ publishers: publishers.map(json) }, null, 2)}\n`);
+        out(`${JSON.stringify({ publishers: [...publishers.map(json), ...awsPublishers.map(aws.awsPublisherJson)] }, null, 2)}\n`);
         return 0;
       }
-      if (publishers.length === 0) {
+      if (publishers.length === 0 && awsPublishers.length === 0) {
         out(`No trusted publishers${options.project ? ` for ${options.project}` : ''} in ${target.description}.\n`);
         return 0;
+      }
+      if (awsPublishers.length > 0) {
+        if (publishers.length > 0) out('AWS roles:\n');
+        out(aws.awsPublisherTable(awsPublishers));
+        if (publishers.length === 0) return 0;
+        out('\nGitHub Actions workflows:\n');
       }
       out(
         table([

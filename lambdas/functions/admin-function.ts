@@ -10,6 +10,7 @@ import { createOidcRoutes, OIDC_PREFIX } from '../http/oidc-routes.ts';
 import { createPublisherRoutes, PUBLISHERS_PREFIX } from '../http/publisher-routes.ts';
 import type { PublisherStore, TokenStore } from '../app/ports.ts';
 import { deferredTokenVerifier, once } from './deferred.ts';
+import { awsPublishingRoutes, type AwsPublishingDeps } from './aws-publishing.ts';
 
 export interface AdminFunctionDeps {
   readonly tokens: TokenStore;
@@ -20,6 +21,8 @@ export interface AdminFunctionDeps {
   readonly oidc?: OidcConfig;
   readonly logger: Logger;
   readonly now?: () => number;
+  /** Publishing from AWS with an IAM role (`/_/aws/`, `/api/publishers/aws`). */
+  readonly aws: AwsPublishingDeps;
 }
 
 export function createAdminFunction(deps: AdminFunctionDeps): WharfLambdaHandler {
@@ -45,7 +48,10 @@ export function createAdminFunction(deps: AdminFunctionDeps): WharfLambdaHandler
   const admin = createAdminRoutes({ tokenAdmin, guard, logger: deps.logger }, now);
   const publishers = createPublisherRoutes(publishing, guard, deps.logger);
   const exchange = createOidcRoutes(publishing, deps.logger);
+  const aws = awsPublishingRoutes(deps.aws, { spent: deps.publishers, tokenAdmin, guard, serverId: oidc.audience, logger: deps.logger, now });
   return createLambdaHandler(async (request) => {
+    const fromAws = aws(request);
+    if (fromAws) return fromAws;
     if (request.path.startsWith(OIDC_PREFIX)) return exchange(request);
     if (request.path === PUBLISHERS_PREFIX || request.path.startsWith(`${PUBLISHERS_PREFIX}/`)) return publishers(request);
     return admin(request);

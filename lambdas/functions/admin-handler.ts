@@ -4,7 +4,9 @@
  * write the tokens table; it cannot touch packages.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDbAwsPublisherStore } from '../adapters/dynamodb-aws-publisher-store.ts';
 import { DynamoDbPublisherStore } from '../adapters/dynamodb-publisher-store.ts';
+import { awsRegion } from '../config/environment.ts';
 import { DynamoDbTokenStore } from '../adapters/dynamodb-token-store.ts';
 import { createAdminFunction } from './admin-function.ts';
 import { FUNCTION_ENVIRONMENTS } from '../config/function-environments.ts';
@@ -18,5 +20,7 @@ export const handler = createAdminFunction({
   publishers: new DynamoDbPublisherStore(dynamodb, config.tokensTableName),
   config,
   oidc,
+  // The global STS endpoint, and the regional one of the region the index runs in.
+  aws: { publishers: new DynamoDbAwsPublisherStore(dynamodb, config.tokensTableName), stsRegions: [awsRegion(process.env)] },
   logger: new Logger({ serviceName: 'wharf-admin' }),
 });
