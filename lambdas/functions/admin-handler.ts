@@ -4,7 +4,6 @@
  * write the tokens table; it cannot touch packages.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDbAwsPublisherStore } from '../adapters/dynamodb-aws-publisher-store.ts';
 import { DynamoDbPublisherStore } from '../adapters/dynamodb-publisher-store.ts';
 import { awsRegion } from '../config/environment.ts';
 import { DynamoDbTokenStore } from '../adapters/dynamodb-token-store.ts';
@@ -21,6 +20,9 @@ export const handler = createAdminFunction({
   config,
   oidc,
   // The global STS endpoint, and the regional one of the region the index runs in.
-  aws: { publishers: new DynamoDbAwsPublisherStore(dynamodb, config.tokensTableName), stsRegions: [awsRegion(process.env)] },
+  aws: {
+    publishers: async () => new (await import('../adapters/dynamodb-aws-publisher-store.ts')).DynamoDbAwsPublisherStore(dynamodb, config.tokensTableName),
+    stsRegions: [awsRegion(process.env)],
+  },
   logger: new Logger({ serviceName: 'wharf-admin' }),
 });

@@ -1,21 +1,17 @@
 /**
- * Publishing from AWS, wired for the admin function: the exchange under `/_/aws/` and the
- * AWS publishers under `/api/publishers/aws`. Kept apart from admin-function.ts so that the
- * admin function only hands requests here.
+ * Publishing from AWS in the admin function: a request to `/_/aws/` or `/api/publishers/aws`
+ * loads the feature (aws-publishing-wiring.ts, with its rules, routes and STS adapter) on
+ * first use, so the admin function's cold start does not carry it (lib/bundling.ts splits it
+ * off). Every other request passes by.
  */
-import type { Logger } from '@aws-lambda-powertools/logger';
-import type { AccessGuard } from '../app/access-guard.ts';
-import { AwsIdentity } from '../app/aws-identity.ts';
-import type { AwsPublisherStore, CallerIdentityPort } from '../app/aws-identity-ports.ts';
-import type { PublisherStore } from '../app/ports.ts';
-import type { TokenAdmin } from '../app/token-admin.ts';
-import { AWS_PUBLISHERS_PREFIX, createAwsPublisherRoutes } from '../http/aws-publisher-routes.ts';
-import { AWS_PREFIX, createAwsRoutes } from '../http/aws-routes.ts';
+import type { AwsPublisherStore } from '../app/aws-identity-ports.ts';
 import type { HttpRequest, HttpResponse } from '../http/types.ts';
+import type { SharedDeps } from './aws-publishing-wiring.ts';
 import { once } from './deferred.ts';
 
 export interface AwsPublishingDeps {
-  readonly publishers: AwsPublisherStore;
+  /** The AWS publishers (the tokens table), made on first use. */
+  readonly publishers: () => Promise<AwsPublisherStore>;
   /**
    * Regions whose regional STS endpoint is accepted besides the global one.
    * @default none: the global endpoint only
@@ -26,31 +22,14 @@ export interface AwsPublishingDeps {
 }
 
 /** A router for the AWS paths: undefined for a request it does not take. */
-export function awsPublishingRoutes(
-  deps: AwsPublishingDeps,
-  shared: { spent: Pick<PublisherStore, 'markTokenUsed'>; tokenAdmin: TokenAdmin; guard: AccessGuard; serverId: string; logger: Logger; now: () => number },
-): (request: HttpRequest) => Promise<HttpResponse> | undefined {
-  const sts = once(async () => {
-    const { StsCallerIdentity } = await import('../adapters/sts-caller-identity.ts');
-    return new StsCallerIdentity(deps.stsConnectTo !== undefined ? { connectTo: deps.stsConnectTo } : {});
+export function awsPublishingRoutes(deps: AwsPublishingDeps, shared: SharedDeps): (request: HttpRequest) => Promise<HttpResponse> | undefined {
+  const routes = once(async () => {
+    const [{ wireAwsPublishing }, publishers] = await Promise.all([import('./aws-publishing-wiring.ts'), deps.publishers()]);
+    return wireAwsPublishing({ ...deps, publishers }, shared);
   });
-  const deferredSts: CallerIdentityPort = { callerIdentity: async (request) => (await sts()).callerIdentity(request) };
-  const identity = new AwsIdentity({
-    publishers: deps.publishers,
-    spent: shared.spent,
-    sts: deferredSts,
-    tokenAdmin: shared.tokenAdmin,
-    guard: shared.guard,
-    logger: shared.logger,
-    serverId: shared.serverId,
-    endpoints: { regions: deps.stsRegions ?? [] },
-    now: shared.now,
-  });
-  const exchange = createAwsRoutes(identity, shared.logger);
-  const publishers = createAwsPublisherRoutes(identity, shared.guard, shared.logger);
   return (request) => {
-    if (request.path.startsWith(AWS_PREFIX)) return exchange(request);
-    if (request.path === AWS_PUBLISHERS_PREFIX || request.path.startsWith(`${AWS_PUBLISHERS_PREFIX}/`)) return publishers(request);
-    return undefined;
+    const path = request.path;
+    if (!(path.startsWith('/_/aws/') || path === '/api/publishers/aws' || path.startsWith('/api/publishers/aws/'))) return undefined;
+    return routes().then((route) => route(request)!);
   };
 }

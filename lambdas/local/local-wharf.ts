@@ -184,7 +184,7 @@ async function startUnlocked(options: LocalWharfOptions): Promise<LocalWharf> {
     publishers: new DynamoDbPublisherStore(dynamodb, stores.tokensTableName),
     oidc,
     aws: {
-      publishers: new DynamoDbAwsPublisherStore(dynamodb, stores.tokensTableName),
+      publishers: async () => new DynamoDbAwsPublisherStore(dynamodb, stores.tokensTableName),
       ...(options.awsStsRegions ? { stsRegions: options.awsStsRegions } : {}),
       ...(options.awsStsConnectTo !== undefined ? { stsConnectTo: options.awsStsConnectTo } : {}),
     },
