@@ -51,6 +51,29 @@ export interface AwsMintedToken extends MintedToken {
   readonly identity: string;
 }
 
+/**
+ * Stores a checked publisher (the same one again: the stored one, `created: false`). Given
+ * again with a role id, it pins an unpinned one to it; another id than the one pinned is
+ * refused: remove the publisher first.
+ */
+export async function storeAwsPublisher(store: AwsPublisherStore, record: AwsPublisherRecord): Promise<{ publisher: AwsPublisherRecord; created: boolean }> {
+  const result = await store.putAwsPublisher(record);
+  if (result.created || record.roleId === '' || result.publisher.roleId === record.roleId) return result;
+  if (result.publisher.roleId === '') {
+    const pinned = await store.pinRoleId(result.publisher, record.roleId);
+    if (pinned?.roleId === record.roleId) return { publisher: pinned, created: false };
+  }
+  const stored = findById(await store.listAwsPublishers(), result.publisher.id) ?? result.publisher;
+  throw new InvalidInputError(
+    `A publisher of ${record.project} for ${roleArnOf(record)} exists with role id ${stored.roleId || '(not pinned yet)'}, not ${record.roleId}: ` +
+      `remove it (\`wharf publisher remove ${stored.id}\`) and add it again.`,
+  );
+}
+
+function findById(publishers: readonly AwsPublisherRecord[], id: string): AwsPublisherRecord | undefined {
+  return publishers.find((p) => p.id === id);
+}
+
 export class AwsIdentity {
   private readonly now: () => number;
 
@@ -75,14 +98,7 @@ export class AwsIdentity {
   async add(principal: Principal | undefined, input: AwsPublisherInput): Promise<{ publisher: AwsPublisherRecord; created: boolean }> {
     const record = validateAwsPublisher(input, principal ? `token:${principal.tokenId}` : 'local', new Date(this.now()));
     this.deps.guard.require(principal, { kind: 'upload', project: record.project });
-    const result = await this.deps.publishers.putAwsPublisher(record);
-    if (!result.created && record.roleId !== '' && result.publisher.roleId !== record.roleId) {
-      throw new InvalidInputError(
-        `A publisher of ${record.project} for ${roleArnOf(record)} exists with role id ${result.publisher.roleId || '(not pinned yet)'}, not ${record.roleId}: ` +
-          `remove it (\`wharf publisher remove ${result.publisher.id}\`) and add it again.`,
-      );
-    }
-    return result;
+    return storeAwsPublisher(this.deps.publishers, record);
   }
 
   async list(principal: Principal | undefined, project?: string): Promise<AwsPublisherRecord[]> {

@@ -8,6 +8,7 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDbAwsPublisherStore } from '../adapters/dynamodb-aws-publisher-store.ts';
 import type { AwsPublisherStore } from '../app/aws-identity-ports.ts';
+import { storeAwsPublisher } from '../app/aws-identity.ts';
 import { roleArnOf, validateAwsPublisher, type AwsPublisherInput, type AwsPublisherRecord } from '../core/aws-publisher.ts';
 import { WharfError } from '../core/errors.ts';
 import { localCreator, readKeptAdminToken } from '../local/admin-bootstrap.ts';
@@ -82,7 +83,7 @@ function httpTarget(url: string, token: string): AwsPublisherTarget {
 function storeTarget(store: AwsPublisherStore, createdBy: string, description: string, onClose: () => Promise<void>): AwsPublisherTarget {
   return {
     description,
-    add: (input) => store.putAwsPublisher(validateAwsPublisher(input, createdBy, new Date())),
+    add: (input) => storeAwsPublisher(store, validateAwsPublisher(input, createdBy, new Date())),
     list: async (project) => (await store.listAwsPublishers()).filter((p) => project === undefined || p.project === project),
     remove: (id) => store.deleteAwsPublisher(id, createdBy, new Date().toISOString()),
     close: onClose,
