@@ -168,7 +168,10 @@ export function checkStsRequest(input: StsRequestInput, endpoints: StsEndpoints,
     const lower = name.toLowerCase();
     if (!/^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(lower)) throw invalid(`"${name}" is not a header name.`);
     if (headers.has(lower)) throw invalid(`The header ${lower} is given twice.`);
-    if (value.length > MAX_HEADER_VALUE || /[\r\n\u0000]/.test(value)) throw invalid(`The header ${lower} is too long or has line breaks.`);
+    // Printable ASCII only: what SigV4 signs, and what can be sent on as it is.
+    if (value.length > MAX_HEADER_VALUE || !/^[\t\x20-\x7e]*$/.test(value)) {
+      throw invalid(`The header ${lower} is longer than ${MAX_HEADER_VALUE} characters or holds other than printable ASCII.`);
+    }
     headers.set(lower, value);
   }
   const host = headers.get('host');

@@ -125,7 +125,8 @@ describe('the signed GetCallerIdentity request', () => {
     rejects(() => check(withHeaders({ ...h, 'content-length': '999' })), 'invalid-request', /Content-Length 999/);
     rejects(() => check(withHeaders({ ...h, authorization: 'AWS4-HMAC-SHA256 Credential=x' })), 'invalid-request', /needs Credential/);
     rejects(() => check(withHeaders({ ...h, authorization: 'Bearer x' })), 'invalid-request', /not an AWS4-HMAC-SHA256 signature/);
-    rejects(() => check(withHeaders({ ...h, 'x-wharf-server-id': 'a\r\nb' })), 'invalid-request', /line breaks/);
+    rejects(() => check(withHeaders({ ...h, 'x-wharf-server-id': 'a\r\nb' })), 'invalid-request', /other than printable ASCII/);
+    rejects(() => check(withHeaders({ ...h, 'x-amz-security-token': 'tok\u00e9n' })), 'invalid-request', /x-amz-security-token .*other than printable ASCII/);
     const { 'x-amz-date': _d, ...noDate } = h;
     rejects(() => check(withHeaders(noDate)), 'invalid-request', /signed header x-amz-date is missing/);
     const hop = h['authorization']!.replace('SignedHeaders=', 'SignedHeaders=connection;');
