@@ -12,7 +12,10 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startLocalWharf, type LocalWharf } from '../../lambdas/local/local-wharf.ts';
 import { fetchAwsSigningInfo, signCallerIdentityRequest, type AwsSigningInfo } from '../../lambdas/cli/aws-exchange.ts';
-import type { StsRequestInput } from '../../lambdas/core/aws-sts-request.ts';
+import { checkStsRequest, type StsRequestInput } from '../../lambdas/core/aws-sts-request.ts';
+import { StsCallerIdentity, StsUnavailableError } from '../../lambdas/adapters/sts-caller-identity.ts';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { writeBigWheel } from '../support/big-wheel.ts';
 import { startFakeSts, type FakeSession, type FakeSts } from '../support/fake-sts.ts';
 import { cleanEnv, describeRun, run, type RunResult } from '../support/processes.ts';
@@ -314,5 +317,28 @@ describe('the exchange refuses every mismatch with its reason, minting nothing',
     assert.equal(removed.code, 0, describeRun(removed));
     assert.match(removed.stdout, /Removed trusted publisher/);
     await refused(await signed(sts.session(role)), 'invalid-publisher', /no project trusts role Builder/, true);
+  });
+});
+
+describe('STS that cannot answer', () => {
+  test('down, failing or throttling: StsUnavailableError (a 503 to the caller), never a refusal', async () => {
+    const checked = checkStsRequest(await signed(sts.session(RELEASE_ROLE)), { regions: [] }, AUDIENCE, Date.now());
+    let status = 500;
+    let body = '';
+    const failing = createServer((_req, res) => res.writeHead(status, { 'content-type': 'text/xml' }).end(body));
+    await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(failing.address() as AddressInfo).port}`;
+    try {
+      await assert.rejects(new StsCallerIdentity({ connectTo: url }).callerIdentity(checked), StsUnavailableError);
+      status = 400;
+      body = '<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>';
+      await assert.rejects(new StsCallerIdentity({ connectTo: url }).callerIdentity(checked), /could not answer \(400 Throttling\)/);
+      status = 200;
+      body = 'not xml';
+      await assert.rejects(new StsCallerIdentity({ connectTo: url }).callerIdentity(checked), /answered 200 without a caller identity/);
+    } finally {
+      await new Promise<void>((resolve) => failing.close(() => resolve()));
+    }
+    await assert.rejects(new StsCallerIdentity({ connectTo: url, timeoutMs: 1000 }).callerIdentity(checked), /cannot be reached/);
   });
 });
