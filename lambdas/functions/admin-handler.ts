@@ -1,6 +1,6 @@
 /**
  * Lambda entry of the admin function: the `/api/` routes (tokens, trusted publishers) and
- * the trusted-publishing exchange under `/_/oidc/`. Of all functions only this one may
+ * the trusted-publishing exchanges under `/_/oidc/` and `/_/aws/`. Of all functions only this one may
  * write the tokens table; it cannot touch packages.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
