@@ -167,7 +167,8 @@ export class DynamoDbPublisherStore implements PublisherStore {
       ExpressionAttributeValues: { ':pk': PUBLISHERS_PK, ':prefix': prefix },
       ConsistentRead: true,
     });
-    const publishers = items.filter((item) => item['removedAt'] === undefined).map(fromItem);
+    // AWS publishers share the partition and have a store of their own (dynamodb-aws-publisher-store.ts).
+    const publishers = items.filter((item) => item['removedAt'] === undefined && item['provider'] !== 'aws').map(fromItem);
     return publishers.sort((a, b) => a.project.localeCompare(b.project) || a.createdAt.localeCompare(b.createdAt));
   }
 }

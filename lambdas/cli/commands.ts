@@ -233,12 +233,12 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'publisher',
     usage: '<add|list|remove> [options]',
-    summary: 'Trusted publishers: CI jobs (GitHub Actions, GitLab CI/CD, Google Cloud) that publish with no stored token.',
+    summary: 'Trusted publishers: CI jobs (GitHub Actions, GitLab CI/CD, Google Cloud) and AWS IAM roles that publish with no stored token.',
     subcommands: [
       publisherSub(
         'add',
-        '--project P [--provider github|gitlab|google] <the provider\'s options> [--pending] [options]',
-        'Trust a CI job (GitHub Actions workflow, GitLab pipeline, Google Cloud service account) to publish P.',
+        '--project P [--provider github|gitlab|google|aws] <the provider\'s options> [--pending] [options]',
+        'Trust a CI job (GitHub Actions workflow, GitLab pipeline, Google Cloud service account, AWS IAM role) to publish P.',
         {
           details: [
             "GitHub (the default): the ids pin the repository and its owner, so a renamed or\n" +
@@ -253,12 +253,13 @@ export const COMMANDS: readonly CommandSpec[] = [
               're-created account of the same email cannot publish.',
             '--pending (admin only): P does not exist yet; the name is reserved for this publisher\n' +
               'until its first publish creates the project (or the publisher is removed).',
+            'AWS (--provider aws): a job holding the role (CodeBuild, EC2, another account)\npublishes with `wharf publish --aws`. The role id pins the role, so one deleted\nand re-created with the same name cannot take over:\n`aws iam get-role --role-name NAME --query Role.RoleId --output text` prints it.\nWithout --role-id, the first publish pins the id of the role that made it.\nIAM users are refused: their keys are long-lived secrets.',
           ],
           options: [
             optionGroup(
               'Options',
               `--project P  the project it may publish
-               --provider NAME  github (default), gitlab or google
+               --provider NAME  github (default), gitlab, google or aws
                --pending  P does not exist yet: reserve the name; the first publish creates it (admin)`,
             ),
             optionGroup(
@@ -283,13 +284,20 @@ export const COMMANDS: readonly CommandSpec[] = [
               `--email EMAIL  the service account, e.g. release@acme.iam.gserviceaccount.com
                --subject ID  the service account's unique id (recommended)`,
             ),
+            optionGroup(
+              'AWS IAM role',
+              `--role-arn ARN  the IAM role that may publish, arn:aws:iam::ACCOUNT:role/NAME
+               --role-id ID  the role's unique id, AROA... (default: pinned on first use)`,
+            ),
           ],
         },
       ),
       publisherSub('list', '[--project P] [options]', 'List trusted publishers.', {
-        options: [optionGroup('Options', "--project P  only this project's")],
+        options: [optionGroup('Options', "--project P  only this project's\n--provider P  only this provider's: github, gitlab, google or aws (default all)")],
       }),
-      publisherSub('remove', 'ID [options]', 'Remove a trusted publisher by its id (from `wharf publisher list`).'),
+      publisherSub('remove', 'ID [options]', 'Remove a trusted publisher by its id (from `wharf publisher list`).', {
+        options: [optionGroup('Options', '--provider P  github, gitlab, google or aws (default: whichever has the id)')],
+      }),
     ],
   },
   {
@@ -306,6 +314,9 @@ export const COMMANDS: readonly CommandSpec[] = [
              GitHub Actions' (a job with \`id-token: write\`), else the Google Cloud metadata
              server's. The default when no token is given and WHARF_ID_TOKEN or GitHub's is
              at hand. The index needs a publisher for the project: see \`wharf publisher\`
+         --aws  prove the job's AWS IAM role (CodeBuild, EC2, any AWS credentials of a role)
+             with a signed sts:GetCallerIdentity request, for an upload token
+             (the index needs a publisher for the role: \`wharf publisher add --provider aws\`)
          --skip-existing  files already on the index are skipped, not errors
          --attestations FILE...  PEP 740 attestations to send with the files, each named after its
              file (FILE.whl.publish.attestation, as gh-action-pypi-publish writes them)

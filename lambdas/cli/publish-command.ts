@@ -10,6 +10,8 @@
  * WHARF_ID_TOKEN (a GitLab job's `id_tokens`), the job's OIDC token is exchanged for a
  * short-lived upload token (lambdas/cli/oidc-exchange.ts says where tokens come from), minted
  * again if it runs out mid-publish (with a fresh OIDC token; a handed-in one is spent once).
+ * With --aws, the same with a GetCallerIdentity request signed by the job's AWS role
+ * (lambdas/cli/aws-exchange.ts) in place of the OIDC token.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -35,6 +37,8 @@ export interface PublishCommandOptions {
   readonly 'data-dir'?: string;
   readonly 'skip-existing'?: boolean;
   readonly 'trusted-publishing'?: boolean;
+  /** Publish from AWS: a GetCallerIdentity request signed with the job's AWS credentials, for an upload token. */
+  readonly aws?: boolean;
   readonly concurrency?: string;
   /** PEP 740 attestation files, each named after its distribution (`{file}.publish.attestation`). */
   readonly attestations?: readonly string[];
@@ -229,6 +233,15 @@ async function resolveTarget(
 ): Promise<{ url: string; auth: AuthProvider; how: string }> {
   if (options['trusted-publishing'] && (options.token !== undefined)) {
     throw new PublishError('Give --token or --trusted-publishing, not both.');
+  }
+  if (options.aws) {
+    if (options.token !== undefined || options['trusted-publishing']) throw new PublishError('Give one of --aws, --token and --trusted-publishing.');
+    const url = options.url ?? (await localServerUrl(options, env)).url;
+    const { awsTrustedPublishingToken } = await import('./aws-exchange.ts');
+    const auth = trustedPublishingAuth(url, env, awsTrustedPublishingToken);
+    // Mint now, so a refusal is said once, before any file is read.
+    await auth();
+    return { url, auth, how: 'trusted publishing (AWS IAM role)' };
   }
   if (wantsTrustedPublishing(options, env)) {
     const url = options.url ?? (await localServerUrl(options, env)).url;

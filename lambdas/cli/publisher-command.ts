@@ -44,6 +44,9 @@ export interface PublisherOptions {
   'ci-config'?: string;
   email?: string;
   subject?: string;
+  /** --provider aws (lambdas/cli/aws-publisher-command.ts). */
+  'role-arn'?: string;
+  'role-id'?: string;
   owner?: string;
   'owner-id'?: string;
   repository?: string;
@@ -235,6 +238,16 @@ export type PublisherAction = 'add' | 'list' | 'remove';
 export async function publisherCommand(action: PublisherAction, args: string[], options: PublisherOptions): Promise<number> {
   const out = (text: string) => process.stdout.write(text);
   const usage = usageError(`wharf publisher ${action}`);
+  if (options.provider === 'aws') {
+    const { awsPublisherCommand } = await import('./aws-publisher-command.ts');
+    return awsPublisherCommand(action, args, options);
+  }
+  if (options['role-arn'] !== undefined || options['role-id'] !== undefined) return usage('--role-arn and --role-id go with --provider aws.');
+  const aws = await import('./aws-publisher-command.ts');
+  if (action === 'remove' && args.length === 1) {
+    const removed = await aws.removeAwsPublisherIfAny(args[0]!, options);
+    if (removed !== undefined) return removed;
+  }
   if (action === 'remove' && args.length !== 1) return usage('name exactly one publisher id (see `wharf publisher list`).');
   if (action !== 'remove' && args.length > 0) return usage(`unexpected argument "${args[0]}".`);
   let input: PublisherInput | undefined;
@@ -268,7 +281,10 @@ export async function publisherCommand(action: PublisherAction, args: string[], 
   }
 
   let target: PublisherTarget;
+  let awsPublishers: Awaited<ReturnType<typeof aws.listAwsPublishers>> = [];
   try {
+    // Before the GitHub ones: a local data directory is opened by one of them at a time.
+    if (action === 'list' && options.provider === undefined) awsPublishers = await aws.listAwsPublishers(options);
     target = await openTarget(options);
   } catch (err) {
     if (err instanceof PublisherCommandError) {
@@ -293,14 +309,20 @@ export async function publisherCommand(action: PublisherAction, args: string[], 
       return 0;
     }
     if (action === 'list') {
-      const publishers = await target.list(options.project);
+      const publishers = (await target.list(options.project)).filter((p) => options.provider === undefined || p.provider === options.provider);
       if (options.json) {
-        out(`${JSON.stringify({ publishers: publishers.map(json) }, null, 2)}\n`);
+        out(`${JSON.stringify({ publishers: [...publishers.map(json), ...awsPublishers.map(aws.awsPublisherJson)] }, null, 2)}\n`);
         return 0;
       }
-      if (publishers.length === 0) {
+      if (publishers.length === 0 && awsPublishers.length === 0) {
         out(`No trusted publishers${options.project ? ` for ${options.project}` : ''} in ${target.description}.\n`);
         return 0;
+      }
+      if (awsPublishers.length > 0) {
+        if (publishers.length > 0) out('AWS roles:\n');
+        out(aws.awsPublisherTable(awsPublishers));
+        if (publishers.length === 0) return 0;
+        out('\nCI jobs (GitHub Actions, GitLab CI/CD, Google Cloud):\n');
       }
       out(
         table([

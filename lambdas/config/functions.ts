@@ -67,6 +67,8 @@ export const FUNCTIONS = {
       // Trusted publishing (the exchange pypa/gh-action-pypi-publish makes): it mints tokens,
       // which only this function may write. More specific than GET|POST /{proxy+}.
       ...on(['GET', 'POST'], '/_/oidc/{proxy+}'),
+      // Publishing from AWS with an IAM role (a signed GetCallerIdentity for a token): the same.
+      ...on(['GET', 'POST'], '/_/aws/{proxy+}'),
     ],
   },
 } as const satisfies Record<string, FunctionSpec>;

@@ -11,6 +11,7 @@ import { createPublisherRoutes, PUBLISHERS_PREFIX } from '../http/publisher-rout
 import type { PublisherStore, TokenStore } from '../app/ports.ts';
 import type { ProjectLookup } from '../app/trusted-publishing.ts';
 import { deferredTokenVerifier, once } from './deferred.ts';
+import { awsPublishingRoutes, type AwsPublishingDeps } from './aws-publishing.ts';
 
 export interface AdminFunctionDeps {
   readonly tokens: TokenStore;
@@ -23,6 +24,8 @@ export interface AdminFunctionDeps {
   readonly oidc?: OidcConfig;
   readonly logger: Logger;
   readonly now?: () => number;
+  /** Publishing from AWS with an IAM role (`/_/aws/`, `/api/publishers/aws`). */
+  readonly aws: AwsPublishingDeps;
 }
 
 export function createAdminFunction(deps: AdminFunctionDeps): WharfLambdaHandler {
@@ -50,7 +53,10 @@ export function createAdminFunction(deps: AdminFunctionDeps): WharfLambdaHandler
   const admin = createAdminRoutes({ tokenAdmin, guard, logger: deps.logger }, now);
   const publishers = createPublisherRoutes(publishing, guard, deps.logger);
   const exchange = createOidcRoutes(publishing, deps.logger);
+  const aws = awsPublishingRoutes(deps.aws, { spent: deps.publishers, tokenAdmin, guard, serverId: oidc.audience, logger: deps.logger, now });
   return createLambdaHandler(async (request) => {
+    const fromAws = aws(request);
+    if (fromAws) return fromAws;
     if (request.path.startsWith(OIDC_PREFIX)) return exchange(request);
     if (request.path === PUBLISHERS_PREFIX || request.path.startsWith(`${PUBLISHERS_PREFIX}/`)) return publishers(request);
     return admin(request);

@@ -1,11 +1,13 @@
 /**
  * Lambda entry of the admin function: the `/api/` routes (tokens, trusted publishers) and
- * the trusted-publishing exchange under `/_/oidc/`. Of all functions only this one may
- * write the tokens table; of the packages it may only see whether a project exists.
+ * the trusted-publishing exchanges under `/_/oidc/` and `/_/aws/`. Of all functions only
+ * this one may write the tokens table; of the packages it may only see whether a project
+ * exists.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDbProjectLookup } from '../adapters/dynamodb-project-lookup.ts';
 import { DynamoDbPublisherStore } from '../adapters/dynamodb-publisher-store.ts';
+import { awsRegion } from '../config/environment.ts';
 import { DynamoDbTokenStore } from '../adapters/dynamodb-token-store.ts';
 import { createAdminFunction } from './admin-function.ts';
 import { FUNCTION_ENVIRONMENTS } from '../config/function-environments.ts';
@@ -20,5 +22,10 @@ export const handler = createAdminFunction({
   projects: new DynamoDbProjectLookup(dynamodb, tableName),
   config,
   oidc,
+  // The global STS endpoint, and the regional one of the region the index runs in.
+  aws: {
+    publishers: async () => new (await import('../adapters/dynamodb-aws-publisher-store.ts')).DynamoDbAwsPublisherStore(dynamodb, config.tokensTableName),
+    stsRegions: [awsRegion(process.env)],
+  },
   logger: new Logger({ serviceName: 'wharf-admin' }),
 });

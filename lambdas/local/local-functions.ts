@@ -11,6 +11,7 @@ import type { BlobStore, DownloadSigner, MetadataStore, PublisherStore, TokenSto
 import { OIDC_DEFAULTS, type OidcConfig, type WharfConfig } from '../config/wharf-config.ts';
 import { createVerifierFunction } from '../functions/verifier-function.ts';
 import { type UploadSessionsConfig } from '../config/upload-config.ts';
+import type { AwsPublishingDeps } from '../functions/aws-publishing.ts';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 
@@ -21,6 +22,8 @@ export interface LocalFunctionDeps {
   readonly tokens: TokenStore;
   readonly publishers: PublisherStore;
   readonly oidc?: OidcConfig;
+  /** Publishing from AWS: the AWS publishers, and where STS is (tests). */
+  readonly aws: AwsPublishingDeps;
   /** A parsed Sigstore trusted_root.json for attestations; absent: the pinned public-good root. */
   readonly sigstoreTrustedRoot?: unknown;
   readonly config: Omit<WharfConfig, 'tableName' | 'bucketName' | 'tokensTableName'>;
@@ -82,6 +85,7 @@ export function buildLocalFunctions(deps: LocalFunctionDeps): Record<FunctionNam
       projects: { projectExists: async (project) => (await deps.metadata.getProject(project)) !== undefined },
       config: deps.config,
       ...(deps.oidc ? { oidc: deps.oidc } : {}),
+      aws: deps.aws,
       logger: logger('wharf-admin'),
     }),
   };

@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDbMetadataStore } from '../adapters/dynamodb-metadata-store.ts';
 import { DynamoDbPublisherStore } from '../adapters/dynamodb-publisher-store.ts';
+import { DynamoDbAwsPublisherStore } from '../adapters/dynamodb-aws-publisher-store.ts';
 import { DynamoDbTokenStore } from '../adapters/dynamodb-token-store.ts';
 import { S3BlobStore } from '../adapters/s3-blob-store.ts';
 import { checkAudience, checkIssuerUrl, DEFAULTS, OIDC_DEFAULTS } from '../config/wharf-config.ts';
@@ -76,6 +77,17 @@ export interface LocalWharfOptions {
    * Sigstore, or a test's). @default Sigstore's public-good root, pinned in the repository
    */
   readonly sigstoreTrustedRoot?: string;
+  /**
+   * Regions whose regional STS endpoint publishing from AWS accepts besides the global one.
+   * @default none
+   */
+  readonly awsStsRegions?: readonly string[];
+  /**
+   * Tests only: the origin of a fake STS (http://127.0.0.1:PORT) that GetCallerIdentity
+   * requests are sent to, their Host header kept. No command-line option sets it, and no
+   * request can.
+   */
+  readonly awsStsConnectTo?: string;
   /** Upload session settings (tests shorten the lifetime). @default SESSION_DEFAULTS */
   readonly uploadSessions?: Partial<UploadSessionsConfig>;
   /** Seconds the sweep at start leaves an unindexed object alone. @default LOCAL_GRACE_SECONDS */
@@ -183,6 +195,11 @@ async function startUnlocked(options: LocalWharfOptions): Promise<LocalWharf> {
     tokens,
     publishers: new DynamoDbPublisherStore(dynamodb, stores.tokensTableName),
     oidc,
+    aws: {
+      publishers: async () => new DynamoDbAwsPublisherStore(dynamodb, stores.tokensTableName),
+      ...(options.awsStsRegions ? { stsRegions: options.awsStsRegions } : {}),
+      ...(options.awsStsConnectTo !== undefined ? { stsConnectTo: options.awsStsConnectTo } : {}),
+    },
     ...(options.sigstoreTrustedRoot !== undefined ? { sigstoreTrustedRoot: readTrustedRoot(options.sigstoreTrustedRoot) } : {}),
     config: {
       pageCacheControl: options.pageCacheControl ?? DEFAULTS.pageCacheControl,

@@ -176,6 +176,31 @@ describe('the synthesized bundles, run as Lambda runs them, against the embedded
     assert.ok(uploadToken);
   });
 
+  test('publishing from AWS: the admin bundle loads it on first use, keeps a publisher, and never forwards a request aimed elsewhere', async () => {
+    const info = await http('admin')(event('GET', '/_/aws/server-id'), context('admin'));
+    assert.equal(info.statusCode, 200, bodyOf(info));
+    const signing = JSON.parse(bodyOf(info)) as { serverId: string; endpoints: string[] };
+    // The global endpoint and the region the function runs in (AWS_REGION).
+    assert.deepEqual(signing.endpoints, ['https://sts.amazonaws.com/', 'https://sts.us-east-1.amazonaws.com/']);
+    const added = await http('admin')(
+      event('POST', '/api/publishers/aws', {
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ project: 'bundled', roleArn: 'arn:aws:iam::111122223333:role/release' }),
+      }),
+      context('admin'),
+    );
+    assert.equal(added.statusCode, 201, bodyOf(added));
+    const aimed = await http('admin')(
+      event('POST', '/_/aws/mint-token', {
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ method: 'POST', url: 'https://evil.example.com/', headers: { host: 'evil.example.com' }, body: 'Action=GetCallerIdentity&Version=2011-06-15' }),
+      }),
+      context('admin'),
+    );
+    assert.equal(aimed.statusCode, 422, bodyOf(aimed));
+    assert.match(bodyOf(aimed), /only to https:\/\/sts.amazonaws.com\//);
+  });
+
   test('an upload: twine\'s legacy form to the write bundle', async () => {
     const form = new FormData();
     for (const [k, v] of Object.entries({

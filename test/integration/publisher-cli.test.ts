@@ -68,6 +68,53 @@ describe('wharf publisher against a local data directory', () => {
     assert.match(twice.stderr, /No trusted publisher has the id/);
   });
 
+  test('AWS roles: add, list beside a GitHub publisher, add again with another role id, remove by id alone', async () => {
+    const github = await wharfCli(['publisher', 'add', ...ADD, '--data-dir', dataDir]);
+    assert.equal(github.code, 0, github.stderr);
+    const ROLE = ['--provider', 'aws', '--project', 'Acme_CLI', '--role-arn', 'arn:aws:iam::111122223333:role/ci/release'];
+    const added = await wharfCli(['publisher', 'add', ...ROLE, '--data-dir', dataDir]);
+    assert.equal(added.code, 0, added.stderr);
+    const id = /trusted publisher ([0-9a-f]{16}) for acme-cli/.exec(added.stdout)?.[1];
+    assert.ok(id, added.stdout);
+    assert.match(added.stdout, /aws role arn:aws:iam::111122223333:role\/ci\/release, role id pinned on first use/);
+
+    const listed = await wharfCli(['publisher', 'list', '--json', '--data-dir', dataDir]);
+    assert.equal(listed.code, 0, listed.stderr);
+    const publishers = (JSON.parse(listed.stdout) as { publishers: { id: string; provider: string; roleArn?: string }[] }).publishers;
+    assert.deepEqual(publishers.map((p) => p.provider).sort(), ['aws', 'github']);
+    assert.equal(publishers.find((p) => p.provider === 'aws')?.roleArn, 'arn:aws:iam::111122223333:role/ci/release');
+    const text = await wharfCli(['publisher', 'list', '--data-dir', dataDir]);
+    assert.match(text.stdout, /AWS roles:\nID .*ROLE ARN/);
+    assert.match(text.stdout, /CI jobs \(GitHub Actions, GitLab CI\/CD, Google Cloud\):/);
+    const awsOnly = await wharfCli(['publisher', 'list', '--provider', 'aws', '--data-dir', dataDir]);
+    assert.doesNotMatch(awsOnly.stdout, /acme\/cli/);
+
+    // Given again with its role id, the unpinned publisher is pinned; then another id is refused.
+    const pin = await wharfCli(['publisher', 'add', ...ROLE, '--role-id', 'AROAQWERTYUIOPASDFGHJ', '--data-dir', dataDir]);
+    assert.equal(pin.code, 0, pin.stderr);
+    assert.match(pin.stdout, new RegExp(`Already there: trusted publisher ${id}[^]*role id AROAQWERTYUIOPASDFGHJ`));
+    const conflict = await wharfCli(['publisher', 'add', ...ROLE, '--role-id', 'AROAZXCVBNMLKJHGFDSAQ', '--data-dir', dataDir]);
+    assert.equal(conflict.code, 1, conflict.stdout);
+    assert.match(conflict.stderr, /exists with role id AROAQWERTYUIOPASDFGHJ, not AROAZXCVBNMLKJHGFDSAQ: remove it/);
+
+    const user = await wharfCli(['publisher', 'add', '--provider', 'aws', '--project', 'x', '--role-arn', 'arn:aws:iam::111122223333:user/bot', '--data-dir', dataDir]);
+    assert.equal(user.code, 2);
+    assert.match(user.stderr, /is an IAM user: Wharf trusts IAM roles only/);
+    const mixed = await wharfCli(['publisher', 'add', ...ROLE, '--workflow', 'release.yml', '--data-dir', dataDir]);
+    assert.equal(mixed.code, 2);
+    assert.match(mixed.stderr, /--workflow describe GitHub publishers, not --provider aws/);
+    const badProvider = await wharfCli(['publisher', 'list', '--provider', 'gitlab-ish', '--data-dir', dataDir]);
+    assert.equal(badProvider.code, 2);
+
+    const removed = await wharfCli(['publisher', 'remove', id!, '--data-dir', dataDir]);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.match(removed.stdout, new RegExp(`Removed trusted publisher ${id} of acme-cli: aws role`));
+    const after = await wharfCli(['publisher', 'list', '--json', '--data-dir', dataDir]);
+    const left = (JSON.parse(after.stdout) as { publishers: { id: string; provider: string }[] }).publishers;
+    assert.deepEqual(left.map((p) => p.provider), ['github']);
+    assert.equal((await wharfCli(['publisher', 'remove', left[0]!.id, '--data-dir', dataDir])).code, 0);
+  });
+
   test('bad input is refused before any store is touched, saying what to fix', async () => {
     const missing = await wharfCli(['publisher', 'add', '--project', 'x', '--data-dir', dataDir]);
     assert.equal(missing.code, 2);
