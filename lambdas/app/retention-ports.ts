@@ -24,6 +24,8 @@ export interface WalkedProject {
 }
 
 export interface RetentionStore {
+  /** How many summary shards the walk goes over (0 ≤ WalkPosition.shard < shards). */
+  readonly shards: number;
   /** The stored rules (none when never set): one GetItem. */
   getRules(): Promise<StoredRules>;
   /** Replace the rules; returns them as stored. */

@@ -87,8 +87,6 @@ export interface RetentionDeps {
   readonly metadata: Pick<MetadataStore, 'getProjectPage'>;
   readonly store: RetentionStore;
   readonly admin: Pick<ProjectAdmin, 'delete'>;
-  /** How many summary shards the walk goes over (the store's). */
-  readonly shards: number;
   readonly now?: () => Date;
   /** Called for each release removed, and each project skipped. */
   readonly onRemoved?: (project: string, release: PlannedRelease, rule: number) => void;
@@ -128,7 +126,7 @@ export class Retention {
       return state.report();
     }
 
-    let position = options.from !== undefined ? parsePosition(options.from, this.deps.shards) : { shard: 0, after: '' };
+    let position = options.from !== undefined ? parsePosition(options.from, this.deps.store.shards) : { shard: 0, after: '' };
     let last = position;
     for (;;) {
       const { projects, next } = await this.deps.store.listProjects(position, RETENTION_DEFAULTS.pageSize);

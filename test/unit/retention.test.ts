@@ -141,6 +141,7 @@ describe('planning one project', () => {
 
 /** The walk over a handful of projects in two shards (names by first letter). */
 class MemoryRetentionStore implements RetentionStore {
+  readonly shards = 2;
   stored: StoredRules = { rules: [] };
   position: WalkPosition | undefined;
   constructor(private readonly names: () => string[]) {}
@@ -178,7 +179,7 @@ async function index() {
   }
   const store = new MemoryRetentionStore(() => [...metadata.projects.keys()]);
   const removed: string[] = [];
-  const retention = new Retention({ metadata, store, admin, shards: 2, now: () => NOW, onRemoved: (p, r) => removed.push(`${p} ${r.version}`) });
+  const retention = new Retention({ metadata, store, admin, now: () => NOW, onRemoved: (p, r) => removed.push(`${p} ${r.version}`) });
   await retention.setRules([{ pattern: '*-ci', keepLast: 2 }], 'test');
   return { metadata, store, retention, removed };
 }
@@ -212,7 +213,7 @@ describe('retention runs', () => {
     assert.equal(first.totals.releases, 6);
     assert.ok(first.next, 'a run that stopped early says where to go on');
     let total = first.totals.releases;
-    let next = first.next;
+    let next: string | undefined = first.next;
     let runs = 1;
     while (next) {
       const more = await retention.run({ mode: 'apply', by: 'retention:test', maxReleases: 6, from: next });
