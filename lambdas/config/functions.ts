@@ -93,3 +93,12 @@ export const VERIFIER_FUNCTION = {
 export const SWEEPER_FUNCTION = {
   entry: 'lambdas/functions/sweeper-handler.ts',
 } as const;
+
+/**
+ * The retention function: no route. A daily schedule starts it (lib/retention.ts); it applies
+ * the stored retention rules (lambdas/app/retention.ts), going on where its last run stopped.
+ * It reads and deletes package data, through the same tombstoned delete as `wharf delete`.
+ */
+export const RETENTION_FUNCTION = {
+  entry: 'lambdas/functions/retention-handler.ts',
+} as const;
