@@ -78,7 +78,7 @@ describe('retention function', () => {
   test('cdk-nag finds nothing unacknowledged on the retention resources', () => {
     const report = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(app);
     const findings = report.violations
-      .filter((v) => v.violatingResources.some((r) => r.constructPath.includes('/Retention/')))
+      .filter((v) => v.violatingResources.some((r) => r.constructPath?.includes('/Retention/')))
       .map((v) => `${v.severity} ${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
     assert.deepEqual(findings, []);
   });
