@@ -58,7 +58,7 @@ export interface RetentionReport {
   /** Projects with a matching rule that were planned: in apply mode `remove` is what was removed. */
   readonly projects: readonly ProjectPlan[];
   readonly skipped: readonly SkippedProject[];
-  /** Project names looked at, and how many of them a rule matched. */
+  /** Projects looked at to the end, and how many of them a rule matched (one stopped inside is counted by the run that finishes it). */
   readonly walked: number;
   readonly matched: number;
   /** What goes (plan) or went (apply). */
@@ -137,8 +137,12 @@ export class Retention {
         state.walked++;
         if (ruleFor(rules, name)) {
           const finished = await this.project(name, rules, options, state, max);
-          // Stopped inside the project: the next run plans it again from its start.
-          if (!finished) return state.report(formatPosition(last));
+          // Stopped inside the project: the next run plans it again from its start (and counts it then).
+          if (!finished) {
+            state.walked--;
+            state.matched--;
+            return state.report(formatPosition(last));
+          }
         }
         last = { shard, after: name };
       }

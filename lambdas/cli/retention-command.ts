@@ -184,10 +184,10 @@ export async function retentionRunCommand(mode: RetentionMode, args: string[], o
     // Without --yes, an apply shows what it would remove and removes nothing.
     const run: RetentionMode = mode === 'apply' && options.yes ? 'apply' : 'plan';
     const batches: ReportView[] = [];
+    // A project a bounded call stopped inside comes again in the next: one entry, its removals added up.
+    const plans = new Map<string, PlanView & { remove: PlannedRelease[] }>();
+    const skipped = new Map<string, string>();
     let from: string | undefined;
-    if (!options.json) {
-      process.stdout.write(`${run === 'plan' ? 'Retention plan (nothing is removed)' : 'Retention apply'} in ${where.description}:\n`);
-    }
     do {
       const batch = await where.run(run, {
         ...(options.project !== undefined ? { project: options.project } : {}),
@@ -195,32 +195,36 @@ export async function retentionRunCommand(mode: RetentionMode, args: string[], o
         ...(max !== undefined ? { maxReleases: Number(max) } : {}),
       });
       batches.push(batch);
-      if (!options.json) {
-        for (const plan of batch.projects) if (plan.remove.length > 0 || options.project) printPlan(plan, run);
-        for (const s of batch.skipped) process.stdout.write(`${s.project}: left alone, ${s.reason}\n`);
+      for (const plan of batch.projects) {
+        const seen = plans.get(plan.project);
+        if (seen) plans.set(plan.project, { ...plan, remove: [...seen.remove, ...plan.remove] });
+        else plans.set(plan.project, { ...plan, remove: [...plan.remove] });
       }
+      for (const s of batch.skipped) skipped.set(s.project, s.reason);
       from = batch.next;
+      if (from !== undefined && process.stderr.isTTY) {
+        const sofar = batches.reduce((n, b) => n + b.totals.releases, 0);
+        process.stderr.write(`\r${run === 'plan' ? 'planned' : 'removed'} ${sofar} releases so far...`);
+      }
     } while (from !== undefined);
+    if (process.stderr.isTTY && batches.length > 1) process.stderr.write('\n');
 
-    const totals = { releases: 0, files: 0, bytes: 0 };
-    let walked = 0;
-    let matched = 0;
-    for (const b of batches) {
-      totals.releases += b.totals.releases;
-      totals.files += b.totals.files;
-      totals.bytes += b.totals.bytes;
-      walked += b.walked;
-      matched += b.matched;
-    }
-    const projects = batches.flatMap((b) => b.projects);
+    const sum = (f: (b: ReportView) => number) => batches.reduce((n, b) => n + f(b), 0);
+    const totals = { releases: sum((b) => b.totals.releases), files: sum((b) => b.totals.files), bytes: sum((b) => b.totals.bytes) };
+    const walked = sum((b) => b.walked);
+    const matched = sum((b) => b.matched);
+    const rules = batches[0]?.rules ?? 0;
+    const projects = [...plans.values()];
+    const skippedList = [...skipped].map(([project, reason]) => ({ project, reason }));
     const touched = projects.filter((p) => p.remove.length > 0).length;
     if (options.json) {
-      process.stdout.write(
-        `${JSON.stringify({ mode: run, rules: batches[0]?.rules ?? 0, walked, matched, totals, projects, skipped: batches.flatMap((b) => b.skipped) }, null, 2)}\n`,
-      );
+      process.stdout.write(`${JSON.stringify({ mode: run, rules, walked, matched, totals, projects, skipped: skippedList }, null, 2)}\n`);
     } else {
+      process.stdout.write(`${run === 'plan' ? 'Retention plan (nothing is removed)' : 'Retention apply'} in ${where.description}:\n`);
+      for (const plan of projects) if (plan.remove.length > 0 || options.project) printPlan(plan, run);
+      for (const s of skippedList) process.stdout.write(`${s.project}: left alone, ${s.reason}\n`);
       const what = `${plural(totals.releases, 'release')} (${plural(totals.files, 'file')}, ${size(totals.bytes)}) of ${plural(touched, 'project')}`;
-      const seen = `${plural(walked, 'project')} looked at, ${matched} matched by a rule (${plural(batches[0]?.rules ?? 0, 'rule')})`;
+      const seen = `${plural(walked, 'project')} looked at, ${matched} matched by a rule (${plural(rules, 'rule')})`;
       process.stdout.write(`${run === 'plan' ? `Would remove ${what}` : `Removed ${what}`}; ${seen}.\n`);
       if (run === 'apply' && totals.releases > 0) process.stdout.write('Their filenames can never be uploaded again.\n');
     }

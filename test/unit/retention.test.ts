@@ -213,15 +213,19 @@ describe('retention runs', () => {
     assert.equal(first.totals.releases, 6);
     assert.ok(first.next, 'a run that stopped early says where to go on');
     let total = first.totals.releases;
+    let walked = first.walked;
     let next: string | undefined = first.next;
     let runs = 1;
     while (next) {
       const more = await retention.run({ mode: 'apply', by: 'retention:test', maxReleases: 6, from: next });
       total += more.totals.releases;
+      walked += more.walked;
       next = more.next;
       assert.ok(++runs < 10);
     }
     assert.equal(total, 16);
+    // A project a run stopped inside is counted once, by the run that finished it.
+    assert.equal(walked, 5);
     await assert.rejects(retention.run({ mode: 'plan', by: 'x', from: 'nonsense' }), /not a retention position/);
   });
 
