@@ -47,13 +47,15 @@ export function createRetentionFunction(deps: RetentionFunctionDeps): RetentionH
   });
   return async (_event, context) => {
     const remaining = context?.getRemainingTimeInMillis?.() ?? 15 * 60_000;
+    // Time left for the last project's deletes and the position's write: a minute of 15, less of less.
+    const margin = Math.min(RETENTION_RUN_DEFAULTS.safetyMarginMs, remaining / 4);
     const start = await deps.store.getPosition();
     const from = start ? formatPosition(start) : undefined;
     const report = await retention.run({
       mode: 'apply',
       by: SCHEDULED_BY,
       ...(from !== undefined ? { from } : {}),
-      deadline: Date.now() + remaining - RETENTION_RUN_DEFAULTS.safetyMarginMs,
+      deadline: Date.now() + remaining - margin,
       maxReleases: deps.config.maxReleasesPerRun,
     });
     await deps.store.putPosition(report.next !== undefined ? parsePosition(report.next, deps.store.shards) : undefined);

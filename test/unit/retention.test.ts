@@ -4,6 +4,8 @@ import { describe, test } from 'node:test';
 
 import { ProjectAdmin } from '../../lambdas/app/project-admin.ts';
 import { Retention } from '../../lambdas/app/retention.ts';
+import { createRetentionFunction, SCHEDULED_BY } from '../../lambdas/functions/retention-function.ts';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import type { RetentionStore, StoredRules, WalkPosition, WalkedProject } from '../../lambdas/app/retention-ports.ts';
 import { InvalidInputError } from '../../lambdas/core/errors.ts';
 import type { DistributionFile } from '../../lambdas/core/model.ts';
@@ -242,5 +244,39 @@ describe('retention runs', () => {
     const one = await retention.run({ mode: 'plan', by: 'x', project: 'Kept_Lib' });
     assert.deepEqual(one.skipped, [{ project: 'kept-lib', reason: 'no rule matches it' }]);
     await assert.rejects(retention.run({ mode: 'plan', by: 'x', project: 'no-such' }), /There is no project no-such/);
+  });
+});
+
+describe('the scheduled retention function', () => {
+  test('each run goes on where the last stopped, logs every removal and a summary, and counts them', async () => {
+    const { metadata, store } = await index();
+    const logs: { message: string; extra: Record<string, unknown> }[] = [];
+    const logger = { info: (message: string, extra: Record<string, unknown>) => logs.push({ message, extra }) } as unknown as Logger;
+    const handler = createRetentionFunction({ metadata, blobs: new MemoryBlobStore(), store, config: { maxReleasesPerRun: 10 }, logger, now: () => NOW });
+    const context = { getRemainingTimeInMillis: () => 900_000 };
+
+    const first = await handler({}, context);
+    assert.equal(first.releases, 10);
+    assert.equal(first.from, null);
+    assert.ok(first.next);
+    assert.deepEqual(store.position, { shard: Number(first.next.split(':')[0]), after: first.next.split(':')[1] });
+    const removals = logs.filter((l) => l.message === 'Retention removed a release');
+    assert.equal(removals.length, 10);
+    assert.deepEqual(Object.keys(removals[0]!.extra['retention'] as object).sort(), ['bytes', 'files', 'project', 'rule', 'version', 'why']);
+    assert.equal(logs.at(-1)!.message, 'Retention run stopped at its bound; the next run goes on');
+
+    const second = await handler({}, context);
+    assert.equal(second.from, first.next);
+    assert.equal(second.releases, 6);
+    assert.equal(second.next, null);
+    assert.equal(store.position, undefined, 'a finished walk starts from the beginning next time');
+    assert.equal(logs.at(-1)!.message, 'Retention run done');
+    assert.deepEqual((logs.at(-1)!.extra['retention'] as { releases: number }).releases, 6);
+    assert.ok(logs.some((l) => l.message === 'Retention left a project alone') === false);
+    const tombstones = await metadata.listTombstones('zeta-ci');
+    assert.ok(tombstones.length > 0 && tombstones.every((t) => t.deletedBy === SCHEDULED_BY));
+
+    const third = await handler({}, context);
+    assert.equal(third.releases, 0);
   });
 });
