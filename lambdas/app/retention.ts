@@ -178,7 +178,8 @@ export class Retention {
     const removed: PlannedRelease[] = [];
     let finished = true;
     for (const release of plan.remove) {
-      if (state.totals.releases + removed.length >= max) {
+      // A project with thousands of builds to remove can outlast a call: stop inside it too.
+      if (state.totals.releases + removed.length >= max || (options.deadline !== undefined && Date.now() >= options.deadline)) {
         finished = false;
         break;
       }

@@ -114,6 +114,18 @@ describe('retention rules against a local Wharf', { skip: missingTwine ?? false 
     assert.equal(upload.status, 403);
     const anonymous = await fetch(`${wharf.url}/api/retention/rules`);
     assert.equal(anonymous.status, 401);
+    const post = (p: string, body: unknown) =>
+      fetch(`${wharf.url}/api/retention/${p}`, { method: 'POST', headers: { authorization: `Bearer ${tokens.admin}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    for (const [body, message] of [
+      [{ from: 'somewhere' }, /not a retention position: pass the "next" of an earlier run/],
+      [{ everything: true }, /Unknown field\(s\) everything/],
+      [{ maxReleases: 0 }, /"maxReleases" must be a whole number from 1 to 10000/],
+      [{ project: 'no-such-project' }, /There is no project no-such-project/],
+    ] as const) {
+      const res = await post('plan', body);
+      assert.ok(res.status === 400 || res.status === 404, `${res.status} for ${JSON.stringify(body)}`);
+      assert.match(((await res.json()) as { error: string }).error, message);
+    }
   });
 
   test('a plan lists what would go (version, files, why) and what stays, and changes nothing', async () => {

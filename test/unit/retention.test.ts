@@ -229,6 +229,10 @@ describe('retention runs', () => {
     // A project a run stopped inside is counted once, by the run that finished it.
     assert.equal(walked, 5);
     await assert.rejects(retention.run({ mode: 'plan', by: 'x', from: 'nonsense' }), /not a retention position/);
+    // Past its deadline a run removes nothing more and says where to go on.
+    const late = await (await index()).retention.run({ mode: 'apply', by: 'x', deadline: Date.now() - 1 });
+    assert.equal(late.totals.releases, 0);
+    assert.equal(late.next, '0:');
   });
 
   test('quarantined and archived projects are skipped and said so; one project can be planned alone', async () => {
