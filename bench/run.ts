@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
 import { bundleOptions, ENTRY_CHUNK } from '../lib/bundling.ts';
-import { FUNCTIONS, SWEEPER_FUNCTION, VERIFIER_FUNCTION } from '../lambdas/config/functions.ts';
+import { FUNCTIONS, RETENTION_FUNCTION, SWEEPER_FUNCTION, VERIFIER_FUNCTION } from '../lambdas/config/functions.ts';
 import type { DistributionFile } from '../lambdas/core/model.ts';
 import {
   renderProjectHtml,
@@ -71,6 +71,7 @@ const BUNDLED_FUNCTIONS: Readonly<Record<string, { readonly entry: string; reado
   verifier: VERIFIER_FUNCTION,
   copier: { entry: 'lambdas/functions/upstream-copier-handler.ts', env: { WHARF_UPSTREAM_URL: 'https://pypi.org/simple/' } },
   sweeper: SWEEPER_FUNCTION,
+  retention: RETENTION_FUNCTION,
 };
 
 /**

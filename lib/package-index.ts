@@ -39,6 +39,7 @@ import { MAX_SESSION_LIFETIME_SECONDS, SESSION_DEFAULTS } from '../lambdas/confi
 import { S3_MULTIPART } from '../lambdas/core/upload-session.ts';
 import { ENV } from '../lambdas/config/environment.ts';
 import { OrphanSweeper } from './orphan-sweeper.ts';
+import { RetentionSchedule, type RetentionProps } from './retention.ts';
 import { readTrustedRoot } from '../lambdas/config/trusted-root-file.ts';
 
 /** Where a private Sigstore trusted root lands in the write function's bundle (the code directory is its working directory). */
@@ -172,6 +173,12 @@ export interface PackageIndexProps {
    * @default Duration.days(1)
    */
   readonly orphanGracePeriod?: Duration;
+  /**
+   * The daily retention run: when, and how much one run may remove. The rules themselves
+   * live in the metadata table (`wharf retention rules set`); without rules it removes nothing.
+   * @default - daily at 03:17 UTC, at most 2000 releases a run
+   */
+  readonly retention?: RetentionProps;
 }
 
 export interface TrustedPublishingProps {
@@ -231,6 +238,8 @@ export class PackageIndex extends Construct {
   public readonly sweeper: OrphanSweeper;
   /** The user, secret and rotation behind download URLs that outlive role credentials. */
   public readonly downloadSigning: DownloadSigning;
+  /** Applies the retention rules on a schedule (lib/retention.ts). */
+  public readonly retention: RetentionSchedule;
 
   constructor(scope: Construct, id: string, props: PackageIndexProps = {}) {
     super(scope, id);
@@ -446,6 +455,16 @@ export class PackageIndex extends Construct {
       environment,
       ...(props.memorySize !== undefined ? { memorySize: props.memorySize } : {}),
       ...(props.orphanGracePeriod !== undefined ? { gracePeriod: props.orphanGracePeriod } : {}),
+    });
+    this.retention = new RetentionSchedule(this, 'Retention', {
+      ...props.retention,
+      projectRoot,
+      table: this.table,
+      bucket: this.bucket,
+      logRetention,
+      logRemovalPolicy: removalPolicy,
+      environment,
+      ...(props.memorySize !== undefined ? { memorySize: props.memorySize } : {}),
     });
     this.downloadSigning = new DownloadSigning(this, 'DownloadSigning', {
       projectRoot,

@@ -8,6 +8,7 @@ import type { ImportOptions } from './import-run.ts';
 import type { ProjectAction, ProjectOptions } from './project-command.ts';
 import type { PublishCommandOptions } from './publish-command.ts';
 import type { ReindexOptions } from './reindex-command.ts';
+import type { RetentionOptions } from './retention-command.ts';
 import type { PublisherAction, PublisherOptions } from './publisher-command.ts';
 import type { ServeOptions } from './serve-command.ts';
 import type { TokenAction, TokenOptions } from './token-command.ts';
@@ -87,6 +88,55 @@ function projectSpec(name: ProjectAction, usage: string, summary: string, own = 
     async run(positionals, values) {
       const { projectCommand } = await import('./project-command.ts');
       return projectCommand(name, positionals, values as ProjectOptions);
+    },
+  };
+}
+
+/** Where the retention commands act. */
+const RETENTION_WHERE = optionGroup(
+  LOCAL_DEFAULT,
+  `--url URL  any Wharf over its admin API (with --token)
+   --token T  an admin token, for --url (or $WHARF_TOKEN)
+   ${STACK}
+   --table T  a deployed index by table name (with --bucket), with your AWS credentials
+   --bucket B  the deployed index's bucket (with --table)
+   ${REGION}
+   ${DATA_DIR}
+   ${JSON_OUT}`,
+);
+
+const RETENTION_RUN_OPTIONS = `--project P  only this project (default: every project a rule matches)
+   --max-releases N  releases per call to the index before asking for more (default 500)`;
+
+const RETENTION_KINDS =
+  'Versions by PEP 440: pre = a pre-release segment (1.0a1, 1.0rc1), dev = a development\n' +
+  'segment (1.0.dev3), local = a local label (1.0+ci.42); final = none of these, post-releases\n' +
+  '(1.0.post1) included. Quarantined and archived projects are left alone.';
+
+function retentionRunSpec(mode: 'plan' | 'apply', usage: string, summary: string, details: string, own = ''): CommandSpec {
+  return {
+    name: mode,
+    usage,
+    summary,
+    details: [details, RETENTION_KINDS],
+    options: [optionGroup('Options', `${RETENTION_RUN_OPTIONS}${own}`), RETENTION_WHERE],
+    async run(positionals, values) {
+      const { retentionRunCommand } = await import('./retention-command.ts');
+      return retentionRunCommand(mode, positionals, values as RetentionOptions);
+    },
+  };
+}
+
+function retentionRulesSpec(action: 'show' | 'set', usage: string, summary: string, details: string): CommandSpec {
+  return {
+    name: action,
+    usage,
+    summary,
+    details: [details],
+    options: [RETENTION_WHERE],
+    async run(positionals, values) {
+      const { retentionRulesCommand } = await import('./retention-command.ts');
+      return retentionRulesCommand(action, positionals, values as RetentionOptions);
     },
   };
 }
@@ -208,6 +258,47 @@ export const COMMANDS: readonly CommandSpec[] = [
           return projectStatusCommand(positionals, values as ProjectOptions);
         },
       },
+    ],
+  },
+  {
+    name: 'retention',
+    usage: '<rules|plan|apply> [options]',
+    summary: 'Retention rules: remove old pre-release, dev and local versions (CI builds) by rule.',
+    subcommands: [
+      {
+        name: 'rules',
+        usage: '<show|set> [options]',
+        summary: 'Show or set the retention rules (kept in the index; the daily run uses the same).',
+        subcommands: [
+          retentionRulesSpec('show', '[options]', 'Show the retention rules, in the order they are tried.', 'The first rule whose pattern matches a project is its rule.'),
+          retentionRulesSpec(
+            'set',
+            'FILE [options]',
+            'Replace the retention rules with those in FILE (JSON; - reads standard input).',
+            'FILE holds {"rules": [RULE, ...]}; a RULE is\n' +
+              '  {"pattern": "acme-*",      glob on the normalized project name (* and ?)\n' +
+              '   "keepLast": 10,           keep the newest 10 pre/dev/local versions\n' +
+              '   "maxAgeDays": 30,         ... and only remove those older than 30 days\n' +
+              '   "kinds": ["dev"],         only these kinds (default pre, dev and local)\n' +
+              '   "finals": {"keepLast": 20}}  opt final releases in (keepLast at least 1)\n' +
+              'With keepLast and maxAgeDays, a version goes only when both say so.\n' +
+              'An empty list ({"rules": []}) turns retention off.',
+          ),
+        ],
+      },
+      retentionRunSpec(
+        'plan',
+        '[--project P] [options]',
+        'Show what the rules would remove now, and what they keep; changes nothing.',
+        'For each project a rule matches: each version that would go (its files, and why),\nand the versions it keeps.',
+      ),
+      retentionRunSpec(
+        'apply',
+        '[--project P] --yes [options]',
+        'Remove what the rules say, through the same tombstoned delete as `wharf delete`.',
+        'Without --yes it prints the plan and removes nothing. Removed filenames can never\nbe uploaded again. The deployed index also runs this daily, on a schedule.',
+        '\n   --yes  confirm: removing cannot be undone',
+      ),
     ],
   },
   {

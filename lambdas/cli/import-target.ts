@@ -12,6 +12,8 @@ import { awsDynamoDb } from './aws-caller.ts';
 import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { DynamoDbMetadataStore } from '../adapters/dynamodb-metadata-store.ts';
+import { DynamoDbRetentionStore } from '../adapters/dynamodb-retention-store.ts';
+import type { RetentionStore } from '../app/retention-ports.ts';
 import { S3BlobStore } from '../adapters/s3-blob-store.ts';
 import {
   createDynamoDbClient,
@@ -31,6 +33,8 @@ export interface ImportTarget {
   readonly description: string;
   readonly metadata: MetadataStore;
   readonly blobs: BlobStore;
+  /** The retention rules and the walk over projects, in the same table. */
+  readonly retention?: RetentionStore;
   /** Stores a file from disk at `key` without holding it in memory. */
   readonly files: FileUploader;
   /** Batched reads and gathered serial raises (import-batching.ts); without, one call each. */
@@ -111,6 +115,7 @@ export function localTarget(endpoints: StoreEndpoints, description: string, onCl
     description,
     metadata,
     batching: dynamoDbBatching(metadata),
+    retention: new DynamoDbRetentionStore(dynamodb, endpoints.tableName),
     blobs: new S3BlobStore(s3, endpoints.bucketName),
     files: s3FileUploader(s3, endpoints.bucketName),
     async close() {
@@ -180,6 +185,7 @@ export async function openAwsTarget(options: AwsTargetOptions): Promise<ImportTa
     description: `table ${tableName} and bucket ${bucketName}`,
     metadata,
     batching: dynamoDbBatching(metadata),
+    retention: new DynamoDbRetentionStore(dynamodb, tableName),
     blobs: new S3BlobStore(s3, bucketName),
     files: s3FileUploader(s3, bucketName),
     async close() {

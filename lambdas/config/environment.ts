@@ -28,6 +28,8 @@ export const ENV = {
   verifierFunctionName: 'WHARF_VERIFIER_FUNCTION_NAME',
   /** Seconds an unindexed object under files/ is left alone by the orphan sweep. */
   orphanGraceSeconds: 'WHARF_ORPHAN_GRACE_SECONDS',
+  /** The most releases one scheduled retention run removes (lambdas/config/retention-config.ts). */
+  retentionMaxReleases: 'WHARF_RETENTION_MAX_RELEASES',
   /**
    * The Secrets Manager secret holding the access key that signs download URLs (read
    * function); unset, URLs are signed with the function's own role credentials.

@@ -8,6 +8,7 @@
 import { ENV, type Environment, awsRegion, required } from './environment.ts';
 import { type UploadSessionsConfig, loadUploadSessionsConfig } from './upload-config.ts';
 import { type SweeperConfig, loadSweeperConfig } from './sweeper-config.ts';
+import { type RetentionConfig, loadRetentionConfig } from './retention-config.ts';
 import { type UpstreamConfig, loadCopierUpstreamConfig, loadUpstreamConfig } from './upstream-config.ts';
 import {
   type AccessConfig,
@@ -64,6 +65,11 @@ export interface SweeperEnvironment {
   readonly sweeper: SweeperConfig;
 }
 
+export interface RetentionEnvironment {
+  readonly stores: StoreNames;
+  readonly retention: RetentionConfig;
+}
+
 export interface CopierEnvironment {
   readonly bucketName: string;
   readonly upstream: UpstreamConfig;
@@ -86,6 +92,7 @@ export const FUNCTION_ENVIRONMENTS = {
   admin: (env: Environment): AdminEnvironment => ({ config: loadAccessConfig(env), oidc: loadOidcConfig(env), tableName: required(env, ENV.tableName) }),
   verifier: (env: Environment): VerifierEnvironment => ({ stores: loadStoreNames(env), region: awsRegion(env) }),
   sweeper: (env: Environment): SweeperEnvironment => ({ stores: loadStoreNames(env), sweeper: loadSweeperConfig(env) }),
+  retention: (env: Environment): RetentionEnvironment => ({ stores: loadStoreNames(env), retention: loadRetentionConfig(env) }),
   signingKeyRotation: (env: Environment): SigningKeyRotationEnvironment => ({ rotation: loadSigningKeyRotationConfig(env) }),
   upstreamCopier: (env: Environment): CopierEnvironment => ({ bucketName: loadBucketName(env), upstream: loadCopierUpstreamConfig(env) }),
 } as const;

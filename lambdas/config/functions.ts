@@ -3,6 +3,9 @@
  * the local server dispatches by the same table, so no route exists only locally.
  */
 
+/** Where the retention routes live (lambdas/http/retention-routes.ts). */
+export const RETENTION_PREFIX = '/api/retention';
+
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface RouteSpec {
@@ -52,6 +55,9 @@ export const FUNCTIONS = {
       // Yank, un-yank, delete and the project status (PEP 792): package data, so here and not
       // in the admin function. GET too (reading the status): more specific than GET /api/{proxy+}.
       ...on(['GET', 'PUT', 'POST', 'DELETE'], '/api/projects/{proxy+}'),
+      // Retention rules, plans and applies: they read and delete package data. More specific
+      // than the admin function's /api/{proxy+} (which may not touch packages).
+      ...on(['GET', 'PUT', 'POST'], `${RETENTION_PREFIX}/{proxy+}`),
       // Upload sessions: POSTs reach this function through /{proxy+}; the status poll and
       // cancel need their own routes, or the read function's GET /{proxy+} would take them.
       ...on(['GET', 'DELETE'], '/upload/{proxy+}'),
@@ -92,4 +98,13 @@ export const VERIFIER_FUNCTION = {
  */
 export const SWEEPER_FUNCTION = {
   entry: 'lambdas/functions/sweeper-handler.ts',
+} as const;
+
+/**
+ * The retention function: no route. A daily schedule starts it (lib/retention.ts); it applies
+ * the stored retention rules (lambdas/app/retention.ts), going on where its last run stopped.
+ * It reads and deletes package data, through the same tombstoned delete as `wharf delete`.
+ */
+export const RETENTION_FUNCTION = {
+  entry: 'lambdas/functions/retention-handler.ts',
 } as const;

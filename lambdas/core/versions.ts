@@ -148,6 +148,25 @@ export function isPrerelease(version: string): boolean {
   return parsed !== undefined && (parsed.pre !== undefined || parsed.dev !== undefined);
 }
 
+/** What kind of release a version is, by its PEP 440 segments. */
+export interface VersionKinds {
+  /** A pre-release segment: `1.0a1`, `1.0b2`, `1.0rc1`. */
+  readonly pre: boolean;
+  /** A development segment: `1.0.dev3`, `1.0rc1.dev2`, `1.0.post1.dev1`. */
+  readonly dev: boolean;
+  /** A local version label: `1.0+ci.42`. */
+  readonly local: boolean;
+  /** A post-release segment: `1.0.post1`. */
+  readonly post: boolean;
+}
+
+/** The segments `version` has, or undefined for an invalid version. */
+export function versionKinds(version: string): VersionKinds | undefined {
+  const parsed = parse(version.trim());
+  if (!parsed) return undefined;
+  return { pre: parsed.pre !== undefined, dev: parsed.dev !== undefined, local: parsed.local !== undefined, post: parsed.post !== undefined };
+}
+
 /**
  * The PEP 440 canonical form (`1.0.0-RC1` → `1.0.0rc1`, `v1.0-1` → `1.0.post1`,
  * `1.0+ABC-01` → `1.0+abc.1`). Trailing zeros are kept (`1.0.0` stays `1.0.0`), as

@@ -13,6 +13,8 @@ import { createLambdaHandler, type WharfLambdaHandler } from '../http/lambda-han
 import { createLegacyUploadRoute } from '../http/legacy-upload-routes.ts';
 import { createProjectRoutes } from '../http/project-routes.ts';
 import type { BlobStore, MetadataStore, PublisherStore, TokenVerifier, UploadSessionStore, UploadStaging } from '../app/ports.ts';
+import type { RetentionStore } from '../app/retention-ports.ts';
+import { RETENTION_PREFIX } from '../config/functions.ts';
 import { AttestationCheck } from '../app/attestation-check.ts';
 import { once } from './deferred.ts';
 import { UploadSessions } from '../app/upload-sessions.ts';
@@ -53,6 +55,8 @@ export interface WriteFunctionDeps {
   readonly attestations?: AttestationDeps;
   /** The names pending trusted publishers reserve (the tokens table); absent: none is. */
   readonly reservations?: Pick<PublisherStore, 'reservationOf'>;
+  /** Retention rules and their walk (`/api/retention/`); without, those routes answer 404. */
+  readonly retention?: RetentionStore;
 }
 
 /** The attestation check, its Sigstore code loaded with the first attestation (lib/bundling.ts splits it off). */
@@ -99,11 +103,29 @@ export function createWriteFunction(deps: WriteFunctionDeps): WharfLambdaHandler
     maxSessionBytes: uploads.config.maxSessionBytes,
     logger: deps.logger,
   });
-  const projects = createProjectRoutes({ guard, projectAdmin: new ProjectAdmin(deps.metadata, deps.blobs, clock), logger: deps.logger });
+  const projectAdmin = new ProjectAdmin(deps.metadata, deps.blobs, clock);
+  const projects = createProjectRoutes({ guard, projectAdmin, logger: deps.logger });
+  const store = deps.retention;
+  // Retention is for admins, now and then: its code loads with its first call (lib/bundling.ts splits it off).
+  const retention =
+    store &&
+    once(async () => {
+      const [{ createRetentionRoutes }, { Retention }] = await Promise.all([import('../http/retention-routes.ts'), import('../app/retention.ts')]);
+      const use = new Retention({
+        metadata: deps.metadata,
+        store,
+        admin: projectAdmin,
+        now: clock,
+        onRemoved: (project, release, rule) =>
+          deps.logger.info('Retention removed a release', { retention: { project, version: release.version, files: release.files, rule, why: release.why } }),
+      });
+      return createRetentionRoutes({ guard, retention: use, logger: deps.logger });
+    });
 
   return createLambdaHandler(async (request) => {
     if (request.path === '/legacy/' || request.path === '/legacy') return upload(request);
     if (request.path.startsWith('/api/projects/')) return projects(request);
+    if (retention && (request.path === RETENTION_PREFIX || request.path.startsWith(`${RETENTION_PREFIX}/`))) return (await retention())(request);
     if (sessions && (request.path === UPLOAD_SESSIONS_PATH || request.path.startsWith(`${UPLOAD_SESSIONS_PATH}/`))) return sessions(request);
     return errorResponse(
       new NotFoundError(`Nothing takes a ${request.method} at ${request.path}. Upload with twine to ${request.basePath}/legacy/.`),

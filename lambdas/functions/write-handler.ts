@@ -13,6 +13,7 @@ import { DynamoDbUploadSessionStore } from '../adapters/dynamodb-upload-session-
 import { DynamoDbMetadataStore } from '../adapters/dynamodb-metadata-store.ts';
 import { DynamoDbTokenStore } from '../adapters/dynamodb-token-store.ts';
 import { DynamoDbPublisherStore } from '../adapters/dynamodb-publisher-store.ts';
+import { DynamoDbRetentionStore } from '../adapters/dynamodb-retention-store.ts';
 import { roleCredentials } from '../config/environment.ts';
 import { readTrustedRoot } from '../config/trusted-root-file.ts';
 import { FUNCTION_ENVIRONMENTS } from '../config/function-environments.ts';
@@ -35,6 +36,7 @@ export const handler = createWriteFunction({
   metadata: new DynamoDbMetadataStore(dynamodb, config.tableName),
   blobs: deferredBlobStore(async () => (await s3()).blobs),
   tokens: new DynamoDbTokenStore(dynamodb, config.tokensTableName),
+  retention: new DynamoDbRetentionStore(dynamodb, config.tableName),
   config,
   logger: new Logger({ serviceName: 'wharf-write' }),
   reservations: publishers,

@@ -7,6 +7,7 @@ import { createReadFunction } from '../functions/read-function.ts';
 import { createWriteFunction } from '../functions/write-function.ts';
 import type { UpstreamIndex } from '../app/upstream-index.ts';
 import { FetchObjectReader } from '../adapters/presigned-object-reader.ts';
+import type { RetentionStore } from '../app/retention-ports.ts';
 import type { BlobStore, DownloadSigner, MetadataStore, PublisherStore, TokenStore, UploadSessionStore, UploadStaging } from '../app/ports.ts';
 import { OIDC_DEFAULTS, type OidcConfig, type WharfConfig } from '../config/wharf-config.ts';
 import { createVerifierFunction } from '../functions/verifier-function.ts';
@@ -29,6 +30,8 @@ export interface LocalFunctionDeps {
   readonly config: Omit<WharfConfig, 'tableName' | 'bucketName' | 'tokensTableName'>;
   readonly logLevel?: LogLevel;
   readonly upstream?: UpstreamIndex;
+  /** Retention rules and the walk over projects (`/api/retention/`). */
+  readonly retention?: RetentionStore;
   readonly uploads: {
     readonly sessions: UploadSessionStore;
     readonly staging: UploadStaging;
@@ -71,6 +74,7 @@ export function buildLocalFunctions(deps: LocalFunctionDeps): Record<FunctionNam
       tokens: { getToken: (id) => deps.tokens.getToken(id) },
       config: deps.config,
       logger: logger('wharf-write'),
+      ...(deps.retention ? { retention: deps.retention } : {}),
       uploads: { ...deps.uploads, startVerification },
       reservations: deps.publishers,
       attestations: {

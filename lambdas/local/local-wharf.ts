@@ -7,6 +7,7 @@ import { readTrustedRoot } from '../config/trusted-root-file.ts';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDbMetadataStore } from '../adapters/dynamodb-metadata-store.ts';
+import { DynamoDbRetentionStore } from '../adapters/dynamodb-retention-store.ts';
 import { DynamoDbPublisherStore } from '../adapters/dynamodb-publisher-store.ts';
 import { DynamoDbAwsPublisherStore } from '../adapters/dynamodb-aws-publisher-store.ts';
 import { DynamoDbTokenStore } from '../adapters/dynamodb-token-store.ts';
@@ -190,6 +191,7 @@ async function startUnlocked(options: LocalWharfOptions): Promise<LocalWharf> {
   }
   const handlers = buildLocalFunctions({
     metadata: new DynamoDbMetadataStore(dynamodb, stores.tableName),
+    retention: new DynamoDbRetentionStore(dynamodb, stores.tableName),
     signer: createLocalUrlSigner(stores),
     blobs: new S3BlobStore(s3, stores.bucketName),
     tokens,

@@ -40,6 +40,7 @@ function check(props: WharfStackProps): string[] {
     ['admin', index.functions.admin.function],
     ['verifier', index.verifier.function],
     ['sweeper', index.sweeper.fn.function],
+    ['retention', index.retention.fn.function],
     ['signingKeyRotation', index.downloadSigning.rotationFunction.function],
     ...(index.upstreamCopier ? [['upstreamCopier', index.upstreamCopier.function] as [FunctionEnvironmentName, IConstruct]] : []),
   ];
@@ -56,12 +57,12 @@ function check(props: WharfStackProps): string[] {
 
 describe('the environment contract', () => {
   test('every function of the default stack loads its configuration from the template', () => {
-    assert.deepEqual(check({}), ['read', 'write', 'admin', 'verifier', 'sweeper', 'signingKeyRotation']);
+    assert.deepEqual(check({}), ['read', 'write', 'admin', 'verifier', 'sweeper', 'retention', 'signingKeyRotation']);
   });
 
   test('and in cache mode with trusted publishing, the copier too', () => {
     const checked = check({ index: { upstream: { mode: 'cache' }, trustedPublishing: { audience: 'wharf-test' } } });
-    assert.deepEqual(checked, ['read', 'write', 'admin', 'verifier', 'sweeper', 'signingKeyRotation', 'upstreamCopier']);
+    assert.deepEqual(checked, ['read', 'write', 'admin', 'verifier', 'sweeper', 'retention', 'signingKeyRotation', 'upstreamCopier']);
   });
 
   test('a loader refuses what a function cannot start without (so the checks above can fail)', () => {

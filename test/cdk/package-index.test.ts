@@ -154,9 +154,10 @@ describe('buckets', () => {
 
 describe('functions', () => {
   test('one Lambda function per entry of the route table, and no other', () => {
-    // ... plus the upload verifier, the orphan sweeper and the signing-key rotation, which
-    // have no route (test/cdk/upload-sessions.test.ts, test/cdk/orphan-sweeper.test.ts).
-    template.resourceCountIs('AWS::Lambda::Function', functionEntries.length + 3);
+    // ... plus the upload verifier, the orphan sweeper, the retention run and the signing-key
+    // rotation, which have no route (test/cdk/upload-sessions.test.ts, orphan-sweeper.test.ts,
+    // retention.test.ts).
+    template.resourceCountIs('AWS::Lambda::Function', functionEntries.length + 4);
     assert.deepEqual(Object.keys(stack.index.functions).sort(), functionEntries.map(([name]) => name).sort());
   });
 

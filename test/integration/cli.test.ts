@@ -192,7 +192,7 @@ describe('wharf --help', () => {
   });
 
   test('a command with subcommands lists them, and wharf --help lists every command', async () => {
-    for (const [parent, subs] of [['token', ['create', 'list', 'revoke']], ['publisher', ['add', 'list', 'remove']], ['project', ['status']]] as const) {
+    for (const [parent, subs] of [['token', ['create', 'list', 'revoke']], ['publisher', ['add', 'list', 'remove']], ['project', ['status']], ['retention', ['rules', 'plan', 'apply']]] as const) {
       const r = await wharf([parent, '--help']);
       assert.equal(r.code, 0, r.stderr);
       for (const sub of subs) assert.match(r.stdout, new RegExp(`^  wharf ${parent} ${sub}`, 'm'));
@@ -201,7 +201,7 @@ describe('wharf --help', () => {
       const r = await wharf(args);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /^Usage: wharf <command>/);
-      for (const name of ['serve', 'import', 'yank', 'unyank', 'delete', 'token create|list|revoke', 'publisher add|list|remove', 'project status', 'publish']) {
+      for (const name of ['serve', 'import', 'yank', 'unyank', 'delete', 'token create|list|revoke', 'publisher add|list|remove', 'project status', 'retention rules|plan|apply', 'publish']) {
         assert.match(r.stdout, new RegExp(`^  ${name.replace(/\|/g, '\\|')} `, 'm'), name);
       }
       assert.match(r.stdout, /npx wharf/);

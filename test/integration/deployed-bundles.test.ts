@@ -7,8 +7,9 @@
  * AWS_ENDPOINT_URL_* variables.
  *
  * Driven with API Gateway v2 events: a token call, a legacy upload, a page, a download, an
- * upload session; then a verifier run (the event the write function sends) and a
- * scheduled sweep.
+ * upload session; then a verifier run (the event the write function sends), a
+ * scheduled sweep, and retention rules set through the write bundle and applied by the
+ * scheduled retention bundle.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -108,6 +109,7 @@ describe('the synthesized bundles, run as Lambda runs them, against the embedded
       ...Object.fromEntries(Object.entries(stack.index.functions).map(([name, fn]) => [name, fn.function])),
       verifier: stack.index.verifier.function,
       sweeper: stack.index.sweeper.fn.function,
+      retention: stack.index.retention.fn.function,
     };
 
     const s3Endpoint = stores.s3Endpoint.replace('localhost', '127.0.0.1');
@@ -294,5 +296,40 @@ describe('the synthesized bundles, run as Lambda runs them, against the embedded
     assert.deepEqual(report.removed, []);
     assert.equal(report.young, report.listed);
     assert.ok(report.listed >= 3);
+  });
+
+  test('retention: the write bundle stores rules and plans; the scheduled retention bundle removes the dev build and counts it', async () => {
+    const dev = { filename: wheelFilename({ name: 'bundled', version: '1.1.dev1' }), bytes: buildWheel({ name: 'bundled', version: '1.1.dev1' }) };
+    const form = new FormData();
+    for (const [k, v] of Object.entries({
+      ':action': 'file_upload', protocol_version: '1', name: 'bundled', version: '1.1.dev1', filetype: 'bdist_wheel',
+      pyversion: 'py3', metadata_version: '2.1', sha256_digest: sha256(dev.bytes),
+    })) form.append(k, v);
+    form.append('content', new Blob([dev.bytes]), dev.filename);
+    const request = new Request('http://x/', { method: 'POST', body: form });
+    const uploaded = await http('write')(
+      event('POST', '/legacy/', {
+        headers: { authorization: `Bearer ${uploadToken}`, 'content-type': request.headers.get('content-type')! },
+        body: new Uint8Array(await request.arrayBuffer()),
+      }),
+      context('write'),
+    );
+    assert.equal(uploaded.statusCode, 200, bodyOf(uploaded));
+    const admin = { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' };
+    const set = await http('write')(event('PUT', '/api/retention/rules', { headers: admin, body: JSON.stringify({ rules: [{ pattern: 'bundled', keepLast: 0 }] }) }), context('write'));
+    assert.equal(set.statusCode, 200, bodyOf(set));
+    const plan = await http('write')(event('POST', '/api/retention/plan', { headers: admin, body: '{}' }), context('write'));
+    assert.equal(plan.statusCode, 200, bodyOf(plan));
+    assert.deepEqual((JSON.parse(bodyOf(plan)) as { totals: unknown }).totals, { releases: 1, files: 1, bytes: dev.bytes.byteLength });
+
+    const summary = (await handlers['retention']!({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, context('retention'))) as { releases: number; files: number; next: string | null };
+    assert.equal(summary.releases, 1);
+    assert.equal(summary.files, 1);
+    assert.equal(summary.next, null);
+    const page = await http('read')(event('GET', '/simple/bundled/', { headers: { authorization: `Bearer ${uploadToken}`, accept: 'application/vnd.pypi.simple.v1+json' } }), context('read'));
+    const names = (JSON.parse(bodyOf(page)) as { files: { filename: string }[] }).files.map((f) => f.filename);
+    assert.ok(!names.includes(dev.filename), `${dev.filename} is still listed`);
+    assert.ok(names.includes(wheel.filename), 'the final release stays');
+    await assert.rejects(clients.s3.send(new HeadObjectCommand({ Bucket: stores.bucketName, Key: distributionKey('bundled', sha256(dev.bytes), dev.filename) })));
   });
 });
