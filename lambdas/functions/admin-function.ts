@@ -10,6 +10,7 @@ import { createOidcRoutes, OIDC_PREFIX } from '../http/oidc-routes.ts';
 import { createPublisherRoutes, PUBLISHERS_PREFIX } from '../http/publisher-routes.ts';
 import type { PublisherStore, TokenStore } from '../app/ports.ts';
 import { deferredTokenVerifier, once } from './deferred.ts';
+import type { Metrics } from '../app/metrics-ports.ts';
 
 export interface AdminFunctionDeps {
   readonly tokens: TokenStore;
@@ -20,11 +21,13 @@ export interface AdminFunctionDeps {
   readonly oidc?: OidcConfig;
   readonly logger: Logger;
   readonly now?: () => number;
+  /** Requests and auth failures (EMF on Lambda). @default NO_METRICS */
+  readonly metrics?: Metrics;
 }
 
 export function createAdminFunction(deps: AdminFunctionDeps): WharfLambdaHandler {
   const now = deps.now ?? Date.now;
-  const guard = accessGuardFor(deps.tokens, deps.config, deps.logger, now);
+  const guard = accessGuardFor(deps.tokens, deps.config, deps.logger, now, deps.metrics);
   const tokenAdmin = new TokenAdmin(deps.tokens, () => new Date(now()));
   const oidc = deps.oidc ?? OIDC_DEFAULTS;
   const publishing = new TrustedPublishing({
@@ -49,5 +52,5 @@ export function createAdminFunction(deps: AdminFunctionDeps): WharfLambdaHandler
     if (request.path.startsWith(OIDC_PREFIX)) return exchange(request);
     if (request.path === PUBLISHERS_PREFIX || request.path.startsWith(`${PUBLISHERS_PREFIX}/`)) return publishers(request);
     return admin(request);
-  }, deps.logger);
+  }, deps.logger, deps.metrics);
 }

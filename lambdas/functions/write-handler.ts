@@ -19,6 +19,7 @@ import { FUNCTION_ENVIRONMENTS } from '../config/function-environments.ts';
 import { lambdaDynamoDb } from './dynamodb.ts';
 import { deferredBlobStore, deferredUploadStaging, once } from './deferred.ts';
 import { createWriteFunction } from './write-function.ts';
+import { lambdaMetrics } from './lambda-metrics.ts';
 
 const { config, attestations, uploadSessions, verifierFunctionName, region } = FUNCTION_ENVIRONMENTS.write(process.env);
 /** The role's credentials, which the runtime puts in the environment. */
@@ -35,6 +36,7 @@ export const handler = createWriteFunction({
   tokens: new DynamoDbTokenStore(dynamodb, config.tokensTableName),
   config,
   logger: new Logger({ serviceName: 'wharf-write' }),
+  metrics: lambdaMetrics('write'),
   attestations: {
     publishers: new DynamoDbPublisherStore(dynamodb, config.tokensTableName),
     githubIssuer: attestations.githubIssuer,
