@@ -23,50 +23,12 @@ import { apiGatewayEvent } from '../support/api-gateway-event.ts';
 import { buildWheel, wheelFilename } from '../support/dist-builder.ts';
 import { MemoryBlobStore, MemoryMetadataStore, MemoryTokenStore } from '../support/memory-stores.ts';
 import { twineForm } from '../support/twine-form.ts';
+import { type Emf, emfOf, sorted } from '../support/emf-capture.ts';
 
 const SERVICE = 'metrics-test';
 const context = { functionName: 'f', awsRequestId: 'r', getRemainingTimeInMillis: () => 1000 } as unknown as Context;
 const silent = () => new Logger({ logLevel: 'SILENT' });
 
-/** One EMF record as CloudWatch reads it: its dimensions (name to value) and metric values. */
-interface Emf {
-  readonly dimensions: Record<string, string>;
-  readonly metrics: Record<string, { unit: string; value: number }>;
-}
-
-/** Runs `act`, returning the EMF records it wrote to stdout (in a stable order) and what it returned. */
-async function emfOf<T>(act: () => Promise<T>): Promise<{ records: Emf[]; result: T }> {
-  const lines: string[] = [];
-  const write = process.stdout.write;
-  // Only EMF records: the test runner reports through stdout too, in its own frames.
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    if (!text.startsWith('{"_aws"')) return (write as (...args: unknown[]) => boolean).call(process.stdout, chunk, ...rest);
-    lines.push(...text.split('\n').filter(Boolean));
-    return true;
-  }) as typeof process.stdout.write;
-  let result: T;
-  try {
-    result = await act();
-  } finally {
-    process.stdout.write = write;
-  }
-  const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>).map((raw): Emf => {
-    const aws = raw['_aws'] as { Timestamp: number; CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] };
-    assert.equal(typeof aws.Timestamp, 'number');
-    assert.equal(aws.CloudWatchMetrics.length, 1);
-    const [directive] = aws.CloudWatchMetrics;
-    assert.equal(directive!.Namespace, 'Wharf');
-    assert.equal(directive!.Dimensions.length, 1, 'one dimension set per record: each set is a custom metric');
-    const dimensions = Object.fromEntries(directive!.Dimensions[0]!.map((d) => [d, raw[d] as string]));
-    const metrics = Object.fromEntries(directive!.Metrics.map((m) => [m.Name, { unit: m.Unit, value: raw[m.Name] as number }]));
-    return { dimensions, metrics };
-  });
-  records.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
-  return { records, result: result! };
-}
-
-const sorted = (records: Emf[]) => [...records].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 const count = (value: number) => ({ unit: 'Count', value });
 const coldStart = (fn: string): Emf => ({ dimensions: { service: SERVICE, function_name: fn }, metrics: { ColdStart: count(1) } });
 const requests = (route: string, statusClass: string): Emf => ({
