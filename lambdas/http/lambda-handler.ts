@@ -23,9 +23,8 @@ export function createLambdaHandler(routes: RouteHandler, logger: Logger, metric
     .use(injectLambdaContext(logger))
     .handler(async (event) => {
       const request = toHttpRequest(event);
-      let response: HttpResponse | undefined;
       try {
-        response = await routes(request);
+        const response = await routes(request);
         const result = toApiGatewayResult(request, response);
         count(metrics, request.path, result.statusCode ?? 200, response);
         return result;
