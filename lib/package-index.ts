@@ -41,6 +41,7 @@ import { ENV } from '../lambdas/config/environment.ts';
 import { OrphanSweeper } from './orphan-sweeper.ts';
 import { RetentionSchedule, type RetentionProps } from './retention.ts';
 import { readTrustedRoot } from '../lambdas/config/trusted-root-file.ts';
+import { checkMonitoringProps, IndexMonitoring, type MonitoringProps } from './monitoring.ts';
 
 /** Where a private Sigstore trusted root lands in the write function's bundle (the code directory is its working directory). */
 const SIGSTORE_ROOT_IN_BUNDLE = 'sigstore-trusted-root.json';
@@ -179,6 +180,12 @@ export interface PackageIndexProps {
    * @default - daily at 03:17 UTC, at most 2000 releases a run
    */
   readonly retention?: RetentionProps;
+  /**
+   * Alarms, where they go, and their thresholds (lib/monitoring.ts); the dashboard is always
+   * made. See README "Operate".
+   * @default - the alarms with their defaults, notifying no topic
+   */
+  readonly monitoring?: MonitoringProps;
 }
 
 export interface TrustedPublishingProps {
@@ -240,6 +247,8 @@ export class PackageIndex extends Construct {
   public readonly downloadSigning: DownloadSigning;
   /** Applies the retention rules on a schedule (lib/retention.ts). */
   public readonly retention: RetentionSchedule;
+  /** The alarms, their topic and the dashboard. */
+  public readonly monitoring: IndexMonitoring;
 
   constructor(scope: Construct, id: string, props: PackageIndexProps = {}) {
     super(scope, id);
@@ -247,6 +256,7 @@ export class PackageIndex extends Construct {
     const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
     const projectRoot = props.projectRoot ?? REPOSITORY_ROOT;
     const upstream = upstreamConfigOf(props.upstream);
+    checkMonitoringProps(props.monitoring);
 
     this.table = new Table(this, 'Table', {
       partitionKey: { name: TABLE_KEYS.partitionKey, type: AttributeType.STRING },
@@ -474,6 +484,22 @@ export class PackageIndex extends Construct {
       ...(props.signingKeyRotation ? { rotationInterval: props.signingKeyRotation } : {}),
       logRetention,
       logRemovalPolicy: removalPolicy,
+    });
+    // Every function's metrics carry the index's name, so two stacks in one account stay apart.
+    const service = Stack.of(this).stackName;
+    const monitored = { ...this.functions, ...(this.upstreamCopier ? { upstreamCopier: this.upstreamCopier } : {}) };
+    for (const fn of [...Object.values(monitored), this.verifier, this.sweeper.fn, this.retention.fn, this.downloadSigning.rotationFunction]) {
+      fn.addEnvironment(ENV.metricsService, service);
+    }
+    this.monitoring = new IndexMonitoring(this, 'Monitoring', {
+      ...props.monitoring,
+      service,
+      api: this.api,
+      functions: { ...monitored, sweeper: this.sweeper.fn, retention: this.retention.fn },
+      verifier: this.verifier,
+      tables: { metadata: this.table, tokens: this.tokensTable },
+      upstream: upstream.mode === 'proxy' || upstream.mode === 'cache',
+      otherAlarms: [this.downloadSigning.rotationAlarm],
     });
     this.indexUrl = `${this.api.apiEndpoint}/simple/`;
   }

@@ -43,6 +43,10 @@ export class WharfStack extends Stack {
       description: 'DynamoDB table holding API token hashes (wharf token create --stack finds it here)',
       value: this.index.tokensTable.tableName,
     });
+    new CfnOutput(this, 'DashboardUrl', {
+      description: 'The index\'s CloudWatch dashboard (README "Operate")',
+      value: this.index.monitoring.dashboardUrl,
+    });
     new CfnOutput(this, 'BucketName', {
       description: 'S3 bucket holding the distribution files',
       value: this.index.bucket.bucketName,

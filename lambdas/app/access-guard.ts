@@ -21,6 +21,8 @@ import { Permissions } from '../core/scopes.ts';
 import { tokenIdOf, tokenMatches } from '../core/tokens.ts';
 import type { TokenVerifier } from './ports.ts';
 import { MAX_AUTH_CACHE_SECONDS } from '../config/wharf-config.ts';
+import { AUTH_FAILURE_REASONS, type AuthFailureReason } from '../config/metrics.ts';
+import { NO_METRICS, type Metrics } from './metrics-ports.ts';
 
 
 export interface AuthLogger {
@@ -35,6 +37,8 @@ export interface AccessGuardOptions {
   readonly now?: () => number;
   /** Bound on cached lookups, so junk tokens cannot grow memory. */
   readonly maxCacheEntries?: number;
+  /** Counts AuthFailures: credentials presented and rejected. @default NO_METRICS */
+  readonly metrics?: Metrics;
 }
 
 interface CacheEntry {
@@ -57,12 +61,14 @@ export function accessGuardFor(
   config: { readonly publicRead: boolean; readonly authCacheSeconds: number },
   logger: AuthLogger,
   now?: () => number,
+  metrics?: Metrics,
 ): AccessGuard {
   return new AccessGuard(tokens, {
     policy: { publicRead: config.publicRead },
     cacheSeconds: config.authCacheSeconds,
     logger,
     ...(now ? { now } : {}),
+    ...(metrics ? { metrics } : {}),
   });
 }
 
@@ -94,10 +100,7 @@ export class AccessGuard {
    */
   async check(authorization: string | undefined, action: Action): Promise<Principal | undefined> {
     const identity = await this.identify(authorization);
-    if (identity.kind === 'rejected') {
-      this.log(action, false, identity.reason, identity.tokenId);
-      throw new AuthenticationError(identity.message);
-    }
+    if (identity.kind === 'rejected') throw this.rejected(action, identity);
     const principal = identity.kind === 'principal' ? identity.principal : undefined;
     this.require(principal, action);
     return principal;
@@ -110,10 +113,7 @@ export class AccessGuard {
   async authenticate(authorization: string | undefined, action: Action): Promise<Principal> {
     const identity = await this.identify(authorization);
     if (identity.kind === 'principal') return identity.principal;
-    if (identity.kind === 'rejected') {
-      this.log(action, false, identity.reason, identity.tokenId);
-      throw new AuthenticationError(identity.message);
-    }
+    if (identity.kind === 'rejected') throw this.rejected(action, identity);
     this.require(undefined, action);
     throw new AuthenticationError(AUTHENTICATION_REQUIRED);
   }
@@ -175,6 +175,14 @@ export class AccessGuard {
       this.cache.set(tokenId, { record, fetchedAt: now });
     }
     return record;
+  }
+
+  private rejected(action: Action, identity: Extract<Identity, { kind: 'rejected' }>): AuthenticationError {
+    this.log(action, false, identity.reason, identity.tokenId);
+    const reason = AUTH_FAILURE_REASONS.find((r): r is AuthFailureReason => r === identity.reason);
+    // An unlisted reason would be a new dimension value, a new custom metric: it stays in the log.
+    if (reason) (this.options.metrics ?? NO_METRICS).add('AuthFailures', 1, { Reason: reason });
+    return new AuthenticationError(identity.message);
   }
 
   private log(action: Action, allowed: boolean, reason: string, tokenId: string | undefined): void {

@@ -20,6 +20,7 @@ import { distributionKey, metadataKey, IMMUTABLE_CACHE_CONTROL, provenanceKey } 
 import type { Provenance } from '../core/attestations.ts';
 import type { BlobStore, MetadataStore, PutFileOutcome } from './ports.ts';
 import { refreshProjectSummary } from './project-summaries.ts';
+import { NO_METRICS, type Metrics } from './metrics-ports.ts';
 
 export interface IngestResult {
   readonly outcome: PutFileOutcome;
@@ -63,6 +64,8 @@ export class Ingest {
      * otherwise read its page 10,000 times). @default refreshProjectSummary, at once
      */
     private readonly refreshSummary: (project: string) => Promise<unknown> = (project) => refreshProjectSummary(metadata, project),
+    /** Counts Uploads and BytesPublished of files newly published. @default NO_METRICS */
+    private readonly metrics: Metrics = NO_METRICS,
   ) {}
 
   async ingest(filename: string, bytes: Uint8Array, options: IngestOptions = {}): Promise<IngestResult> {
@@ -182,6 +185,10 @@ export class Ingest {
 
     const stored = outcome === 'created' ? file : ((await this.metadata.getFile(project, filename)) ?? file);
     await this.putReleaseAndProject(stored, dist, release);
+    if (outcome === 'created') {
+      this.metrics.add('Uploads', 1, {});
+      this.metrics.add('BytesPublished', content.size, {});
+    }
     return { outcome, file: stored };
   }
 

@@ -22,6 +22,7 @@ import {
   verifyDeadline,
 } from '../core/upload-session.ts';
 import type { MetadataStore, UploadSessionStore, UploadStaging } from './ports.ts';
+import type { Metrics } from './metrics-ports.ts';
 import type { Ingest } from './ingest.ts';
 import { UploadVerifier, discardStaged } from './upload-verifier.ts';
 import type { UploadSessionsConfig } from '../config/upload-config.ts';
@@ -51,6 +52,8 @@ export interface UploadSessionsDeps {
   readonly logger?: { info(message: string, extra: Record<string, unknown>): void; error(message: string, ...extra: unknown[]): void };
   /** Verifies PEP 740 attestations sent with a declaration; absent, a declaration with some is refused. */
   readonly attestations?: AttestationCheck;
+  /** Counts VerifierOutcomes of the sessions verified in the request. @default NO_METRICS */
+  readonly metrics?: Metrics;
 }
 
 export type ExistingFile = { readonly existing: true; readonly filename: string; readonly sha256: string };

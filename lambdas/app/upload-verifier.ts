@@ -12,12 +12,16 @@ import type { UploadSession } from '../core/upload-session.ts';
 import type { Provenance } from '../core/attestations.ts';
 import type { Ingest } from './ingest.ts';
 import type { UploadSessionStore, UploadStaging } from './ports.ts';
+import { NO_METRICS, type Metrics } from './metrics-ports.ts';
+import type { VerifierOutcome } from '../config/metrics.ts';
 
 export interface UploadVerifierDeps {
   readonly sessions: UploadSessionStore;
   readonly staging: UploadStaging;
   readonly ingest: Ingest;
   readonly logger?: { info(message: string, extra: Record<string, unknown>): void; error(message: string, ...extra: unknown[]): void };
+  /** Counts VerifierOutcomes: published, unchanged, refused (the file's fault), failed (ours). @default NO_METRICS */
+  readonly metrics?: Metrics;
 }
 
 /** Removes what a session staged: the multipart upload if any, and the object. */
@@ -45,6 +49,7 @@ export class UploadVerifier {
     } catch (err) {
       const userFault = err instanceof WharfError;
       if (!userFault) this.deps.logger?.error('Upload session verification failed', err as Error);
+      this.outcome(userFault ? 'refused' : 'failed');
       const message = userFault
         ? (err as Error).message
         : 'Verifying the upload failed on our side; nothing was published. Publish the file again.';
@@ -52,6 +57,7 @@ export class UploadVerifier {
       return (await this.deps.sessions.transitionSession(id, 'verifying', 'failed', { error: message })) ?? (await this.current(id));
     }
     await this.deps.staging.delete(session.stagingKey);
+    this.outcome(outcome === 'created' ? 'published' : 'unchanged');
     this.deps.logger?.info('upload', {
       upload: { tokenId: session.tokenId, project: session.project, filename: session.filename, outcome, size: session.size, session: id },
     });
@@ -94,6 +100,10 @@ export class UploadVerifier {
       session.provenance !== undefined ? (JSON.parse(session.provenance) as Provenance) : undefined,
     );
     return result.outcome;
+  }
+
+  private outcome(outcome: VerifierOutcome): void {
+    (this.deps.metrics ?? NO_METRICS).add('VerifierOutcomes', 1, { Outcome: outcome });
   }
 
   /** The session as stored, after a transition another writer won. */

@@ -24,6 +24,7 @@ import { type HostedProject, linkOfHostedFile, type PageLink, type ProjectPage }
 import { ACTIVE } from '../core/project-status.ts';
 import { type BackgroundCopier, type CachedUpstreamPage, type UpstreamFetcher, type UpstreamStore } from './upstream-ports.ts';
 import type { UpstreamSettings } from '../config/upstream-config.ts';
+import { NO_METRICS, type Metrics } from './metrics-ports.ts';
 
 /** Where an upstream page came from: fetched now, kept from before, or kept past its time. */
 export type PageState = 'fetched' | 'cached' | 'stale';
@@ -59,6 +60,11 @@ export class UpstreamIndex {
     private readonly copier?: BackgroundCopier,
     private readonly now: () => number = Date.now,
     private readonly log: (message: string, extra: Record<string, unknown>) => void = () => undefined,
+    /**
+     * Counts UpstreamHits (answered from what is kept), UpstreamMisses (fetched from the
+     * upstream) and UpstreamFailures (the upstream could not answer). @default NO_METRICS
+     */
+    private readonly metrics: Metrics = NO_METRICS,
   ) {}
 
   get mode(): UpstreamMode {
@@ -87,9 +93,9 @@ export class UpstreamIndex {
     const ttlMs = this.settings.pageTtlSeconds * 1000;
     const fresh = (c: CachedUpstreamPage) => this.now() - Date.parse(c.fetchedAt) < ttlMs;
     const inMemory = this.memory.get(project);
-    if (inMemory && fresh(inMemory)) return { ...inMemory, state: 'cached' };
+    if (inMemory && fresh(inMemory)) return this.hit({ ...inMemory, state: 'cached' });
     const missing = this.notFound.get(project);
-    if (missing !== undefined && this.now() - missing < Math.min(NOT_FOUND_TTL_MS, ttlMs)) return undefined;
+    if (missing !== undefined && this.now() - missing < Math.min(NOT_FOUND_TTL_MS, ttlMs)) return this.hit(undefined);
 
     let kept = inMemory;
     try {
@@ -99,13 +105,15 @@ export class UpstreamIndex {
     }
     if (kept && fresh(kept)) {
       this.remember(project, kept);
-      return { ...kept, state: 'cached' };
+      return this.hit({ ...kept, state: 'cached' });
     }
 
     let fetched: UpstreamPage | undefined;
     try {
       fetched = await this.fetchPage(project);
+      this.metrics.add('UpstreamMisses', 1, {});
     } catch (err) {
+      this.metrics.add('UpstreamFailures', 1, {});
       if (err instanceof UpstreamFailure && kept) {
         this.log('upstream failed; serving the kept page', { project, problem: err.message, fetchedAt: kept.fetchedAt });
         return { ...kept, state: 'stale', problem: err.message };
@@ -155,14 +163,26 @@ export class UpstreamIndex {
     const distribution = isMetadata ? filename.slice(0, -METADATA_SUFFIX.length) : filename;
     if (!isUpstreamFilename(distribution)) throw new NotFoundError(`No such file: "${filename}" names no distribution.`);
     if (await this.store.hasFile(project, sha256, filename)) {
-      return { kind: 'stored', key: upstreamFileKey(project, sha256, filename) };
+      return this.hit({ kind: 'stored', key: upstreamFileKey(project, sha256, filename) });
     }
     const result = await this.page(project);
     const file = result?.page.files.find((f) => f.filename === distribution && f.sha256 === sha256);
     if (!file) {
       throw new NotFoundError(`No such file: the upstream's page for "${project}" lists no ${distribution} with sha256 ${sha256}.`);
     }
-    return isMetadata ? this.copyMetadata(project, file, filename) : this.copyFile(project, file);
+    try {
+      const copied = await (isMetadata ? this.copyMetadata(project, file, filename) : this.copyFile(project, file));
+      this.metrics.add('UpstreamMisses', 1, {});
+      return copied;
+    } catch (err) {
+      if (err instanceof UpstreamFailure) this.metrics.add('UpstreamFailures', 1, {});
+      throw err;
+    }
+  }
+
+  private hit<T>(answer: T): T {
+    this.metrics.add('UpstreamHits', 1, {});
+    return answer;
   }
 
   /** The background copy (the copier function's whole job). */

@@ -157,6 +157,8 @@ export const COMMANDS: readonly CommandSpec[] = [
          --private  reads need a token too (default on any address but loopback)
          --public  reads need no token (default on loopback); writes always do
          --quiet  no access log
+         --log-level L  the functions' log: debug, info, warn (default) or error; debug also
+             shows each request's metrics (the EMF records the functions write on AWS)
          --upstream MODE  projects not hosted here: none, redirect, proxy (default) or cache
          --upstream-url URL  the upstream simple index (default https://pypi.org/simple/,
              or $WHARF_UPSTREAM_URL)

@@ -20,6 +20,7 @@ export interface ServeOptions {
   private?: boolean;
   public?: boolean;
   quiet?: boolean;
+  'log-level'?: string;
   'oidc-github-issuer'?: string;
   'oidc-gitlab-issuers'?: string;
   'oidc-google-issuers'?: string;
@@ -69,7 +70,17 @@ function upstreamLine(mode: string, options: UpstreamOptions): string {
   }
 }
 
+const LOG_LEVELS = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' } as const;
+
+function logLevelOf(option: string | undefined): (typeof LOG_LEVELS)[keyof typeof LOG_LEVELS] | undefined {
+  if (option === undefined) return undefined;
+  const level = LOG_LEVELS[option.toLowerCase() as keyof typeof LOG_LEVELS];
+  if (!level) throw new Error(`--log-level must be debug, info, warn or error, not "${option}".`);
+  return level;
+}
+
 export async function serveCommand(options: ServeOptions): Promise<number> {
+  const logLevel = logLevelOf(options['log-level']);
   const dataDir = path.resolve(options['data-dir'] ?? defaultDataDir());
   const port = parsePort(options.port ?? process.env['WHARF_PORT'] ?? '8080');
   const host = options.host ?? '127.0.0.1';
@@ -87,6 +98,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
       ...(options['sigstore-trusted-root'] ? { sigstoreTrustedRoot: options['sigstore-trusted-root'] } : {}),
       ...(options['oidc-audience'] ? { oidcAudience: options['oidc-audience'] } : {}),
       upstream: upstreamOptions(options),
+      ...(logLevel ? { logLevel } : {}),
       ...(options.quiet
         ? {}
         : {

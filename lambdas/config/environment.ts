@@ -47,6 +47,8 @@ export const ENV = {
    * public-good root pinned in this repository.
    */
   sigstoreTrustedRoot: 'WHARF_SIGSTORE_TRUSTED_ROOT',
+  /** The `service` dimension of the functions' metrics: the index's name (lambdas/config/metrics.ts). */
+  metricsService: 'WHARF_METRICS_SERVICE',
 } as const;
 
 /** The upstream index (lambdas/app/upstream-index.ts); none set means no upstream. */

@@ -12,6 +12,7 @@ import type { PublisherStore, TokenStore } from '../app/ports.ts';
 import type { ProjectLookup } from '../app/trusted-publishing.ts';
 import { deferredTokenVerifier, once } from './deferred.ts';
 import { awsPublishingRoutes, type AwsPublishingDeps } from './aws-publishing.ts';
+import type { Metrics } from '../app/metrics-ports.ts';
 
 export interface AdminFunctionDeps {
   readonly tokens: TokenStore;
@@ -26,11 +27,13 @@ export interface AdminFunctionDeps {
   readonly now?: () => number;
   /** Publishing from AWS with an IAM role (`/_/aws/`, `/api/publishers/aws`). */
   readonly aws: AwsPublishingDeps;
+  /** Requests and auth failures (EMF on Lambda). @default NO_METRICS */
+  readonly metrics?: Metrics;
 }
 
 export function createAdminFunction(deps: AdminFunctionDeps): WharfLambdaHandler {
   const now = deps.now ?? Date.now;
-  const guard = accessGuardFor(deps.tokens, deps.config, deps.logger, now);
+  const guard = accessGuardFor(deps.tokens, deps.config, deps.logger, now, deps.metrics);
   const tokenAdmin = new TokenAdmin(deps.tokens, () => new Date(now()));
   const oidc = deps.oidc ?? OIDC_DEFAULTS;
   const publishing = new TrustedPublishing({
@@ -60,5 +63,5 @@ export function createAdminFunction(deps: AdminFunctionDeps): WharfLambdaHandler
     if (request.path.startsWith(OIDC_PREFIX)) return exchange(request);
     if (request.path === PUBLISHERS_PREFIX || request.path.startsWith(`${PUBLISHERS_PREFIX}/`)) return publishers(request);
     return admin(request);
-  }, deps.logger);
+  }, deps.logger, deps.metrics);
 }

@@ -12,6 +12,7 @@ import { DynamoDbTokenStore } from '../adapters/dynamodb-token-store.ts';
 import { createAdminFunction } from './admin-function.ts';
 import { FUNCTION_ENVIRONMENTS } from '../config/function-environments.ts';
 import { lambdaDynamoDb } from './dynamodb.ts';
+import { lambdaMetrics } from './lambda-metrics.ts';
 
 const { config, oidc, tableName } = FUNCTION_ENVIRONMENTS.admin(process.env);
 const dynamodb = lambdaDynamoDb(process.env);
@@ -28,4 +29,5 @@ export const handler = createAdminFunction({
     stsRegions: [awsRegion(process.env)],
   },
   logger: new Logger({ serviceName: 'wharf-admin' }),
+  metrics: lambdaMetrics('admin'),
 });

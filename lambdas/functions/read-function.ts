@@ -10,6 +10,7 @@ import { createLambdaHandler, type WharfLambdaHandler } from '../http/lambda-han
 import { createReadRoutes } from '../http/read-routes.ts';
 import type { DownloadSigner, MetadataStore, PresignedObjectReader, TokenVerifier } from '../app/ports.ts';
 import type { UpstreamIndex } from '../app/upstream-index.ts';
+import type { Metrics } from '../app/metrics-ports.ts';
 
 export interface ReadFunctionDeps {
   readonly metadata: MetadataStore;
@@ -23,6 +24,8 @@ export interface ReadFunctionDeps {
   readonly objects?: PresignedObjectReader;
   /** Projects Wharf does not host: redirect, proxy or cache (lambdas/app/upstream-index.ts). */
   readonly upstream?: UpstreamIndex;
+  /** Requests, pages, downloads, refusals, auth failures (EMF on Lambda). @default NO_METRICS */
+  readonly metrics?: Metrics;
 }
 
 export function createReadFunction(deps: ReadFunctionDeps): WharfLambdaHandler {
@@ -44,8 +47,9 @@ export function createReadFunction(deps: ReadFunctionDeps): WharfLambdaHandler {
     pageCacheControl: deps.config.pageCacheControl,
     ...(deps.config.descriptionImages ? { descriptionImages: deps.config.descriptionImages } : {}),
     logger: deps.logger,
-    guard: accessGuardFor(deps.tokens, deps.config, deps.logger, deps.now),
+    guard: accessGuardFor(deps.tokens, deps.config, deps.logger, deps.now, deps.metrics),
     ...(deps.upstream ? { upstream: deps.upstream } : {}),
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
   });
-  return createLambdaHandler(routes, deps.logger);
+  return createLambdaHandler(routes, deps.logger, deps.metrics);
 }

@@ -15,6 +15,7 @@ import { createReadFunction } from './read-function.ts';
 import { roleCredentials } from '../config/environment.ts';
 import { FUNCTION_ENVIRONMENTS } from '../config/function-environments.ts';
 import { lambdaDynamoDb } from './dynamodb.ts';
+import { lambdaMetrics } from './lambda-metrics.ts';
 import { deferredCopier, deferredUpstreamFetcher, deferredUpstreamStore, once } from './deferred.ts';
 
 const { config, upstream: upstreamConfig, region, signingKey } = FUNCTION_ENVIRONMENTS.read(process.env);
@@ -22,6 +23,7 @@ const { config, upstream: upstreamConfig, region, signingKey } = FUNCTION_ENVIRO
 const role = roleCredentials(process.env);
 const dynamodb = lambdaDynamoDb(process.env);
 const logger = new Logger({ serviceName: 'wharf-read' });
+const metrics = lambdaMetrics('read');
 
 function upstream(): UpstreamIndex | undefined {
   if (upstreamConfig.mode === 'none') return undefined;
@@ -40,6 +42,7 @@ function upstream(): UpstreamIndex | undefined {
       : undefined,
     Date.now,
     (message, extra) => logger.info(message, extra),
+    metrics,
   );
 }
 
@@ -68,5 +71,6 @@ export const handler = createReadFunction({
   objects: new FetchObjectReader(),
   config,
   logger,
+  metrics,
   ...(upstreamIndex ? { upstream: upstreamIndex } : {}),
 });

@@ -5,6 +5,7 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { BlobStore, MetadataStore } from '../app/ports.ts';
+import { NO_METRICS, type Metrics } from '../app/metrics-ports.ts';
 import { ProjectAdmin } from '../app/project-admin.ts';
 import { formatPosition, parsePosition, Retention, type RetentionStore } from '../app/retention.ts';
 import { RETENTION_RUN_DEFAULTS, type RetentionConfig } from '../config/retention-config.ts';
@@ -15,6 +16,8 @@ export interface RetentionFunctionDeps {
   readonly store: RetentionStore;
   readonly config: RetentionConfig;
   readonly logger: Logger;
+  /** Its cold starts (EMF on Lambda). @default NO_METRICS */
+  readonly metrics?: Metrics;
   readonly now?: () => Date;
 }
 
@@ -45,7 +48,16 @@ export function createRetentionFunction(deps: RetentionFunctionDeps): RetentionH
     onRemoved: (project, release, rule) =>
       deps.logger.info('Retention removed a release', { retention: { project, version: release.version, files: release.files, bytes: release.bytes, rule, why: release.why } }),
   });
-  return async (_event, context) => {
+  const metrics = deps.metrics ?? NO_METRICS;
+  return async (event, context) => {
+    try {
+      return await runOnce(event, context);
+    } finally {
+      metrics.flush();
+    }
+  };
+
+  async function runOnce(...[, context]: Parameters<RetentionHandler>): Promise<RetentionRunSummary> {
     const remaining = context?.getRemainingTimeInMillis?.() ?? 15 * 60_000;
     // Time left for the last project's deletes and the position's write: a minute of 15, less of less.
     const margin = Math.min(RETENTION_RUN_DEFAULTS.safetyMarginMs, remaining / 4);
@@ -71,5 +83,5 @@ export function createRetentionFunction(deps: RetentionFunctionDeps): RetentionH
     };
     deps.logger.info(report.next ? 'Retention run stopped at its bound; the next run goes on' : 'Retention run done', { retention: summary });
     return summary;
-  };
+  }
 }

@@ -10,6 +10,7 @@ import { DynamoDbRetentionStore } from '../adapters/dynamodb-retention-store.ts'
 import { S3BlobStore } from '../adapters/s3-blob-store.ts';
 import { FUNCTION_ENVIRONMENTS } from '../config/function-environments.ts';
 import { lambdaDynamoDb } from './dynamodb.ts';
+import { lambdaMetrics } from './lambda-metrics.ts';
 import { createRetentionFunction } from './retention-function.ts';
 
 const { stores, retention } = FUNCTION_ENVIRONMENTS.retention(process.env);
@@ -21,4 +22,5 @@ export const handler = createRetentionFunction({
   store: new DynamoDbRetentionStore(dynamodb, stores.tableName),
   config: retention,
   logger: new Logger({ serviceName: 'wharf-retention' }),
+  metrics: lambdaMetrics('retention'),
 });

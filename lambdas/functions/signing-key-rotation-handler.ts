@@ -14,11 +14,13 @@ import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { answerCloudFormation } from '../adapters/cloudformation-response.ts';
 import { retireSigningKeys, type RotationStep, SigningKeyRotation } from '../app/signing-key-rotation.ts';
 import { FUNCTION_ENVIRONMENTS } from '../config/function-environments.ts';
+import { lambdaMetrics } from './lambda-metrics.ts';
 
 const { rotation } = FUNCTION_ENVIRONMENTS.signingKeyRotation(process.env);
 const logger = new Logger({ serviceName: 'wharf-signing-key-rotation' });
 const iam = new IAMClient({});
 const secrets = new SecretsManagerClient({});
+const metrics = lambdaMetrics('signing-key-rotation');
 const STEPS: readonly RotationStep[] = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'];
 
 interface RotationEvent {
@@ -28,6 +30,15 @@ interface RotationEvent {
 }
 
 export async function handler(event: RotationEvent | CloudFormationCustomResourceEvent): Promise<void> {
+  try {
+    await handle(event);
+  } finally {
+    // Only its cold starts: a failed rotation is the RotationFailed alarm's (Lambda Errors).
+    metrics.flush();
+  }
+}
+
+async function handle(event: RotationEvent | CloudFormationCustomResourceEvent): Promise<void> {
   if ('RequestType' in event) return stackEvent(event);
   const step = STEPS.find((s) => s === event.Step);
   if (!step) throw new Error(`Unknown rotation step "${event.Step}".`);

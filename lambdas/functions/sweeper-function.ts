@@ -4,6 +4,7 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { OrphanSweeper, type SweepBucket, type SweepIndex, type SweepReport } from '../app/orphan-sweeper.ts';
+import { NO_METRICS, type Metrics } from '../app/metrics-ports.ts';
 
 export interface SweeperFunctionDeps {
   readonly index: SweepIndex;
@@ -11,6 +12,8 @@ export interface SweeperFunctionDeps {
   readonly graceSeconds: number;
   readonly logger: Logger;
   readonly now?: () => number;
+  /** Its cold starts (EMF on Lambda). @default NO_METRICS */
+  readonly metrics?: Metrics;
 }
 
 export type SweeperHandler = (event?: unknown) => Promise<SweepReport>;
@@ -21,7 +24,16 @@ export function createSweeperFunction(deps: SweeperFunctionDeps): SweeperHandler
     ...(deps.now ? { now: deps.now } : {}),
     onRemove: (key) => deps.logger.info('Removed orphan', { key }),
   });
+  const metrics = deps.metrics ?? NO_METRICS;
   return async () => {
+    try {
+      return await sweepOnce();
+    } finally {
+      metrics.flush();
+    }
+  };
+
+  async function sweepOnce(): Promise<SweepReport> {
     const report = await sweeper.sweep();
     if (report.unknown.length > 0) {
       deps.logger.warn('Keys under files/ that Wharf does not write were left in place', { keys: report.unknown.slice(0, 100), count: report.unknown.length });
@@ -35,5 +47,5 @@ export function createSweeperFunction(deps: SweeperFunctionDeps): SweeperHandler
       graceSeconds: deps.graceSeconds,
     });
     return report;
-  };
+  }
 }

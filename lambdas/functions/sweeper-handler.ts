@@ -9,6 +9,7 @@ import { S3SweepBucket } from '../adapters/s3-sweep-bucket.ts';
 import { FUNCTION_ENVIRONMENTS } from '../config/function-environments.ts';
 import { lambdaDynamoDb } from './dynamodb.ts';
 import { createSweeperFunction } from './sweeper-function.ts';
+import { lambdaMetrics } from './lambda-metrics.ts';
 
 const { stores, sweeper } = FUNCTION_ENVIRONMENTS.sweeper(process.env);
 
@@ -17,4 +18,5 @@ export const handler = createSweeperFunction({
   bucket: new S3SweepBucket(new S3Client({}), stores.bucketName),
   graceSeconds: sweeper.graceSeconds,
   logger: new Logger({ serviceName: 'wharf-sweeper' }),
+  metrics: lambdaMetrics('sweeper'),
 });

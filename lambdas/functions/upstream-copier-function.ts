@@ -10,6 +10,7 @@ import { isNormalizedName } from '../core/names.ts';
 import { isSha256Hex } from '../core/storage-keys.ts';
 import { isUpstreamFilename } from '../core/upstream.ts';
 import type { CopyJob } from '../app/upstream-ports.ts';
+import { NO_METRICS, type Metrics } from '../app/metrics-ports.ts';
 
 export type CopierHandler = (event: unknown) => Promise<{ result: 'stored' | 'present' | 'mismatch' }>;
 
@@ -28,15 +29,22 @@ function isCopyJob(event: unknown): event is CopyJob {
   );
 }
 
-export function createCopierFunction(deps: { upstream: UpstreamIndex; logger: Logger }): CopierHandler {
+/** `metrics`: its cold starts and a mismatch as an UpstreamFailure (EMF on Lambda); @default NO_METRICS */
+export function createCopierFunction(deps: { upstream: UpstreamIndex; logger: Logger; metrics?: Metrics }): CopierHandler {
+  const metrics = deps.metrics ?? NO_METRICS;
   return async (event) => {
-    if (!isCopyJob(event)) throw new Error('The copier takes {project, sha256, filename, url} of a listed upstream file.');
-    const result = await deps.upstream.copyInBackground(event.project, event.sha256, event.filename, event.url);
-    deps.logger.info('upstream copy', { ...event, result });
-    if (result === 'mismatch') {
-      // No retry: Lambda retries failed async invokes, and these bytes will not change.
-      deps.logger.warn('upstream file does not match its listed sha256; nothing stored', { ...event });
+    try {
+      if (!isCopyJob(event)) throw new Error('The copier takes {project, sha256, filename, url} of a listed upstream file.');
+      const result = await deps.upstream.copyInBackground(event.project, event.sha256, event.filename, event.url);
+      deps.logger.info('upstream copy', { ...event, result });
+      if (result === 'mismatch') {
+        // No retry: Lambda retries failed async invokes, and these bytes will not change.
+        deps.logger.warn('upstream file does not match its listed sha256; nothing stored', { ...event });
+        metrics.add('UpstreamFailures', 1, {});
+      }
+      return { result };
+    } finally {
+      metrics.flush();
     }
-    return { result };
   };
 }

@@ -9,6 +9,7 @@ import { S3UpstreamStore } from '../adapters/s3-upstream-store.ts';
 import { UpstreamIndex } from '../app/upstream-index.ts';
 import { FUNCTION_ENVIRONMENTS } from '../config/function-environments.ts';
 import { createCopierFunction } from './upstream-copier-function.ts';
+import { lambdaMetrics } from './lambda-metrics.ts';
 
 const { bucketName, upstream: settings } = FUNCTION_ENVIRONMENTS.upstreamCopier(process.env);
 const logger = new Logger({ serviceName: 'wharf-upstream-copier' });
@@ -23,4 +24,5 @@ export const handler = createCopierFunction({
     (message, extra) => logger.info(message, extra),
   ),
   logger,
+  metrics: lambdaMetrics('upstream-copier'),
 });

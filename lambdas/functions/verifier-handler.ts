@@ -13,6 +13,7 @@ import { roleCredentials } from '../config/environment.ts';
 import { FUNCTION_ENVIRONMENTS } from '../config/function-environments.ts';
 import { lambdaDynamoDb } from './dynamodb.ts';
 import { createVerifierFunction } from './verifier-function.ts';
+import { lambdaMetrics } from './lambda-metrics.ts';
 
 const { stores, region } = FUNCTION_ENVIRONMENTS.verifier(process.env);
 /** The role's credentials, which the runtime puts in the environment. */
@@ -31,4 +32,5 @@ export const handler = createVerifierFunction({
     roleUrlSigner(bucketName, region, role),
   ),
   logger: new Logger({ serviceName: 'wharf-verifier' }),
+  metrics: lambdaMetrics('verifier'),
 });

@@ -21,6 +21,7 @@ import { UploadSessions } from '../app/upload-sessions.ts';
 import { createUploadSessionRoutes, UPLOAD_SESSIONS_PATH } from '../http/upload-session-routes.ts';
 import { type UploadSessionsConfig } from '../config/upload-config.ts';
 import { UploadRights } from '../app/upload-rights.ts';
+import { NO_METRICS, type Metrics } from '../app/metrics-ports.ts';
 
 /** What upload sessions (files of any size, straight to S3) need. */
 export interface UploadSessionDeps {
@@ -57,6 +58,8 @@ export interface WriteFunctionDeps {
   readonly reservations?: Pick<PublisherStore, 'reservationOf'>;
   /** Retention rules and their walk (`/api/retention/`); without, those routes answer 404. */
   readonly retention?: RetentionStore;
+  /** Requests, uploads, bytes, refusals, auth failures, verifier outcomes (EMF on Lambda). @default NO_METRICS */
+  readonly metrics?: Metrics;
 }
 
 /** The attestation check, its Sigstore code loaded with the first attestation (lib/bundling.ts splits it off). */
@@ -73,14 +76,15 @@ function attestationCheck(deps: AttestationDeps): AttestationCheck {
 
 export function createWriteFunction(deps: WriteFunctionDeps): WharfLambdaHandler {
   const now = deps.now ?? Date.now;
-  const guard = accessGuardFor(deps.tokens, deps.config, deps.logger, now);
+  const metrics = deps.metrics ?? NO_METRICS;
+  const guard = accessGuardFor(deps.tokens, deps.config, deps.logger, now, metrics);
   const clock = () => new Date(now());
   const rights = new UploadRights(guard, deps.metadata, deps.reservations, now);
   const attestations = deps.attestations && attestationCheck(deps.attestations);
   const upload = createLegacyUploadRoute({
     guard,
     ...(attestations ? { attestations } : {}),
-    ingest: new Ingest(deps.metadata, deps.blobs, clock),
+    ingest: new Ingest(deps.metadata, deps.blobs, clock, undefined, metrics),
     rights,
     maxUploadBytes: deps.config.maxUploadBytes,
     logger: deps.logger,
@@ -92,12 +96,13 @@ export function createWriteFunction(deps: WriteFunctionDeps): WharfLambdaHandler
       sessions: uploads.sessions,
       staging: uploads.staging,
       metadata: deps.metadata,
-      ingest: new Ingest(deps.metadata, deps.blobs, clock),
+      ingest: new Ingest(deps.metadata, deps.blobs, clock, undefined, metrics),
       config: uploads.config,
       startVerification: uploads.startVerification,
       ...(attestations ? { attestations } : {}),
       now: clock,
       logger: deps.logger,
+      metrics,
     }),
     rights,
     maxSessionBytes: uploads.config.maxSessionBytes,
@@ -131,5 +136,5 @@ export function createWriteFunction(deps: WriteFunctionDeps): WharfLambdaHandler
       new NotFoundError(`Nothing takes a ${request.method} at ${request.path}. Upload with twine to ${request.basePath}/legacy/.`),
       deps.logger,
     );
-  }, deps.logger);
+  }, deps.logger, metrics);
 }

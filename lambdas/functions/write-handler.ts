@@ -20,6 +20,7 @@ import { FUNCTION_ENVIRONMENTS } from '../config/function-environments.ts';
 import { lambdaDynamoDb } from './dynamodb.ts';
 import { deferredBlobStore, deferredUploadStaging, once } from './deferred.ts';
 import { createWriteFunction } from './write-function.ts';
+import { lambdaMetrics } from './lambda-metrics.ts';
 
 const { config, attestations, uploadSessions, verifierFunctionName, region } = FUNCTION_ENVIRONMENTS.write(process.env);
 /** The role's credentials, which the runtime puts in the environment. */
@@ -40,6 +41,7 @@ export const handler = createWriteFunction({
   config,
   logger: new Logger({ serviceName: 'wharf-write' }),
   reservations: publishers,
+  metrics: lambdaMetrics('write'),
   attestations: {
     publishers,
     githubIssuer: attestations.githubIssuer,

@@ -14,6 +14,7 @@ import type { SimpleIndex } from '../app/simple-index.ts';
 import type { UpstreamIndex } from '../app/upstream-index.ts';
 import { redirectResponse, textResponse } from './responses.ts';
 import type { HttpResponse } from './types.ts';
+import { NO_METRICS, type Metrics } from '../app/metrics-ports.ts';
 
 export interface DownloadRoutesDeps {
   readonly downloads: Downloads;
@@ -27,6 +28,8 @@ export interface DownloadRoutesDeps {
   readonly metadataCacheControl?: string;
   /** Cache mode serves `/upstream/` downloads; absent or any other mode, they are 404. */
   readonly upstream?: UpstreamIndex;
+  /** Counts DownloadsRedirected. @default NO_METRICS */
+  readonly metrics?: Metrics;
 }
 
 export interface DownloadRoutes {
@@ -39,6 +42,11 @@ export interface DownloadRoutes {
 }
 
 export function createDownloadRoutes(deps: DownloadRoutesDeps): DownloadRoutes {
+  const metrics = deps.metrics ?? NO_METRICS;
+  const redirected = (response: HttpResponse): HttpResponse => {
+    metrics.add('DownloadsRedirected', 1, {});
+    return response;
+  };
   async function files(segments: readonly string[]): Promise<HttpResponse> {
     const [projectName = '', sha256 = '', filename = ''] = segments;
     if (
@@ -53,7 +61,7 @@ export function createDownloadRoutes(deps: DownloadRoutesDeps): DownloadRoutes {
     const status = await deps.simpleIndex.projectStatus(projectName);
     if (status && !servesFiles(status)) {
       const refusal = downloadRefusal(projectName, status);
-      return textResponse(403, refusal.message, { 'cache-control': 'no-store' });
+      return { ...textResponse(403, refusal.message, { 'cache-control': 'no-store' }), refusal: 'project-status' };
     }
     if (filename.endsWith('.metadata')) {
       const answer = await deps.downloads.metadata({ project: projectName, sha256, filename });
@@ -72,7 +80,7 @@ export function createDownloadRoutes(deps: DownloadRoutesDeps): DownloadRoutes {
     }
     const url = await deps.downloads.presignedUrl({ project: projectName, sha256, filename });
     // The redirect itself is not cached: the presigned URL it names expires.
-    return redirectResponse(302, url, { 'cache-control': 'no-store' });
+    return redirected(redirectResponse(302, url, { 'cache-control': 'no-store' }));
   }
 
   async function provenance(segments: readonly string[], cacheControl: string): Promise<HttpResponse> {
@@ -83,7 +91,7 @@ export function createDownloadRoutes(deps: DownloadRoutesDeps): DownloadRoutes {
     }
     const kept = await deps.simpleIndex.keptProject(projectName);
     const status = kept?.hosted.status;
-    if (status && !servesFiles(status)) return textResponse(403, downloadRefusal(projectName, status).message, { 'cache-control': 'no-store' });
+    if (status && !servesFiles(status)) return { ...textResponse(403, downloadRefusal(projectName, status).message, { 'cache-control': 'no-store' }), refusal: 'project-status' };
     const file = kept?.hosted.files.find((f) => f.filename === filename && versionsEqual(f.version, version));
     if (!file) return textResponse(404, `No such file: ${projectName} ${version} has no ${filename}; ${usage}.`);
     if (!file.provenanceSha256) {
@@ -114,10 +122,10 @@ export function createDownloadRoutes(deps: DownloadRoutesDeps): DownloadRoutes {
     // An UpstreamFailure goes on to the error table: 502 or 504 with its message.
     const target = await index.download(projectName, sha256, filename);
     if (target.kind === 'upstream') {
-      return redirectResponse(302, target.url, { 'cache-control': 'no-store', 'x-wharf-upstream': 'copying' });
+      return redirected(redirectResponse(302, target.url, { 'cache-control': 'no-store', 'x-wharf-upstream': 'copying' }));
     }
     const url = await deps.downloads.presignedKey(target.key);
-    return redirectResponse(302, url, { 'cache-control': 'no-store' });
+    return redirected(redirectResponse(302, url, { 'cache-control': 'no-store' }));
   }
 
   return { files, provenance, upstream };

@@ -4,6 +4,7 @@
  * becomes a generic 500.
  */
 import {
+  AttestationError,
   AuthenticationError,
   ConflictError,
   FileExistsError,
@@ -11,12 +12,14 @@ import {
   InvalidInputError,
   NotFoundError,
   PayloadTooLargeError,
+  ProjectStatusError,
   ServiceUnavailableError,
   UpstreamFailure,
   WharfError,
 } from '../core/errors.ts';
 import { jsonResponse, textResponse } from './responses.ts';
 import type { HttpResponse } from './types.ts';
+import type { RefusalReason } from '../config/metrics.ts';
 
 /** Basic, so pip and twine ask their keyring or the user for `__token__` and a token. */
 export const WWW_AUTHENTICATE = 'Basic realm="Wharf"';
@@ -39,6 +42,22 @@ export function statusOf(err: unknown): number {
   return 500;
 }
 
+/**
+ * The reason a domain error refused a request (the Refusals metric), or undefined for what
+ * is no refusal: a 404 (an answer), a 401 (counted as an AuthFailure), a 5xx.
+ */
+export function refusalOf(err: unknown): RefusalReason | undefined {
+  if (err instanceof AttestationError) return 'attestation';
+  if (err instanceof InvalidInputError) return 'invalid-input';
+  if (err instanceof FileExistsError) return 'file-exists';
+  if (err instanceof PayloadTooLargeError) return 'too-large';
+  if (err instanceof ProjectStatusError) return 'project-status';
+  if (err instanceof ForbiddenError) return 'forbidden';
+  if (err instanceof NotFoundError || err instanceof AuthenticationError || err instanceof ServiceUnavailableError || err instanceof UpstreamFailure) return undefined;
+  if (err instanceof WharfError) return 'invalid-input';
+  return undefined;
+}
+
 const INTERNAL_ERROR = 'Internal server error: the request failed on our side; retry it later.';
 
 /**
@@ -52,8 +71,12 @@ export function errorResponse(err: unknown, logger: ErrorLogger, format: 'text' 
   if (!domain) logger.error('Unhandled error', err as Error);
   const message = domain ? (err as Error).message : INTERNAL_ERROR;
   const headers: Record<string, string> = status === 401 ? { 'www-authenticate': WWW_AUTHENTICATE } : {};
-  if (format === 'pypi-json') return jsonResponse(status, { message }, { 'cache-control': 'no-store', ...headers });
-  return format === 'json'
-    ? jsonResponse(status, { error: message }, { 'cache-control': 'no-store', ...headers })
-    : textResponse(status, message, headers);
+  const response =
+    format === 'pypi-json'
+      ? jsonResponse(status, { message }, { 'cache-control': 'no-store', ...headers })
+      : format === 'json'
+        ? jsonResponse(status, { error: message }, { 'cache-control': 'no-store', ...headers })
+        : textResponse(status, message, headers);
+  const refusal = refusalOf(err);
+  return refusal ? { ...response, refusal } : response;
 }

@@ -8,18 +8,41 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { NO_METRICS, type Metrics } from '../app/metrics-ports.ts';
 import { toApiGatewayResult, toHttpRequest } from './api-gateway.ts';
-import type { RouteHandler } from './types.ts';
+import { routeOf, statusClassOf } from './request-metrics.ts';
+import type { HttpResponse, RouteHandler } from './types.ts';
 
 export type WharfLambdaHandler = (
   event: APIGatewayProxyEventV2,
   context: Context,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
-export function createLambdaHandler(routes: RouteHandler, logger: Logger): WharfLambdaHandler {
+/**
+ * Every request is counted here, once, with what the use cases added while serving it, and
+ * the invocation's metrics are written before the function returns (so a frozen instance
+ * holds none back).
+ */
+export function createLambdaHandler(routes: RouteHandler, logger: Logger, metrics: Metrics = NO_METRICS): WharfLambdaHandler {
   return async (event, context) => {
     logger.addContext(context);
     const request = toHttpRequest(event);
-    return toApiGatewayResult(request, await routes(request));
+    try {
+      const response = await routes(request);
+      const result = toApiGatewayResult(request, response);
+      count(metrics, request.path, result.statusCode ?? 200, response);
+      return result;
+    } catch (err) {
+      // Lambda answers an unhandled error with a 500 of its own: count it as one.
+      count(metrics, request.path, 500, undefined);
+      throw err;
+    } finally {
+      metrics.flush();
+    }
   };
+}
+
+function count(metrics: Metrics, path: string, status: number, response: HttpResponse | undefined): void {
+  metrics.add('Requests', 1, { Route: routeOf(path), StatusClass: statusClassOf(status) });
+  if (response?.refusal) metrics.add('Refusals', 1, { Reason: response.refusal });
 }

@@ -16,12 +16,17 @@ import type { ImagePolicy } from '../core/description.ts';
 import { AuthenticationError, ForbiddenError } from '../core/errors.ts';
 import type { WebRoutes } from './web-routes.ts';
 import { effectiveAuthorization } from './web-session.ts';
+import { NO_METRICS } from '../app/metrics-ports.ts';
+import { routeOf } from './request-metrics.ts';
 
 export interface ReadRoutesDeps extends SimpleRoutesDeps, DownloadRoutesDeps, JsonApiRoutesDeps {
   readonly logger: ErrorLogger;
   /** Which images a description on a web page may show. @default 'https' */
   readonly descriptionImages?: ImagePolicy;
 }
+
+/** Route families whose 200 (or 304) is a page served. */
+const PAGE_ROUTES = new Set(['simple', 'json-api', 'web']);
 
 /** The first segments of the web UI's pages (PyPI's URLs); `''` is `/`. */
 const WEB_PAGES = new Set(['', 'project', 'search']);
@@ -123,9 +128,12 @@ export function createReadRoutes(deps: ReadRoutesDeps): RouteHandler {
     return textResponse(404, `Nothing here. The index is at ${request.basePath}/simple/.`);
   }
 
+  const metrics = deps.metrics ?? NO_METRICS;
   return async (request) => {
     try {
-      return await route(request);
+      const response = await route(request);
+      if ((response.status === 200 || response.status === 304) && PAGE_ROUTES.has(routeOf(request.path))) metrics.add('PagesServed', 1, {});
+      return response;
     } catch (err) {
       // The JSON API answers errors in JSON, as pypi.org's does.
       return errorResponse(err, deps.logger, /^\/pypi(\/|$)/.test(request.path) ? 'pypi-json' : 'text');

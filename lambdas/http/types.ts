@@ -1,4 +1,5 @@
 /** The HTTP shapes the use-case routes speak, independent of API Gateway and Node's http. */
+import type { RefusalReason } from '../config/metrics.ts';
 
 export interface HttpRequest {
   readonly method: string;
@@ -20,6 +21,8 @@ export interface HttpResponse {
   readonly cookies?: readonly string[];
   /** The body gzipped, when it is kept compressed already (a kept page). */
   readonly gzipped?: () => Uint8Array;
+  /** Why the request was refused, for the Refusals metric (lambdas/http/error-map.ts); never sent. */
+  readonly refusal?: RefusalReason;
 }
 
 export type RouteHandler = (request: HttpRequest) => Promise<HttpResponse>;

@@ -13,8 +13,26 @@ import { OIDC_DEFAULTS, type OidcConfig, type WharfConfig } from '../config/whar
 import { createVerifierFunction } from '../functions/verifier-function.ts';
 import { type UploadSessionsConfig } from '../config/upload-config.ts';
 import type { AwsPublishingDeps } from '../functions/aws-publishing.ts';
+import { PowertoolsMetrics } from '../adapters/powertools-metrics.ts';
+import { DEFAULT_METRICS_SERVICE } from '../config/metrics.ts';
+import type { Metrics } from '../app/metrics-ports.ts';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+
+/** The functions whose metrics the local server keeps apart, as Lambda does. */
+export type LocalMetrics = Readonly<Record<FunctionName | 'verifier', Metrics>>;
+
+/**
+ * The functions' metrics, locally: the same EMF records as on Lambda, written to the log at
+ * debug level (`--log-level debug`) instead of stdout, where they would drown the console
+ * and nothing reads them.
+ */
+export function localMetrics(logLevel: LogLevel = 'WARN'): LocalMetrics {
+  const logger = new Logger({ serviceName: 'wharf-metrics', logLevel });
+  const make = (functionName: string) =>
+    new PowertoolsMetrics({ service: DEFAULT_METRICS_SERVICE, functionName, write: (record) => logger.debug('metrics', { emf: record }) });
+  return { read: make('read'), write: make('write'), admin: make('admin'), verifier: make('verifier') };
+}
 
 export interface LocalFunctionDeps {
   readonly metadata: MetadataStore;
@@ -29,6 +47,8 @@ export interface LocalFunctionDeps {
   readonly sigstoreTrustedRoot?: unknown;
   readonly config: Omit<WharfConfig, 'tableName' | 'bucketName' | 'tokensTableName'>;
   readonly logLevel?: LogLevel;
+  /** @default localMetrics(logLevel): to the log at debug level */
+  readonly metrics?: LocalMetrics;
   readonly upstream?: UpstreamIndex;
   /** Retention rules and the walk over projects (`/api/retention/`). */
   readonly retention?: RetentionStore;
@@ -41,6 +61,7 @@ export interface LocalFunctionDeps {
 
 export function buildLocalFunctions(deps: LocalFunctionDeps): Record<FunctionName, WharfLambdaHandler> {
   const logger = (serviceName: string) => new Logger({ serviceName, logLevel: deps.logLevel ?? 'WARN' });
+  const metrics = deps.metrics ?? localMetrics(deps.logLevel);
   // The verifier as on AWS, invoked the way an async Lambda invoke behaves: the caller
   // gets on without waiting, and the verifier runs on its own.
   const verifier = createVerifierFunction({
@@ -49,6 +70,7 @@ export function buildLocalFunctions(deps: LocalFunctionDeps): Record<FunctionNam
     sessions: deps.uploads.sessions,
     staging: deps.uploads.staging,
     logger: logger('wharf-verifier'),
+    metrics: metrics.verifier,
   });
   const verifierLogger = logger('wharf-verifier');
   const startVerification = async (sessionId: string) => {
@@ -66,6 +88,7 @@ export function buildLocalFunctions(deps: LocalFunctionDeps): Record<FunctionNam
       tokens: { getToken: (id) => deps.tokens.getToken(id) },
       config: deps.config,
       logger: logger('wharf-read'),
+      metrics: metrics.read,
       ...(deps.upstream ? { upstream: deps.upstream } : {}),
     }),
     write: createWriteFunction({
@@ -75,6 +98,7 @@ export function buildLocalFunctions(deps: LocalFunctionDeps): Record<FunctionNam
       config: deps.config,
       logger: logger('wharf-write'),
       ...(deps.retention ? { retention: deps.retention } : {}),
+      metrics: metrics.write,
       uploads: { ...deps.uploads, startVerification },
       reservations: deps.publishers,
       attestations: {
@@ -91,6 +115,7 @@ export function buildLocalFunctions(deps: LocalFunctionDeps): Record<FunctionNam
       ...(deps.oidc ? { oidc: deps.oidc } : {}),
       aws: deps.aws,
       logger: logger('wharf-admin'),
+      metrics: metrics.admin,
     }),
   };
 }

@@ -23,7 +23,8 @@ import {
 import { lockDataDir } from './data-dir-lock.ts';
 import { answerClientError, createGateway, sendText } from './gateway.ts';
 import { ensureLocalAdminToken, type LocalAdminToken } from './admin-bootstrap.ts';
-import { buildLocalFunctions, type LogLevel } from './local-functions.ts';
+import { buildLocalFunctions, localMetrics, type LogLevel } from './local-functions.ts';
+import type { Metrics } from '../app/metrics-ports.ts';
 import { HttpUpstream } from '../adapters/http-upstream.ts';
 import { S3UpstreamStore } from '../adapters/s3-upstream-store.ts';
 import { UpstreamIndex } from '../app/upstream-index.ts';
@@ -180,9 +181,11 @@ async function startUnlocked(options: LocalWharfOptions): Promise<LocalWharf> {
     throw err;
   }
   const background = new Set<Promise<unknown>>();
+  // The read function's metrics count its upstream's hits and misses too, as on Lambda.
+  const metrics = localMetrics(options.logLevel);
   let upstream: UpstreamIndex | undefined;
   try {
-    upstream = localUpstream(options, s3, stores.bucketName, background);
+    upstream = localUpstream(options, s3, stores.bucketName, background, metrics.read);
   } catch (err) {
     dynamodb.destroy();
     s3.destroy();
@@ -212,6 +215,7 @@ async function startUnlocked(options: LocalWharfOptions): Promise<LocalWharf> {
       maxUploadBytes: options.maxUploadBytes ?? DEFAULTS.maxUploadBytes,
     },
     ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+    metrics,
     ...(upstream ? { upstream } : {}),
     uploads: {
       sessions: new DynamoDbUploadSessionStore(dynamodb, stores.tableName),
@@ -287,6 +291,7 @@ function localUpstream(
   s3: S3Client,
   bucketName: string,
   background: Set<Promise<unknown>>,
+  metrics: Metrics,
 ): UpstreamIndex | undefined {
   const settings = upstreamSettings(options.upstream ?? {});
   if (settings.mode === 'none') return undefined;
@@ -308,5 +313,6 @@ function localUpstream(
     },
     Date.now,
     log,
+    metrics,
   );
 }

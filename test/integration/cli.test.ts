@@ -446,3 +446,41 @@ describe('wharf token', () => {
     assert.match(unknownId.stderr, /No token has the id/);
   });
 });
+
+describe('wharf serve: the functions\' metrics', () => {
+  /** The output `serve` printed once it answered `path`, waiting a moment for what follows. */
+  async function outputAfter(args: string[], path: string): Promise<string> {
+    const { child, indexUrl, output } = await serve(['--memory', '--upstream', 'none', ...args]);
+    try {
+      const res = await fetch(new URL(path, indexUrl));
+      assert.equal(res.status, 200);
+      await res.arrayBuffer();
+      await new Promise((r) => setTimeout(r, 500));
+      return output();
+    } finally {
+      await stop(child);
+    }
+  }
+
+  test('by default no EMF reaches the console; with --log-level debug each request\'s records are in the log', async () => {
+    const quiet = await outputAfter([], '/simple/');
+    assert.doesNotMatch(quiet, /"_aws"/);
+    const debug = await outputAfter(['--log-level', 'debug'], '/simple/');
+    const records = debug
+      .split('\n')
+      .filter((line) => line.startsWith('{') && line.includes('"message":"metrics"'))
+      .map((line) => (JSON.parse(line) as { emf: Record<string, unknown> }).emf);
+    assert.ok(
+      records.some((r) => r['Requests'] === 1 && r['Route'] === 'simple' && r['StatusClass'] === '2xx'),
+      `Requests of /simple/ in the log:\n${debug}`,
+    );
+    assert.ok(records.some((r) => r['PagesServed'] === 1));
+    assert.ok(records.every((r) => (r['_aws'] as { CloudWatchMetrics: { Namespace: string }[] }).CloudWatchMetrics[0]!.Namespace === 'Wharf'));
+  });
+
+  test('a bad --log-level is refused with the levels there are', async () => {
+    const result = await wharf(['serve', '--memory', '--port', '0', '--log-level', 'loud']);
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, /--log-level must be debug, info, warn or error, not "loud"/);
+  });
+});

@@ -33,6 +33,7 @@ import { stagingKey } from '../../lambdas/core/upload-session.ts';
 import { distributionKey } from '../../lambdas/core/storage-keys.ts';
 import { localStoreClients, type LocalStoreClients } from '../support/local-store-clients.ts';
 import { buildWheel, wheelFilename } from '../support/dist-builder.ts';
+import { emfOf } from '../support/emf-capture.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const cdkJson = JSON.parse(readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
@@ -203,7 +204,7 @@ describe('the synthesized bundles, run as Lambda runs them, against the embedded
     assert.match(bodyOf(aimed), /only to https:\/\/sts.amazonaws.com\//);
   });
 
-  test('an upload: twine\'s legacy form to the write bundle', async () => {
+  test('an upload: twine\'s legacy form to the write bundle, counted in the EMF it writes under the stack\'s name', async () => {
     const form = new FormData();
     for (const [k, v] of Object.entries({
       ':action': 'file_upload', protocol_version: '1', name: 'bundled', version: '1.0', filetype: 'bdist_wheel',
@@ -212,14 +213,22 @@ describe('the synthesized bundles, run as Lambda runs them, against the embedded
     form.append('content', new Blob([wheel.bytes]), wheel.filename);
     const request = new Request('http://x/', { method: 'POST', body: form });
     const body = new Uint8Array(await request.arrayBuffer());
-    const res = await http('write')(
-      event('POST', '/legacy/', {
-        headers: { authorization: `Basic ${Buffer.from(`__token__:${uploadToken}`).toString('base64')}`, 'content-type': request.headers.get('content-type')! },
-        body,
-      }),
-      context('write'),
+    const { result: res, records } = await emfOf(() =>
+      http('write')(
+        event('POST', '/legacy/', {
+          headers: { authorization: `Basic ${Buffer.from(`__token__:${uploadToken}`).toString('base64')}`, 'content-type': request.headers.get('content-type')! },
+          body,
+        }),
+        context('write'),
+      ),
     );
     assert.equal(res.statusCode, 200, bodyOf(res));
+    assert.deepEqual(records.find((r) => 'Uploads' in r.metrics), {
+      dimensions: { service: 'Wharf' },
+      metrics: { Uploads: { unit: 'Count', value: 1 }, BytesPublished: { unit: 'Bytes', value: wheel.bytes.byteLength } },
+    });
+    assert.deepEqual(records.find((r) => 'Requests' in r.metrics)?.dimensions, { service: 'Wharf', Route: 'upload', StatusClass: '2xx' });
+    assert.deepEqual(records.find((r) => 'ColdStart' in r.metrics)?.dimensions, { service: 'Wharf', function_name: 'write' });
   });
 
   test('a page and a download: the read bundle lists the file and redirects to its presigned S3 URL', async () => {
