@@ -43,6 +43,11 @@ export const ENV = {
    * public-good root pinned in this repository.
    */
   sigstoreTrustedRoot: 'WHARF_SIGSTORE_TRUSTED_ROOT',
+  /**
+   * The IP allowlist (read, write and admin functions): CIDR blocks, comma-separated; unset,
+   * every network. Trusted publishing stays reachable from anywhere (lambdas/core/networks.ts).
+   */
+  allowedNetworks: 'WHARF_ALLOWED_NETWORKS',
 } as const;
 
 /** The upstream index (lambdas/app/upstream-index.ts); none set means no upstream. */
