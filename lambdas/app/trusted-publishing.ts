@@ -7,6 +7,7 @@
  * guard accepts it) with `upload:<project>` for exactly the projects whose publishers
  * match, living 15 minutes.
  */
+import { TRUSTED_PUBLISHING_CREATOR } from '../core/networks.ts';
 import type { Principal } from '../core/access.ts';
 import { NotFoundError } from '../core/errors.ts';
 import {
@@ -123,7 +124,7 @@ export class TrustedPublishing {
       scopes: projects.map((p) => `upload:${p}`),
       description,
       expiresAt: new Date(nowMs + MINTED_TOKEN_SECONDS * 1000),
-      createdBy: `oidc:github:${repository}`.slice(0, 200),
+      createdBy: `${TRUSTED_PUBLISHING_CREATOR}github:${repository}`.slice(0, 200),
     });
     const expiresAt = created.view.expiresAt!;
     // The audit line: who got which rights, from which run. Never the secret.

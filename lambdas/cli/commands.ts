@@ -107,6 +107,8 @@ export const COMMANDS: readonly CommandSpec[] = [
          --private  reads need a token too (default on any address but loopback)
          --public  reads need no token (default on loopback); writes always do
          --quiet  no access log
+         --allow-ip CIDR...  answer only these networks (203.0.113.0/24, ::1); from elsewhere
+             only trusted publishing works (default: every network)
          --upstream MODE  projects not hosted here: none, redirect, proxy (default) or cache
          --upstream-url URL  the upstream simple index (default https://pypi.org/simple/,
              or $WHARF_UPSTREAM_URL)

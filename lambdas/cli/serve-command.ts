@@ -27,6 +27,7 @@ export interface ServeOptions {
   'upstream-ttl'?: string;
   reserve?: string[];
   mix?: string[];
+  'allow-ip'?: string[];
 }
 
 /** The upstream flags; like a deployed stack, `proxy` of public PyPI unless told otherwise. */
@@ -82,6 +83,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
       ...(options['sigstore-trusted-root'] ? { sigstoreTrustedRoot: options['sigstore-trusted-root'] } : {}),
       ...(options['oidc-audience'] ? { oidcAudience: options['oidc-audience'] } : {}),
       upstream: upstreamOptions(options),
+      ...(options['allow-ip']?.length ? { allowedNetworks: options['allow-ip'] } : {}),
       ...(options.quiet
         ? {}
         : {

@@ -5,6 +5,8 @@ import { TokenAdmin } from '../app/token-admin.ts';
 import { TrustedPublishing } from '../app/trusted-publishing.ts';
 import { OIDC_DEFAULTS, type AccessConfig, type OidcConfig } from '../config/wharf-config.ts';
 import { createAdminRoutes } from '../http/admin-routes.ts';
+import { withNetworkAllowlist } from '../http/network-allowlist.ts';
+import type { RouteHandler } from '../http/types.ts';
 import { createLambdaHandler, type WharfLambdaHandler } from '../http/lambda-handler.ts';
 import { createOidcRoutes, OIDC_PREFIX } from '../http/oidc-routes.ts';
 import { createPublisherRoutes, PUBLISHERS_PREFIX } from '../http/publisher-routes.ts';
@@ -15,7 +17,7 @@ export interface AdminFunctionDeps {
   readonly tokens: TokenStore;
   /** Trusted publishers and spent OIDC token ids (the tokens table). */
   readonly publishers: PublisherStore;
-  readonly config: Pick<AccessConfig, 'publicRead' | 'authCacheSeconds'>;
+  readonly config: Pick<AccessConfig, 'publicRead' | 'authCacheSeconds' | 'allowedNetworks'>;
   /** @default audience "wharf", GitHub's issuer */
   readonly oidc?: OidcConfig;
   readonly logger: Logger;
@@ -45,9 +47,10 @@ export function createAdminFunction(deps: AdminFunctionDeps): WharfLambdaHandler
   const admin = createAdminRoutes({ tokenAdmin, guard, logger: deps.logger }, now);
   const publishers = createPublisherRoutes(publishing, guard, deps.logger);
   const exchange = createOidcRoutes(publishing, deps.logger);
-  return createLambdaHandler(async (request) => {
+  const routes: RouteHandler = async (request) => {
     if (request.path.startsWith(OIDC_PREFIX)) return exchange(request);
     if (request.path === PUBLISHERS_PREFIX || request.path.startsWith(`${PUBLISHERS_PREFIX}/`)) return publishers(request);
     return admin(request);
-  }, deps.logger);
+  };
+  return createLambdaHandler(withNetworkAllowlist(routes, deps.config.allowedNetworks, guard, deps.logger), deps.logger);
 }
