@@ -5,6 +5,7 @@
  * feature flags), without bundling the functions: nothing here looks at their code.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { App, Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -16,6 +17,8 @@ import { BACKUP_MANAGED_POLICIES } from '../../lib/backup.ts';
 import { replicaBucketName } from '../../lib/bucket-replication.ts';
 import type { PackageIndexProps } from '../../lib/package-index.ts';
 import { ENV } from '../../lambdas/config/environment.ts';
+import { FILES_PREFIX } from '../../lambdas/core/storage-keys.ts';
+import { TTL_ATTRIBUTE } from '../../lambdas/config/tables.ts';
 
 function deploy(context: Record<string, string> = {}): WharfStacks & { app: App; template: Template } {
   const app = new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [], ...context } });
@@ -336,6 +339,58 @@ describe('IP allowlist', () => {
     assert.throws(() => deploy({ allowedNetworks: '10.0.0.0/8,office' }), /Context "allowedNetworks": Not a CIDR block .*"office"/);
     assert.throws(() => withIndex({ allowedNetworks: ['10.0.0.0/33'] }), /allowedNetworks: Not a CIDR block/);
     assert.throws(() => withIndex({ allowedNetworks: [] }), /names no network/);
+  });
+});
+
+describe('README "Restore an index", checked against the template', () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const start = readme.indexOf('### Restore an index');
+  const section = readme.slice(start, readme.indexOf('\n### ', start + 1));
+  const withBackup = deploy({ backup: 'true' });
+
+  test('every output the steps read exists (with backup=true), and the helper reads outputs by key', () => {
+    assert.ok(start > 0 && section.length > 1000, 'the section is there');
+    assert.match(section, /out\(\) \{ aws cloudformation describe-stacks --stack-name Wharf --query "Stacks\[0\]\.Outputs\[\?OutputKey=='\$1'\]\.OutputValue" --output text; \}/);
+    const used = [...new Set([...section.matchAll(/\$\(out (\w+)\)/g)].map((m) => m[1]!))].sort();
+    assert.deepEqual(used, ['BackupRoleArn', 'BackupVaultName', 'BucketName', 'TableName']);
+    const outputs = Object.keys(withBackup.template.toJSON().Outputs);
+    for (const name of used) assert.ok(outputs.includes(name), `output ${name}`);
+    assert.equal(withBackup.main.stackName, 'Wharf');
+  });
+
+  test('every context key the steps pass is one the app reads', () => {
+    const keys = [...section.matchAll(/-c (\w+)=([\w.-]+)/g)].map((m) => [m[1]!, m[2]!] as const);
+    assert.deepEqual(keys.map(([k]) => k).sort(), ['restoredTable', 'restoredTokensTable']);
+    for (const [key, value] of keys) {
+      const props = indexPropsFromContext((k) => (k === key ? (value === '...' ? 'wharf-tokens-20261201' : value) : undefined));
+      assert.ok(props.restoredTables, `${key} sets restoredTables`);
+    }
+  });
+
+  test('the settings the steps give a restored table are the ones the stack gives its own', () => {
+    const tables = withBackup.template.toJSON().Resources;
+    const table = tables[logicalId(withBackup.main.index.table)].Properties;
+    const tokens = tables[logicalId(withBackup.main.index.tokensTable)].Properties;
+    assert.match(section, new RegExp(`--billing-mode-override ${table.BillingMode}`));
+    assert.equal(table.SSESpecification.SSEEnabled, true);
+    // SSEEnabled without a type or key is KMS with the AWS managed key (aws/dynamodb), as the override asks.
+    assert.equal(table.SSESpecification.KMSMasterKeyId, undefined);
+    assert.match(section, new RegExp(`--sse-specification-override Enabled=true,SSEType=${table.SSESpecification.SSEType ?? 'KMS'}`));
+    assert.equal(table.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled, true);
+    assert.match(section, /PointInTimeRecoveryEnabled=true/);
+    assert.equal(table.DeletionProtectionEnabled, true);
+    assert.match(section, /--deletion-protection-enabled/);
+    assert.equal(tokens.TimeToLiveSpecification.AttributeName, TTL_ATTRIBUTE);
+    assert.match(section, new RegExp(`--time-to-live-specification Enabled=true,AttributeName=${TTL_ATTRIBUTE}`));
+    assert.match(section, new RegExp(`--prefix ${FILES_PREFIX} `));
+  });
+
+  test('the restore role the steps pass is the one the backup selection uses, and it may restore S3 and DynamoDB', () => {
+    const backup = withBackup.main.index.backup!;
+    const selection = withBackup.template.toJSON().Resources[logicalId(backup.selection)].Properties.BackupSelection;
+    withBackup.template.hasOutput('BackupRoleArn', { Value: selection.IamRoleArn });
+    assert.ok(BACKUP_MANAGED_POLICIES.includes('service-role/AWSBackupServiceRolePolicyForRestores'));
+    assert.ok(BACKUP_MANAGED_POLICIES.includes('AWSBackupServiceRolePolicyForS3Restore'));
   });
 });
 
