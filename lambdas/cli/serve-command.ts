@@ -130,6 +130,9 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
       `  Import:     npm run wharf -- import${dataDirOption} path/to/dist/`,
       `  Health:     ${wharf.url}/health`,
       `  Upstream:   ${upstreamLine(wharf.upstreamMode, upstreamOptions(options))}`,
+      ...(options['allow-ip']?.length
+        ? [`  Allowed:    ${options['allow-ip'].join(', ')} (from elsewhere only trusted publishing and /health answer)`]
+        : []),
       '',
       admin.file
         ? `Admin token ${admin.created ? 'created and ' : ''}kept in ${admin.file} (readable by you only).`

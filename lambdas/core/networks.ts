@@ -117,6 +117,7 @@ export function networksContain(networks: readonly Network[], address: string): 
 
 /**
  * What a request from outside may do, by method and path (the stage prefix removed):
+ * - `GET /health`: open (it says "ok", for probes).
  * - `/_/oidc/...`: open. The audience is public, and the exchange takes only a CI identity
  *   token signed by the issuer for this index's audience, matched against a registered publisher.
  * - the uploads (`POST /legacy/`, upload sessions under `/upload/`): with a minted token only,
@@ -125,6 +126,8 @@ export function networksContain(networks: readonly Network[], address: string): 
  */
 export function outsideRule(method: string, path: string): OutsideRule {
   if (path.startsWith('/_/oidc/')) return 'open';
+  // A load balancer's or uptime monitor's probe: it says "ok" and nothing else.
+  if (path === '/health' && (method === 'GET' || method === 'HEAD')) return 'open';
   if (method === 'POST' && (path === '/legacy/' || path === '/legacy')) return 'trusted-publishing';
   if (path === '/upload' || path.startsWith('/upload/')) return 'trusted-publishing';
   return 'closed';

@@ -115,6 +115,8 @@ describe('an index that allows one network', () => {
       assert.equal(answer.status, 403, pathname);
       assert.match(await answer.text(), REFUSAL, pathname);
     }
+    // Probes still get their answer.
+    assert.equal((await fetch(`${wharf.url}/health`)).status, 200);
   });
 
   test('from outside, pip gets the 403 and cannot install', async () => {

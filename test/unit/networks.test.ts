@@ -62,6 +62,8 @@ describe('what stays open from outside', () => {
     assert.equal(outsideRule('GET', '/_/oidc/audience'), 'open');
     assert.equal(outsideRule('POST', '/_/oidc/mint-token'), 'open');
     assert.equal(outsideRule('POST', '/_/oidc/github/mint-token'), 'open');
+    assert.equal(outsideRule('GET', '/health'), 'open');
+    assert.equal(outsideRule('POST', '/health'), 'closed');
     assert.equal(outsideRule('POST', '/legacy/'), 'trusted-publishing');
     assert.equal(outsideRule('POST', '/upload/sessions'), 'trusted-publishing');
     assert.equal(outsideRule('GET', '/upload/sessions/abc'), 'trusted-publishing');
