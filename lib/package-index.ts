@@ -15,9 +15,9 @@ import {
   type ThrottleSettings,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, type ITable, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
+import { BlockPublicAccess, Bucket, BucketEncryption, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { FUNCTIONS, type FunctionName, type FunctionSpec } from '../lambdas/config/functions.ts';
 import { TABLE_KEYS, TTL_ATTRIBUTE } from '../lambdas/config/tables.ts';
@@ -30,7 +30,7 @@ import {
   MAX_SIGNING_WINDOW_SECONDS,
   OIDC_DEFAULTS,
 } from '../lambdas/config/wharf-config.ts';
-import { WharfFunction } from './wharf-function.ts';
+import { nagReference, WharfFunction } from './wharf-function.ts';
 import { DownloadSigning } from './download-signing.ts';
 import { upstreamConfigOf, wireUpstream, type UpstreamProps } from './upstream.ts';
 import { UPSTREAM_INCOMING_PREFIX } from '../lambdas/core/upstream.ts';
@@ -42,6 +42,10 @@ import { OrphanSweeper } from './orphan-sweeper.ts';
 import { RetentionSchedule, type RetentionProps } from './retention.ts';
 import { readTrustedRoot } from '../lambdas/config/trusted-root-file.ts';
 import { checkMonitoringProps, IndexMonitoring, type MonitoringProps } from './monitoring.ts';
+import { CustomDomain, type DomainProps } from './custom-domain.ts';
+import { parseNetworks } from '../lambdas/core/networks.ts';
+import { IndexBackup, type BackupProps } from './backup.ts';
+import { replicationRule, type ReplicationProps } from './bucket-replication.ts';
 
 /** Where a private Sigstore trusted root lands in the write function's bundle (the code directory is its working directory). */
 const SIGSTORE_ROOT_IN_BUNDLE = 'sigstore-trusted-root.json';
@@ -186,6 +190,45 @@ export interface PackageIndexProps {
    * @default - the alarms with their defaults, notifying no topic
    */
   readonly monitoring?: MonitoringProps;
+  /**
+   * The index at its own domain (`https://pypi.example.com/simple/`): an ACM certificate and
+   * an API Gateway custom domain mapped at the root (lib/custom-domain.ts), with a Route 53
+   * alias record when a hosted zone is given. `indexUrl` and the stack outputs then use it.
+   * @default - only the API's execute-api URL
+   */
+  readonly domain?: DomainProps;
+  /**
+   * An AWS Backup plan for both tables and the files bucket: a vault, daily and weekly
+   * recovery points (lib/backup.ts). Billed by the storage the recovery points take.
+   * @default - none: point-in-time recovery of the tables (35 days) and the bucket's versioning
+   */
+  readonly backup?: BackupProps;
+  /**
+   * Replication of the bucket's `files/` to a bucket in another region (lib/bucket-replication.ts).
+   * @default - none
+   */
+  readonly replication?: ReplicationProps;
+  /**
+   * Tables restored from a backup or by point-in-time recovery, to use instead of the ones the
+   * stack made (README "Restore an index"). The stack's own tables then leave the stack; with
+   * RETAIN they stay in the account, to compare or delete by hand.
+   * @default - the stack makes and owns both tables
+   */
+  readonly restoredTables?: RestoredTablesProps;
+  /**
+   * The IP allowlist: CIDR blocks (IPv4 or IPv6) the index answers (`WHARF_ALLOWED_NETWORKS`
+   * on the read, write and admin functions). From elsewhere only trusted publishing works:
+   * `/_/oidc/...`, and uploads with a token it minted (README "Access from known networks only").
+   * @default - every network
+   */
+  readonly allowedNetworks?: readonly string[];
+}
+
+export interface RestoredTablesProps {
+  /** Name of the restored metadata table (`TableName` output's successor). */
+  readonly table?: string;
+  /** Name of the restored tokens table (`TokensTableName` output's successor). */
+  readonly tokensTable?: string;
 }
 
 export interface TrustedPublishingProps {
@@ -215,13 +258,13 @@ export interface TrustedPublishingProps {
 }
 
 export class PackageIndex extends Construct {
-  /** Metadata: partition key `pk`, sort key `sk` (both strings). */
-  public readonly table: Table;
+  /** Metadata: partition key `pk`, sort key `sk` (both strings). A restored one is imported by name. */
+  public readonly table: ITable;
   /**
    * API tokens (hashes only), apart from the metadata so that IAM can let the page-serving
    * function look tokens up and nothing more.
    */
-  public readonly tokensTable: Table;
+  public readonly tokensTable: ITable;
   /** Distribution files and their `.metadata` files, under `files/`. */
   public readonly bucket: Bucket;
   /**
@@ -235,8 +278,16 @@ export class PackageIndex extends Construct {
   public readonly apiAccessLogGroup: LogGroup;
   /** One function per entry of `FUNCTIONS`, by its key. */
   public readonly functions: Readonly<Record<FunctionName, WharfFunction>>;
-  /** The index URL to give pip (`--index-url`): the API endpoint plus `/simple/`. */
+  /** Where the index answers, no trailing slash: `https://<domain>`, or the API endpoint. */
+  public readonly baseUrl: string;
+  /** The index URL to give pip (`--index-url`): `baseUrl` plus `/simple/`. */
   public readonly indexUrl: string;
+  /** The bucket in another region that `files/` is replicated to, when `replication` asks for it. */
+  public readonly replicaBucket?: IBucket;
+  /** The AWS Backup vault, plan and selection, when the `backup` prop asks for them. */
+  public readonly backup?: IndexBackup;
+  /** The custom domain, when the `domain` prop asks for one. */
+  public readonly customDomain?: CustomDomain;
   /** The background copier of upstream files; only in upstream `cache` mode. */
   public readonly upstreamCopier?: WharfFunction;
   /** Verifies and ingests large upload sessions, invoked asynchronously by the write function. */
@@ -258,26 +309,36 @@ export class PackageIndex extends Construct {
     const upstream = upstreamConfigOf(props.upstream);
     checkMonitoringProps(props.monitoring);
 
-    this.table = new Table(this, 'Table', {
-      partitionKey: { name: TABLE_KEYS.partitionKey, type: AttributeType.STRING },
-      sortKey: { name: TABLE_KEYS.sortKey, type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: TableEncryption.AWS_MANAGED,
-      removalPolicy,
-      deletionProtection: removalPolicy !== RemovalPolicy.DESTROY,
-    });
+    const restored = props.restoredTables;
+    for (const [key, name] of Object.entries(restored ?? {})) {
+      if (typeof name !== 'string' || !/^[A-Za-z0-9_.-]{3,255}$/.test(name)) {
+        throw new Error(`restoredTables.${key} must be a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -), not ${JSON.stringify(name)}.`);
+      }
+    }
+    this.table = restored?.table
+      ? Table.fromTableName(this, 'RestoredTable', restored.table)
+      : new Table(this, 'Table', {
+          partitionKey: { name: TABLE_KEYS.partitionKey, type: AttributeType.STRING },
+          sortKey: { name: TABLE_KEYS.sortKey, type: AttributeType.STRING },
+          billingMode: BillingMode.PAY_PER_REQUEST,
+          pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+          encryption: TableEncryption.AWS_MANAGED,
+          removalPolicy,
+          deletionProtection: removalPolicy !== RemovalPolicy.DESTROY,
+        });
 
-    this.tokensTable = new Table(this, 'TokensTable', {
-      partitionKey: { name: TABLE_KEYS.partitionKey, type: AttributeType.STRING },
-      sortKey: { name: TABLE_KEYS.sortKey, type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: TableEncryption.AWS_MANAGED,
-      timeToLiveAttribute: TTL_ATTRIBUTE,
-      removalPolicy,
-      deletionProtection: removalPolicy !== RemovalPolicy.DESTROY,
-    });
+    this.tokensTable = restored?.tokensTable
+      ? Table.fromTableName(this, 'RestoredTokensTable', restored.tokensTable)
+      : new Table(this, 'TokensTable', {
+          partitionKey: { name: TABLE_KEYS.partitionKey, type: AttributeType.STRING },
+          sortKey: { name: TABLE_KEYS.sortKey, type: AttributeType.STRING },
+          billingMode: BillingMode.PAY_PER_REQUEST,
+          pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+          encryption: TableEncryption.AWS_MANAGED,
+          timeToLiveAttribute: TTL_ATTRIBUTE,
+          removalPolicy,
+          deletionProtection: removalPolicy !== RemovalPolicy.DESTROY,
+        });
 
     this.accessLogBucket = new Bucket(this, 'AccessLogBucket', {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
@@ -289,7 +350,9 @@ export class PackageIndex extends Construct {
       lifecycleRules: [{ id: 'expire-access-logs', expiration: props.accessLogExpiration ?? Duration.days(90) }],
     });
 
+    const replication = props.replication && replicationRule(this, props.replication);
     this.bucket = new Bucket(this, 'FilesBucket', {
+      ...(replication ? { replicationRules: [replication.rule] } : {}),
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       encryption: BucketEncryption.S3_MANAGED,
       enforceSSL: true,
@@ -310,6 +373,17 @@ export class PackageIndex extends Construct {
         },
       ],
     });
+
+    if (replication) {
+      this.replicaBucket = replication.destination;
+      const role = this.bucket.node.findChild('ReplicationRole');
+      for (const objects of [this.bucket.arnForObjects('*'), replication.destination.arnForObjects('*')]) {
+        Validations.of(role).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::${nagReference(Stack.of(this).resolve(objects))}]`,
+          reason: 'S3 replication (CDK\'s replication role) reads each object version of the source and writes it to the replica; which keys it copies is the rule\'s files/ filter, and the role may do nothing else.',
+        });
+      }
+    }
 
     this.apiAccessLogGroup = new LogGroup(this, 'ApiAccessLogs', { retention: logRetention, removalPolicy });
     this.api = new HttpApi(this, 'Api', {
@@ -387,12 +461,22 @@ export class PackageIndex extends Construct {
     );
     if (gitlabIssuers.some((url) => url.startsWith('http:'))) throw new Error('trustedPublishing.gitlabIssuerUrls must be https:// in a deployed index.');
     const googleIssuers = props.trustedPublishing?.google === false ? [] : OIDC_DEFAULTS.googleIssuers;
+    if (props.allowedNetworks !== undefined) {
+      let networks;
+      try {
+        networks = parseNetworks(props.allowedNetworks.map((n) => (Token.isUnresolved(n) ? '' : n)).filter(Boolean));
+      } catch (err) {
+        throw new Error(`allowedNetworks: ${(err as Error).message}`);
+      }
+      if (networks.length === 0) throw new Error('allowedNetworks names no network: leave it out to allow every network.');
+    }
     const functions: Partial<Record<FunctionName, WharfFunction>> = {};
     const routeKeys = new Set<string>();
     const trustedRoot = props.sigstoreTrustedRootFile;
     if (trustedRoot !== undefined) readTrustedRoot(trustedRoot); // a missing or broken file fails the synth, named
     for (const [name, spec] of Object.entries(FUNCTIONS) as [FunctionName, FunctionSpec][]) {
       const ownsAttestations = name === 'write' && trustedRoot !== undefined;
+      const networkEnvironment: Record<string, string> = props.allowedNetworks ? { [ENV.allowedNetworks]: props.allowedNetworks.join(',') } : {};
       const fn = new WharfFunction(this, `${pascalCase(name)}Function`, {
         entry: resolve(projectRoot, spec.entry),
         projectRoot,
@@ -400,7 +484,7 @@ export class PackageIndex extends Construct {
         memorySize: props.memorySize,
         logRetention,
         logRemovalPolicy: removalPolicy,
-        environment: ownsAttestations ? { ...environment, [ENV.sigstoreTrustedRoot]: SIGSTORE_ROOT_IN_BUNDLE } : environment,
+        environment: { ...environment, ...networkEnvironment, ...(ownsAttestations ? { [ENV.sigstoreTrustedRoot]: SIGSTORE_ROOT_IN_BUNDLE } : {}) },
         ...(ownsAttestations ? { extraFiles: { [SIGSTORE_ROOT_IN_BUNDLE]: resolve(trustedRoot) } } : {}),
       }).grantTokens(this.tokensTable, spec.tokens);
       if (spec.access === 'lookup') fn.grantProjectLookup(this.table);
@@ -501,7 +585,10 @@ export class PackageIndex extends Construct {
       upstream: upstream.mode === 'proxy' || upstream.mode === 'cache',
       otherAlarms: [this.downloadSigning.rotationAlarm],
     });
-    this.indexUrl = `${this.api.apiEndpoint}/simple/`;
+    if (props.backup) this.backup = new IndexBackup(this, 'Backup', { ...props.backup, tables: [this.table, this.tokensTable], bucket: this.bucket });
+    if (props.domain) this.customDomain = new CustomDomain(this, 'Domain', { ...props.domain, api: this.api, stage: this.stage });
+    this.baseUrl = this.customDomain?.url ?? this.api.apiEndpoint;
+    this.indexUrl = `${this.baseUrl}/simple/`;
   }
 }
 

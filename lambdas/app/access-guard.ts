@@ -19,6 +19,7 @@ import { AuthenticationError, ForbiddenError } from '../core/errors.ts';
 import type { TokenRecord } from '../core/model.ts';
 import { Permissions } from '../core/scopes.ts';
 import { tokenIdOf, tokenMatches } from '../core/tokens.ts';
+import { mintedByTrustedPublishing } from '../core/networks.ts';
 import type { TokenVerifier } from './ports.ts';
 import { MAX_AUTH_CACHE_SECONDS } from '../config/wharf-config.ts';
 import { AUTH_FAILURE_REASONS, type AuthFailureReason } from '../config/metrics.ts';
@@ -126,6 +127,15 @@ export class AccessGuard {
     throw decision.status === 401 ? new AuthenticationError(decision.message) : new ForbiddenError(decision.message);
   }
 
+  /**
+   * Whether `authorization` carries a valid (known, unrevoked, unexpired) token minted by
+   * trusted publishing: the IP allowlist lets those upload from any network.
+   */
+  async isTrustedPublishing(authorization: string | undefined): Promise<boolean> {
+    const identity = await this.identify(authorization);
+    return identity.kind === 'principal' && identity.principal.trustedPublishing === true;
+  }
+
   /** Forget a cached token at once (the admin function calls this after revoking). */
   forget(tokenId: string): void {
     this.cache.delete(tokenId);
@@ -160,7 +170,12 @@ export class AccessGuard {
     }
     return {
       kind: 'principal',
-      principal: { tokenId, scopes: record.scopes, permissions: new Permissions(record.scopes) },
+      principal: {
+        tokenId,
+        scopes: record.scopes,
+        permissions: new Permissions(record.scopes),
+        ...(mintedByTrustedPublishing(record.createdBy) ? { trustedPublishing: true } : {}),
+      },
     };
   }
 

@@ -159,6 +159,8 @@ export const COMMANDS: readonly CommandSpec[] = [
          --quiet  no access log
          --log-level L  the functions' log: debug, info, warn (default) or error; debug also
              shows each request's metrics (the EMF records the functions write on AWS)
+         --allow-ip CIDR...  answer only these networks (203.0.113.0/24, ::1); from elsewhere
+             only trusted publishing works (default: every network)
          --upstream MODE  projects not hosted here: none, redirect, proxy (default) or cache
          --upstream-url URL  the upstream simple index (default https://pypi.org/simple/,
              or $WHARF_UPSTREAM_URL)

@@ -31,6 +31,7 @@ export interface ServeOptions {
   'upstream-ttl'?: string;
   reserve?: string[];
   mix?: string[];
+  'allow-ip'?: string[];
 }
 
 /** The upstream flags; like a deployed stack, `proxy` of public PyPI unless told otherwise. */
@@ -99,6 +100,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
       ...(options['oidc-audience'] ? { oidcAudience: options['oidc-audience'] } : {}),
       upstream: upstreamOptions(options),
       ...(logLevel ? { logLevel } : {}),
+      ...(options['allow-ip']?.length ? { allowedNetworks: options['allow-ip'] } : {}),
       ...(options.quiet
         ? {}
         : {
@@ -145,6 +147,9 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
       `  Import:     npm run wharf -- import${dataDirOption} path/to/dist/`,
       `  Health:     ${wharf.url}/health`,
       `  Upstream:   ${upstreamLine(wharf.upstreamMode, upstreamOptions(options))}`,
+      ...(options['allow-ip']?.length
+        ? [`  Allowed:    ${options['allow-ip'].join(', ')} (from elsewhere only trusted publishing and /health answer)`]
+        : []),
       '',
       admin.file
         ? `Admin token ${admin.created ? 'created and ' : ''}kept in ${admin.file} (readable by you only).`

@@ -49,6 +49,11 @@ export const ENV = {
   sigstoreTrustedRoot: 'WHARF_SIGSTORE_TRUSTED_ROOT',
   /** The `service` dimension of the functions' metrics: the index's name (lambdas/config/metrics.ts). */
   metricsService: 'WHARF_METRICS_SERVICE',
+  /**
+   * The IP allowlist (read, write and admin functions): CIDR blocks, comma-separated; unset,
+   * every network. Trusted publishing stays reachable from anywhere (lambdas/core/networks.ts).
+   */
+  allowedNetworks: 'WHARF_ALLOWED_NETWORKS',
 } as const;
 
 /** The upstream index (lambdas/app/upstream-index.ts); none set means no upstream. */

@@ -3,6 +3,7 @@
  * A missing or malformed setting fails fast, naming the variable.
  */
 import type { ImagePolicy } from '../core/description.ts';
+import { type Network, parseNetworks } from '../core/networks.ts';
 import { ConfigError, ENV, type Environment, booleanFlag, positiveInt, required } from './environment.ts';
 
 /** What every function that checks tokens needs. */
@@ -12,6 +13,8 @@ export interface AccessConfig {
   readonly publicRead: boolean;
   /** How long a warm function trusts a looked-up token: revocation takes at most this long. */
   readonly authCacheSeconds: number;
+  /** The IP allowlist (`WHARF_ALLOWED_NETWORKS`); absent, every network may ask. */
+  readonly allowedNetworks?: readonly Network[];
 }
 
 export interface WharfConfig extends AccessConfig {
@@ -62,10 +65,21 @@ export function loadAccessConfig(env: Environment): AccessConfig {
   if (authCacheSeconds > MAX_AUTH_CACHE_SECONDS) {
     throw new ConfigError(`${ENV.authCacheSeconds} must be at most ${MAX_AUTH_CACHE_SECONDS}: revocation must take effect within a minute.`);
   }
+  const networks = env[ENV.allowedNetworks];
+  let allowedNetworks: Network[] | undefined;
+  if (networks !== undefined && networks !== '') {
+    try {
+      allowedNetworks = parseNetworks(networks);
+    } catch (err) {
+      throw new ConfigError(`${ENV.allowedNetworks}: ${(err as Error).message}`);
+    }
+    if (allowedNetworks.length === 0) throw new ConfigError(`${ENV.allowedNetworks} names no network: unset it to allow every network.`);
+  }
   return {
     tokensTableName: required(env, ENV.tokensTableName),
     publicRead: booleanFlag(env, ENV.publicRead, false),
     authCacheSeconds,
+    ...(allowedNetworks ? { allowedNetworks } : {}),
   };
 }
 

@@ -54,6 +54,8 @@ export interface Principal {
   readonly tokenId: string;
   readonly scopes: readonly string[];
   readonly permissions: Permissions;
+  /** The token was minted by trusted publishing (its creator is `oidc:...`). */
+  readonly trustedPublishing?: boolean;
 }
 
 export type Action =

@@ -5,6 +5,8 @@ import { TokenAdmin } from '../app/token-admin.ts';
 import { TrustedPublishing } from '../app/trusted-publishing.ts';
 import { OIDC_DEFAULTS, trustedIssuerList, type AccessConfig, type OidcConfig } from '../config/wharf-config.ts';
 import { createAdminRoutes } from '../http/admin-routes.ts';
+import { withNetworkAllowlist } from '../http/network-allowlist.ts';
+import type { RouteHandler } from '../http/types.ts';
 import { createLambdaHandler, type WharfLambdaHandler } from '../http/lambda-handler.ts';
 import { createOidcRoutes, OIDC_PREFIX } from '../http/oidc-routes.ts';
 import { createPublisherRoutes, PUBLISHERS_PREFIX } from '../http/publisher-routes.ts';
@@ -20,7 +22,7 @@ export interface AdminFunctionDeps {
   readonly publishers: PublisherStore;
   /** Whether a project exists (GetItem on the package table): pending publishers need it. */
   readonly projects?: ProjectLookup;
-  readonly config: Pick<AccessConfig, 'publicRead' | 'authCacheSeconds'>;
+  readonly config: Pick<AccessConfig, 'publicRead' | 'authCacheSeconds' | 'allowedNetworks'>;
   /** @default audience "wharf", the issuers of GitHub, gitlab.com and Google */
   readonly oidc?: OidcConfig;
   readonly logger: Logger;
@@ -57,11 +59,12 @@ export function createAdminFunction(deps: AdminFunctionDeps): WharfLambdaHandler
   const publishers = createPublisherRoutes(publishing, guard, deps.logger);
   const exchange = createOidcRoutes(publishing, deps.logger);
   const aws = awsPublishingRoutes(deps.aws, { spent: deps.publishers, tokenAdmin, guard, serverId: oidc.audience, logger: deps.logger, now });
-  return createLambdaHandler(async (request) => {
+  const routes: RouteHandler = async (request) => {
     const fromAws = aws(request);
     if (fromAws) return fromAws;
     if (request.path.startsWith(OIDC_PREFIX)) return exchange(request);
     if (request.path === PUBLISHERS_PREFIX || request.path.startsWith(`${PUBLISHERS_PREFIX}/`)) return publishers(request);
     return admin(request);
-  }, deps.logger, deps.metrics);
+  };
+  return createLambdaHandler(withNetworkAllowlist(routes, deps.config.allowedNetworks, guard, deps.logger), deps.logger, deps.metrics);
 }

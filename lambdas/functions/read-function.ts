@@ -6,6 +6,7 @@ import { SimpleIndex } from '../app/simple-index.ts';
 import { ProjectViews, type ProvenanceReader } from '../app/project-views.ts';
 import type { Provenance } from '../core/attestations.ts';
 import type { WharfConfig } from '../config/wharf-config.ts';
+import { withNetworkAllowlist } from '../http/network-allowlist.ts';
 import { createLambdaHandler, type WharfLambdaHandler } from '../http/lambda-handler.ts';
 import { createReadRoutes } from '../http/read-routes.ts';
 import type { DownloadSigner, MetadataStore, PresignedObjectReader, TokenVerifier } from '../app/ports.ts';
@@ -17,7 +18,7 @@ export interface ReadFunctionDeps {
   readonly signer: DownloadSigner;
   /** Token lookups only: the page-serving function cannot create or revoke tokens. */
   readonly tokens: TokenVerifier;
-  readonly config: Pick<WharfConfig, 'pageCacheControl' | 'signingWindowSeconds' | 'publicRead' | 'authCacheSeconds' | 'descriptionImages'>;
+  readonly config: Pick<WharfConfig, 'pageCacheControl' | 'signingWindowSeconds' | 'publicRead' | 'authCacheSeconds' | 'descriptionImages' | 'allowedNetworks'>;
   readonly logger: Logger;
   readonly now?: () => number;
   /** Reads `.metadata` through its presigned URL so the function serves it itself; absent, a redirect. */
@@ -39,6 +40,7 @@ export function createReadFunction(deps: ReadFunctionDeps): WharfLambdaHandler {
     if (answer.kind !== 'inline') return undefined;
     return JSON.parse(new TextDecoder().decode(answer.body)) as Provenance;
   };
+  const guard = accessGuardFor(deps.tokens, deps.config, deps.logger, deps.now, deps.metrics);
   const routes = createReadRoutes({
     simpleIndex,
     projectViews: new ProjectViews(deps.metadata, simpleIndex, { provenance }),
@@ -47,9 +49,9 @@ export function createReadFunction(deps: ReadFunctionDeps): WharfLambdaHandler {
     pageCacheControl: deps.config.pageCacheControl,
     ...(deps.config.descriptionImages ? { descriptionImages: deps.config.descriptionImages } : {}),
     logger: deps.logger,
-    guard: accessGuardFor(deps.tokens, deps.config, deps.logger, deps.now, deps.metrics),
+    guard,
     ...(deps.upstream ? { upstream: deps.upstream } : {}),
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
   });
-  return createLambdaHandler(routes, deps.logger, deps.metrics);
+  return createLambdaHandler(withNetworkAllowlist(routes, deps.config.allowedNetworks, guard, deps.logger), deps.logger, deps.metrics);
 }

@@ -9,6 +9,8 @@ import { ProjectAdmin } from '../app/project-admin.ts';
 import type { WharfConfig } from '../config/wharf-config.ts';
 import { NotFoundError } from '../core/errors.ts';
 import { errorResponse } from '../http/error-map.ts';
+import { withNetworkAllowlist } from '../http/network-allowlist.ts';
+import type { RouteHandler } from '../http/types.ts';
 import { createLambdaHandler, type WharfLambdaHandler } from '../http/lambda-handler.ts';
 import { createLegacyUploadRoute } from '../http/legacy-upload-routes.ts';
 import { createProjectRoutes } from '../http/project-routes.ts';
@@ -47,7 +49,7 @@ export interface WriteFunctionDeps {
   readonly blobs: BlobStore;
   /** Token lookups only: uploading never needs to make a token. */
   readonly tokens: TokenVerifier;
-  readonly config: Pick<WharfConfig, 'publicRead' | 'authCacheSeconds' | 'maxUploadBytes'>;
+  readonly config: Pick<WharfConfig, 'publicRead' | 'authCacheSeconds' | 'maxUploadBytes' | 'allowedNetworks'>;
   readonly logger: Logger;
   readonly now?: () => number;
   /** Upload sessions; without them only the legacy upload takes files (tests of it alone). */
@@ -127,7 +129,7 @@ export function createWriteFunction(deps: WriteFunctionDeps): WharfLambdaHandler
       return createRetentionRoutes({ guard, retention: use, logger: deps.logger });
     });
 
-  return createLambdaHandler(async (request) => {
+  const routes: RouteHandler = async (request) => {
     if (request.path === '/legacy/' || request.path === '/legacy') return upload(request);
     if (request.path.startsWith('/api/projects/')) return projects(request);
     if (retention && (request.path === RETENTION_PREFIX || request.path.startsWith(`${RETENTION_PREFIX}/`))) return (await retention())(request);
@@ -136,5 +138,6 @@ export function createWriteFunction(deps: WriteFunctionDeps): WharfLambdaHandler
       new NotFoundError(`Nothing takes a ${request.method} at ${request.path}. Upload with twine to ${request.basePath}/legacy/.`),
       deps.logger,
     );
-  }, deps.logger, metrics);
+  };
+  return createLambdaHandler(withNetworkAllowlist(routes, deps.config.allowedNetworks, guard, deps.logger), deps.logger, metrics);
 }

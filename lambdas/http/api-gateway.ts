@@ -38,6 +38,7 @@ export function toHttpRequest(event: APIGatewayProxyEventV2): HttpRequest {
     headers,
     basePath,
     ...(body ? { body } : {}),
+    ...(event.requestContext.http.sourceIp ? { sourceIp: event.requestContext.http.sourceIp } : {}),
   };
 }
 

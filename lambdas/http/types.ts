@@ -11,6 +11,8 @@ export interface HttpRequest {
   /** Prefix to put before absolute paths in Location headers (`/stage`, or ''). */
   readonly basePath: string;
   readonly body?: Uint8Array;
+  /** The caller's address as API Gateway saw the connection (not a header a client can set). */
+  readonly sourceIp?: string;
 }
 
 export interface HttpResponse {

@@ -38,6 +38,7 @@ import { S3UploadStaging } from '../adapters/s3-upload-staging.ts';
 import { SESSION_DEFAULTS, type UploadSessionsConfig } from '../config/upload-config.ts';
 import { sweepOrphansAtStart } from './orphan-sweep-at-start.ts';
 import type { SweepReport } from '../app/orphan-sweeper.ts';
+import { parseNetworks } from '../core/networks.ts';
 
 export interface LocalWharfOptions {
   readonly host?: string;
@@ -58,6 +59,12 @@ export interface LocalWharfOptions {
   readonly authCacheSeconds?: number;
   /** Largest file the upload API takes. @default 4 MiB, as deployed */
   readonly maxUploadBytes?: number;
+  /**
+   * The IP allowlist, as `WHARF_ALLOWED_NETWORKS` on AWS: CIDR blocks whose callers get
+   * answers; from elsewhere only trusted publishing works. Checked against the socket's peer.
+   * @default every network
+   */
+  readonly allowedNetworks?: readonly string[];
   /** Called once per request, after the response is written. */
   readonly onRequest?: (line: { method: string; url: string; status: number; ms: number }) => void;
   readonly logLevel?: LogLevel;
@@ -153,6 +160,8 @@ async function startUnlocked(options: LocalWharfOptions): Promise<LocalWharf> {
         ? options.oidcGoogleIssuers.map((i) => checkIssuerUrl(i, '--oidc-google-issuers'))
         : OIDC_DEFAULTS.googleIssuers,
   };
+  // Parsed before anything starts: a mistyped block fails `wharf serve` at once, named.
+  const allowedNetworks = options.allowedNetworks?.length ? parseNetworks(options.allowedNetworks) : undefined;
   const stores = await startEmbeddedStores({
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
   });
@@ -213,6 +222,7 @@ async function startUnlocked(options: LocalWharfOptions): Promise<LocalWharf> {
       descriptionImages: options.descriptionImages ?? DEFAULTS.descriptionImages,
       authCacheSeconds: options.authCacheSeconds ?? DEFAULTS.authCacheSeconds,
       maxUploadBytes: options.maxUploadBytes ?? DEFAULTS.maxUploadBytes,
+      ...(allowedNetworks ? { allowedNetworks } : {}),
     },
     ...(options.logLevel ? { logLevel: options.logLevel } : {}),
     metrics,
