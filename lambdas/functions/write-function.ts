@@ -12,17 +12,20 @@ import { errorResponse } from '../http/error-map.ts';
 import { createLambdaHandler, type WharfLambdaHandler } from '../http/lambda-handler.ts';
 import { createLegacyUploadRoute } from '../http/legacy-upload-routes.ts';
 import { createProjectRoutes } from '../http/project-routes.ts';
-import type { BlobStore, MetadataStore, PublisherStore, TokenVerifier, UploadSessionStore, UploadStaging } from '../app/ports.ts';
+import type { BlobStore, MetadataStore, PublisherStore, PublishingSessionStore, TokenVerifier, UploadSessionStore, UploadStaging } from '../app/ports.ts';
 import { AttestationCheck } from '../app/attestation-check.ts';
 import { once } from './deferred.ts';
 import { UploadSessions } from '../app/upload-sessions.ts';
 import { createUploadSessionRoutes, UPLOAD_SESSIONS_PATH } from '../http/upload-session-routes.ts';
-import { type UploadSessionsConfig } from '../config/upload-config.ts';
+import { MAX_SESSION_LIFETIME_SECONDS, type UploadSessionsConfig } from '../config/upload-config.ts';
+import { PublishingSessions } from '../app/publishing-sessions.ts';
+import { createUploadApiRoutes, UPLOAD_API_ROOT } from '../http/upload-api-routes.ts';
 import { UploadRights } from '../app/upload-rights.ts';
 
 /** What upload sessions (files of any size, straight to S3) need. */
 export interface UploadSessionDeps {
-  readonly sessions: UploadSessionStore;
+  /** File upload sessions, and PEP 694's publishing sessions beside them. */
+  readonly sessions: UploadSessionStore & PublishingSessionStore;
   readonly staging: UploadStaging;
   readonly config: UploadSessionsConfig;
   /** Starts background verification without waiting for it (the verifier function). */
@@ -80,9 +83,9 @@ export function createWriteFunction(deps: WriteFunctionDeps): WharfLambdaHandler
     logger: deps.logger,
   });
   const uploads = deps.uploads;
-  const sessions = uploads && createUploadSessionRoutes({
-    guard,
-    sessions: new UploadSessions({
+  const uploadSessions =
+    uploads &&
+    new UploadSessions({
       sessions: uploads.sessions,
       staging: uploads.staging,
       metadata: deps.metadata,
@@ -92,16 +95,36 @@ export function createWriteFunction(deps: WriteFunctionDeps): WharfLambdaHandler
       ...(attestations ? { attestations } : {}),
       now: clock,
       logger: deps.logger,
-    }),
-    rights,
-    maxSessionBytes: uploads.config.maxSessionBytes,
-    logger: deps.logger,
-  });
+    });
+  const sessions =
+    uploads &&
+    uploadSessions &&
+    createUploadSessionRoutes({ guard, sessions: uploadSessions, rights, maxSessionBytes: uploads.config.maxSessionBytes, logger: deps.logger });
+  // PEP 694 (Upload 2.0) on the same file sessions, staging and verifier.
+  const uploadApi =
+    uploads &&
+    uploadSessions &&
+    createUploadApiRoutes({
+      guard,
+      publishing: new PublishingSessions({
+        store: uploads.sessions,
+        files: uploads.sessions,
+        uploads: uploadSessions,
+        metadata: deps.metadata,
+        config: { lifetimeSeconds: uploads.config.sessionLifetimeSeconds, maxLifetimeSeconds: MAX_SESSION_LIFETIME_SECONDS },
+        now: clock,
+      }),
+      uploads: uploadSessions,
+      rights,
+      maxSessionBytes: uploads.config.maxSessionBytes,
+      logger: deps.logger,
+    });
   const projects = createProjectRoutes({ guard, projectAdmin: new ProjectAdmin(deps.metadata, deps.blobs, clock), logger: deps.logger });
 
   return createLambdaHandler(async (request) => {
     if (request.path === '/legacy/' || request.path === '/legacy') return upload(request);
     if (request.path.startsWith('/api/projects/')) return projects(request);
+    if (uploadApi && (request.path === UPLOAD_API_ROOT || request.path.startsWith(`${UPLOAD_API_ROOT}/`))) return uploadApi(request);
     if (sessions && (request.path === UPLOAD_SESSIONS_PATH || request.path.startsWith(`${UPLOAD_SESSIONS_PATH}/`))) return sessions(request);
     return errorResponse(
       new NotFoundError(`Nothing takes a ${request.method} at ${request.path}. Upload with twine to ${request.basePath}/legacy/.`),

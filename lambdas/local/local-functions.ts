@@ -7,7 +7,7 @@ import { createReadFunction } from '../functions/read-function.ts';
 import { createWriteFunction } from '../functions/write-function.ts';
 import type { UpstreamIndex } from '../app/upstream-index.ts';
 import { FetchObjectReader } from '../adapters/presigned-object-reader.ts';
-import type { BlobStore, DownloadSigner, MetadataStore, PublisherStore, TokenStore, UploadSessionStore, UploadStaging } from '../app/ports.ts';
+import type { BlobStore, DownloadSigner, MetadataStore, PublisherStore, TokenStore, PublishingSessionStore, UploadSessionStore, UploadStaging } from '../app/ports.ts';
 import { OIDC_DEFAULTS, type OidcConfig, type WharfConfig } from '../config/wharf-config.ts';
 import { createVerifierFunction } from '../functions/verifier-function.ts';
 import { type UploadSessionsConfig } from '../config/upload-config.ts';
@@ -27,7 +27,7 @@ export interface LocalFunctionDeps {
   readonly logLevel?: LogLevel;
   readonly upstream?: UpstreamIndex;
   readonly uploads: {
-    readonly sessions: UploadSessionStore;
+    readonly sessions: UploadSessionStore & PublishingSessionStore;
     readonly staging: UploadStaging;
     readonly config: UploadSessionsConfig;
   };
