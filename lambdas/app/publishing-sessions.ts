@@ -204,7 +204,7 @@ export class PublishingSessions {
       this.deps.metadata.getFile(session.project, request.filename),
       this.deps.metadata.getProject(session.project),
     ]);
-    if (existing?.filename === request.filename) throw this.published(request.filename, existing.sha256);
+    if (existing?.filename === request.filename) throw this.published(request.filename, existing.sha256, request.sha256);
     checkAgainstIndex(request.filename, request.sha256, { existing, tombstone });
     const refusal = uploadRefusal(session.project, record?.status);
     if (refusal) throw refusal;
@@ -240,11 +240,13 @@ export class PublishingSessions {
     return { session: await this.get(id), file, parts };
   }
 
-  private published(filename: string, sha256: string): UploadConflictError {
-    return new UploadConflictError(
-      `File already exists: ${filename} is published (sha256 ${sha256}). Published files are immutable: leave it out of this session, or publish a new version.`,
-      [{ source: filename, message: `already published with sha256 ${sha256}`, sha256 }],
-    );
+  /** The draft's 409 for a published filename; `errors[0].sha256` lets a client tell its own bytes (nothing to do) from others. */
+  private published(filename: string, sha256: string, declared: string): UploadConflictError {
+    const message =
+      sha256 === declared
+        ? `File already exists: ${filename} is published with these exact bytes (sha256 ${sha256}); leave it out of this session.`
+        : FileExistsError.forFile(filename, sha256).message;
+    return new UploadConflictError(message, [{ source: filename, message: `already published with sha256 ${sha256}`, sha256 }]);
   }
 
   /** Deletes a file from the session (a pending upload is cancelled); refused (409) while it is being verified. */
@@ -286,7 +288,7 @@ export class PublishingSessions {
           this.deps.metadata.getFile(file.project, file.filename),
         ]);
         try {
-          if (existing?.filename === file.filename) throw this.published(file.filename, existing.sha256);
+          if (existing?.filename === file.filename) throw this.published(file.filename, existing.sha256, file.sha256);
           checkAgainstIndex(file.filename, file.sha256, { existing, tombstone });
         } catch (err) {
           clashes.push({ source: file.filename, message: (err as Error).message });

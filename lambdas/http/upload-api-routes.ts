@@ -49,7 +49,7 @@ import {
   UPLOAD_V2_JSON,
   UploadConflictError,
 } from '../core/publishing-session.ts';
-import { parseCompletedParts, parsePartNumbers, type UploadSession } from '../core/upload-session.ts';
+import { parseCompletedParts, parsePartNumbers, type UploadSession, verifyDeadline } from '../core/upload-session.ts';
 import { statusOf, WWW_AUTHENTICATE, type ErrorLogger } from './error-map.ts';
 import { linksFor } from './json-api-routes.ts';
 import { redirectResponse } from './responses.ts';
@@ -225,6 +225,10 @@ export function createUploadApiRoutes(deps: UploadApiRouteDeps): RouteHandler {
       'expires-at': session.expiresAt,
       mechanism,
       ...(file.error ? { notices: [file.error] } : {}),
+      // While verifying: when the file reads as failed if the verifier never reports, so a client knows how long to poll.
+      ...(file.status === 'verifying'
+        ? { '_wharf': { 'verify-deadline': verifyDeadline(file, deps.uploads.verifyDeadlineSeconds).toISOString() } }
+        : {}),
     };
   }
 
