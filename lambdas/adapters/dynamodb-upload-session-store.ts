@@ -100,7 +100,7 @@ export class DynamoDbUploadSessionStore implements UploadSessionStore, Publishin
     id: string,
     from: readonly PublishingStatus[],
     to: PublishingStatus,
-    fields: Partial<Pick<PublishingSession, 'expiresAt' | 'notices'>> = {},
+    fields: Partial<Pick<PublishingSession, 'expiresAt' | 'notices' | 'processingSince'>> = {},
   ): Promise<PublishingSession | undefined> {
     // An extension moves the record's TTL with it, so DynamoDB never drops a live session.
     const all = fields.expiresAt ? { ...fields, [SESSION_TTL_ATTRIBUTE]: ttlOf(fields.expiresAt) } : fields;

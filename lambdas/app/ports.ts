@@ -220,7 +220,7 @@ export interface PublishingSessionStore {
     id: string,
     from: readonly PublishingStatus[],
     to: PublishingStatus,
-    fields?: Partial<Pick<PublishingSession, 'expiresAt' | 'notices'>>,
+    fields?: Partial<Pick<PublishingSession, 'expiresAt' | 'notices' | 'processingSince'>>,
   ): Promise<PublishingSession | undefined>;
   /**
    * Put `filename` → `fileSessionId` in an editable session's files, if the filename is not

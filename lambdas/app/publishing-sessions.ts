@@ -35,6 +35,10 @@ export interface PublishingSessionsConfig {
   readonly lifetimeSeconds: number;
   /** The most an extension may bring a session to, counted from its creation. */
   readonly maxLifetimeSeconds: number;
+  /** Sessions holding up to this many bytes are published within the request (201); more, in the background (202). */
+  readonly inlinePublishBytes: number;
+  /** How long a background publish may stay `processing` before the session reads as `error`. */
+  readonly publishDeadlineSeconds: number;
 }
 
 export interface PublishingSessionsDeps {
@@ -43,6 +47,8 @@ export interface PublishingSessionsDeps {
   readonly uploads: UploadSessions;
   readonly metadata: Pick<MetadataStore, 'getFile' | 'getTombstone' | 'getProject'>;
   readonly config: PublishingSessionsConfig;
+  /** Publishes a session in the background (the verifier function); absent, every publish is synchronous. */
+  readonly startPublish?: (id: string) => Promise<void>;
   readonly now?: () => Date;
 }
 
@@ -120,6 +126,14 @@ export class PublishingSessions {
   }
 
   private async settle(session: PublishingSession): Promise<PublishingSession> {
+    if (session.status === 'processing' && session.processingSince !== undefined) {
+      const deadline = Date.parse(session.processingSince) + this.deps.config.publishDeadlineSeconds * 1000;
+      if (this.now().getTime() < deadline) return session;
+      const failed = await this.deps.store.transitionPublishingSession(session.id, ['processing'], 'error', {
+        notices: [`Publishing did not finish by ${new Date(deadline).toISOString()}: the background publish stopped without a result. Publish the session again.`],
+      });
+      return failed ?? this.get(session.id);
+    }
     if (!isEditable(session) || this.now().getTime() < Date.parse(session.expiresAt)) return session;
     const expired = await this.deps.store.transitionPublishingSession(session.id, ['open', 'error'], 'canceled', {
       notices: [`The session expired at ${session.expiresAt} before it was published; nothing of it was published and its files were discarded. Create a new session.`],
@@ -282,7 +296,8 @@ export class PublishingSessions {
     }
     const clashes: { source: string; message: string }[] = [];
     await Promise.all(
-      files.map(async (file) => {
+      // A file listed by an earlier attempt that failed part way is published already: it is skipped.
+      files.filter((file) => file.status === 'completed').map(async (file) => {
         const [tombstone, existing] = await Promise.all([
           this.deps.metadata.getTombstone(file.project, file.filename),
           this.deps.metadata.getFile(file.project, file.filename),
@@ -303,13 +318,40 @@ export class PublishingSessions {
     }
     // `processing` while the files are listed: the session takes no change and no cancel meanwhile.
     const from = session.status;
-    const processing = await this.deps.store.transitionPublishingSession(id, [from], 'processing');
+    const processing = await this.deps.store.transitionPublishingSession(id, [from], 'processing', { processingSince: this.now().toISOString() });
     if (!processing) return this.publish(id);
+    const bytes = files.reduce((total, file) => total + file.size, 0);
+    if (this.deps.startPublish && bytes > this.deps.config.inlinePublishBytes) {
+      // Copies of large files may outlast API Gateway's 30 s: the draft's 202, then poll.
+      await this.deps.startPublish(id);
+      return processing;
+    }
+    return this.list(processing, files, from);
+  }
+
+  /** The background half of publish(): lists the files of a session left `processing`. */
+  async finishPublish(id: string): Promise<PublishingSession> {
+    const session = await this.get(id);
+    if (session.status !== 'processing') return session;
     try {
-      for (const file of files) await this.deps.uploads.publishStaged(file);
+      return await this.list(session, await this.files(session), undefined);
+    } catch {
+      return this.get(id);
+    }
+  }
+
+  /**
+   * Lists every file, then marks the session published. A failure leaves the session editable
+   * with the reason in its notices: back to `from` when the client is waiting (the draft's
+   * synchronous failure), `error` for a background publish.
+   */
+  private async list(session: PublishingSession, files: readonly UploadSession[], from: PublishingStatus | undefined): Promise<PublishingSession> {
+    const id = session.id;
+    try {
+      for (const file of files) if (file.status === 'completed') await this.deps.uploads.publishStaged(file);
     } catch (err) {
       const reason = err instanceof FileExistsError || err instanceof InvalidInputError ? (err as Error).message : 'a file could not be listed';
-      await this.deps.store.transitionPublishingSession(id, ['processing'], from, { notices: [`The last publish failed: ${reason}`] });
+      await this.deps.store.transitionPublishingSession(id, ['processing'], from ?? 'error', { notices: [`The last publish failed: ${reason}`] });
       throw err;
     }
     const published = await this.deps.store.transitionPublishingSession(id, ['processing'], 'published', { notices: [] });

@@ -65,6 +65,8 @@ export interface PublishingSession {
   readonly expiresAt: string;
   /** Why the session is where it is (a failed deferred publish, an expiry), for `notices`. */
   readonly notices?: readonly string[];
+  /** When publishing began (status `processing`), to stop waiting for a background publish that died. */
+  readonly processingSince?: string;
 }
 
 /** One entry of a problem's `errors`: what it is about and what is wrong (and, for a published file, its sha256). */

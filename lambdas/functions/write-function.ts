@@ -30,6 +30,8 @@ export interface UploadSessionDeps {
   readonly config: UploadSessionsConfig;
   /** Starts background verification without waiting for it (the verifier function). */
   readonly startVerification: (sessionId: string) => Promise<void>;
+  /** Starts a PEP 694 publish in the background (the verifier function); absent, every publish is synchronous. */
+  readonly startPublish?: (publishingSessionId: string) => Promise<void>;
 }
 
 /** What verifying PEP 740 attestations needs. */
@@ -111,7 +113,13 @@ export function createWriteFunction(deps: WriteFunctionDeps): WharfLambdaHandler
         files: uploads.sessions,
         uploads: uploadSessions,
         metadata: deps.metadata,
-        config: { lifetimeSeconds: uploads.config.sessionLifetimeSeconds, maxLifetimeSeconds: MAX_SESSION_LIFETIME_SECONDS },
+        config: {
+          lifetimeSeconds: uploads.config.sessionLifetimeSeconds,
+          maxLifetimeSeconds: MAX_SESSION_LIFETIME_SECONDS,
+          inlinePublishBytes: uploads.config.inlineVerifyBytes,
+          publishDeadlineSeconds: uploads.config.verifyDeadlineSeconds,
+        },
+        ...(uploads.startPublish ? { startPublish: uploads.startPublish } : {}),
         now: clock,
       }),
       uploads: uploadSessions,

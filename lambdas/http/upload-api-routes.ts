@@ -291,7 +291,7 @@ export function createUploadApiRoutes(deps: UploadApiRouteDeps): RouteHandler {
       asObject(jsonBody(request), `to publish: {"meta": {"api-version": "${UPLOAD_API_VERSION}"}}`);
       if (session.newProject) await deps.rights.requireCreateIfNew(principal, session.project);
       const published = await deps.publishing.publish(id);
-      return v2(201, await sessionView(request, published), { location: urls(request, session).self });
+      return v2(published.status === 'processing' ? 202 : 201, await sessionView(request, published), { location: urls(request, session).self });
     }
     if (action === 'extend' && method === 'POST') {
       const extended = await deps.publishing.extend(id, parseExtendRequest(jsonBody(request)));

@@ -50,6 +50,11 @@ export function buildLocalFunctions(deps: LocalFunctionDeps): Record<FunctionNam
       verifier({ sessionId }).catch((err: unknown) => verifierLogger.error('Verifier failed', err as Error));
     });
   };
+  const startPublish = async (publishingSessionId: string) => {
+    setImmediate(() => {
+      verifier({ publishingSessionId }).catch((err: unknown) => verifierLogger.error('Verifier failed', err as Error));
+    });
+  };
   return {
     // Each function gets only the port it has in AWS: the read function cannot write tokens.
     read: createReadFunction({
@@ -68,7 +73,7 @@ export function buildLocalFunctions(deps: LocalFunctionDeps): Record<FunctionNam
       tokens: { getToken: (id) => deps.tokens.getToken(id) },
       config: deps.config,
       logger: logger('wharf-write'),
-      uploads: { ...deps.uploads, startVerification },
+      uploads: { ...deps.uploads, startVerification, startPublish },
       attestations: {
         publishers: deps.publishers,
         githubIssuer: (deps.oidc ?? OIDC_DEFAULTS).githubIssuer,

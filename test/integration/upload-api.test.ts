@@ -429,9 +429,58 @@ describe('an expired publishing session', () => {
   });
 });
 
+describe('large sessions in the background', () => {
+  test('a file over the inline size completes with 202 processing, and its session publishes with 202, both polled to the end', { timeout: 120_000 }, async () => {
+    const wharf = await startWharf({ uploadSessions: { singlePutBytes: 6 * MiB, partBytes: 5 * MiB, inlineVerifyBytes: 8 * MiB } });
+    const dir = await mkdtemp(path.join(tmpdir(), 'wharf-deferred-'));
+    try {
+      const token = wharf.admin.token;
+      const big = await writeBigWheel(dir, { name: 'stage-deferred', version: '1.0', payloadBytes: 10 * MiB });
+      const bytes = await readFile(big.path);
+      const session = await createSession(wharf, token, 'stage-deferred', '1.0');
+      const opened = await call(token, 'POST', session['links']['upload'], {
+        meta: META, filename: big.filename, size: big.size, hashes: { sha256: big.sha256 }, mechanism: 'vnd-wharf-s3multipart-presigned',
+      });
+      const parts: Json[] = [];
+      for (const part of opened.body['mechanism']['parts'] as Json[]) {
+        const put = await putBytes(part['url'], bytes.subarray(part['offset'], part['offset'] + part['size']));
+        parts.push({ 'part-number': part['part-number'], etag: put.etag });
+      }
+      const completed = await call(token, 'POST', opened.body['links']['complete'], { meta: META, parts });
+      assert.equal(completed.status, 202, JSON.stringify(completed.body));
+      assert.equal(completed.body['status'], 'processing');
+      assert.ok(completed.headers.get('retry-after'));
+      // Publishing while the file is processing: 409, the file named with its state.
+      assertProblem(await call(token, 'POST', session['links']['publish'], { meta: META }), 409, /not completed/);
+      let file = completed.body;
+      while (file['status'] === 'processing') {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        file = (await call(token, 'GET', opened.body['links']['file-upload-session'])).body;
+      }
+      assert.equal(file['status'], 'completed');
+      const published = await call(token, 'POST', session['links']['publish'], { meta: META });
+      assert.equal(published.status, 202, JSON.stringify(published.body));
+      assert.equal(published.body['status'], 'processing');
+      assertProblem(await call(token, 'DELETE', session['links']['session']), 409, /being published/);
+      let state = published.body;
+      while (state['status'] === 'processing') {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        state = (await call(token, 'GET', session['links']['session'])).body;
+      }
+      assert.equal(state['status'], 'published');
+      assert.deepEqual(await listed(wharf, 'stage-deferred'), [big.filename]);
+      assert.deepEqual(await stagedKeys(wharf), []);
+    } finally {
+      await wharf.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('wharf publish over Upload 2.0', { skip: pipMissing }, () => {
-  test('one publishing session per release: a wheel by http-post-bytes and a 20 MiB one by S3, published together', { timeout: 240_000 }, async () => {
-    const wharf = await startWharf();
+  test('one publishing session per release: an sdist by http-post-bytes and a 20 MiB wheel by S3, verified and published in the background', { timeout: 240_000 }, async () => {
+    // Over 8 MiB: the file is verified by the verifier (202, processing) and the session published by it too (202).
+    const wharf = await startWharf({ uploadSessions: { singlePutBytes: 6 * MiB, partBytes: 5 * MiB, inlineVerifyBytes: 8 * MiB } });
     const dir = await mkdtemp(path.join(tmpdir(), 'wharf-publish-v2-'));
     try {
       const small = sdist('cli-release', '3.0');
