@@ -13,6 +13,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   NotFound,
+  PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { copySource } from './s3-keys.ts';
@@ -27,7 +28,7 @@ export class S3UploadStaging implements UploadStaging {
   constructor(
     private readonly client: S3Client,
     private readonly bucketName: string,
-    private readonly signer: Pick<S3UrlSigner, 'presignPut' | 'presignUploadPart'>,
+    private readonly signer: Pick<S3UrlSigner, 'presignPut' | 'presignUploadPart' | 'presignGet'>,
   ) {}
 
   presignPut(key: string, options: SigningOptions): Promise<string> {
@@ -36,6 +37,26 @@ export class S3UploadStaging implements UploadStaging {
 
   presignUploadPart(key: string, uploadId: string, partNumber: number, options: SigningOptions): Promise<string> {
     return this.signer.presignUploadPart(key, uploadId, partNumber, options);
+  }
+
+  presignGet(key: string, options: SigningOptions): Promise<string> {
+    return this.signer.presignGet(key, options);
+  }
+
+  async put(key: string, bytes: Uint8Array): Promise<void> {
+    await this.client.send(
+      new PutObjectCommand({ Bucket: this.bucketName, Key: key, Body: bytes, ContentLength: bytes.byteLength, ContentType: 'application/octet-stream' }),
+    );
+  }
+
+  async stat(key: string): Promise<{ size: number; etag: string } | undefined> {
+    try {
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucketName, Key: key }));
+      return { size: head.ContentLength ?? 0, etag: head.ETag ?? '' };
+    } catch (err) {
+      if (err instanceof NotFound || (err as { name?: string }).name === 'NotFound') return undefined;
+      throw err;
+    }
   }
 
   async startMultipart(key: string): Promise<string> {
@@ -75,13 +96,7 @@ export class S3UploadStaging implements UploadStaging {
   }
 
   async sizeOf(key: string): Promise<number | undefined> {
-    try {
-      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucketName, Key: key }));
-      return head.ContentLength ?? 0;
-    } catch (err) {
-      if (err instanceof NotFound || (err as { name?: string }).name === 'NotFound') return undefined;
-      throw err;
-    }
+    return (await this.stat(key))?.size;
   }
 
   source(key: string, size: number): DistributionSource {

@@ -16,6 +16,7 @@ import type { ProjectStatusMarker } from '../core/project-status.ts';
 import type { PublisherRecord } from '../core/trusted-publishing.ts';
 import type { DistributionSource } from '../core/distribution.ts';
 import type { SessionStatus, UploadSession } from '../core/upload-session.ts';
+import type { PublishingSession, PublishingStatus } from '../core/publishing-session.ts';
 
 export interface ProjectListing {
   readonly name: string;
@@ -225,8 +226,40 @@ export interface UploadSessionStore {
     id: string,
     from: SessionStatus,
     to: SessionStatus,
-    fields?: Partial<Pick<UploadSession, 'error' | 'outcome' | 'verifyingSince'>>,
+    fields?: Partial<Pick<UploadSession, 'error' | 'outcome' | 'verifyingSince' | 'stagedEtag' | 'provenance'>>,
   ): Promise<UploadSession | undefined>;
+}
+
+/** PEP 694 publishing sessions (lambdas/app/publishing-sessions.ts), on the same table as file sessions. */
+export interface PublishingSessionStore {
+  createPublishingSession(session: PublishingSession): Promise<void>;
+  getPublishingSession(id: string): Promise<PublishingSession | undefined>;
+  /**
+   * Change a publishing session's status (and set the given fields) only if its status is one
+   * of `from`; returns it as now stored, or undefined when it was not.
+   */
+  transitionPublishingSession(
+    id: string,
+    from: readonly PublishingStatus[],
+    to: PublishingStatus,
+    fields?: Partial<Pick<PublishingSession, 'expiresAt' | 'notices' | 'processingSince'>>,
+  ): Promise<PublishingSession | undefined>;
+  /**
+   * Put `filename` → `fileSessionId` in an editable session's files, if the filename is not
+   * there or maps to `replacing`; returns false when the session or the filename said no.
+   */
+  addPublishingFile(id: string, filename: string, fileSessionId: string, replacing?: string): Promise<boolean>;
+  /** Take `filename` out of the session's files if it still maps to `fileSessionId`. */
+  removePublishingFile(id: string, filename: string, fileSessionId: string): Promise<void>;
+  /**
+   * Claim `key` (a release, a new project's name) for the session `holder`, if nobody holds
+   * it or `stale` holds it; returns the holder afterwards (the caller's id when it won).
+   */
+  claim(key: string, holder: string, stale?: string): Promise<string>;
+  /** The session holding `key`, if any. */
+  claimHolder(key: string): Promise<string | undefined>;
+  /** Let go of `key` if `holder` still holds it. */
+  releaseClaim(key: string, holder: string): Promise<void>;
 }
 
 /** What an upload session needs from the bucket: the staging area and the copy out of it. */
@@ -239,6 +272,12 @@ export interface UploadStaging {
   abortMultipart(key: string, uploadId: string): Promise<void>;
   /** The object's size, or undefined when nothing is stored at `key`. */
   sizeOf(key: string): Promise<number | undefined>;
+  /** The object's size and ETag, or undefined when nothing is stored at `key`. */
+  stat(key: string): Promise<{ size: number; etag: string } | undefined>;
+  /** Stores bytes the index received itself (PEP 694's http-post-bytes). */
+  put(key: string, bytes: Uint8Array): Promise<void>;
+  /** A presigned GET of a staged object (a stage preview's download). */
+  presignGet(key: string, options: Omit<PresignOptions, 'responseCacheControl'>): Promise<string>;
   /** Ranged reads and a stream of the object at `key` of `size` bytes. */
   source(key: string, size: number): DistributionSource;
   /** SHA-256 (hex) of the object at `key`, read as a stream. */

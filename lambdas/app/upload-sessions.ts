@@ -29,6 +29,7 @@ import type { UploadSessionsConfig } from '../config/upload-config.ts';
 import { checkAgainstIndex } from '../core/file-identity.ts';
 import { uploadRefusal } from '../core/project-status.ts';
 import { verifyAttestations, type AttestationCheck } from './attestation-check.ts';
+import type { AttestationObject } from '../core/attestations.ts';
 
 /** At most this many part URLs per answer: a 5 GiB file has 320 parts of 16 MiB. */
 export const MAX_PART_URLS = 100;
@@ -93,9 +94,34 @@ export class UploadSessions {
       ? JSON.stringify(await verifyAttestations(this.deps.attestations, declared, declared.attestations))
       : undefined;
 
+    const { session, parts } = await this.start(declared, tokenId, provenance);
+    return { session, parts };
+  }
+
+  /**
+   * Opens the file upload session of a PEP 694 publishing session: like create(), but the
+   * file is staged for the publishing session (verified on completion, listed only when the
+   * session is published), its bytes POSTed to the index (`http-post-bytes`) or PUT to S3.
+   */
+  async open(
+    declared: DeclaredFile,
+    tokenId: string,
+    within: { readonly publishingSessionId: string; readonly viaIndex: boolean; readonly expiresAt: string; readonly mechanismName?: string },
+  ): Promise<{ session: UploadSession; parts: PartUrl[] }> {
+    return this.start(declared, tokenId, undefined, within);
+  }
+
+  private async start(
+    declared: DeclaredFile,
+    tokenId: string,
+    provenance: string | undefined,
+    within?: { readonly publishingSessionId: string; readonly viaIndex: boolean; readonly expiresAt: string; readonly mechanismName?: string },
+  ): Promise<{ session: UploadSession; parts: PartUrl[] }> {
     const id = randomBytes(16).toString('hex');
     const key = stagingKey(id, declared.filename);
-    const plan = planParts(declared.size, { singlePutBytes: this.deps.config.singlePutBytes, preferredPartBytes: this.deps.config.partBytes });
+    const plan = within?.viaIndex
+      ? { mechanism: 'http-post-bytes' as const, partSize: declared.size, partCount: 1 }
+      : planParts(declared.size, { singlePutBytes: this.deps.config.singlePutBytes, preferredPartBytes: this.deps.config.partBytes });
     const uploadId = plan.mechanism === 's3-multipart' ? await this.deps.staging.startMultipart(key) : undefined;
     const now = this.now();
     const session: UploadSession = {
@@ -113,12 +139,71 @@ export class UploadSessions {
       ...(uploadId !== undefined ? { uploadId } : {}),
       tokenId,
       ...(provenance !== undefined ? { provenance } : {}),
+      ...(within ? { publishingSessionId: within.publishingSessionId } : {}),
+      ...(within?.mechanismName !== undefined ? { mechanismName: within.mechanismName } : {}),
       createdAt: now.toISOString(),
-      expiresAt: new Date(now.getTime() + this.deps.config.sessionLifetimeSeconds * 1000).toISOString(),
+      expiresAt: within?.expiresAt ?? new Date(now.getTime() + this.deps.config.sessionLifetimeSeconds * 1000).toISOString(),
     };
     await this.deps.sessions.createSession(session);
+    if (plan.mechanism === 'http-post-bytes') return { session, parts: [] };
     const first = Array.from({ length: Math.min(plan.partCount, MAX_PART_URLS) }, (_, i) => i + 1);
     return { session, parts: await this.partUrls(session, first) };
+  }
+
+  /**
+   * The bytes of an `http-post-bytes` session, as the index received them: exactly the
+   * declared size, stored at the staging key. Completing the session verifies them.
+   */
+  async receiveBytes(id: string, bytes: Uint8Array): Promise<UploadSession> {
+    const session = await this.pending(id);
+    if (session.mechanism !== 'http-post-bytes') {
+      throw new InvalidInputError(`${session.filename} is uploaded by its presigned S3 URLs, not by POSTing its bytes here.`);
+    }
+    if (bytes.byteLength !== session.size) {
+      throw new InvalidInputError(
+        `${session.filename} was declared as ${session.size} bytes but this request carried ${bytes.byteLength}: POST the whole file, as Content-Type: application/octet-stream.`,
+      );
+    }
+    await this.deps.staging.put(session.stagingKey, bytes);
+    return session;
+  }
+
+  /** Keeps PEP 740 provenance, verified against the declared filename and sha256, with a pending session. */
+  async attest(id: string, attestations: readonly AttestationObject[]): Promise<UploadSession> {
+    const session = await this.pending(id);
+    const provenance = JSON.stringify(await verifyAttestations(this.deps.attestations, session, attestations));
+    return (await this.deps.sessions.transitionSession(id, 'pending', 'pending', { provenance })) ?? (await this.pending(id));
+  }
+
+  /**
+   * Discards a session of a publishing session, whatever it holds: a pending upload is
+   * cancelled, a completed or failed file deleted, its staged bytes removed. One being
+   * verified is left to its verifier (the caller refuses that, or cancels the whole session).
+   */
+  async discard(id: string): Promise<UploadSession> {
+    const session = await this.get(id);
+    if (session.status === 'pending') return this.cancel(id);
+    if (session.status === 'completed' || session.status === 'failed' || session.status === 'verifying') {
+      const cancelled = await this.deps.sessions.transitionSession(id, session.status, 'cancelled', { error: 'The file was deleted from its publishing session.' });
+      if (!cancelled) return this.discard(id);
+      // A verifier still reading (a cancelled publishing session) removes what it staged itself when it finds the session cancelled.
+      if (session.status !== 'verifying') await discardStaged(this.deps.staging, session);
+      return cancelled;
+    }
+    return session;
+  }
+
+  /** A short-lived URL of a completed file's staged bytes (a stage preview's download). */
+  stagedDownload(session: UploadSession): Promise<string> {
+    return this.deps.staging.presignGet(session.stagingKey, { expiresIn: 300, signingDate: this.now() });
+  }
+
+  /** Lists a completed file of a publishing session (UploadVerifier.ingestStaged), then marks it published. */
+  async publishStaged(session: UploadSession): Promise<'created' | 'unchanged'> {
+    const outcome = await this.verifier.ingestStaged(session);
+    await this.deps.sessions.transitionSession(session.id, 'completed', 'published', { outcome });
+    await this.deps.staging.delete(session.stagingKey).catch(() => undefined);
+    return outcome;
   }
 
   /**
@@ -172,7 +257,9 @@ export class UploadSessions {
         const url =
           session.mechanism === 's3-presigned-put'
             ? await this.deps.staging.presignPut(session.stagingKey, signing)
-            : await this.deps.staging.presignUploadPart(session.stagingKey, session.uploadId!, partNumber, signing);
+            : session.mechanism === 's3-multipart'
+              ? await this.deps.staging.presignUploadPart(session.stagingKey, session.uploadId!, partNumber, signing)
+              : '';
         return { partNumber, ...partRange(session, partNumber), url };
       }),
     );

@@ -5,9 +5,9 @@
  * and UploadSessions.complete() for small ones. A refusal ends the session `failed` with
  * the reason; the staged bytes are removed either way.
  */
-import { inspectDistributionAt } from '../core/distribution.ts';
+import { inspectDistributionAt, type InspectedDistribution } from '../core/distribution.ts';
 import { InvalidInputError, NotFoundError, WharfError } from '../core/errors.ts';
-import { releaseMetadataOf } from '../core/release-metadata.ts';
+import { releaseMetadataOf, type ReleaseMetadata } from '../core/release-metadata.ts';
 import type { UploadSession } from '../core/upload-session.ts';
 import type { Provenance } from '../core/attestations.ts';
 import type { Ingest } from './ingest.ts';
@@ -30,6 +30,14 @@ export async function discardStaged(staging: UploadStaging, session: UploadSessi
   await staging.delete(session.stagingKey).catch(() => undefined);
 }
 
+interface Checked {
+  readonly size: number;
+  readonly sha256: string;
+  readonly inspected: InspectedDistribution;
+  readonly release: ReleaseMetadata;
+  readonly etag: string;
+}
+
 export class UploadVerifier {
   constructor(private readonly deps: UploadVerifierDeps) {}
 
@@ -43,9 +51,15 @@ export class UploadVerifier {
       if (!session) throw new NotFoundError(`There is no upload session ${id}.`);
       return session;
     }
-    let outcome: 'created' | 'unchanged';
+    let outcome: 'created' | 'unchanged' | undefined;
+    let stagedEtag: string | undefined;
     try {
-      outcome = await this.verifyAndIngest(session);
+      if (session.publishingSessionId !== undefined) {
+        // PEP 694: verified and kept staged; publishing the session lists it.
+        stagedEtag = (await this.check(session)).etag;
+      } else {
+        outcome = await this.ingestChecked(session, await this.check(session));
+      }
     } catch (err) {
       const userFault = err instanceof WharfError;
       if (!userFault) this.deps.logger?.error('Upload session verification failed', err as Error);
@@ -56,20 +70,51 @@ export class UploadVerifier {
       await discardStaged(this.deps.staging, session);
       return (await this.deps.sessions.transitionSession(id, 'verifying', 'failed', { error: message })) ?? (await this.current(id));
     }
+    if (outcome === undefined) {
+      const completed = await this.deps.sessions.transitionSession(id, 'verifying', 'completed', { stagedEtag });
+      if (completed) return completed;
+      // Deleted (or its publishing session cancelled) while being verified: nothing of it stays.
+      await discardStaged(this.deps.staging, session);
+      return this.current(id);
+    }
     await this.deps.staging.delete(session.stagingKey);
     this.outcome(outcome === 'created' ? 'published' : 'unchanged');
-    this.deps.logger?.info('upload', {
-      upload: { tokenId: session.tokenId, project: session.project, filename: session.filename, outcome, size: session.size, session: id },
-    });
+    this.logUpload(session, outcome);
     return (await this.deps.sessions.transitionSession(id, 'verifying', 'published', { outcome })) ?? (await this.current(id));
   }
 
-  private async verifyAndIngest(session: UploadSession): Promise<'created' | 'unchanged'> {
-    const { filename, stagingKey: key } = session;
-    const size = await this.deps.staging.sizeOf(key);
-    if (size === undefined) {
-      throw new InvalidInputError(`Nothing was uploaded for ${filename}: PUT the bytes to the session's URLs before completing it.`);
+  private logUpload(session: UploadSession, outcome: 'created' | 'unchanged'): void {
+    this.deps.logger?.info('upload', {
+      upload: { tokenId: session.tokenId, project: session.project, filename: session.filename, outcome, size: session.size, session: session.id },
+    });
+  }
+
+  /**
+   * Lists a `completed` file of a publishing session: its staged bytes (the very object that
+   * was verified: same ETag) copied to their final key and indexed by the legacy upload's
+   * own path. The staged object stays; the caller removes it.
+   */
+  async ingestStaged(session: UploadSession): Promise<'created' | 'unchanged'> {
+    const stat = await this.deps.staging.stat(session.stagingKey);
+    if (!stat || stat.etag !== session.stagedEtag || stat.size !== session.size) {
+      throw new InvalidInputError(
+        `The staged bytes of ${session.filename} changed after they were verified: nothing of it was published. Delete the file from the session and upload it again.`,
+      );
     }
+    const inspected = await inspectDistributionAt(session.filename, this.deps.staging.source(session.stagingKey, stat.size));
+    const outcome = await this.ingestChecked(session, { size: stat.size, sha256: session.sha256, inspected, release: releaseMetadataOf(inspected.metadata), etag: stat.etag });
+    this.logUpload(session, outcome);
+    return outcome;
+  }
+
+  /** The staged object against the declaration: size, sha256, the archive and its metadata. */
+  private async check(session: UploadSession): Promise<Checked> {
+    const { filename, stagingKey: key } = session;
+    const stat = await this.deps.staging.stat(key);
+    if (stat === undefined) {
+      throw new InvalidInputError(`Nothing was uploaded for ${filename}: send the bytes by the session's upload mechanism before completing it.`);
+    }
+    const size = stat.size;
     if (size !== session.size) {
       throw new InvalidInputError(
         `Size mismatch: ${filename} was declared as ${session.size} bytes but ${size} bytes arrived. Nothing was published; upload the file again.`,
@@ -91,12 +136,16 @@ export class UploadVerifier {
         `${filename}: its metadata names the project ${inspected.name}, but the session was opened for ${session.project}. Name the file after the project its metadata gives.`,
       );
     }
-    const release = releaseMetadataOf(inspected.metadata);
+    return { size, sha256, inspected, release: releaseMetadataOf(inspected.metadata), etag: stat.etag };
+  }
+
+  private async ingestChecked(session: UploadSession, checked: Checked): Promise<'created' | 'unchanged'> {
+    const key = session.stagingKey;
     const result = await this.deps.ingest.ingestContent(
-      filename,
-      { size, sha256, store: (finalKey, options) => this.deps.staging.copy(key, finalKey, options) },
-      inspected,
-      release,
+      session.filename,
+      { size: checked.size, sha256: checked.sha256, store: (finalKey, options) => this.deps.staging.copy(key, finalKey, options) },
+      checked.inspected,
+      checked.release,
       session.provenance !== undefined ? (JSON.parse(session.provenance) as Provenance) : undefined,
     );
     return result.outcome;

@@ -398,7 +398,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'publish',
     usage: 'FILE... [options]',
-    summary: 'Publish wheels and sdists of any size (up to 5 GB) straight to S3, through upload sessions.',
+    summary: 'Publish wheels and sdists of any size (up to 5 GB): one Upload 2.0 (PEP 694) session per release, large files straight to S3.',
     options: [
       optionGroup(
         'Options',

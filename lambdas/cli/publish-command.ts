@@ -1,6 +1,7 @@
 /**
- * `wharf publish FILE...`: publishes distributions of any size through the upload session
- * API, with a progress bar per file on a terminal and sparse progress lines in CI logs.
+ * `wharf publish FILE...`: publishes distributions of any size through PEP 694's Upload 2.0
+ * API, one publishing session per release (every file of a release appears at once), with a
+ * progress bar per file on a terminal and sparse progress lines in CI logs.
  *
  * Where to: --url (the index or its base URL), or else the local server running on the
  * data directory. Token: --token, $WHARF_TOKEN, $TWINE_PASSWORD when $TWINE_USERNAME is
@@ -22,6 +23,8 @@ import { NotWharfError } from './wharf-answer.ts';
 import { oidcSourceOf } from './oidc-exchange.ts';
 import {
   type AuthProvider,
+  type FileReport,
+  groupByRelease,
   PublishClient,
   PublishError,
   type PublishProgress,
@@ -295,16 +298,57 @@ export async function publishCommand(
   io.out.write(`Publishing ${files.length} file${files.length === 1 ? '' : 's'} to ${target.url} with ${target.how}\n`);
   const results: PublishResult[] = [];
   const failures: { filename: string; message: string }[] = [];
-  for (const file of files) {
-    const bar = new ProgressBar(io.out);
+  const fail = (filename: string, message: string) => {
+    failures.push({ filename, message });
+    io.err.write(`${filename}: FAILED: ${message}\n`);
+  };
+  // PEP 694: one publishing session per release, so each release appears whole or not at all.
+  const releases = groupByRelease(
+    files.map((file) => {
+      const own = attestations.get(path.basename(file));
+      return { path: file, ...(own ? { attestations: own } : {}) };
+    }),
+    (file, message) => fail(path.basename(file.path), message),
+  );
+  for (const release of releases) {
+    let bar: ProgressBar | undefined;
+    let barFile: string | undefined;
     const client = new PublishClient(target.url, target.auth, {
       concurrency,
       skipExisting: options['skip-existing'] === true,
-      onProgress: (p) => bar.update(p),
+      onProgress: (p) => {
+        if (p.filename !== barFile) {
+          bar?.finish();
+          bar = new ProgressBar(io.out);
+          barFile = p.filename;
+        }
+        bar!.update(p);
+      },
     });
+    let reports: FileReport[];
     try {
-      const result = await client.publish(file, attestations.get(path.basename(file)));
-      bar.finish();
+      reports = await client.publishRelease(release, (session) => {
+        const count = `${release.files.length} file${release.files.length === 1 ? '' : 's'}`;
+        io.out.write(`${release.project} ${release.version}: publishing session ${session.url} (${count}${session.joined ? ', joined the session already open' : ''})\n`);
+      });
+    } catch (err) {
+      bar?.finish();
+      // Not a file's fault: every other file would fail the same way.
+      if (err instanceof NotWharfError) {
+        io.err.write(`wharf publish: ${err.message}\n`);
+        return 1;
+      }
+      const message = err instanceof Error ? err.message : String(err);
+      for (const file of release.files) fail(path.basename(file.path), message);
+      continue;
+    }
+    bar?.finish();
+    for (const report of reports) {
+      if ('failure' in report) {
+        fail(report.filename, report.failure);
+        continue;
+      }
+      const result = report.result;
       results.push(result);
       const rate = result.seconds > 0 ? ` in ${result.seconds.toFixed(1)}s (${(result.size / MB / result.seconds).toFixed(1)} MB/s)` : '';
       const line =
@@ -314,16 +358,6 @@ export async function publishCommand(
             ? `${result.filename}: already published with these exact bytes, nothing to do`
             : `${result.filename}: skipped (--skip-existing): ${result.message}`;
       io.out.write(`${line}\n`);
-    } catch (err) {
-      bar.finish();
-      // Not a file's fault: every other file would fail the same way.
-      if (err instanceof NotWharfError) {
-        io.err.write(`wharf publish: ${err.message}\n`);
-        return 1;
-      }
-      const message = err instanceof Error ? err.message : String(err);
-      failures.push({ filename: path.basename(file), message });
-      io.err.write(`${path.basename(file)}: FAILED: ${message}\n`);
     }
   }
   const count = (o: PublishResult['outcome']) => results.filter((r) => r.outcome === o).length;

@@ -10,9 +10,16 @@ import { parseSdistFilename, parseWheelFilename, packageTypeOf } from './filenam
 import { checkFilename } from './legacy-upload.ts';
 import type { PackageType } from './model.ts';
 
-export type SessionStatus = 'pending' | 'verifying' | 'published' | 'failed' | 'expired' | 'cancelled';
-/** How the bytes reach S3: one presigned PUT, or an S3 multipart upload with presigned parts. */
-export type UploadMechanism = 's3-presigned-put' | 's3-multipart';
+/**
+ * `completed`: verified and staged in a publishing session (PEP 694), waiting for the session
+ * to be published; a session of the first API (no publishing session) goes on to `published`.
+ */
+export type SessionStatus = 'pending' | 'verifying' | 'completed' | 'published' | 'failed' | 'expired' | 'cancelled';
+/**
+ * How the bytes reach S3: one presigned PUT, an S3 multipart upload with presigned parts, or
+ * (PEP 694's http-post-bytes) POSTed to the index, which stores them.
+ */
+export type UploadMechanism = 's3-presigned-put' | 's3-multipart' | 'http-post-bytes';
 
 export interface UploadSession {
   readonly id: string;
@@ -45,6 +52,12 @@ export interface UploadSession {
    * prove to have that sha256.
    */
   readonly provenance?: string;
+  /** The PEP 694 publishing session this file is staged in; absent for a session of the first API. */
+  readonly publishingSessionId?: string;
+  /** The mechanism's name as the client asked for it (PEP 694), when it differs from the one advertised. */
+  readonly mechanismName?: string;
+  /** The staged object's ETag when it was verified: publishing copies only those bytes. */
+  readonly stagedEtag?: string;
 }
 
 export interface DeclaredFile {

@@ -35,6 +35,9 @@ export function deferredUploadStaging(load: () => Promise<UploadStaging>): Uploa
     completeMultipart: async (key, uploadId, parts) => (await load()).completeMultipart(key, uploadId, parts),
     abortMultipart: async (key, uploadId) => (await load()).abortMultipart(key, uploadId),
     sizeOf: async (key) => (await load()).sizeOf(key),
+    stat: async (key) => (await load()).stat(key),
+    put: async (key, bytes) => (await load()).put(key, bytes),
+    presignGet: async (key, options) => (await load()).presignGet(key, options),
     // Synchronous in the port: the source itself loads the adapter when first read.
     source: (key, size): DistributionSource => {
       const source = once(async () => (await load()).source(key, size));

@@ -6,19 +6,21 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { Ingest } from '../app/ingest.ts';
 import { UploadVerifier } from '../app/upload-verifier.ts';
-import type { BlobStore, MetadataStore, UploadSessionStore, UploadStaging } from '../app/ports.ts';
 import { NO_METRICS, type Metrics } from '../app/metrics-ports.ts';
+import { UploadSessions } from '../app/upload-sessions.ts';
+import { PublishingSessions } from '../app/publishing-sessions.ts';
+import { MAX_SESSION_LIFETIME_SECONDS, SESSION_DEFAULTS } from '../config/upload-config.ts';
+import type { BlobStore, MetadataStore, PublishingSessionStore, UploadSessionStore, UploadStaging } from '../app/ports.ts';
 
-export interface VerifyEvent {
-  readonly sessionId: string;
-}
+/** A file upload session to verify, or a PEP 694 publishing session to publish. */
+export type VerifyEvent = { readonly sessionId: string } | { readonly publishingSessionId: string };
 
 export type VerifierHandler = (event: VerifyEvent) => Promise<{ sessionId: string; status: string }>;
 
 export interface VerifierFunctionDeps {
   readonly metadata: MetadataStore;
   readonly blobs: BlobStore;
-  readonly sessions: UploadSessionStore;
+  readonly sessions: UploadSessionStore & PublishingSessionStore;
   readonly staging: UploadStaging;
   readonly logger: Logger;
   readonly now?: () => number;
@@ -36,9 +38,38 @@ export function createVerifierFunction(deps: VerifierFunctionDeps): VerifierHand
     logger: deps.logger,
     metrics,
   });
+  const ingest = new Ingest(deps.metadata, deps.blobs, clock);
+  // What publishing a session in the background needs: listing its staged files (UploadSessions.publishStaged).
+  const uploads = new UploadSessions({
+    sessions: deps.sessions,
+    staging: deps.staging,
+    metadata: deps.metadata,
+    ingest,
+    config: SESSION_DEFAULTS,
+    startVerification: async () => undefined,
+    now: clock,
+    logger: deps.logger,
+  });
+  const publishing = new PublishingSessions({
+    store: deps.sessions,
+    files: deps.sessions,
+    uploads,
+    metadata: deps.metadata,
+    config: {
+      lifetimeSeconds: SESSION_DEFAULTS.sessionLifetimeSeconds,
+      maxLifetimeSeconds: MAX_SESSION_LIFETIME_SECONDS,
+      inlinePublishBytes: SESSION_DEFAULTS.inlineVerifyBytes,
+      publishDeadlineSeconds: SESSION_DEFAULTS.verifyDeadlineSeconds,
+    },
+    now: clock,
+  });
   return async (event) => {
     try {
-      if (typeof event?.sessionId !== 'string') throw new Error('The verifier needs {"sessionId": "..."}');
+      if ('publishingSessionId' in event && typeof event.publishingSessionId === 'string') {
+        const session = await publishing.finishPublish(event.publishingSessionId);
+        return { sessionId: session.id, status: session.status };
+      }
+      if (!('sessionId' in event) || typeof event.sessionId !== 'string') throw new Error('The verifier needs {"sessionId": "..."} or {"publishingSessionId": "..."}');
       const session = await verifier.verify(event.sessionId);
       return { sessionId: session.id, status: session.status };
     } finally {

@@ -14,24 +14,29 @@ import type { RouteHandler } from '../http/types.ts';
 import { createLambdaHandler, type WharfLambdaHandler } from '../http/lambda-handler.ts';
 import { createLegacyUploadRoute } from '../http/legacy-upload-routes.ts';
 import { createProjectRoutes } from '../http/project-routes.ts';
-import type { BlobStore, MetadataStore, PublisherStore, TokenVerifier, UploadSessionStore, UploadStaging } from '../app/ports.ts';
+import type { BlobStore, MetadataStore, PublisherStore, PublishingSessionStore, TokenVerifier, UploadSessionStore, UploadStaging } from '../app/ports.ts';
 import type { RetentionStore } from '../app/retention-ports.ts';
 import { RETENTION_PREFIX } from '../config/functions.ts';
 import { AttestationCheck } from '../app/attestation-check.ts';
 import { once } from './deferred.ts';
 import { UploadSessions } from '../app/upload-sessions.ts';
 import { createUploadSessionRoutes, UPLOAD_SESSIONS_PATH } from '../http/upload-session-routes.ts';
-import { type UploadSessionsConfig } from '../config/upload-config.ts';
+import { MAX_SESSION_LIFETIME_SECONDS, type UploadSessionsConfig } from '../config/upload-config.ts';
+import { PublishingSessions } from '../app/publishing-sessions.ts';
+import { createUploadApiRoutes, UPLOAD_API_ROOT } from '../http/upload-api-routes.ts';
 import { UploadRights } from '../app/upload-rights.ts';
 import { NO_METRICS, type Metrics } from '../app/metrics-ports.ts';
 
 /** What upload sessions (files of any size, straight to S3) need. */
 export interface UploadSessionDeps {
-  readonly sessions: UploadSessionStore;
+  /** File upload sessions, and PEP 694's publishing sessions beside them. */
+  readonly sessions: UploadSessionStore & PublishingSessionStore;
   readonly staging: UploadStaging;
   readonly config: UploadSessionsConfig;
   /** Starts background verification without waiting for it (the verifier function). */
   readonly startVerification: (sessionId: string) => Promise<void>;
+  /** Starts a PEP 694 publish in the background (the verifier function); absent, every publish is synchronous. */
+  readonly startPublish?: (publishingSessionId: string) => Promise<void>;
 }
 
 /** What verifying PEP 740 attestations needs. */
@@ -92,9 +97,9 @@ export function createWriteFunction(deps: WriteFunctionDeps): WharfLambdaHandler
     logger: deps.logger,
   });
   const uploads = deps.uploads;
-  const sessions = uploads && createUploadSessionRoutes({
-    guard,
-    sessions: new UploadSessions({
+  const uploadSessions =
+    uploads &&
+    new UploadSessions({
       sessions: uploads.sessions,
       staging: uploads.staging,
       metadata: deps.metadata,
@@ -105,11 +110,36 @@ export function createWriteFunction(deps: WriteFunctionDeps): WharfLambdaHandler
       now: clock,
       logger: deps.logger,
       metrics,
-    }),
-    rights,
-    maxSessionBytes: uploads.config.maxSessionBytes,
-    logger: deps.logger,
-  });
+    });
+  const sessions =
+    uploads &&
+    uploadSessions &&
+    createUploadSessionRoutes({ guard, sessions: uploadSessions, rights, maxSessionBytes: uploads.config.maxSessionBytes, logger: deps.logger });
+  // PEP 694 (Upload 2.0) on the same file sessions, staging and verifier.
+  const uploadApi =
+    uploads &&
+    uploadSessions &&
+    createUploadApiRoutes({
+      guard,
+      publishing: new PublishingSessions({
+        store: uploads.sessions,
+        files: uploads.sessions,
+        uploads: uploadSessions,
+        metadata: deps.metadata,
+        config: {
+          lifetimeSeconds: uploads.config.sessionLifetimeSeconds,
+          maxLifetimeSeconds: MAX_SESSION_LIFETIME_SECONDS,
+          inlinePublishBytes: uploads.config.inlineVerifyBytes,
+          publishDeadlineSeconds: uploads.config.verifyDeadlineSeconds,
+        },
+        ...(uploads.startPublish ? { startPublish: uploads.startPublish } : {}),
+        now: clock,
+      }),
+      uploads: uploadSessions,
+      rights,
+      maxSessionBytes: uploads.config.maxSessionBytes,
+      logger: deps.logger,
+    });
   const projectAdmin = new ProjectAdmin(deps.metadata, deps.blobs, clock);
   const projects = createProjectRoutes({ guard, projectAdmin, logger: deps.logger });
   const store = deps.retention;
@@ -133,6 +163,7 @@ export function createWriteFunction(deps: WriteFunctionDeps): WharfLambdaHandler
     if (request.path === '/legacy/' || request.path === '/legacy') return upload(request);
     if (request.path.startsWith('/api/projects/')) return projects(request);
     if (retention && (request.path === RETENTION_PREFIX || request.path.startsWith(`${RETENTION_PREFIX}/`))) return (await retention())(request);
+    if (uploadApi && (request.path === UPLOAD_API_ROOT || request.path.startsWith(`${UPLOAD_API_ROOT}/`))) return uploadApi(request);
     if (sessions && (request.path === UPLOAD_SESSIONS_PATH || request.path.startsWith(`${UPLOAD_SESSIONS_PATH}/`))) return sessions(request);
     return errorResponse(
       new NotFoundError(`Nothing takes a ${request.method} at ${request.path}. Upload with twine to ${request.basePath}/legacy/.`),

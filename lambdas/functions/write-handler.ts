@@ -51,6 +51,7 @@ export const handler = createWriteFunction({
     sessions: new DynamoDbUploadSessionStore(dynamodb, config.tableName),
     staging: deferredUploadStaging(async () => (await s3()).staging),
     config: uploadSessions,
-    startVerification: async (sessionId) => (await startVerification())(sessionId),
+    startVerification: async (sessionId) => (await startVerification()).verify(sessionId),
+    startPublish: async (publishingSessionId) => (await startVerification()).publish(publishingSessionId),
   },
 });

@@ -40,7 +40,7 @@ export function largeFileHint(maxUploadBytes: number): string {
     `Files over ${maxUploadBytes} bytes cannot go through the upload API: API Gateway and Lambda ` +
     `take about 4.7 MB per request once the file is base64-encoded. Publish larger files (up to 5 GB) ` +
     `with \`wharf publish --url <index URL> <files>\` (npm run wharf -- publish), which sends the bytes ` +
-    `straight to S3 through the upload session API (POST /upload/sessions).`
+    `straight to S3 through the Upload 2.0 API (PEP 694, POST /upload/2.0/; its mechanism vnd-wharf-s3multipart-presigned).`
   );
 }
 

@@ -8,7 +8,7 @@ import { createWriteFunction } from '../functions/write-function.ts';
 import type { UpstreamIndex } from '../app/upstream-index.ts';
 import { FetchObjectReader } from '../adapters/presigned-object-reader.ts';
 import type { RetentionStore } from '../app/retention-ports.ts';
-import type { BlobStore, DownloadSigner, MetadataStore, PublisherStore, TokenStore, UploadSessionStore, UploadStaging } from '../app/ports.ts';
+import type { BlobStore, DownloadSigner, MetadataStore, PublisherStore, TokenStore, PublishingSessionStore, UploadSessionStore, UploadStaging } from '../app/ports.ts';
 import { OIDC_DEFAULTS, type OidcConfig, type WharfConfig } from '../config/wharf-config.ts';
 import { createVerifierFunction } from '../functions/verifier-function.ts';
 import { type UploadSessionsConfig } from '../config/upload-config.ts';
@@ -53,7 +53,7 @@ export interface LocalFunctionDeps {
   /** Retention rules and the walk over projects (`/api/retention/`). */
   readonly retention?: RetentionStore;
   readonly uploads: {
-    readonly sessions: UploadSessionStore;
+    readonly sessions: UploadSessionStore & PublishingSessionStore;
     readonly staging: UploadStaging;
     readonly config: UploadSessionsConfig;
   };
@@ -78,6 +78,11 @@ export function buildLocalFunctions(deps: LocalFunctionDeps): Record<FunctionNam
       verifier({ sessionId }).catch((err: unknown) => verifierLogger.error('Verifier failed', err as Error));
     });
   };
+  const startPublish = async (publishingSessionId: string) => {
+    setImmediate(() => {
+      verifier({ publishingSessionId }).catch((err: unknown) => verifierLogger.error('Verifier failed', err as Error));
+    });
+  };
   return {
     // Each function gets only the port it has in AWS: the read function cannot write tokens.
     read: createReadFunction({
@@ -99,7 +104,7 @@ export function buildLocalFunctions(deps: LocalFunctionDeps): Record<FunctionNam
       logger: logger('wharf-write'),
       ...(deps.retention ? { retention: deps.retention } : {}),
       metrics: metrics.write,
-      uploads: { ...deps.uploads, startVerification },
+      uploads: { ...deps.uploads, startVerification, startPublish },
       reservations: deps.publishers,
       attestations: {
         publishers: deps.publishers,

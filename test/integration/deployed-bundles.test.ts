@@ -297,6 +297,32 @@ describe('the synthesized bundles, run as Lambda runs them, against the embedded
     assert.ok(names.includes(session.filename), `${session.filename} is not on the page: ${names.join(', ')}`);
   });
 
+  test('Upload 2.0 (PEP 694): the write bundle stages a file by http-post-bytes, the verifier bundle publishes the session', async () => {
+    const v2 = { authorization: `Bearer ${uploadToken}`, 'content-type': 'application/vnd.pypi.upload.v2+json' };
+    const meta = { 'api-version': '2.0' };
+    const call = async (method: string, url: string, body: unknown, headers: Record<string, string> = v2) =>
+      http('write')(event(method, new URL(url, 'https://x/').pathname, { headers, body: body instanceof Uint8Array ? body : JSON.stringify(body) }), context('write'));
+    const created = await call('POST', '/upload/2.0/', { meta, name: 'bundled', version: '4.0' });
+    assert.equal(created.statusCode, 201, bodyOf(created));
+    const session = JSON.parse(bodyOf(created)) as { 'session-token': string; links: Record<string, string> };
+    const dist = { filename: wheelFilename({ name: 'bundled', version: '4.0' }), bytes: buildWheel({ name: 'bundled', version: '4.0' }) };
+    const opened = await call('POST', session.links['upload']!, { meta, filename: dist.filename, size: dist.bytes.byteLength, hashes: { sha256: sha256(dist.bytes) }, mechanism: 'http-post-bytes' });
+    assert.equal(opened.statusCode, 202, bodyOf(opened));
+    const file = JSON.parse(bodyOf(opened)) as { links: Record<string, string>; mechanism: { file_url: string } };
+    const posted = await call('POST', file.mechanism.file_url, dist.bytes, { authorization: v2.authorization, 'content-type': 'application/octet-stream' });
+    assert.equal(posted.statusCode, 200, bodyOf(posted));
+    const completed = await call('POST', file.links['complete']!, { meta });
+    assert.equal(completed.statusCode, 201, bodyOf(completed));
+    // What publish() does before it invokes the verifier for a session above the inline limit (64 MiB).
+    const id = session['session-token'];
+    const moved = await new DynamoDbUploadSessionStore(clients.dynamodb, stores.tableName).transitionPublishingSession(id, ['open'], 'processing', { processingSince: new Date().toISOString() });
+    assert.equal(moved?.status, 'processing');
+    assert.deepEqual(await handlers['verifier']!({ publishingSessionId: id }, context('verifier')), { sessionId: id, status: 'published' });
+    const page = await http('read')(event('GET', '/simple/bundled/', { headers: { authorization: `Bearer ${uploadToken}`, accept: 'application/vnd.pypi.simple.v1+json' } }), context('read'));
+    const names = (JSON.parse(bodyOf(page)) as { files: { filename: string }[] }).files.map((f) => f.filename);
+    assert.ok(names.includes(dist.filename), `${dist.filename} is not on the page: ${names.join(', ')}`);
+  });
+
   test('the sweeper bundle sweeps with the grace period of its template, and keeps what is indexed', async () => {
     const orphan = distributionKey('bundled', 'f'.repeat(64), 'bundled-3.0-py3-none-any.whl');
     await clients.s3.send(new PutObjectCommand({ Bucket: stores.bucketName, Key: orphan, Body: new Uint8Array(10) }));

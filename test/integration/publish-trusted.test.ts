@@ -109,8 +109,16 @@ async function proxyThatRevokesOnComplete(): Promise<{ url: string; revoked: str
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && !['host', 'connection', 'content-length'].includes(k)) headers[k] = v;
     const answer = await fetch(`${wharf.url}${req.url}`, { method: req.method!, headers, ...(chunks.length ? { body: Buffer.concat(chunks) } : {}) });
     if (answer.status === 401) unauthorized++;
-    const body = Buffer.from(await answer.arrayBuffer());
-    res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(body);
+    // A reverse proxy rewrites the index's absolute URLs (Upload 2.0's links) to its own, as nginx's sub_filter would.
+    const self = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const body = Buffer.from((await answer.text()).replaceAll(wharf.url, self));
+    const location = answer.headers.get('location');
+    res
+      .writeHead(answer.status, {
+        'content-type': answer.headers.get('content-type') ?? 'application/json',
+        ...(location ? { location: location.replaceAll(wharf.url, self) } : {}),
+      })
+      .end(body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {

@@ -996,13 +996,13 @@ const CASES: readonly Case[] = [
     name: 'file over maxUploadBytes (64 KiB)',
     request: (f) => bytesUpload(f, makeWheel({ files: { 'demo_pkg/blob.bin': new Uint8Array(randomBytes(100 * 1024)) } })),
     status: 413,
-    message: /larger than 65536 bytes.*wharf publish.*\/upload\/sessions/s,
+    message: /larger than 65536 bytes.*wharf publish.*\/upload\/2\.0\/.*vnd-wharf-s3multipart-presigned/s,
   },
   {
     name: 'body far over maxUploadBytes (refused before parsing)',
     request: (f) => bytesUpload(f, makeWheel({ files: { 'demo_pkg/blob.bin': new Uint8Array(randomBytes(1.5 * MiB)) } })),
     status: 413,
-    message: /The upload is \d+ bytes\. Files over 65536 bytes cannot go through the upload API.*wharf publish.*\/upload\/sessions/s,
+    message: /The upload is \d+ bytes\. Files over 65536 bytes cannot go through the upload API.*wharf publish.*\/upload\/2\.0\/.*vnd-wharf-s3multipart-presigned/s,
   },
   {
     name: 'body over the Lambda invoke limit once base64-encoded (4.8 MB)',

@@ -12,7 +12,7 @@ import { PowertoolsMetrics } from '../../lambdas/adapters/powertools-metrics.ts'
 import { TokenAdmin } from '../../lambdas/app/token-admin.ts';
 import { UpstreamIndex } from '../../lambdas/app/upstream-index.ts';
 import type { CachedUpstreamPage, UpstreamFetcher, UpstreamPageResponse, UpstreamStore } from '../../lambdas/app/upstream-ports.ts';
-import type { UploadSessionStore, UploadStaging } from '../../lambdas/app/ports.ts';
+import type { PublishingSessionStore, UploadSessionStore, UploadStaging } from '../../lambdas/app/ports.ts';
 import { upstreamSettings } from '../../lambdas/config/upstream-config.ts';
 import type { SessionStatus, UploadSession } from '../../lambdas/core/upload-session.ts';
 import { createReadFunction } from '../../lambdas/functions/read-function.ts';
@@ -242,7 +242,8 @@ describe('metrics of the verifier function (EMF on stdout)', () => {
     const handler = createVerifierFunction({
       metadata: new MemoryMetadataStore(),
       blobs: new MemoryBlobStore(),
-      sessions,
+      // A file session alone: no publishing session is asked for.
+      sessions: sessions as unknown as UploadSessionStore & PublishingSessionStore,
       staging,
       logger: silent(),
       metrics: metrics('verifier'),
