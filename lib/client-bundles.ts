@@ -18,6 +18,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type BuildOptions, type Plugin, build } from 'esbuild';
+import { PUBLISH_CLIENT_FILE } from '../lambdas/config/functions.ts';
 
 export interface ClientBundle {
   /** What it is, for messages. */
@@ -30,7 +31,7 @@ export interface ClientBundle {
 
 export const CLIENT_BUNDLES = {
   action: { name: 'the GitHub Action', entry: 'lambdas/cli/github-action-main.ts', output: 'action/dist/index.js' },
-  client: { name: 'the single-file client', entry: 'lambdas/cli/client-main.ts', output: 'client/dist/wharf.mjs' },
+  client: { name: 'the single-file client', entry: 'lambdas/cli/client-main.ts', output: PUBLISH_CLIENT_FILE.source },
 } as const satisfies Record<string, ClientBundle>;
 
 /** Modules of the local-server lookup that the clients replace, by the path they are imported by. */

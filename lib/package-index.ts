@@ -19,7 +19,7 @@ import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { FUNCTIONS, type FunctionName, type FunctionSpec } from '../lambdas/config/functions.ts';
+import { FUNCTIONS, PUBLISH_CLIENT_FILE, type FunctionName, type FunctionSpec } from '../lambdas/config/functions.ts';
 import { TABLE_KEYS, TTL_ATTRIBUTE } from '../lambdas/config/tables.ts';
 import {
   checkAudience,
@@ -358,6 +358,12 @@ export class PackageIndex extends Construct {
     if (trustedRoot !== undefined) readTrustedRoot(trustedRoot); // a missing or broken file fails the synth, named
     for (const [name, spec] of Object.entries(FUNCTIONS) as [FunctionName, FunctionSpec][]) {
       const ownsAttestations = name === 'write' && trustedRoot !== undefined;
+      // The read function serves the single-file publish client from a file beside its
+      // index.mjs, read on the first request for it (lambdas/http/client-routes.ts).
+      const extraFiles: Record<string, string> = {
+        ...(ownsAttestations ? { [SIGSTORE_ROOT_IN_BUNDLE]: resolve(trustedRoot) } : {}),
+        ...(name === 'read' ? { [PUBLISH_CLIENT_FILE.inBundle]: resolve(projectRoot, PUBLISH_CLIENT_FILE.source) } : {}),
+      };
       const fn = new WharfFunction(this, `${pascalCase(name)}Function`, {
         entry: resolve(projectRoot, spec.entry),
         projectRoot,
@@ -366,7 +372,7 @@ export class PackageIndex extends Construct {
         logRetention,
         logRemovalPolicy: removalPolicy,
         environment: ownsAttestations ? { ...environment, [ENV.sigstoreTrustedRoot]: SIGSTORE_ROOT_IN_BUNDLE } : environment,
-        ...(ownsAttestations ? { extraFiles: { [SIGSTORE_ROOT_IN_BUNDLE]: resolve(trustedRoot) } } : {}),
+        ...(Object.keys(extraFiles).length > 0 ? { extraFiles } : {}),
       }).grantTokens(this.tokensTable, spec.tokens);
       if (spec.access !== 'none') fn.grantTable(this.table, spec.access).grantBucket(this.bucket, spec.access);
       functions[name] = fn;

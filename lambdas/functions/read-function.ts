@@ -10,6 +10,7 @@ import { createLambdaHandler, type WharfLambdaHandler } from '../http/lambda-han
 import { createReadRoutes } from '../http/read-routes.ts';
 import type { DownloadSigner, MetadataStore, PresignedObjectReader, TokenVerifier } from '../app/ports.ts';
 import type { UpstreamIndex } from '../app/upstream-index.ts';
+import type { PublishClientReader } from '../http/client-routes.ts';
 
 export interface ReadFunctionDeps {
   readonly metadata: MetadataStore;
@@ -23,6 +24,8 @@ export interface ReadFunctionDeps {
   readonly objects?: PresignedObjectReader;
   /** Projects Wharf does not host: redirect, proxy or cache (lambdas/app/upstream-index.ts). */
   readonly upstream?: UpstreamIndex;
+  /** The single-file publish client, served at /client/wharf.mjs; absent, that path is a 404. */
+  readonly publishClient?: PublishClientReader;
 }
 
 export function createReadFunction(deps: ReadFunctionDeps): WharfLambdaHandler {
@@ -46,6 +49,7 @@ export function createReadFunction(deps: ReadFunctionDeps): WharfLambdaHandler {
     logger: deps.logger,
     guard: accessGuardFor(deps.tokens, deps.config, deps.logger, deps.now),
     ...(deps.upstream ? { upstream: deps.upstream } : {}),
+    ...(deps.publishClient ? { publishClient: deps.publishClient } : {}),
   });
   return createLambdaHandler(routes, deps.logger);
 }

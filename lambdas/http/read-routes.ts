@@ -16,11 +16,14 @@ import type { ImagePolicy } from '../core/description.ts';
 import { AuthenticationError, ForbiddenError } from '../core/errors.ts';
 import type { WebRoutes } from './web-routes.ts';
 import { effectiveAuthorization } from './web-session.ts';
+import { createClientRoute, type PublishClientReader } from './client-routes.ts';
 
 export interface ReadRoutesDeps extends SimpleRoutesDeps, DownloadRoutesDeps, JsonApiRoutesDeps {
   readonly logger: ErrorLogger;
   /** Which images a description on a web page may show. @default 'https' */
   readonly descriptionImages?: ImagePolicy;
+  /** The single-file publish client served at /client/wharf.mjs (client-routes.ts). */
+  readonly publishClient?: PublishClientReader;
 }
 
 /** The first segments of the web UI's pages (PyPI's URLs); `''` is `/`. */
@@ -54,6 +57,7 @@ export function createReadRoutes(deps: ReadRoutesDeps): RouteHandler {
   const simple = createSimpleRoutes(deps);
   const downloads = createDownloadRoutes(deps);
   const jsonApi = createJsonApiRoutes(deps);
+  const client = createClientRoute(deps.publishClient);
   // The web UI loads on the first page a browser asks for: pip's cold start never evaluates it.
   let web: Promise<WebRoutes> | undefined;
   const webRoutes = () =>
@@ -84,6 +88,8 @@ export function createReadRoutes(deps: ReadRoutesDeps): RouteHandler {
     if (first === 'health' && rest.length === 0) {
       return jsonResponse(200, { status: 'ok' }, { 'cache-control': 'no-store' });
     }
+    // Before any token check, as /health: see client-routes.ts.
+    if (first === 'client') return client(request, rest);
     // The web UI's sign-in cookie presents a token as the Authorization header does.
     const authorization = effectiveAuthorization(request);
     if (WEB_PAGES.has(first)) {

@@ -11,6 +11,9 @@ import type { BlobStore, DownloadSigner, MetadataStore, PublisherStore, TokenSto
 import { OIDC_DEFAULTS, type OidcConfig, type WharfConfig } from '../config/wharf-config.ts';
 import { createVerifierFunction } from '../functions/verifier-function.ts';
 import { type UploadSessionsConfig } from '../config/upload-config.ts';
+import { PUBLISH_CLIENT_FILE } from '../config/functions.ts';
+import { publishClientReader } from '../functions/client-file.ts';
+import path from 'node:path';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 
@@ -61,6 +64,8 @@ export function buildLocalFunctions(deps: LocalFunctionDeps): Record<FunctionNam
       config: deps.config,
       logger: logger('wharf-read'),
       ...(deps.upstream ? { upstream: deps.upstream } : {}),
+      // The checked-in build, as the stack copies it into the read function's bundle.
+      publishClient: publishClientReader(path.resolve(import.meta.dirname, '../..', PUBLISH_CLIENT_FILE.source)),
     }),
     write: createWriteFunction({
       metadata: deps.metadata,
