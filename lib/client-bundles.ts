@@ -5,7 +5,9 @@
  * - `client/dist/wharf.mjs`, the single-file `wharf publish` that the index serves at
  *   `/client/wharf.mjs` for any other CI (`node wharf.mjs publish ...`, nothing installed).
  *
- * Each is one ESM file with every dependency inside (only `node:` built-ins stay outside),
+ * Each is one ESM file with every dependency inside (only `node:` built-ins stay outside);
+ * the action's is a `.js` file, ESM by the repository's `"type": "module"` (a runner checks
+ * the whole repository out to run it), the client's a `.mjs`, ESM wherever it is saved;
  * unminified so that a reviewer can read what CI runs and a stack trace names real
  * functions. `npm run build:clients` writes them; test/unit/client-bundles.test.ts fails
  * when a checked-in file differs from a fresh build.
