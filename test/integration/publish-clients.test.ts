@@ -24,6 +24,7 @@ import { CLIENT_BUNDLES } from '../../lib/client-bundles.ts';
 import { writeBigWheel } from '../support/big-wheel.ts';
 import { buildSdist, sdistFilename } from '../support/dist-builder.ts';
 import { startFakeOidcIssuer, type FakeOidcIssuer, type GitHubJob } from '../support/fake-oidc-issuer.ts';
+import { testSigstore } from '../support/sigstore-pki.ts';
 import { cleanEnv, describeRun, run, type RunResult } from '../support/processes.ts';
 
 const MB = 1000 * 1000;
@@ -36,11 +37,15 @@ const JOB: GitHubJob = { owner: 'acme', ownerId: '3001', repository: 'model', re
 let issuer: FakeOidcIssuer;
 let wharf: LocalWharf;
 let dir: string;
+/** A Sigstore of the test's own, which the index trusts for PEP 740 attestations. */
+const pki = testSigstore();
 
 before(async () => {
   issuer = await startFakeOidcIssuer();
-  wharf = await startLocalWharf({ port: 0, logLevel: 'SILENT', oidcGithubIssuer: issuer.url, oidcAudience: AUDIENCE });
   dir = await mkdtemp(path.join(tmpdir(), 'wharf-publish-clients-'));
+  const root = path.join(dir, 'trusted_root.json');
+  await writeFile(root, JSON.stringify(pki.trustedRoot));
+  wharf = await startLocalWharf({ port: 0, logLevel: 'SILENT', oidcGithubIssuer: issuer.url, oidcAudience: AUDIENCE, sigstoreTrustedRoot: root });
 });
 after(async () => {
   await wharf?.close();
@@ -48,11 +53,21 @@ after(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-async function files(project: string): Promise<Map<string, string>> {
+interface ListedFile {
+  readonly filename: string;
+  readonly hashes: { sha256: string };
+  readonly provenance?: string;
+}
+
+async function listing(project: string): Promise<ListedFile[]> {
   const response = await fetch(`${wharf.url}/simple/${project}/`, { headers: { accept: 'application/vnd.pypi.simple.v1+json' } });
-  if (response.status === 404) return new Map();
-  const page = (await response.json()) as { files: { filename: string; hashes: { sha256: string } }[] };
-  return new Map(page.files.map((f) => [f.filename, f.hashes.sha256]));
+  if (response.status === 404) return [];
+  return ((await response.json()) as { files: ListedFile[] }).files;
+}
+
+/** Filename to sha256 of what the project page lists. */
+async function files(project: string): Promise<Map<string, string>> {
+  return new Map((await listing(project)).map((f) => [f.filename, f.hashes.sha256]));
 }
 
 /** A token that may upload to `project` only, made through the admin API. */
@@ -146,6 +161,9 @@ describe('the GitHub Action', () => {
     const sdist = buildSdist({ name: PROJECT, version: '1.0', headers: [['Summary', 'The model, as source']] });
     await writeFile(path.join(workspace, 'dist', sdistName), sdist);
     assert.ok(wheel.size > 100 * MB);
+    // The wheel's PEP 740 attestation, as an earlier step of the job leaves it beside the file.
+    const attestation = pki.attest({ filename: wheelName, sha256: wheel.sha256, identity: { ...JOB, issuer: issuer.url } });
+    await writeFile(path.join(workspace, 'dist', `${wheelName}.publish.attestation`), JSON.stringify(attestation));
 
     const servedBefore = issuer.served.length;
     const published = await runAction(
@@ -167,9 +185,17 @@ describe('the GitHub Action', () => {
     assert.match(log, /2 published, 0 already there, 0 skipped, 0 failed\./);
     assert.deepEqual(issuer.served.slice(servedBefore), [AUDIENCE], 'one OIDC token, asked for the index\'s audience');
 
+    assert.match(log, new RegExp(`dist/${wheelName}\\.publish\\.attestation \\(attestation\\)`));
     const listed = await files(PROJECT);
     assert.equal(listed.get(wheelName), wheel.sha256);
     assert.equal(listed.get(sdistName), createHash('sha256').update(sdist).digest('hex'));
+    // The attestation went up with the wheel, was verified, and is served as its provenance.
+    const entries = await listing(PROJECT);
+    const attested = entries.find((f) => f.filename === wheelName)!;
+    assert.ok(attested.provenance, 'the wheel links its provenance');
+    assert.equal(entries.find((f) => f.filename === sdistName)!.provenance, undefined);
+    const provenance = (await (await fetch(new URL(attested.provenance, `${wharf.url}/simple/${PROJECT}/`))).json()) as { attestation_bundles: { attestations: unknown[] }[] };
+    assert.deepEqual(provenance.attestation_bundles[0]!.attestations, [attestation]);
   });
 
   test('other bytes under the same names: skipped with skip-existing; without it, the run fails with the reason as an annotation', async () => {
