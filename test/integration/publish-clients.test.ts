@@ -2,7 +2,8 @@
  * The two publish clients built from the CLI (lib/client-bundles.ts), run as their users run
  * them, against a local Wharf:
  *
- * - the GitHub Action, the way a runner runs it: `node action/dist/index.js` in the job's
+ * - the GitHub Action, the way a runner runs it: `node action/dist/index.js` from a copy of
+ *   the action's files with no node_modules (as the runner's _actions/ checkout), in the job's
  *   workspace, inputs as INPUT_* variables, the GITHUB_* environment, and the runner's
  *   OIDC token service (ACTIONS_ID_TOKEN_REQUEST_URL/TOKEN) played by the fake GitHub
  *   issuer that the index trusts; publishing a 100 MB wheel and an sdist by trusted
@@ -15,7 +16,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -29,7 +30,6 @@ import { cleanEnv, describeRun, run, type RunResult } from '../support/processes
 
 const MB = 1000 * 1000;
 const REPO = path.resolve(import.meta.dirname, '../..');
-const ACTION = path.join(REPO, CLIENT_BUNDLES.action.output);
 const AUDIENCE = 'wharf-clients-audience';
 const PROJECT = 'wharf-clients-model';
 const JOB: GitHubJob = { owner: 'acme', ownerId: '3001', repository: 'model', repositoryId: '7002', workflow: 'release.yml', environment: 'pypi' };
@@ -37,6 +37,8 @@ const JOB: GitHubJob = { owner: 'acme', ownerId: '3001', repository: 'model', re
 let issuer: FakeOidcIssuer;
 let wharf: LocalWharf;
 let dir: string;
+/** The action as a runner has it: this repository's files in _actions/OWNER/REPO/REF, no node_modules. */
+let action: string;
 /** A Sigstore of the test's own, which the index trusts for PEP 740 attestations. */
 const pki = testSigstore();
 
@@ -46,7 +48,21 @@ before(async () => {
   const root = path.join(dir, 'trusted_root.json');
   await writeFile(root, JSON.stringify(pki.trustedRoot));
   wharf = await startLocalWharf({ port: 0, logLevel: 'SILENT', oidcGithubIssuer: issuer.url, oidcAudience: AUDIENCE, sigstoreTrustedRoot: root });
+  const checkout = path.join(dir, '_actions', 'acme', 'wharf', 'v1');
+  await mkdir(path.join(checkout, path.dirname(CLIENT_BUNDLES.action.output)), { recursive: true });
+  for (const file of ['action.yml', 'package.json', CLIENT_BUNDLES.action.output]) await copyFile(path.join(REPO, file), path.join(checkout, file));
+  assertNoNodeModulesAbove(checkout);
+  action = path.join(checkout, CLIENT_BUNDLES.action.output);
 });
+
+/** Fails if Node could resolve a package from `dir`: what runs there has only itself. */
+function assertNoNodeModulesAbove(start: string): void {
+  assert.ok(path.relative(REPO, start).startsWith('..'), `${start} is outside the repository`);
+  for (let at = start; ; at = path.dirname(at)) {
+    assert.ok(!existsSync(path.join(at, 'node_modules')), `${at}/node_modules would be reachable`);
+    if (path.dirname(at) === at) break;
+  }
+}
 after(async () => {
   await wharf?.close();
   await issuer?.close();
@@ -101,13 +117,13 @@ function runnerEnv(workspace: string): Record<string, string> {
   };
 }
 
-/** `node action/dist/index.js` as the runner starts it: in the workspace, inputs in the environment. */
+/** `node action/dist/index.js` as the runner starts it: from the action's checkout, in the workspace, inputs in the environment. */
 async function runAction(workspace: string, inputs: Record<string, string>, extra: Record<string, string> = {}): Promise<RunResult> {
   const env = cleanEnv({ ...runnerEnv(workspace), ...extra });
   for (const key of Object.keys(env)) if (key.startsWith('WHARF_') || key.startsWith('ACTIONS_') || key.startsWith('INPUT_')) delete env[key];
   Object.assign(env, extra);
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
-  return run(process.execPath, [ACTION], { cwd: workspace, env, timeoutMs: 300_000 });
+  return run(process.execPath, [action], { cwd: workspace, env, timeoutMs: 300_000 });
 }
 
 /** The lines of a run's log that are error annotations, unescaped. */
@@ -249,11 +265,7 @@ describe('the single-file client the index serves', () => {
     // A CI job's directory: no Wharf, no node_modules anywhere above it.
     const job = path.join(dir, 'ci-job');
     await mkdir(path.join(job, 'dist'), { recursive: true });
-    assert.ok(path.relative(REPO, job).startsWith('..'), 'outside the repository');
-    for (let at = job; ; at = path.dirname(at)) {
-      assert.ok(!existsSync(path.join(at, 'node_modules')), `${at}/node_modules would be reachable`);
-      if (path.dirname(at) === at) break;
-    }
+    assertNoNodeModulesAbove(job);
     await writeFile(path.join(job, 'wharf.mjs'), client);
     const env = cleanEnv();
     for (const key of Object.keys(env)) if (key.startsWith('WHARF_') || key.startsWith('NODE_') || key.startsWith('ACTIONS_')) delete env[key];
