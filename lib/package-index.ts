@@ -19,7 +19,7 @@ import { AttributeType, BillingMode, type ITable, Table, TableEncryption } from 
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { FUNCTIONS, type FunctionName, type FunctionSpec } from '../lambdas/config/functions.ts';
+import { FUNCTIONS, PUBLISH_CLIENT_FILE, type FunctionName, type FunctionSpec } from '../lambdas/config/functions.ts';
 import { TABLE_KEYS, TTL_ATTRIBUTE } from '../lambdas/config/tables.ts';
 import {
   checkAudience,
@@ -477,6 +477,12 @@ export class PackageIndex extends Construct {
     for (const [name, spec] of Object.entries(FUNCTIONS) as [FunctionName, FunctionSpec][]) {
       const ownsAttestations = name === 'write' && trustedRoot !== undefined;
       const networkEnvironment: Record<string, string> = props.allowedNetworks ? { [ENV.allowedNetworks]: props.allowedNetworks.join(',') } : {};
+      // The read function serves the single-file publish client from a file beside its
+      // index.mjs, read on the first request for it (lambdas/http/client-routes.ts).
+      const extraFiles: Record<string, string> = {
+        ...(ownsAttestations ? { [SIGSTORE_ROOT_IN_BUNDLE]: resolve(trustedRoot) } : {}),
+        ...(name === 'read' ? { [PUBLISH_CLIENT_FILE.inBundle]: resolve(projectRoot, PUBLISH_CLIENT_FILE.source) } : {}),
+      };
       const fn = new WharfFunction(this, `${pascalCase(name)}Function`, {
         entry: resolve(projectRoot, spec.entry),
         projectRoot,
@@ -485,7 +491,7 @@ export class PackageIndex extends Construct {
         logRetention,
         logRemovalPolicy: removalPolicy,
         environment: { ...environment, ...networkEnvironment, ...(ownsAttestations ? { [ENV.sigstoreTrustedRoot]: SIGSTORE_ROOT_IN_BUNDLE } : {}) },
-        ...(ownsAttestations ? { extraFiles: { [SIGSTORE_ROOT_IN_BUNDLE]: resolve(trustedRoot) } } : {}),
+        ...(Object.keys(extraFiles).length > 0 ? { extraFiles } : {}),
       }).grantTokens(this.tokensTable, spec.tokens);
       if (spec.access === 'lookup') fn.grantProjectLookup(this.table);
       else if (spec.access !== 'none') fn.grantTable(this.table, spec.access).grantBucket(this.bucket, spec.access);

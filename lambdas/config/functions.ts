@@ -108,3 +108,14 @@ export const SWEEPER_FUNCTION = {
 export const RETENTION_FUNCTION = {
   entry: 'lambdas/functions/retention-handler.ts',
 } as const;
+
+/**
+ * The single-file publish client (lib/client-bundles.ts builds it, checked in at `source`)
+ * that the read function serves at /client/wharf.mjs: copied beside the read function's
+ * index.mjs as `inBundle` and read from disk on the first request for it, so it weighs
+ * nothing in the function's cold start.
+ */
+export const PUBLISH_CLIENT_FILE = {
+  source: 'client/dist/wharf.mjs',
+  inBundle: 'wharf.mjs',
+} as const;

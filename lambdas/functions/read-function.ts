@@ -12,6 +12,7 @@ import { createReadRoutes } from '../http/read-routes.ts';
 import type { DownloadSigner, MetadataStore, PresignedObjectReader, TokenVerifier } from '../app/ports.ts';
 import type { UpstreamIndex } from '../app/upstream-index.ts';
 import type { Metrics } from '../app/metrics-ports.ts';
+import type { PublishClientReader } from '../http/client-routes.ts';
 
 export interface ReadFunctionDeps {
   readonly metadata: MetadataStore;
@@ -27,6 +28,8 @@ export interface ReadFunctionDeps {
   readonly upstream?: UpstreamIndex;
   /** Requests, pages, downloads, refusals, auth failures (EMF on Lambda). @default NO_METRICS */
   readonly metrics?: Metrics;
+  /** The single-file publish client, served at /client/wharf.mjs; absent, that path is a 404. */
+  readonly publishClient?: PublishClientReader;
 }
 
 export function createReadFunction(deps: ReadFunctionDeps): WharfLambdaHandler {
@@ -52,6 +55,7 @@ export function createReadFunction(deps: ReadFunctionDeps): WharfLambdaHandler {
     guard,
     ...(deps.upstream ? { upstream: deps.upstream } : {}),
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
+    ...(deps.publishClient ? { publishClient: deps.publishClient } : {}),
   });
   return createLambdaHandler(withNetworkAllowlist(routes, deps.config.allowedNetworks, guard, deps.logger), deps.logger, deps.metrics);
 }

@@ -16,6 +16,8 @@ import { roleCredentials } from '../config/environment.ts';
 import { FUNCTION_ENVIRONMENTS } from '../config/function-environments.ts';
 import { lambdaDynamoDb } from './dynamodb.ts';
 import { lambdaMetrics } from './lambda-metrics.ts';
+import { PUBLISH_CLIENT_FILE } from '../config/functions.ts';
+import { publishClientReader } from './client-file.ts';
 import { deferredCopier, deferredUpstreamFetcher, deferredUpstreamStore, once } from './deferred.ts';
 
 const { config, upstream: upstreamConfig, region, signingKey } = FUNCTION_ENVIRONMENTS.read(process.env);
@@ -73,4 +75,6 @@ export const handler = createReadFunction({
   logger,
   metrics,
   ...(upstreamIndex ? { upstream: upstreamIndex } : {}),
+  // Beside index.mjs in the bundle (lib/package-index.ts copies it there).
+  publishClient: publishClientReader(new URL(`./${PUBLISH_CLIENT_FILE.inBundle}`, import.meta.url)),
 });

@@ -18,11 +18,14 @@ import type { WebRoutes } from './web-routes.ts';
 import { effectiveAuthorization } from './web-session.ts';
 import { NO_METRICS } from '../app/metrics-ports.ts';
 import { routeOf } from './request-metrics.ts';
+import { createClientRoute, type PublishClientReader } from './client-routes.ts';
 
 export interface ReadRoutesDeps extends SimpleRoutesDeps, DownloadRoutesDeps, JsonApiRoutesDeps {
   readonly logger: ErrorLogger;
   /** Which images a description on a web page may show. @default 'https' */
   readonly descriptionImages?: ImagePolicy;
+  /** The single-file publish client served at /client/wharf.mjs (client-routes.ts). */
+  readonly publishClient?: PublishClientReader;
 }
 
 /** Route families whose 200 (or 304) is a page served. */
@@ -59,6 +62,7 @@ export function createReadRoutes(deps: ReadRoutesDeps): RouteHandler {
   const simple = createSimpleRoutes(deps);
   const downloads = createDownloadRoutes(deps);
   const jsonApi = createJsonApiRoutes(deps);
+  const client = createClientRoute(deps.publishClient);
   // The web UI loads on the first page a browser asks for: pip's cold start never evaluates it.
   let web: Promise<WebRoutes> | undefined;
   const webRoutes = () =>
@@ -89,6 +93,8 @@ export function createReadRoutes(deps: ReadRoutesDeps): RouteHandler {
     if (first === 'health' && rest.length === 0) {
       return jsonResponse(200, { status: 'ok' }, { 'cache-control': 'no-store' });
     }
+    // Before any token check, as /health: see client-routes.ts.
+    if (first === 'client') return client(request, rest);
     // The web UI's sign-in cookie presents a token as the Authorization header does.
     const authorization = effectiveAuthorization(request);
     if (WEB_PAGES.has(first)) {

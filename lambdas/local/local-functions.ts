@@ -16,6 +16,9 @@ import type { AwsPublishingDeps } from '../functions/aws-publishing.ts';
 import { PowertoolsMetrics } from '../adapters/powertools-metrics.ts';
 import { DEFAULT_METRICS_SERVICE } from '../config/metrics.ts';
 import type { Metrics } from '../app/metrics-ports.ts';
+import { PUBLISH_CLIENT_FILE } from '../config/functions.ts';
+import { publishClientReader } from '../functions/client-file.ts';
+import path from 'node:path';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 
@@ -95,6 +98,8 @@ export function buildLocalFunctions(deps: LocalFunctionDeps): Record<FunctionNam
       logger: logger('wharf-read'),
       metrics: metrics.read,
       ...(deps.upstream ? { upstream: deps.upstream } : {}),
+      // The checked-in build, as the stack copies it into the read function's bundle.
+      publishClient: publishClientReader(path.resolve(import.meta.dirname, '../..', PUBLISH_CLIENT_FILE.source)),
     }),
     write: createWriteFunction({
       metadata: deps.metadata,

@@ -247,6 +247,14 @@ describe('the synthesized bundles, run as Lambda runs them, against the embedded
     await clients.s3.send(new HeadObjectCommand({ Bucket: stores.bucketName, Key: distributionKey('bundled', sha256(wheel.bytes), wheel.filename) }));
   });
 
+  test('the publish client: the read bundle serves the checked-in wharf.mjs from beside its index.mjs, with no token', async () => {
+    const res = await http('read')(event('GET', '/client/wharf.mjs'), context('read'));
+    assert.equal(res.statusCode, 200, bodyOf(res));
+    assert.equal(res.headers?.['content-type'], 'text/javascript; charset=utf-8');
+    assert.match(String(res.headers?.['etag']), /^W\/".+"$/);
+    assert.equal(bodyOf(res), readFileSync(path.join(ROOT, 'client/dist/wharf.mjs'), 'utf8'));
+  });
+
   test("the JSON API and search: the read bundle serves /pypi/NAME/json with https URLs, and finds the summary the write bundle's upload stored", async () => {
     const headers = { authorization: `Bearer ${uploadToken}`, 'x-forwarded-proto': 'https' };
     const doc = await http('read')(event('GET', '/pypi/bundled/json', { headers }), context('read'));
