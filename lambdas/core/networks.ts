@@ -125,7 +125,7 @@ export function networksContain(networks: readonly Network[], address: string): 
 
 /**
  * What a request from outside may do, by method and path (the stage prefix removed):
- * - `GET /health`: open (it says "ok", for probes).
+ * - `GET /health`: open (it says "ok", for probes); `GET /client/wharf.mjs` (public code).
  * - `/_/oidc/...` and `/_/aws/...`: open. The audience is public, and the exchanges take only
  *   a CI identity token signed by the issuer for this index's audience, or a GetCallerIdentity
  *   request signed by an AWS role for this index, matched against a registered publisher.
@@ -137,6 +137,8 @@ export function outsideRule(method: string, path: string): OutsideRule {
   if (path.startsWith('/_/oidc/') || path.startsWith('/_/aws/')) return 'open';
   // A load balancer's or uptime monitor's probe: it says "ok" and nothing else.
   if (path === '/health' && (method === 'GET' || method === 'HEAD')) return 'open';
+  // The single-file publish client: public code a CI job outside fetches before it publishes.
+  if (path.startsWith('/client/') && (method === 'GET' || method === 'HEAD')) return 'open';
   if (method === 'POST' && (path === '/legacy/' || path === '/legacy')) return 'trusted-publishing';
   if (path === '/upload' || path.startsWith('/upload/')) return 'trusted-publishing';
   return 'closed';

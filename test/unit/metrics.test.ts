@@ -238,7 +238,7 @@ describe('metrics of the verifier function (EMF on stdout)', () => {
       createdAt: '2026-01-01T00:00:00.000Z',
       expiresAt: '2026-01-01T06:00:00.000Z',
     } as UploadSession);
-    const staging = { sizeOf: async () => undefined, delete: async () => undefined, abortMultipart: async () => undefined } as unknown as UploadStaging;
+    const staging = { stat: async () => undefined, delete: async () => undefined, abortMultipart: async () => undefined } as unknown as UploadStaging;
     const handler = createVerifierFunction({
       metadata: new MemoryMetadataStore(),
       blobs: new MemoryBlobStore(),

@@ -72,6 +72,8 @@ describe('what stays open from outside', () => {
     assert.equal(outsideRule('GET', '/_/aws/server-id'), 'open');
     assert.equal(outsideRule('POST', '/_/aws/mint-token'), 'open');
     assert.equal(outsideRule('GET', '/health'), 'open');
+    assert.equal(outsideRule('GET', '/client/wharf.mjs'), 'open');
+    assert.equal(outsideRule('POST', '/client/wharf.mjs'), 'closed');
     assert.equal(outsideRule('POST', '/health'), 'closed');
     assert.equal(outsideRule('POST', '/legacy/'), 'trusted-publishing');
     assert.equal(outsideRule('POST', '/upload/sessions'), 'trusted-publishing');
