@@ -242,6 +242,9 @@ export async function publisherCommand(action: PublisherAction, args: string[], 
     const { awsPublisherCommand } = await import('./aws-publisher-command.ts');
     return awsPublisherCommand(action, args, options);
   }
+  if (options.provider !== undefined && !isPublisherProvider(options.provider)) {
+    return usage(`--provider is one of ${[...PUBLISHER_PROVIDERS, 'aws'].join(', ')}, not "${options.provider}".`);
+  }
   if (options['role-arn'] !== undefined || options['role-id'] !== undefined) return usage('--role-arn and --role-id go with --provider aws.');
   const aws = await import('./aws-publisher-command.ts');
   if (action === 'remove' && args.length === 1) {

@@ -124,7 +124,7 @@ describe('wharf publisher against a local data directory', () => {
     assert.match(badId.stderr, /gh api repos\/acme\/cli --jq '.id, .owner.id'/);
     const usage = await wharfCli(['publisher']);
     assert.equal(usage.code, 2);
-    assert.match(usage.stderr, /publisher add --project P \[--provider github\|gitlab\|google\]/);
+    assert.match(usage.stderr, /publisher add --project P \[--provider github\|gitlab\|google\|aws\]/);
     const foreign = await wharfCli(['publisher', 'add', ...ADD, '--email', 'a@b.example', '--data-dir', dataDir]);
     assert.equal(foreign.code, 2);
     assert.match(foreign.stderr, /--email is not an option of a github publisher/);

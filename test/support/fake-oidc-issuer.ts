@@ -237,6 +237,7 @@ export async function startFakeOidcIssuer(): Promise<FakeOidcIssuer> {
     return claims;
   }
 
+  let googleTokens = 0;
   function googleClaims(account: GoogleAccount, audience: string, overrides: Record<string, unknown> = {}): JWTPayload & Record<string, unknown> {
     const now = Math.floor(Date.now() / 1000);
     const claims: Record<string, unknown> = {
@@ -244,7 +245,9 @@ export async function startFakeOidcIssuer(): Promise<FakeOidcIssuer> {
       azp: account.uniqueId,
       email: account.email,
       email_verified: account.emailVerified ?? true,
-      exp: now + 3600,
+      // Google's tokens carry no jti, and RS256 is deterministic: two asked for in one second
+      // would be the very same token (spent once). Each one made here differs in its expiry.
+      exp: now + 3600 - (googleTokens++ % 600),
       iat: now - 5,
       iss: url,
       sub: account.uniqueId,
