@@ -1687,14 +1687,19 @@ var init_publish_client = __esm({
       absolute(pathname) {
         return `${new URL(this.base).origin}${pathname}`;
       }
-      async api(method, url, body) {
+      /**
+       * One request to the index, with the token `auth` gives: retried on a network error or a
+       * 5xx, and the token renewed once on a 401 (a minted one lives 15 minutes). A fixed token
+       * comes back the same, and the 401 stands.
+       */
+      async send(url, init) {
         const attempts = this.options.attempts ?? 5;
         let token = await this.auth();
         let renewed = false;
         for (let attempt = 1; ; attempt++) {
           let response;
           try {
-            response = await fetch(url, jsonRequest(method, token, body));
+            response = await fetch(url, init(token));
           } catch (err) {
             if (attempt < attempts) {
               await sleep(this.delay(attempt));
@@ -1716,10 +1721,14 @@ var init_publish_client = __esm({
             await sleep(this.delay(attempt));
             continue;
           }
-          const answer = { status: response.status, contentType: response.headers.get("content-type"), text: text2 };
-          const value = wharfJson(this.base, answer, "status");
-          return { status: response.status, value };
+          return { response, text: text2 };
         }
+      }
+      async api(method, url, body) {
+        const { response, text: text2 } = await this.send(url, (token) => jsonRequest(method, token, body));
+        const answer = { status: response.status, contentType: response.headers.get("content-type"), text: text2 };
+        const value = wharfJson(this.base, answer, "status");
+        return { status: response.status, value };
       }
       delay(attempt) {
         return (this.options.retryDelayMs ?? 500) * 2 ** (attempt - 1);
@@ -1940,61 +1949,33 @@ var init_publish_client = __esm({
        * problem back; retried on a network error or 5xx, the token renewed once on a 401.
        */
       async v2(method, url, body) {
-        const attempts = this.options.attempts ?? 5;
-        let token = await this.auth();
-        let renewed = false;
         const bytes = body instanceof Uint8Array;
-        for (let attempt = 1; ; attempt++) {
-          let response;
-          try {
-            response = await fetch(url, {
-              method,
-              headers: {
-                authorization: `Bearer ${token}`,
-                accept: UPLOAD_V2_JSON,
-                ...body !== void 0 ? { "content-type": bytes ? "application/octet-stream" : UPLOAD_V2_JSON } : {}
-              },
-              ...body !== void 0 ? { body: bytes ? body : JSON.stringify(body) } : {}
-            });
-          } catch (err) {
-            if (attempt < attempts) {
-              await sleep(this.delay(attempt));
-              continue;
-            }
-            throw new PublishError(`Cannot reach ${this.base}: ${err.message}. Is the URL right and the index up?`);
-          }
-          const text2 = await response.text();
-          if (response.status === 401 && !renewed) {
-            const fresh = await this.auth(token);
-            if (fresh !== token) {
-              token = fresh;
-              renewed = true;
-              attempt--;
-              continue;
-            }
-          }
-          if (response.status >= 500 && attempt < attempts) {
-            await sleep(this.delay(attempt));
-            continue;
-          }
-          const contentType = response.headers.get("content-type");
-          const retry2 = Number(response.headers.get("retry-after"));
-          const base = { status: response.status, location: response.headers.get("location"), retryAfter: Number.isFinite(retry2) && retry2 > 0 ? retry2 : void 0 };
-          if (response.status === 204) return { ...base, value: {} };
-          let value;
-          try {
-            value = JSON.parse(text2);
-          } catch {
-            value = void 0;
-          }
-          const object = typeof value === "object" && value !== null && !Array.isArray(value) ? value : void 0;
-          const problem = contentType?.startsWith(PROBLEM_JSON) && object && typeof object["detail"] === "string" ? object["detail"] : void 0;
-          if (response.status === 404 && problem === void 0) return { ...base, value: object ?? {} };
-          if (!object || response.status >= 400 && problem === void 0) {
-            throw new NotWharfError(notWharfMessage(this.base, { status: response.status, contentType, text: text2 }));
-          }
-          return { ...base, value: object, ...problem !== void 0 ? { problem } : {} };
+        const { response, text: text2 } = await this.send(url, (token) => ({
+          method,
+          headers: {
+            authorization: `Bearer ${token}`,
+            accept: UPLOAD_V2_JSON,
+            ...body !== void 0 ? { "content-type": bytes ? "application/octet-stream" : UPLOAD_V2_JSON } : {}
+          },
+          ...body !== void 0 ? { body: bytes ? body : JSON.stringify(body) } : {}
+        }));
+        const contentType = response.headers.get("content-type");
+        const retry2 = Number(response.headers.get("retry-after"));
+        const base = { status: response.status, location: response.headers.get("location"), retryAfter: Number.isFinite(retry2) && retry2 > 0 ? retry2 : void 0 };
+        if (response.status === 204) return { ...base, value: {} };
+        let value;
+        try {
+          value = JSON.parse(text2);
+        } catch {
+          value = void 0;
         }
+        const object = typeof value === "object" && value !== null && !Array.isArray(value) ? value : void 0;
+        const problem = contentType?.startsWith(PROBLEM_JSON) && object && typeof object["detail"] === "string" ? object["detail"] : void 0;
+        if (response.status === 404 && problem === void 0) return { ...base, value: object ?? {} };
+        if (!object || response.status >= 400 && problem === void 0) {
+          throw new NotWharfError(notWharfMessage(this.base, { status: response.status, contentType, text: text2 }));
+        }
+        return { ...base, value: object, ...problem !== void 0 ? { problem } : {} };
       }
       /** The first session API (`/upload/sessions`): for an index without Upload 2.0. */
       async publishByFirstApi(file, attestations) {
@@ -22445,23 +22426,8 @@ __export(aws_exchange_exports, {
   signCallerIdentityRequest: () => signCallerIdentityRequest
 });
 async function getJson(url, init, indexUrl) {
-  let response;
-  try {
-    response = await fetch(url, { ...init, signal: AbortSignal.timeout(1e4) });
-  } catch (err) {
-    throw new AwsExchangeError(`Cannot reach ${url}: ${err.message}.`);
-  }
-  const text2 = await response.text();
-  let body;
-  try {
-    body = JSON.parse(text2);
-  } catch {
-    body = void 0;
-  }
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw new NotWharfError(notWharfMessage(indexBaseUrl(indexUrl), { status: response.status, contentType: response.headers.get("content-type"), text: text2 }));
-  }
-  return { status: response.status, ok: response.ok, body, text: text2 };
+  const r5 = fromWharf(indexUrl, await request(url, init, 1e4));
+  return { status: r5.status, ok: r5.ok, body: r5.body, text: r5.text };
 }
 async function fetchAwsSigningInfo(indexUrl) {
   const url = `${indexBaseUrl(indexUrl)}/_/aws/server-id`;
@@ -22536,7 +22502,6 @@ var init_aws_exchange = __esm({
     init_sigv4();
     init_aws_sts_request();
     init_oidc_exchange();
-    init_wharf_answer();
     AwsExchangeError = class extends OidcExchangeError {
     };
   }

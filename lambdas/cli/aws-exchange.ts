@@ -9,8 +9,7 @@
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { SigV4 } from '../adapters/sigv4.ts';
 import { FORM_CONTENT_TYPE, GET_CALLER_IDENTITY_BODY, GLOBAL_STS_HOST, GLOBAL_STS_REGION, type StsRequestInput } from '../core/aws-sts-request.ts';
-import { indexBaseUrl, OidcExchangeError, type ExchangedToken } from './oidc-exchange.ts';
-import { NotWharfError, notWharfMessage } from './wharf-answer.ts';
+import { fromWharf, indexBaseUrl, OidcExchangeError, request, type ExchangedToken } from './oidc-exchange.ts';
 
 export class AwsExchangeError extends OidcExchangeError {}
 
@@ -20,24 +19,10 @@ export interface AwsSigningInfo {
   readonly endpoints: readonly string[];
 }
 
+/** A JSON object from the index (its AWS routes answer JSON, errors included), or NotWharfError. */
 async function getJson(url: string, init: RequestInit, indexUrl: string): Promise<{ status: number; ok: boolean; body: Record<string, unknown>; text: string }> {
-  let response: Response;
-  try {
-    response = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
-  } catch (err) {
-    throw new AwsExchangeError(`Cannot reach ${url}: ${(err as Error).message}.`);
-  }
-  const text = await response.text();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new NotWharfError(notWharfMessage(indexBaseUrl(indexUrl), { status: response.status, contentType: response.headers.get('content-type'), text }));
-  }
-  return { status: response.status, ok: response.ok, body: body as Record<string, unknown>, text };
+  const r = fromWharf(indexUrl, await request(url, init, 10_000));
+  return { status: r.status, ok: r.ok, body: r.body as Record<string, unknown>, text: r.text };
 }
 
 export async function fetchAwsSigningInfo(indexUrl: string): Promise<AwsSigningInfo> {

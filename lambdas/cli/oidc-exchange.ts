@@ -36,7 +36,7 @@ export function indexBaseUrl(url: string): string {
   return url.replace(/\/+$/, '').replace(/\/(simple|legacy)$/, '');
 }
 
-interface Reply {
+export interface Reply {
   readonly status: number;
   readonly ok: boolean;
   readonly contentType: string | null;
@@ -44,7 +44,7 @@ interface Reply {
   readonly text: string;
 }
 
-async function request(url: string, init: RequestInit, timeoutMs: number): Promise<Reply> {
+export async function request(url: string, init: RequestInit, timeoutMs: number): Promise<Reply> {
   let response: Response;
   try {
     response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
@@ -62,7 +62,7 @@ async function request(url: string, init: RequestInit, timeoutMs: number): Promi
 }
 
 /** The index's OIDC routes answer JSON objects, errors included; anything else is another server. */
-function fromWharf(indexUrl: string, r: Reply): Reply {
+export function fromWharf(indexUrl: string, r: Reply): Reply {
   if (typeof r.body !== 'object' || r.body === null || Array.isArray(r.body)) throw new NotWharfError(notWharfMessage(indexBaseUrl(indexUrl), r));
   return r;
 }

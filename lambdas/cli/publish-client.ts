@@ -233,14 +233,19 @@ export class PublishClient {
     return `${new URL(this.base).origin}${pathname}`;
   }
 
-  private async api(method: string, url: string, body?: unknown): Promise<{ status: number; value: SessionView }> {
+  /**
+   * One request to the index, with the token `auth` gives: retried on a network error or a
+   * 5xx, and the token renewed once on a 401 (a minted one lives 15 minutes). A fixed token
+   * comes back the same, and the 401 stands.
+   */
+  private async send(url: string, init: (token: string) => RequestInit): Promise<{ response: Response; text: string }> {
     const attempts = this.options.attempts ?? 5;
     let token = await this.auth();
     let renewed = false;
     for (let attempt = 1; ; attempt++) {
       let response: Response;
       try {
-        response = await fetch(url, jsonRequest(method, token, body));
+        response = await fetch(url, init(token));
       } catch (err) {
         if (attempt < attempts) {
           await sleep(this.delay(attempt));
@@ -250,8 +255,6 @@ export class PublishClient {
       }
       const text = await response.text();
       if (response.status === 401 && !renewed) {
-        // A token that ran out mid-publish (a minted one lives 15 minutes): get a new one,
-        // once per request. A fixed token comes back the same, and the 401 stands.
         const fresh = await this.auth(token);
         if (fresh !== token) {
           token = fresh;
@@ -264,11 +267,16 @@ export class PublishClient {
         await sleep(this.delay(attempt));
         continue;
       }
-      // Every answer of the session API is a session view (`status`) or an `error`.
-      const answer = { status: response.status, contentType: response.headers.get('content-type'), text };
-      const value = wharfJson(this.base, answer, 'status') as unknown as SessionView;
-      return { status: response.status, value };
+      return { response, text };
     }
+  }
+
+  private async api(method: string, url: string, body?: unknown): Promise<{ status: number; value: SessionView }> {
+    const { response, text } = await this.send(url, (token) => jsonRequest(method, token, body));
+    // Every answer of the session API is a session view (`status`) or an `error`.
+    const answer = { status: response.status, contentType: response.headers.get('content-type'), text };
+    const value = wharfJson(this.base, answer, 'status') as unknown as SessionView;
+    return { status: response.status, value };
   }
 
   private delay(attempt: number): number {
@@ -509,62 +517,34 @@ export class PublishClient {
    * problem back; retried on a network error or 5xx, the token renewed once on a 401.
    */
   private async v2(method: string, url: string, body?: unknown): Promise<V2Answer> {
-    const attempts = this.options.attempts ?? 5;
-    let token = await this.auth();
-    let renewed = false;
     const bytes = body instanceof Uint8Array;
-    for (let attempt = 1; ; attempt++) {
-      let response: Response;
-      try {
-        response = await fetch(url, {
-          method,
-          headers: {
-            authorization: `Bearer ${token}`,
-            accept: UPLOAD_V2_JSON,
-            ...(body !== undefined ? { 'content-type': bytes ? 'application/octet-stream' : UPLOAD_V2_JSON } : {}),
-          },
-          ...(body !== undefined ? { body: bytes ? (body as Uint8Array) : JSON.stringify(body) } : {}),
-        });
-      } catch (err) {
-        if (attempt < attempts) {
-          await sleep(this.delay(attempt));
-          continue;
-        }
-        throw new PublishError(`Cannot reach ${this.base}: ${(err as Error).message}. Is the URL right and the index up?`);
-      }
-      const text = await response.text();
-      if (response.status === 401 && !renewed) {
-        const fresh = await this.auth(token);
-        if (fresh !== token) {
-          token = fresh;
-          renewed = true;
-          attempt--;
-          continue;
-        }
-      }
-      if (response.status >= 500 && attempt < attempts) {
-        await sleep(this.delay(attempt));
-        continue;
-      }
-      const contentType = response.headers.get('content-type');
-      const retry = Number(response.headers.get('retry-after'));
-      const base = { status: response.status, location: response.headers.get('location'), retryAfter: Number.isFinite(retry) && retry > 0 ? retry : undefined };
-      if (response.status === 204) return { ...base, value: {} };
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch {
-        value = undefined;
-      }
-      const object = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, any>) : undefined;
-      const problem = contentType?.startsWith(PROBLEM_JSON) && object && typeof object['detail'] === 'string' ? (object['detail'] as string) : undefined;
-      // A 404 that is not a problem: no Upload 2.0 here (the caller falls back).
-      if (response.status === 404 && problem === undefined) return { ...base, value: object ?? {} };
-      if (!object || (response.status >= 400 && problem === undefined)) {
-        throw new NotWharfError(notWharfMessage(this.base, { status: response.status, contentType, text }));
-      }
-      return { ...base, value: object, ...(problem !== undefined ? { problem } : {}) };
+    const { response, text } = await this.send(url, (token) => ({
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        accept: UPLOAD_V2_JSON,
+        ...(body !== undefined ? { 'content-type': bytes ? 'application/octet-stream' : UPLOAD_V2_JSON } : {}),
+      },
+      ...(body !== undefined ? { body: bytes ? (body as Uint8Array) : JSON.stringify(body) } : {}),
+    }));
+    const contentType = response.headers.get('content-type');
+    const retry = Number(response.headers.get('retry-after'));
+    const base = { status: response.status, location: response.headers.get('location'), retryAfter: Number.isFinite(retry) && retry > 0 ? retry : undefined };
+    if (response.status === 204) return { ...base, value: {} };
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = undefined;
     }
+    const object = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, any>) : undefined;
+    const problem = contentType?.startsWith(PROBLEM_JSON) && object && typeof object['detail'] === 'string' ? (object['detail'] as string) : undefined;
+    // A 404 that is not a problem: no Upload 2.0 here (the caller falls back).
+    if (response.status === 404 && problem === undefined) return { ...base, value: object ?? {} };
+    if (!object || (response.status >= 400 && problem === undefined)) {
+      throw new NotWharfError(notWharfMessage(this.base, { status: response.status, contentType, text }));
+    }
+    return { ...base, value: object, ...(problem !== undefined ? { problem } : {}) };
   }
 
   /** The first session API (`/upload/sessions`): for an index without Upload 2.0. */

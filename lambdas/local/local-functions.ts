@@ -15,7 +15,7 @@ import { type UploadSessionsConfig } from '../config/upload-config.ts';
 import type { AwsPublishingDeps } from '../functions/aws-publishing.ts';
 import { PowertoolsMetrics } from '../adapters/powertools-metrics.ts';
 import { DEFAULT_METRICS_SERVICE } from '../config/metrics.ts';
-import type { Metrics } from '../app/metrics-ports.ts';
+import { NO_METRICS, type Metrics } from '../app/metrics-ports.ts';
 import { PUBLISH_CLIENT_FILE } from '../config/functions.ts';
 import { publishClientReader } from '../functions/client-file.ts';
 import path from 'node:path';
@@ -28,9 +28,11 @@ export type LocalMetrics = Readonly<Record<FunctionName | 'verifier', Metrics>>;
 /**
  * The functions' metrics, locally: the same EMF records as on Lambda, written to the log at
  * debug level (`--log-level debug`) instead of stdout, where they would drown the console
- * and nothing reads them.
+ * and nothing reads them. At any other level nobody would see them, so none are made: a
+ * record costs more than a kept page (the same handlers count into NO_METRICS).
  */
 export function localMetrics(logLevel: LogLevel = 'WARN'): LocalMetrics {
+  if (logLevel !== 'DEBUG') return { read: NO_METRICS, write: NO_METRICS, admin: NO_METRICS, verifier: NO_METRICS };
   const logger = new Logger({ serviceName: 'wharf-metrics', logLevel });
   const make = (functionName: string) =>
     new PowertoolsMetrics({ service: DEFAULT_METRICS_SERVICE, functionName, write: (record) => logger.debug('metrics', { emf: record }) });
