@@ -29,21 +29,35 @@ export interface ClientBundle {
   readonly entry: string;
   /** The checked-in output, relative to the repository root. */
   readonly output: string;
+  /**
+   * Why `wharf publish --aws` is left out, when it is: its AWS credential chain is most of a
+   * client's size, and a GitHub runner publishes by its OIDC token.
+   */
+  readonly withoutAws?: string;
 }
 
 export const CLIENT_BUNDLES = {
-  action: { name: 'the GitHub Action', entry: 'lambdas/cli/github-action-main.ts', output: 'action/dist/index.js' },
+  action: {
+    name: 'the GitHub Action',
+    entry: 'lambdas/cli/github-action-main.ts',
+    output: 'action/dist/index.js',
+    withoutAws: 'Publishing with an AWS role (--aws) is not in the GitHub Action: on GitHub, publish by trusted publishing (the default), or with a token.',
+  },
   client: { name: 'the single-file client', entry: 'lambdas/cli/client-main.ts', output: PUBLISH_CLIENT_FILE.source },
 } as const satisfies Record<string, ClientBundle>;
 
 /** Modules of the local-server lookup that the clients replace, by the path they are imported by. */
 const LOCAL_SERVER_MODULES = /\/(import-target|admin-bootstrap)\.ts$/;
 
-function withoutLocalServer(projectRoot: string): Plugin {
+function withoutLocalServer(projectRoot: string, withoutAws: string | undefined): Plugin {
   const stub = path.join(projectRoot, 'lambdas/cli/no-local-server.ts');
   return {
     name: 'wharf-no-local-server',
     setup(b) {
+      if (withoutAws !== undefined) {
+        b.onResolve({ filter: /^\.\/aws-exchange\.ts$/ }, (args) => ({ path: args.path, namespace: 'wharf-without-aws' }));
+        b.onLoad({ filter: /.*/, namespace: 'wharf-without-aws' }, () => ({ contents: `throw new Error(${JSON.stringify(withoutAws)});`, loader: 'js' }));
+      }
       // commands.ts loads each command with import(); of those, the clients hold publish alone.
       b.onResolve({ filter: /^\.\/.*-(command|run)\.ts$/ }, (args) => {
         if (args.kind !== 'dynamic-import' || !args.importer.endsWith(`${path.sep}commands.ts`) || args.path === './publish-command.ts') return undefined;
@@ -85,7 +99,7 @@ export function clientBuildOptions(bundle: ClientBundle, projectRoot: string): B
     banner: {
       js: `// ${bundle.name} of Wharf, built from ${bundle.entry} by \`npm run build:clients\`. Do not edit: rebuild.\nimport { createRequire as __wharfCreateRequire } from 'node:module';\nconst require = __wharfCreateRequire(import.meta.url);`,
     },
-    plugins: [withoutLocalServer(projectRoot)],
+    plugins: [withoutLocalServer(projectRoot, bundle.withoutAws)],
     logLevel: 'warning',
   };
 }

@@ -38,6 +38,15 @@ describe('publish client bundles', () => {
     });
   }
 
+  test('the action leaves the AWS credential chain out and says so; the served client keeps it for --aws', () => {
+    const action = checkedInClient(CLIENT_BUNDLES.action, ROOT)!;
+    const client = checkedInClient(CLIENT_BUNDLES.client, ROOT)!;
+    assert.ok(!action.includes('fromNodeProviderChain') && !action.includes('defaultProvider'), 'no AWS credential chain in the action');
+    assert.ok(action.includes('is not in the GitHub Action'), 'the action says why --aws fails');
+    assert.ok(client.includes('defaultProvider'), 'the served client can publish with --aws');
+    assert.ok(Buffer.byteLength(action) < 200 * 1024, `the action is ${Buffer.byteLength(action)} bytes`);
+  });
+
   test('action.yml runs the checked-in action bundle with node20', () => {
     const yml = readFileSync(path.join(ROOT, 'action.yml'), 'utf8');
     assert.match(yml, /\nruns:\n  using: node20\n  main: action\/dist\/index\.js\n/);
