@@ -18,30 +18,9 @@ import { awsCallerArn, awsDynamoDb } from './aws-caller.ts';
 import { commandFailed, usageError } from './command-line.ts';
 import { processAlive, readServerState } from './import-target.ts';
 import { defaultDataDir } from './serve-command.ts';
+import type { PublisherAction, PublisherOptions } from './publisher-options.ts';
 
 class AwsPublisherCommandError extends Error {}
-
-type PublisherAction = 'add' | 'list' | 'remove';
-
-/** The options of `wharf publisher` (lambdas/cli/publisher-command.ts) that this reads. */
-interface PublisherOptions {
-  project?: string;
-  'role-arn'?: string;
-  'role-id'?: string;
-  owner?: string;
-  'owner-id'?: string;
-  repository?: string;
-  'repository-id'?: string;
-  workflow?: string;
-  environment?: string;
-  url?: string;
-  token?: string;
-  stack?: string;
-  'tokens-table'?: string;
-  region?: string;
-  'data-dir'?: string;
-  json?: boolean;
-}
 
 interface AwsPublisherTarget {
   readonly description: string;

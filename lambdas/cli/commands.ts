@@ -9,7 +9,7 @@ import type { ProjectAction, ProjectOptions } from './project-command.ts';
 import type { PublishCommandOptions } from './publish-command.ts';
 import type { ReindexOptions } from './reindex-command.ts';
 import type { RetentionOptions } from './retention-command.ts';
-import type { PublisherAction, PublisherOptions } from './publisher-command.ts';
+import type { PublisherAction, PublisherOptions } from './publisher-options.ts';
 import type { ServeOptions } from './serve-command.ts';
 import type { TokenAction, TokenOptions } from './token-command.ts';
 

@@ -32,35 +32,7 @@ import { processAlive, readServerState } from './import-target.ts';
 import { commandFailed, usageError } from './command-line.ts';
 import { defaultDataDir } from './serve-command.ts';
 import { awsCallerArn, awsDynamoDb } from './aws-caller.ts';
-
-export interface PublisherOptions {
-  project?: string;
-  provider?: string;
-  pending?: boolean;
-  issuer?: string;
-  'project-path'?: string;
-  'project-id'?: string;
-  'namespace-id'?: string;
-  'ci-config'?: string;
-  email?: string;
-  subject?: string;
-  /** --provider aws (lambdas/cli/aws-publisher-command.ts). */
-  'role-arn'?: string;
-  'role-id'?: string;
-  owner?: string;
-  'owner-id'?: string;
-  repository?: string;
-  'repository-id'?: string;
-  workflow?: string;
-  environment?: string;
-  url?: string;
-  token?: string;
-  stack?: string;
-  'tokens-table'?: string;
-  region?: string;
-  'data-dir'?: string;
-  json?: boolean;
-}
+import type { PublisherAction, PublisherOptions } from './publisher-options.ts';
 
 class PublisherCommandError extends Error {}
 
@@ -232,8 +204,6 @@ function json(p: PublisherRecord): Record<string, unknown> {
   for (const field of ['environment', 'subject']) if (view[field] === '') view[field] = null;
   return view;
 }
-
-export type PublisherAction = 'add' | 'list' | 'remove';
 
 export async function publisherCommand(action: PublisherAction, args: string[], options: PublisherOptions): Promise<number> {
   const out = (text: string) => process.stdout.write(text);
