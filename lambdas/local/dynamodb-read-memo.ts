@@ -72,16 +72,15 @@ export class DynamoDbReadMemo {
   }
 
   /**
-   * Answers `res` from memory and returns true, or returns the sink to hand dynalite
+   * Answers `res` from memory and returns true (`key`: the request body as text), or returns the sink to hand dynalite
    * (which keeps the answer when it may), and what to call once dynalite has answered.
    */
-  handle(target: string | string[] | undefined, body: Buffer, res: AnswerSink): true | { readonly sink: AnswerSink } {
+  handle(target: string | string[] | undefined, key: string, res: AnswerSink): true | { readonly sink: AnswerSink } {
     const operation = typeof target === 'string' ? target.slice(target.indexOf('.') + 1) : '';
     if (operation !== 'GetItem') {
       if (READS.has(operation)) return { sink: res };
       return { sink: this.write(operation, res) };
     }
-    const key = body.toString('latin1');
     const kept = this.writesInFlight === 0 ? this.answers.get(key) : undefined;
     if (kept) {
       this.counts.kept++;

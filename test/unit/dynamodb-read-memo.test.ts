@@ -31,7 +31,7 @@ class FakeTable {
 
   send(operation: string, key: string, value?: string): Sink {
     const res = new Sink();
-    const body = Buffer.from(JSON.stringify({ TableName: 't', Key: { pk: { S: key } }, ...(value ? { Item: value } : {}) }));
+    const body = JSON.stringify({ TableName: 't', Key: { pk: { S: key } }, ...(value ? { Item: value } : {}) });
     const memoized = this.memo.handle(`DynamoDB_20120810.${operation}`, body, res);
     if (memoized === true) return res;
     this.calls++;
@@ -126,7 +126,7 @@ describe('DynamoDbReadMemo', () => {
   test('error answers are not kept, and the limits hold', () => {
     const memo = new DynamoDbReadMemo({ maxEntries: 2 });
     const failing = new Sink();
-    const body = Buffer.from('{"TableName":"missing"}');
+    const body = '{"TableName":"missing"}';
     const first = memo.handle('DynamoDB_20120810.GetItem', body, failing);
     assert.notEqual(first, true);
     if (first !== true) {
