@@ -6,6 +6,7 @@
  */
 import { FileExistsError, InvalidInputError } from './errors.ts';
 import type { DistributionFile, Tombstone } from './model.ts';
+import { fixVersionFor } from './versions.ts';
 
 /**
  * The refusal of a deleted file, under its own spelling or another. It must not say
@@ -20,9 +21,15 @@ export function deletedFilenameError(tombstone: Tombstone, filename: string = to
   return new InvalidInputError(
     `${what} on ${tombstone.deletedAt.slice(0, 10)}, and a deleted file can never be published again: ` +
       'PyPI-style indexes never reuse a filename, so that nobody who recorded its sha256 (in a lock file or a cache) ' +
-      'is served other bytes under that name. Publish a new version instead, or a post-release such as ' +
-      `${tombstone.version}.post1 for a fix to this one.`,
+      `is served other bytes under that name. Publish a new version instead${fixHint(tombstone.version)}.`,
   );
+}
+
+/** `, or 1.0.post1 for a fix to this one`: a version PEP 440 allows (a dev release takes no post segment). */
+function fixHint(version: string): string {
+  const fix = fixVersionFor(version);
+  if (!fix) return '';
+  return `, or ${fix} for a fix to this one`;
 }
 
 /** Why two spellings are one file, in the words of the rule that makes them so. */

@@ -160,6 +160,22 @@ export interface VersionKinds {
   readonly post: boolean;
 }
 
+/**
+ * A version to publish a fix to `version` under: one that sorts after it and is still a
+ * version of the same release line. A post-release where PEP 440 has one (`1.0` -> `1.0.post1`,
+ * `1.0.post1` -> `1.0.post2`, `1.0rc1` -> `1.0rc1.post1`, `1.0+local` -> `1.0.post1+local`);
+ * a development release cannot take a post segment after its dev segment, so the next
+ * development release (`1.0.dev3` -> `1.0.dev4`, `1.0.post1.dev2` -> `1.0.post1.dev3`).
+ * Undefined for what is not a PEP 440 version.
+ */
+export function fixVersionFor(version: string): string | undefined {
+  const parsed = parse(version.trim());
+  if (!parsed) return undefined;
+  const next = (digits: string) => (BigInt(digits) + 1n).toString();
+  if (parsed.dev !== undefined) return stringify({ ...parsed, dev: next(parsed.dev) });
+  return stringify({ ...parsed, post: parsed.post === undefined ? '1' : next(parsed.post) });
+}
+
 /** The segments `version` has, or undefined for an invalid version. */
 export function versionKinds(version: string): VersionKinds | undefined {
   const parsed = parse(version.trim());

@@ -5,6 +5,7 @@ import { compare as libraryCompare } from '@renovatebot/pep440';
 
 import { InvalidInputError } from '../../lambdas/core/errors.ts';
 import {
+  fixVersionFor,
   compareVersions,
   isValidVersion,
   normalizeVersion,
@@ -232,5 +233,29 @@ describe('sortVersions', () => {
     for (let i = 0; i + 1 < sorted.length; i++) assert.ok(compareVersions(sorted[i]!, sorted[i + 1]!) <= 0);
     // Typically 20–40 ms; re-parsing on every comparison takes ~10x longer. Generous for busy CI.
     assert.ok(elapsed < 1500, `sorting took ${elapsed.toFixed(0)} ms`);
+  });
+});
+
+describe('fixVersionFor', () => {
+  test('is a valid version after the one it fixes, of the same release line', () => {
+    const cases: [string, string][] = [
+      ['1.0', '1.0.post1'],
+      ['1.0.post1', '1.0.post2'],
+      ['1.0rc1', '1.0rc1.post1'],
+      ['1.0+ubuntu.1', '1.0.post1+ubuntu.1'],
+      ['1.0.dev3', '1.0.dev4'],
+      ['1.0.post1.dev2', '1.0.post1.dev3'],
+      ['2!1.0', '2!1.0.post1'],
+      ['1.0.POST', '1.0.post1'],
+    ];
+    for (const [version, fix] of cases) {
+      assert.equal(fixVersionFor(version), fix, version);
+      assert.ok(isValidVersion(fix), `${fix} is valid PEP 440`);
+      assert.ok(compareVersions(fix, version) > 0, `${fix} sorts after ${version}`);
+    }
+  });
+
+  test('has nothing for what is not a version', () => {
+    assert.equal(fixVersionFor('not a version'), undefined);
   });
 });
