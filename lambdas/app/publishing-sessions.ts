@@ -105,6 +105,14 @@ export class PublishingSessions {
     return session;
   }
 
+  /** The open session that holds a new project's name for its first release, if one does. */
+  async nameHolder(project: string): Promise<PublishingSession | undefined> {
+    const holder = await this.deps.store.claimHolder(nameClaim(project));
+    if (holder === undefined) return undefined;
+    const session = await this.deps.store.getPublishingSession(holder).then((s) => s && this.settle(s));
+    return session && !isTerminal(session.status) ? session : undefined;
+  }
+
   /** Takes `key` for `id`; a holder that is no longer live (ended, expired) is taken over. */
   private async claim(key: string, id: string, refusal: (holder: string) => Error): Promise<void> {
     for (let attempt = 0; attempt < 3; attempt++) {

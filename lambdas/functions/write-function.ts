@@ -86,16 +86,7 @@ export function createWriteFunction(deps: WriteFunctionDeps): WharfLambdaHandler
   const metrics = deps.metrics ?? NO_METRICS;
   const guard = accessGuardFor(deps.tokens, deps.config, deps.logger, now, metrics);
   const clock = () => new Date(now());
-  const rights = new UploadRights(guard, deps.metadata, deps.reservations, now);
   const attestations = deps.attestations && attestationCheck(deps.attestations);
-  const upload = createLegacyUploadRoute({
-    guard,
-    ...(attestations ? { attestations } : {}),
-    ingest: new Ingest(deps.metadata, deps.blobs, clock, undefined, metrics),
-    rights,
-    maxUploadBytes: deps.config.maxUploadBytes,
-    logger: deps.logger,
-  });
   const uploads = deps.uploads;
   const uploadSessions =
     uploads &&
@@ -111,6 +102,33 @@ export function createWriteFunction(deps: WriteFunctionDeps): WharfLambdaHandler
       logger: deps.logger,
       metrics,
     });
+  const publishing =
+    uploads &&
+    uploadSessions &&
+    new PublishingSessions({
+      store: uploads.sessions,
+      files: uploads.sessions,
+      uploads: uploadSessions,
+      metadata: deps.metadata,
+      config: {
+        lifetimeSeconds: uploads.config.sessionLifetimeSeconds,
+        maxLifetimeSeconds: MAX_SESSION_LIFETIME_SECONDS,
+        inlinePublishBytes: uploads.config.inlineVerifyBytes,
+        publishDeadlineSeconds: uploads.config.verifyDeadlineSeconds,
+      },
+      ...(uploads.startPublish ? { startPublish: uploads.startPublish } : {}),
+      now: clock,
+    });
+  // Every way in asks here before a new name enters the index: pending publishers' and open sessions' names included.
+  const rights = new UploadRights(guard, deps.metadata, deps.reservations, now, publishing);
+  const upload = createLegacyUploadRoute({
+    guard,
+    ...(attestations ? { attestations } : {}),
+    ingest: new Ingest(deps.metadata, deps.blobs, clock, undefined, metrics),
+    rights,
+    maxUploadBytes: deps.config.maxUploadBytes,
+    logger: deps.logger,
+  });
   const sessions =
     uploads &&
     uploadSessions &&
@@ -118,23 +136,10 @@ export function createWriteFunction(deps: WriteFunctionDeps): WharfLambdaHandler
   // PEP 694 (Upload 2.0) on the same file sessions, staging and verifier.
   const uploadApi =
     uploads &&
-    uploadSessions &&
+    publishing &&
     createUploadApiRoutes({
       guard,
-      publishing: new PublishingSessions({
-        store: uploads.sessions,
-        files: uploads.sessions,
-        uploads: uploadSessions,
-        metadata: deps.metadata,
-        config: {
-          lifetimeSeconds: uploads.config.sessionLifetimeSeconds,
-          maxLifetimeSeconds: MAX_SESSION_LIFETIME_SECONDS,
-          inlinePublishBytes: uploads.config.inlineVerifyBytes,
-          publishDeadlineSeconds: uploads.config.verifyDeadlineSeconds,
-        },
-        ...(uploads.startPublish ? { startPublish: uploads.startPublish } : {}),
-        now: clock,
-      }),
+      publishing,
       uploads: uploadSessions,
       rights,
       maxSessionBytes: uploads.config.maxSessionBytes,

@@ -22,6 +22,7 @@ import { type LocalWharf, startLocalWharf } from '../../lambdas/local/local-whar
 import { writeBigWheel } from '../support/big-wheel.ts';
 import { buildSdist, buildWheel, sdistFilename, wheelFilename } from '../support/dist-builder.ts';
 import { describeRun, missingTool, pip, run } from '../support/processes.ts';
+import { twineWheelForm } from '../support/twine-form.ts';
 
 const MiB = 1024 * 1024;
 const REPO = path.resolve(import.meta.dirname, '../..');
@@ -400,6 +401,47 @@ describe('PEP 694 upload API', () => {
 
     // A project-scoped token cannot open a first release of a new name.
     assertProblem(await call(own, 'POST', root(wharf), { meta: META, name: 'brand-new-name', version: '1.0' }), 403, /./);
+  });
+
+  test("a new name held by an open session's first release is taken by no other way in until the session ends", async () => {
+    const [holder, rival] = await tokens(wharf, ['upload:*'], ['upload:*']);
+    const session = await createSession(wharf, holder!, 'held-name', '1.0');
+    const legacy = (token: string, version: string) =>
+      fetch(`${wharf.url}/legacy/`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: twineWheelForm('held-name', version) });
+
+    // twine's legacy upload with another token that may create projects: 409, saying what to do,
+    // and not "already exists" (twine --skip-existing would take that for success).
+    const refused = await legacy(rival!, '0.9');
+    const message = await refused.text();
+    assert.equal(refused.status, 409, message);
+    assert.doesNotMatch(message, /already exist/i);
+    assert.match(message, /held by an open publishing session/);
+    assert.match(message, /wait until that session is published or cancelled/);
+    // The first session API, and another Upload 2.0 session, the same.
+    const file = wheel('held-name', '0.9');
+    const first = await fetch(`${wharf.url}/upload/sessions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${rival}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ filename: file.filename, size: file.bytes.byteLength, sha256: file.sha256, filetype: 'bdist_wheel' }),
+    });
+    assert.equal(first.status, 409, await first.text());
+    assertProblem(await call(rival, 'POST', root(wharf), { meta: META, name: 'held-name', version: '0.9' }), 409, /held by an open publishing session|reserved by another open publishing session/);
+    assert.deepEqual(await listed(wharf, 'held-name'), [], 'nothing of the refused uploads is listed');
+
+    // The session itself publishes its first release.
+    await uploadByPost(holder!, session, wheel('held-name', '1.0'));
+    assert.equal((await call(holder, 'POST', session['links']['publish'], { meta: META })).status, 201);
+    assert.deepEqual(await listed(wharf, 'held-name'), ['held_name-1.0-py3-none-any.whl']);
+    // Once it is published, the project exists and the rival's token may add to it as to any.
+    assert.equal((await legacy(rival!, '0.9')).status, 200);
+
+    // A cancelled session lets the name go.
+    const dropped = await createSession(wharf, holder!, 'dropped-name', '1.0');
+    const blocked = await fetch(`${wharf.url}/legacy/`, { method: 'POST', headers: { authorization: `Bearer ${rival}` }, body: twineWheelForm('dropped-name', '1.0') });
+    assert.equal(blocked.status, 409);
+    assert.equal((await call(holder, 'DELETE', dropped['links']['session'])).status, 200);
+    const after = await fetch(`${wharf.url}/legacy/`, { method: 'POST', headers: { authorization: `Bearer ${rival}` }, body: twineWheelForm('dropped-name', '1.0') });
+    assert.equal(after.status, 200, await after.text());
   });
 });
 
