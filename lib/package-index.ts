@@ -523,13 +523,16 @@ export class PackageIndex extends Construct {
     });
     if (copier) this.upstreamCopier = copier;
     // Only the admin function exchanges OIDC tokens (lambdas/config/functions.ts routes /_/oidc/ there);
-    // the write function checks that attestations' certificates name the same issuer.
+    // the write function checks that attestations' certificates name the same issuers.
     this.functions.admin
       .addEnvironment(ENV.oidcAudience, oidcAudience)
       .addEnvironment(ENV.oidcGithubIssuer, oidcGithubIssuer)
       .addEnvironment(ENV.oidcGitlabIssuers, gitlabIssuers.length > 0 ? gitlabIssuers.join(',') : 'none')
       .addEnvironment(ENV.oidcGoogleIssuers, googleIssuers.length > 0 ? googleIssuers.join(',') : 'none');
-    this.functions.write.addEnvironment(ENV.oidcGithubIssuer, oidcGithubIssuer);
+    this.functions.write
+      .addEnvironment(ENV.oidcGithubIssuer, oidcGithubIssuer)
+      .addEnvironment(ENV.oidcGitlabIssuers, gitlabIssuers.length > 0 ? gitlabIssuers.join(',') : 'none')
+      .addEnvironment(ENV.oidcGoogleIssuers, googleIssuers.length > 0 ? googleIssuers.join(',') : 'none');
 
 
     // Upload sessions: the write function presigns and completes under uploads/ only; the

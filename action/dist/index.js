@@ -764,14 +764,14 @@ async function request(url, init, timeoutMs) {
   } catch (err) {
     throw new OidcExchangeError(`Cannot reach ${url}: ${err.message}.`);
   }
-  const text2 = await response.text();
+  const text = await response.text();
   let body;
   try {
-    body = JSON.parse(text2);
+    body = JSON.parse(text);
   } catch {
     body = void 0;
   }
-  return { status: response.status, ok: response.ok, contentType: response.headers.get("content-type"), body, text: text2 };
+  return { status: response.status, ok: response.ok, contentType: response.headers.get("content-type"), body, text };
 }
 function fromWharf(indexUrl, r) {
   if (typeof r.body !== "object" || r.body === null || Array.isArray(r.body)) throw new NotWharfError(notWharfMessage(indexBaseUrl(indexUrl), r));
@@ -862,11 +862,11 @@ async function googleMetadataOidcToken(audience, env = process.env, options = {}
       `No OIDC token to publish with: ${ID_TOKEN_VARIABLE} is unset, this is no GitHub Actions job with \`permissions: id-token: write\`, and no Google Cloud metadata server answers at ${host}. In GitLab, declare \`id_tokens: ${ID_TOKEN_VARIABLE}: aud: ${audience}\` on the job; elsewhere, set ${ID_TOKEN_VARIABLE} to an OIDC token for the audience "${audience}".`
     );
   }
-  const text2 = (await response.text()).trim();
-  if (!response.ok || response.headers.get("metadata-flavor") !== "Google" || text2.split(".").length !== 3) {
-    throw new OidcExchangeError(`The Google Cloud metadata server at ${host} answered ${response.status} without an identity token: ${text2.slice(0, 200)}`);
+  const text = (await response.text()).trim();
+  if (!response.ok || response.headers.get("metadata-flavor") !== "Google" || text.split(".").length !== 3) {
+    throw new OidcExchangeError(`The Google Cloud metadata server at ${host} answered ${response.status} without an identity token: ${text.slice(0, 200)}`);
   }
-  return text2;
+  return text;
 }
 async function ciOidcToken(audience, env = process.env) {
   if (env[ID_TOKEN_VARIABLE]) return handedInOidcToken(audience, env);
@@ -1330,7 +1330,7 @@ var PublishClient = class {
         }
         throw new PublishError(`Cannot reach ${this.base}: ${err.message}. Is the URL right and the index up?`);
       }
-      const text2 = await response.text();
+      const text = await response.text();
       if (response.status === 401 && !renewed) {
         const fresh = await this.auth(token);
         if (fresh !== token) {
@@ -1344,12 +1344,12 @@ var PublishClient = class {
         await sleep(this.delay(attempt));
         continue;
       }
-      return { response, text: text2 };
+      return { response, text };
     }
   }
   async api(method, url, body) {
-    const { response, text: text2 } = await this.send(url, (token) => jsonRequest(method, token, body));
-    const answer = { status: response.status, contentType: response.headers.get("content-type"), text: text2 };
+    const { response, text } = await this.send(url, (token) => jsonRequest(method, token, body));
+    const answer = { status: response.status, contentType: response.headers.get("content-type"), text };
     const value = wharfJson(this.base, answer, "status");
     return { status: response.status, value };
   }
@@ -1573,7 +1573,7 @@ var PublishClient = class {
    */
   async v2(method, url, body) {
     const bytes = body instanceof Uint8Array;
-    const { response, text: text2 } = await this.send(url, (token) => ({
+    const { response, text } = await this.send(url, (token) => ({
       method,
       headers: {
         authorization: `Bearer ${token}`,
@@ -1588,7 +1588,7 @@ var PublishClient = class {
     if (response.status === 204) return { ...base, value: {} };
     let value;
     try {
-      value = JSON.parse(text2);
+      value = JSON.parse(text);
     } catch {
       value = void 0;
     }
@@ -1596,7 +1596,7 @@ var PublishClient = class {
     const problem = contentType?.startsWith(PROBLEM_JSON) && object && typeof object["detail"] === "string" ? object["detail"] : void 0;
     if (response.status === 404 && problem === void 0) return { ...base, value: object ?? {} };
     if (!object || response.status >= 400 && problem === void 0) {
-      throw new NotWharfError(notWharfMessage(this.base, { status: response.status, contentType, text: text2 }));
+      throw new NotWharfError(notWharfMessage(this.base, { status: response.status, contentType, text }));
     }
     return { ...base, value: object, ...problem !== void 0 ? { problem } : {} };
   }
@@ -2038,11 +2038,11 @@ function readInputs(env) {
     verbose: booleanInput(env, "verbose", false)
   };
 }
-function escapeData(text2) {
-  return text2.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+function escapeData(text) {
+  return text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
 }
-function escapeProperty(text2) {
-  return escapeData(text2).replace(/:/g, "%3A").replace(/,/g, "%2C");
+function escapeProperty(text) {
+  return escapeData(text).replace(/:/g, "%3A").replace(/,/g, "%2C");
 }
 function errorCommand(message, title = "Wharf publish") {
   return `::error title=${escapeProperty(title)}::${escapeData(message)}
@@ -2125,8 +2125,8 @@ async function runAction(env, out, cwd = process.cwd()) {
     ...inputs.skipExisting ? { "skip-existing": true } : {},
     ...packages.attestations.length > 0 ? { attestations: packages.attestations } : {}
   };
-  const stdout = { isTTY: false, write: (text2) => out.write(text2) };
-  const stderr = { isTTY: false, write: (text2) => out.write(errorCommand(text2.trimEnd())) };
+  const stdout = { isTTY: false, write: (text) => out.write(text) };
+  const stderr = { isTTY: false, write: (text) => out.write(errorCommand(text.trimEnd())) };
   return publishCommand(packages.distributions, options, { out: stdout, err: stderr, env });
 }
 

@@ -51,9 +51,9 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
 
 // lambdas/cli/command-line.ts
 import { parseArgs } from "node:util";
-function optionGroup(title, text2) {
+function optionGroup(title, text) {
   const options = [];
-  for (const line of text2.split("\n")) {
+  for (const line of text.split("\n")) {
     if (line.trim() === "") continue;
     const option = /^\s*--([a-z0-9-]+)(?: ([A-Z][A-Z0-9/_-]*)(\.\.\.)?)?\s{2,}(\S.*)$/.exec(line);
     if (option) {
@@ -298,14 +298,14 @@ async function request(url, init, timeoutMs) {
   } catch (err) {
     throw new OidcExchangeError(`Cannot reach ${url}: ${err.message}.`);
   }
-  const text2 = await response.text();
+  const text = await response.text();
   let body;
   try {
-    body = JSON.parse(text2);
+    body = JSON.parse(text);
   } catch {
     body = void 0;
   }
-  return { status: response.status, ok: response.ok, contentType: response.headers.get("content-type"), body, text: text2 };
+  return { status: response.status, ok: response.ok, contentType: response.headers.get("content-type"), body, text };
 }
 function fromWharf(indexUrl, r5) {
   if (typeof r5.body !== "object" || r5.body === null || Array.isArray(r5.body)) throw new NotWharfError(notWharfMessage(indexBaseUrl(indexUrl), r5));
@@ -394,11 +394,11 @@ async function googleMetadataOidcToken(audience, env2 = process.env, options = {
       `No OIDC token to publish with: ${ID_TOKEN_VARIABLE} is unset, this is no GitHub Actions job with \`permissions: id-token: write\`, and no Google Cloud metadata server answers at ${host}. In GitLab, declare \`id_tokens: ${ID_TOKEN_VARIABLE}: aud: ${audience}\` on the job; elsewhere, set ${ID_TOKEN_VARIABLE} to an OIDC token for the audience "${audience}".`
     );
   }
-  const text2 = (await response.text()).trim();
-  if (!response.ok || response.headers.get("metadata-flavor") !== "Google" || text2.split(".").length !== 3) {
-    throw new OidcExchangeError(`The Google Cloud metadata server at ${host} answered ${response.status} without an identity token: ${text2.slice(0, 200)}`);
+  const text = (await response.text()).trim();
+  if (!response.ok || response.headers.get("metadata-flavor") !== "Google" || text.split(".").length !== 3) {
+    throw new OidcExchangeError(`The Google Cloud metadata server at ${host} answered ${response.status} without an identity token: ${text.slice(0, 200)}`);
   }
-  return text2;
+  return text;
 }
 async function ciOidcToken(audience, env2 = process.env) {
   if (env2[ID_TOKEN_VARIABLE]) return handedInOidcToken(audience, env2);
@@ -437,30 +437,12 @@ var init_errors = __esm({
   }
 });
 
-// lambdas/core/publishers/common.ts
-var init_common = __esm({
-  "lambdas/core/publishers/common.ts"() {
-    "use strict";
-    init_errors();
-  }
-});
-
-// lambdas/core/publishers/github.ts
-var init_github = __esm({
-  "lambdas/core/publishers/github.ts"() {
-    "use strict";
-    init_errors();
-    init_common();
-  }
-});
-
 // lambdas/core/attestations.ts
 var MAX_ATTESTATIONS_BYTES;
 var init_attestations = __esm({
   "lambdas/core/attestations.ts"() {
     "use strict";
     init_errors();
-    init_github();
     MAX_ATTESTATIONS_BYTES = 256 * 1024;
   }
 });
@@ -1707,7 +1689,7 @@ var init_publish_client = __esm({
             }
             throw new PublishError(`Cannot reach ${this.base}: ${err.message}. Is the URL right and the index up?`);
           }
-          const text2 = await response.text();
+          const text = await response.text();
           if (response.status === 401 && !renewed) {
             const fresh = await this.auth(token);
             if (fresh !== token) {
@@ -1721,12 +1703,12 @@ var init_publish_client = __esm({
             await sleep(this.delay(attempt));
             continue;
           }
-          return { response, text: text2 };
+          return { response, text };
         }
       }
       async api(method, url, body) {
-        const { response, text: text2 } = await this.send(url, (token) => jsonRequest(method, token, body));
-        const answer = { status: response.status, contentType: response.headers.get("content-type"), text: text2 };
+        const { response, text } = await this.send(url, (token) => jsonRequest(method, token, body));
+        const answer = { status: response.status, contentType: response.headers.get("content-type"), text };
         const value = wharfJson(this.base, answer, "status");
         return { status: response.status, value };
       }
@@ -1950,7 +1932,7 @@ var init_publish_client = __esm({
        */
       async v2(method, url, body) {
         const bytes = body instanceof Uint8Array;
-        const { response, text: text2 } = await this.send(url, (token) => ({
+        const { response, text } = await this.send(url, (token) => ({
           method,
           headers: {
             authorization: `Bearer ${token}`,
@@ -1965,7 +1947,7 @@ var init_publish_client = __esm({
         if (response.status === 204) return { ...base, value: {} };
         let value;
         try {
-          value = JSON.parse(text2);
+          value = JSON.parse(text);
         } catch {
           value = void 0;
         }
@@ -1973,7 +1955,7 @@ var init_publish_client = __esm({
         const problem = contentType?.startsWith(PROBLEM_JSON) && object && typeof object["detail"] === "string" ? object["detail"] : void 0;
         if (response.status === 404 && problem === void 0) return { ...base, value: object ?? {} };
         if (!object || response.status >= 400 && problem === void 0) {
-          throw new NotWharfError(notWharfMessage(this.base, { status: response.status, contentType, text: text2 }));
+          throw new NotWharfError(notWharfMessage(this.base, { status: response.status, contentType, text }));
         }
         return { ...base, value: object, ...problem !== void 0 ? { problem } : {} };
       }
@@ -10494,7 +10476,7 @@ var init_needsReviver = __esm({
 
 // node_modules/@smithy/core/dist-es/submodules/protocols/common.js
 var collectBodyString;
-var init_common2 = __esm({
+var init_common = __esm({
   "node_modules/@smithy/core/dist-es/submodules/protocols/common.js"() {
     init_collect_stream_body();
     init_serde();
@@ -10537,7 +10519,7 @@ var findKey, sanitizeErrorCode, loadRestJsonErrorCode, loadErrorCode;
 var init_parseJsonBody = __esm({
   "node_modules/@smithy/core/dist-es/submodules/protocols/json/parseJsonBody.js"() {
     init_collect_stream_body();
-    init_common2();
+    init_common();
     init_detectBufferParsing();
     init_jsonReviver();
     init_needsReviver();
@@ -16680,11 +16662,11 @@ var init_xml_parser = __esm({
               childTags.push(p3.parseTag());
             }
           } else {
-            let text2 = "";
+            let text = "";
             while (p3.i < p3.z && p3.x[p3.i] !== "<") {
-              text2 += p3.x[p3.i++];
+              text += p3.x[p3.i++];
             }
-            textParts.push(p3.decodeEntities(text2));
+            textParts.push(p3.decodeEntities(text));
           }
         }
         if (!p3.isNext("</")) {
@@ -16699,18 +16681,18 @@ var init_xml_parser = __esm({
           return { tag, value: "" };
         }
         if (!hasAttrs && !hasElementChild) {
-          const text2 = textParts.length === 1 ? textParts[0] : textParts.join("");
-          if (text2.trim() === "" && text2.includes("\n")) {
+          const text = textParts.length === 1 ? textParts[0] : textParts.join("");
+          if (text.trim() === "" && text.includes("\n")) {
             return { tag, value: "" };
           }
-          return { tag, value: text2 };
+          return { tag, value: text };
         }
         const obj = {};
-        for (const text2 of textParts) {
-          if (text2.trim() === "" && text2.includes("\n")) {
+        for (const text of textParts) {
+          if (text.trim() === "" && text.includes("\n")) {
             continue;
           }
-          obj["#text"] = "#text" in obj ? obj["#text"] + text2 : text2;
+          obj["#text"] = "#text" in obj ? obj["#text"] + text : text;
         }
         for (const child of childTags) {
           if (child.tag === "__proto__") {

@@ -20,6 +20,7 @@
  * the write function), never with a cold start.
  */
 import { bundleFromJSON } from '@sigstore/bundle';
+import { X509Certificate } from '@sigstore/core';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { PolicyError, toSignedEntity, toTrustMaterial, VerificationError, Verifier } from '@sigstore/verify';
 import type { AttestationObject, SignerIdentity } from '../core/attestations.ts';
@@ -106,8 +107,12 @@ export class SigstoreAttestationVerifier implements AttestationSignatureVerifier
         // Fulcio's own extensions: who signed.
         if (id?.startsWith(FULCIO_ARC)) extensions[id] = extensionText(value);
       }
+      // sigstore-js gives the SAN's URI or else its email as one string; a Google service
+      // account's identity is the email itself, so it is read apart (the certificate verified above).
+      const email = X509Certificate.parse(Buffer.from(attestation.verification_material.certificate, 'base64')).extSubjectAltName?.rfc822Name;
       return {
         ...(signer.identity?.subjectAlternativeName ? { subjectAlternativeName: signer.identity.subjectAlternativeName } : {}),
+        ...(email ? { email } : {}),
         extensions,
       };
     } catch (err) {

@@ -5,16 +5,10 @@
  * identity it was signed with against the project's trusted publishers. The answer is the
  * provenance object to store beside the file; any failure refuses the upload with its reason.
  */
-import {
-  type AttestationObject,
-  buildProvenance,
-  checkStatement,
-  matchPublisher,
-  type Provenance,
-  type SignerIdentity,
-} from '../core/attestations.ts';
+import { type AttestationObject, checkStatement, type Provenance, type SignerIdentity } from '../core/attestations.ts';
+import type { AttestablePublisher, AttestationIssuers } from '../core/attestation-publishers.ts';
 import { AttestationError } from '../core/errors.ts';
-import type { GitHubPublisher } from '../core/trusted-publishing.ts';
+import { GITLAB_COM_ISSUER, GOOGLE_ISSUER } from '../core/trusted-publishing.ts';
 import type { PublisherStore } from './ports.ts';
 import type { AttestationSignatureVerifier } from './attestation-ports.ts';
 
@@ -27,7 +21,14 @@ export interface AttestationCheckDeps {
   readonly publishers: Pick<PublisherStore, 'publishersForRepository'>;
   /** The OIDC issuer of GitHub Actions, as trusted publishing trusts it. */
   readonly githubIssuer: string;
+  /** The GitLab instances trusted publishing trusts (WHARF_OIDC_GITLAB_ISSUERS). @default gitlab.com */
+  readonly gitlabIssuers?: readonly string[];
+  /** Google's issuer, unless trusted publishing from Google is off (WHARF_OIDC_GOOGLE_ISSUERS). @default accounts.google.com */
+  readonly googleIssuers?: readonly string[];
 }
+
+/** The matching rules per publisher kind: loaded with the first attestation, as the Sigstore code is. */
+const publisherRules = () => import('../core/attestation-publishers.ts');
 
 /** What an upload's attestations are checked against. */
 export interface AttestedFile {
@@ -49,12 +50,16 @@ export async function verifyAttestations(
 }
 
 export class AttestationCheck {
-  constructor(private readonly deps: AttestationCheckDeps) {}
+  private readonly issuers: AttestationIssuers;
+
+  constructor(private readonly deps: AttestationCheckDeps) {
+    this.issuers = { github: deps.githubIssuer, gitlab: deps.gitlabIssuers ?? [GITLAB_COM_ISSUER], google: deps.googleIssuers ?? [GOOGLE_ISSUER] };
+  }
 
   async check(file: AttestedFile, attestations: readonly AttestationObject[]): Promise<Provenance> {
-    const verifier = await this.deps.verifier();
+    const [verifier, rules] = await Promise.all([this.deps.verifier(), publisherRules()]);
     const seen = new Set<string>();
-    const verified: { attestation: AttestationObject; publisher: GitHubPublisher }[] = [];
+    const verified: { attestation: AttestationObject; publisher: AttestablePublisher }[] = [];
     for (const attestation of attestations) {
       // The statement first: a wrong file is the most likely mistake, and the cheapest to say.
       const predicateType = checkStatement(attestation, file.filename, file.sha256);
@@ -63,15 +68,21 @@ export class AttestationCheck {
       }
       seen.add(predicateType);
       const identity = await verifier.verify(attestation);
-      verified.push({ attestation, publisher: await this.publisherOf(file.project, identity) });
+      verified.push({ attestation, publisher: await this.publisherOf(rules, file.project, identity) });
     }
-    return buildProvenance(verified);
+    return rules.buildProvenance(verified);
   }
 
-  /** The project's trusted publisher that signed: those of the certificate's repository id (one Query). */
-  private async publisherOf(project: string, identity: SignerIdentity): Promise<GitHubPublisher> {
-    const repositoryId = identity.extensions['1.3.6.1.4.1.57264.1.15'];
-    const candidates = repositoryId ? await this.deps.publishers.publishersForRepository('github', repositoryId) : [];
-    return matchPublisher(identity, candidates.filter((p): p is GitHubPublisher => p.provider === 'github' && p.project === project), this.deps.githubIssuer, project);
+  /**
+   * The project's trusted publisher that signed. The certificate's issuer says which kind
+   * (GitHub, GitLab, Google), and its identity gives the store's lookup key of that kind (the
+   * GitHub repository id, the GitLab project id at its issuer, the service account's email):
+   * one Query per attestation.
+   */
+  private async publisherOf(rules: Awaited<ReturnType<typeof publisherRules>>, project: string, identity: SignerIdentity): Promise<AttestablePublisher> {
+    const signer = rules.signerOf(identity, this.issuers);
+    const found = signer.lookupKey ? await this.deps.publishers.publishersForRepository(signer.provider, signer.lookupKey) : [];
+    const candidates = found.filter((p): p is AttestablePublisher => p.provider === signer.provider && p.project === project);
+    return rules.matchAttestationPublisher(identity, signer, candidates, project);
   }
 }

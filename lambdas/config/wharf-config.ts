@@ -128,15 +128,18 @@ export function loadConfig(env: Environment): WharfConfig {
 
 /** PEP 740 attestations (the write function): what they are verified against. */
 export interface AttestationConfig {
-  /** The OIDC issuer a signing certificate must name: trusted publishing's GitHub issuer. */
+  /** The OIDC issuers a signing certificate may name, per publisher kind: trusted publishing's. */
   readonly githubIssuer: string;
+  readonly gitlabIssuers: readonly string[];
+  readonly googleIssuers: readonly string[];
   /** A Sigstore trusted_root.json file (`WHARF_SIGSTORE_TRUSTED_ROOT`); absent: the pinned public-good root. */
   readonly trustedRootFile?: string;
 }
 
 export function loadAttestationConfig(env: Environment): AttestationConfig {
   const file = env[ENV.sigstoreTrustedRoot];
-  return { githubIssuer: loadOidcConfig(env).githubIssuer, ...(file ? { trustedRootFile: file } : {}) };
+  const { githubIssuer, gitlabIssuers, googleIssuers } = loadOidcConfig(env);
+  return { githubIssuer, gitlabIssuers, googleIssuers, ...(file ? { trustedRootFile: file } : {}) };
 }
 
 /** Trusted publishing (the admin function): whose OIDC tokens to trust, for which audience. */

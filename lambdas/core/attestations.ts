@@ -12,7 +12,6 @@
  *     "envelope": { "statement": base64 in-toto Statement, "signature": base64 DSSE signature } }
  */
 import { AttestationError } from './errors.ts';
-import { workflowFilenameOf, type GitHubPublisher } from './publishers/github.ts';
 
 export const IN_TOTO_STATEMENT_V1 = 'https://in-toto.io/Statement/v1';
 export const PYPI_PUBLISH_V1 = 'https://docs.pypi.org/attestations/publish/v1';
@@ -32,13 +31,36 @@ export interface AttestationObject {
   readonly envelope: { readonly statement: string; readonly signature: string };
 }
 
-/** The publisher an attestation was verified against, as the provenance object names it. */
-export interface ProvenancePublisher {
+/**
+ * The publisher an attestation was verified against, as the provenance object names it:
+ * Warehouse's shape for each kind (pypi-attestations' GitHubPublisher, GitLabPublisher and
+ * GooglePublisher). Built in lambdas/core/attestation-publishers.ts.
+ */
+export type ProvenancePublisher = GitHubProvenancePublisher | GitLabProvenancePublisher | GoogleProvenancePublisher;
+
+export interface GitHubProvenancePublisher {
   readonly kind: 'GitHub';
   /** `owner/repo`. */
   readonly repository: string;
   readonly workflow: string;
   readonly environment?: string;
+}
+
+export interface GitLabProvenancePublisher {
+  readonly kind: 'GitLab';
+  /** `group/project` (subgroups included). */
+  readonly repository: string;
+  /** The CI configuration file, e.g. `.gitlab-ci.yml`. */
+  readonly workflow_filepath: string;
+  readonly environment?: string;
+  /** PEP 740's publisher claims: the instance, for a self-managed one only (absent: gitlab.com). */
+  readonly claims?: { readonly issuer: string };
+}
+
+export interface GoogleProvenancePublisher {
+  readonly kind: 'Google';
+  /** The service account's email. */
+  readonly email: string;
 }
 
 /** What a project page says of a file's verified attestations (read from its provenance object). */
@@ -154,81 +176,10 @@ export function checkStatement(attestation: AttestationObject, filename: string,
 
 /** What a verified signing certificate says about who signed: its SAN and Fulcio's extensions by OID. */
 export interface SignerIdentity {
+  /** The SAN as sigstore-js reads it: its URI, else its email. */
   readonly subjectAlternativeName?: string;
+  /** The SAN's email (rfc822Name), when it has one: Fulcio's identity of a Google service account. */
+  readonly email?: string;
   /** OID (dotted) to its value, decoded as text. */
   readonly extensions: Readonly<Record<string, string>>;
-}
-
-/** Fulcio's certificate extensions (https://github.com/sigstore/fulcio/blob/main/docs/oid-info.md). */
-export const FULCIO_OID = {
-  issuerV1: '1.3.6.1.4.1.57264.1.1',
-  issuer: '1.3.6.1.4.1.57264.1.8',
-  buildSignerUri: '1.3.6.1.4.1.57264.1.9',
-  sourceRepositoryUri: '1.3.6.1.4.1.57264.1.12',
-  sourceRepositoryId: '1.3.6.1.4.1.57264.1.15',
-  sourceRepositoryOwnerId: '1.3.6.1.4.1.57264.1.17',
-  buildConfigUri: '1.3.6.1.4.1.57264.1.18',
-} as const;
-
-/**
- * The trusted publisher of `project` whose job signed, as the certificate proves it: the
- * OIDC issuer, the repository and owner ids (a renamed or re-created repository does not
- * match), the repository, and the workflow file of the build signer URI (the workflow
- * that ran, `job_workflow_ref`, as trusted publishing matches it). The environment is not
- * in a Fulcio certificate, so a publisher's environment cannot be checked here.
- */
-export function matchPublisher(
-  identity: SignerIdentity,
-  /** The project's publishers in the certificate's repository (by its id). */
-  publishers: readonly GitHubPublisher[],
-  githubIssuer: string,
-  project: string,
-): GitHubPublisher {
-  const ext = identity.extensions;
-  const issuer = ext[FULCIO_OID.issuer] ?? ext[FULCIO_OID.issuerV1];
-  if (issuer !== githubIssuer) {
-    fail(`The attestation was signed by an identity from ${JSON.stringify(issuer)}, not from GitHub Actions (${githubIssuer}): only trusted publishers' attestations are taken.`);
-  }
-  const signer = ext[FULCIO_OID.buildSignerUri] ?? identity.subjectAlternativeName ?? '';
-  const repositoryUri = ext[FULCIO_OID.sourceRepositoryUri] ?? '';
-  const repositoryId = ext[FULCIO_OID.sourceRepositoryId];
-  const ownerId = ext[FULCIO_OID.sourceRepositoryOwnerId];
-  const who = `${signer || '(no build signer URI)'} (repository id ${repositoryId ?? '?'}, owner id ${ownerId ?? '?'})`;
-  if (publishers.length === 0) {
-    fail(
-      `The attestation was signed by ${who}, and no trusted publisher of ${project} is in that repository: attestations are taken from the project's ` +
-        `trusted publishers only (wharf publisher list --project ${project}; add one with wharf publisher add, or upload without attestations).`,
-    );
-  }
-  const match = publishers.find((p) => {
-    const repo = `https://github.com/${p.owner}/${p.repository}`.toLowerCase();
-    const prefix = `${repo}/.github/workflows/`;
-    return (
-      p.repositoryId === repositoryId &&
-      p.ownerId === ownerId &&
-      repositoryUri.toLowerCase() === repo &&
-      signer.toLowerCase().startsWith(prefix) &&
-      workflowFilenameOf(signer.slice(prefix.length)) === p.workflow
-    );
-  });
-  if (!match) {
-    const trusted = publishers.map((p) => `${p.owner}/${p.repository} ${p.workflow}`).join(', ');
-    fail(`The attestation was signed by ${who}, which is none of ${project}'s trusted publishers in that repository (${trusted}).`);
-  }
-  return match as GitHubPublisher;
-}
-
-export function provenancePublisher(p: GitHubPublisher): ProvenancePublisher {
-  return { kind: 'GitHub', repository: `${p.owner}/${p.repository}`, workflow: p.workflow, ...(p.environment ? { environment: p.environment } : {}) };
-}
-
-/** The provenance object: the attestations grouped by the publisher each was verified against. */
-export function buildProvenance(verified: readonly { readonly attestation: AttestationObject; readonly publisher: GitHubPublisher }[]): Provenance {
-  const groups = new Map<string, { publisher: ProvenancePublisher; attestations: AttestationObject[] }>();
-  for (const { attestation, publisher } of verified) {
-    let group = groups.get(publisher.id);
-    if (!group) groups.set(publisher.id, (group = { publisher: provenancePublisher(publisher), attestations: [] }));
-    group.attestations.push(attestation);
-  }
-  return { version: 1, attestation_bundles: [...groups.values()] };
 }

@@ -164,9 +164,26 @@ function statusBanner(marker: ProjectStatusMarker): string {
   return `<p class="banner" id="project-status-banner" data-status="${e(marker.status)}">${e(STATUS_TEXT[marker.status])}${reason}</p>`;
 }
 
+const pathLink = (base: string, path: string) =>
+  `<a href="${e(base)}/${e(path.split('/').map(encodeURIComponent).join('/'))}" rel="nofollow noopener noreferrer">${e(path)}</a>`;
+const environmentText = (environment: string | undefined) => (environment ? `, environment <code>${e(environment)}</code>` : '');
+
+/** Who published a file, as its provenance object names the publisher (Warehouse's shape per kind). */
 function publisherText(p: ProvenancePublisher): string {
-  const repository = `<a href="https://github.com/${e(p.repository.split('/').map(encodeURIComponent).join('/'))}" rel="nofollow noopener noreferrer">${e(p.repository)}</a>`;
-  return `${repository}, workflow <code>${e(p.workflow)}</code>${p.environment ? `, environment <code>${e(p.environment)}</code>` : ''}`;
+  switch (p.kind) {
+    case 'GitHub':
+      return `${pathLink('https://github.com', p.repository)}, workflow <code>${e(p.workflow)}</code>${environmentText(p.environment)}`;
+    case 'GitLab': {
+      // A self-managed instance is named in the claims; only an http(s) one is linked.
+      const instance = p.claims?.issuer ?? 'https://gitlab.com';
+      const project = /^https?:\/\//.test(instance) ? pathLink(instance, p.repository) : `<code>${e(p.repository)}</code>`;
+      return `GitLab project ${project}${instance === 'https://gitlab.com' ? '' : ` on ${e(instance)}`}, CI file <code>${e(p.workflow_filepath)}</code>${environmentText(p.environment)}`;
+    }
+    case 'Google':
+      return `Google Cloud service account <code>${e(p.email)}</code>`;
+    default:
+      return `a ${e(String((p as { kind?: unknown }).kind))} publisher`;
+  }
 }
 
 /** A file's verified attestations (PEP 740): who published it, and where its provenance is. */

@@ -41,10 +41,14 @@ export interface UploadSessionDeps {
 
 /** What verifying PEP 740 attestations needs. */
 export interface AttestationDeps {
-  /** The project's trusted publishers, by repository id (the tokens table). */
+  /** The project's trusted publishers, by their lookup key (the tokens table). */
   readonly publishers: Pick<PublisherStore, 'publishersForRepository'>;
-  /** The OIDC issuer a signing certificate must name (trusted publishing's GitHub issuer). */
+  /** The OIDC issuer a GitHub Actions signing certificate names (trusted publishing's GitHub issuer). */
   readonly githubIssuer: string;
+  /** The GitLab instances trusted publishing trusts. @default gitlab.com */
+  readonly gitlabIssuers?: readonly string[];
+  /** Google's issuer, or none when trusted publishing from Google is off. @default accounts.google.com */
+  readonly googleIssuers?: readonly string[];
   /** A parsed Sigstore trusted_root.json; absent: Sigstore's public-good root, pinned in the repository. */
   readonly trustedRoot?: unknown;
 }
@@ -74,6 +78,8 @@ function attestationCheck(deps: AttestationDeps): AttestationCheck {
   return new AttestationCheck({
     publishers: deps.publishers,
     githubIssuer: deps.githubIssuer,
+    ...(deps.gitlabIssuers ? { gitlabIssuers: deps.gitlabIssuers } : {}),
+    ...(deps.googleIssuers ? { googleIssuers: deps.googleIssuers } : {}),
     verifier: once(async () => {
       const { SigstoreAttestationVerifier, PUBLIC_GOOD_TRUSTED_ROOT } = await import('../adapters/sigstore-verifier.ts');
       return new SigstoreAttestationVerifier(deps.trustedRoot ?? PUBLIC_GOOD_TRUSTED_ROOT);

@@ -45,6 +45,8 @@ export const handler = createWriteFunction({
   attestations: {
     publishers,
     githubIssuer: attestations.githubIssuer,
+    gitlabIssuers: attestations.gitlabIssuers,
+    googleIssuers: attestations.googleIssuers,
     ...(trustedRoot !== undefined ? { trustedRoot } : {}),
   },
   uploads: {

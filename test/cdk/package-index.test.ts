@@ -528,10 +528,21 @@ describe('trusted publishing', () => {
     (template.toJSON().Resources[logicalId(stack.index.functions[name].function)] as { Properties: { Environment: { Variables: Record<string, unknown> } } })
       .Properties.Environment.Variables;
 
-  test('the admin function trusts gitlab.com and Google by default', () => {
-    assert.equal(variables('admin')[ENV.oidcGitlabIssuers], 'https://gitlab.com');
-    assert.equal(variables('admin')[ENV.oidcGoogleIssuers], 'https://accounts.google.com');
-    assert.equal(variables('write')[ENV.oidcGitlabIssuers], undefined);
+  test('the admin function trusts gitlab.com and Google by default, and the write function takes their attestations (PEP 740)', () => {
+    for (const name of ['admin', 'write'] as const) {
+      assert.equal(variables(name)[ENV.oidcGitlabIssuers], 'https://gitlab.com');
+      assert.equal(variables(name)[ENV.oidcGoogleIssuers], 'https://accounts.google.com');
+    }
+    assert.equal(variables('read')[ENV.oidcGitlabIssuers], undefined);
+  });
+
+  test('a self-managed GitLab instance, and Google turned off, reach both functions alike', () => {
+    const custom = synth({ index: { trustedPublishing: { gitlabIssuerUrls: ['https://gitlab.com', 'https://git.acme.example'], google: false } } });
+    for (const name of ['admin', 'write'] as const) {
+      const env = (custom.template.toJSON().Resources[logicalId(custom.stack.index.functions[name].function)].Properties.Environment.Variables ?? {}) as Record<string, unknown>;
+      assert.equal(env[ENV.oidcGitlabIssuers], 'https://gitlab.com,https://git.acme.example');
+      assert.equal(env[ENV.oidcGoogleIssuers], 'none');
+    }
   });
 
   test('only the admin function gets the audience; the issuer goes to it and to the write function (PEP 740 identities)', () => {

@@ -1,8 +1,10 @@
 /**
  * A Sigstore-shaped PKI of the tests' own, offline: a root CA and an intermediate as
- * Fulcio has them, leaf certificates carrying the GitHub Actions identity extensions
- * Fulcio writes (issuer, build signer URI, source repository URI and ids, build config
- * URI) and an embedded SCT from a fake CT log, a fake Rekor that logs DSSE entries (a
+ * Fulcio has them, leaf certificates carrying the identity Fulcio writes for a GitHub
+ * Actions job (issuer, build signer URI, source repository URI and ids, build config URI),
+ * a GitLab CI/CD job (the same extensions as its `gitlab-pipeline` template fills them,
+ * with the CI file as SAN, the deployment environment and the token subject) or a Google
+ * service account (its email as SAN, the issuer and the token subject), an embedded SCT from a fake CT log, a fake Rekor that logs DSSE entries (a
  * signed entry timestamp and an inclusion proof against a signed checkpoint), and the
  * trusted_root.json that names them all. What it signs is a PEP 740 attestation as
  * gh-action-pypi-publish makes it: an in-toto Statement v1 with the PyPI publish
@@ -183,10 +185,11 @@ function sctList(ctlog: LogKey, issuerSpki: Buffer, tbsWithoutSct: Buffer, when:
   return Buffer.concat([uint(list.length, 2), list]);
 }
 
-// ---- the identity Fulcio writes for a GitHub Actions job -----------------------------
+// ---- the identities Fulcio writes: GitHub Actions, GitLab CI/CD, Google Cloud ----------------
 
 /** The GitHub Actions job whose identity a leaf certificate carries. */
 export interface WorkflowIdentity {
+  readonly kind?: 'github';
   readonly owner: string;
   readonly ownerId: string;
   readonly repository: string;
@@ -197,22 +200,99 @@ export interface WorkflowIdentity {
   readonly issuer?: string;
 }
 
-export const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
+/** A GitLab CI/CD job, as Fulcio's `gitlab-pipeline` template turns its token into a certificate. */
+export interface GitLabJobIdentity {
+  readonly kind: 'gitlab';
+  /** `group/project` or `group/subgroup/project` (`project_path`). */
+  readonly projectPath: string;
+  readonly projectId: string;
+  readonly namespaceId: string;
+  /** @default .gitlab-ci.yml */
+  readonly ciConfigPath?: string;
+  /** The `ref_path` the pipeline ran at. @default refs/heads/main */
+  readonly ref?: string;
+  /** The job's environment: Fulcio's deployment environment (1.23), absent when not given. */
+  readonly environment?: string;
+  /** @default https://gitlab.com */
+  readonly issuer?: string;
+  /** Fulcio OIDs (dotted) to leave out, as older Fulcio releases or a broken certificate would. */
+  readonly omit?: readonly string[];
+  /** Another URI SAN than Fulcio's (`https://` + `ci_config_ref_uri`). */
+  readonly san?: string;
+}
 
-/** Fulcio's extensions (OID 1.3.6.1.4.1.57264.1.*) for the job, as it writes them. */
-function fulcioExtensions(id: WorkflowIdentity): { san: string; extensions: Buffer[] } {
+/** A Google Cloud service account, as Fulcio's `email` issuer type certifies it. */
+export interface GoogleAccountIdentity {
+  readonly kind: 'google';
+  readonly email: string;
+  /** The account's unique id (`sub`), as Fulcio's token subject (1.24); absent when not given. */
+  readonly subject?: string;
+  /** @default https://accounts.google.com */
+  readonly issuer?: string;
+}
+
+export type CertifiedIdentity = WorkflowIdentity | GitLabJobIdentity | GoogleAccountIdentity;
+
+export const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
+export const GITLAB_ISSUER = 'https://gitlab.com';
+export const GOOGLE_ISSUER = 'https://accounts.google.com';
+
+/** A SAN general name: a URI (tag 6) or an email, rfc822Name (tag 1). */
+type San = { readonly uri: string } | { readonly email: string };
+
+const v2 = (n: number, value: string) => extension(`1.3.6.1.4.1.57264.1.${n}`, utf8(value));
+// The deprecated v1 issuer is raw bytes; every later one is a DER UTF8String.
+const issuerExtensions = (issuer: string) => [extension('1.3.6.1.4.1.57264.1.1', Buffer.from(issuer)), v2(8, issuer)];
+
+/** Fulcio's extensions (OID 1.3.6.1.4.1.57264.1.*) and SAN for the identity, as it writes them. */
+function fulcioExtensions(id: CertifiedIdentity): { san: San; extensions: Buffer[] } {
+  const sha = 'a'.repeat(40);
+  if (id.kind === 'gitlab') {
+    const issuer = id.issuer ?? GITLAB_ISSUER;
+    const ref = id.ref ?? 'refs/heads/main';
+    const ciConfigRefUri = `${issuer.replace(/^https?:\/\//, '')}/${id.projectPath}//${id.ciConfigPath ?? '.gitlab-ci.yml'}@${ref}`;
+    const config = `https://${ciConfigRefUri}`;
+    const namespace = id.projectPath.split('/').slice(0, -1).join('/');
+    const omit = new Set(id.omit ?? []);
+    const all: [number, string | undefined][] = [
+      [9, config],
+      [10, 'c'.repeat(40)],
+      [11, 'gitlab-hosted'],
+      [12, `${issuer}/${id.projectPath}`],
+      [13, sha],
+      [14, ref],
+      [15, id.projectId],
+      [16, `${issuer}/${namespace}`],
+      [17, id.namespaceId],
+      [18, config],
+      [19, 'c'.repeat(40)],
+      [20, 'push'],
+      [21, `${issuer}/${id.projectPath}/-/jobs/7`],
+      [22, 'public'],
+      [23, id.environment],
+      [24, `project_path:${id.projectPath}:ref_type:${ref.startsWith('refs/tags/') ? 'tag' : 'branch'}:ref:${ref.replace(/^refs\/(heads|tags)\//, '')}`],
+    ];
+    return {
+      san: { uri: id.san ?? config },
+      extensions: [
+        ...issuerExtensions(issuer).filter((_, i) => !omit.has(i === 0 ? '1.3.6.1.4.1.57264.1.1' : '1.3.6.1.4.1.57264.1.8')),
+        ...all.filter(([n, value]) => value !== undefined && !omit.has(`1.3.6.1.4.1.57264.1.${n}`)).map(([n, value]) => v2(n, value!)),
+      ],
+    };
+  }
+  if (id.kind === 'google') {
+    return {
+      san: { email: id.email },
+      extensions: [...issuerExtensions(id.issuer ?? GOOGLE_ISSUER), ...(id.subject !== undefined ? [v2(24, id.subject)] : [])],
+    };
+  }
   const ref = id.ref ?? 'refs/tags/v1.0';
   const repo = `https://github.com/${id.owner}/${id.repository}`;
   const workflowUri = `${repo}/.github/workflows/${id.workflow}@${ref}`;
-  const issuer = id.issuer ?? GITHUB_ISSUER;
-  const sha = 'a'.repeat(40);
-  const v2 = (n: number, value: string) => extension(`1.3.6.1.4.1.57264.1.${n}`, utf8(value));
   return {
-    san: workflowUri,
+    san: { uri: workflowUri },
     extensions: [
-      // The deprecated v1 issuer is raw bytes; every later one is a DER UTF8String.
-      extension('1.3.6.1.4.1.57264.1.1', Buffer.from(issuer)),
-      v2(8, issuer),
+      ...issuerExtensions(id.issuer ?? GITHUB_ISSUER),
       v2(9, workflowUri),
       v2(10, sha),
       v2(11, 'github-hosted'),
@@ -255,7 +335,7 @@ export interface AttestationObject {
 export interface AttestOptions {
   readonly filename: string;
   readonly sha256: string;
-  readonly identity: WorkflowIdentity;
+  readonly identity: CertifiedIdentity;
   /** When Rekor logged it. @default now */
   readonly integratedAt?: Date;
   /** The leaf's validity, from its start. @default 10 minutes, from a minute before integratedAt */
@@ -312,14 +392,14 @@ export function testSigstore(now = new Date()): TestSigstore {
     timestampAuthorities: [],
   };
 
-  function leaf(identity: WorkflowIdentity, keys: KeyPair, ca: CertificateAuthority, notBefore: Date, notAfter: Date): Buffer {
+  function leaf(identity: CertifiedIdentity, keys: KeyPair, ca: CertificateAuthority, notBefore: Date, notAfter: Date): Buffer {
     const { san, extensions } = fulcioExtensions(identity);
     const base = [
       extension('2.5.29.15', bits(Buffer.from([0x80]), 7), true), // digitalSignature
       extension('2.5.29.37', seq(oid('1.3.6.1.5.5.7.3.3'))), // codeSigning
       extension('2.5.29.14', octets(keyId(keys.spki))),
       extension('2.5.29.35', seq(tlv(0x80, keyId(ca.keys.spki)))),
-      extension('2.5.29.17', seq(tlv(0x86, Buffer.from(san))), true),
+      extension('2.5.29.17', seq('uri' in san ? tlv(0x86, Buffer.from(san.uri)) : tlv(0x81, Buffer.from(san.email))), true),
       ...extensions,
     ];
     const options: CertOptions = { serial: serial++, issuer: ca, subject: seq(), subjectKeys: keys, notBefore, notAfter, extensions: base };

@@ -81,7 +81,7 @@ describe('attestation verification (sigstore-js against a test trust root)', () 
     await refused([attest({ identity: { ...JOB, workflow: 'nightly.yml' } })], /nightly\.yml.*which is none of att-demo's trusted publishers in that repository \(acme\/att-demo release\.yml\)/);
     // Same repository id, another owner id: a transferred or re-created repository.
     await refused([attest({ identity: { ...JOB, ownerId: '666' } })], /owner id 666\), which is none of att-demo's trusted publishers/);
-    await refused([attest({ identity: { ...JOB, issuer: 'https://gitlab.com' } })], /signed by an identity from "https:\/\/gitlab\.com", not from GitHub Actions/);
+    await refused([attest({ identity: { ...JOB, issuer: 'https://ci.example.com' } })], /signed by an identity from "https:\/\/ci\.example\.com", an issuer whose trusted publishers this index does not take: attestations are taken from the trusted publishers of GitHub Actions \(https:\/\/token\.actions\.githubusercontent\.com\), GitLab CI\/CD \(https:\/\/gitlab\.com\), Google Cloud \(https:\/\/accounts\.google\.com\) only/);
   });
 
   test('a tampered signature or statement, and a signature by another key, do not verify', async () => {

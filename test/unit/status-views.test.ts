@@ -12,7 +12,7 @@ import { apiGatewayEvent } from '../support/api-gateway-event.ts';
 import type { FetchedObject, PresignedObjectReader } from '../../lambdas/app/ports.ts';
 import { ProjectAdmin } from '../../lambdas/app/project-admin.ts';
 import { refreshProjectSummary } from '../../lambdas/app/project-summaries.ts';
-import type { Provenance } from '../../lambdas/core/attestations.ts';
+import type { Provenance, ProvenancePublisher } from '../../lambdas/core/attestations.ts';
 import type { DistributionFile } from '../../lambdas/core/model.ts';
 import type { ProjectStatusMarker } from '../../lambdas/core/project-status.ts';
 import { overviewOf, searchProjects, summaryOf } from '../../lambdas/core/project-search.ts';
@@ -31,12 +31,12 @@ const bodyOf = (res: APIGatewayProxyStructuredResultV2) => String(res.body);
 
 const PUBLISHER = { kind: 'GitHub', repository: 'acme/demo', workflow: 'release.yml', environment: 'pypi' } as const;
 
-function provenanceOf(filename: string): Provenance {
+function provenanceOf(filename: string, publisher: ProvenancePublisher = PUBLISHER): Provenance {
   return {
     version: 1,
     attestation_bundles: [
       {
-        publisher: PUBLISHER,
+        publisher,
         attestations: [
           {
             version: 1,
@@ -67,12 +67,12 @@ describe('project status and provenance in the JSON API and the web UI', () => {
     },
   };
 
-  async function publish(project: string, version: string, options: { attested?: boolean; summary?: string } = {}): Promise<DistributionFile> {
+  async function publish(project: string, version: string, options: { attested?: boolean | ProvenancePublisher; summary?: string } = {}): Promise<DistributionFile> {
     const filename = `${project.replace(/-/g, '_')}-${version}-py3-none-any.whl`;
     const sha256 = createHash('sha256').update(filename).digest('hex');
     let provenanceSha256: string | undefined;
     if (options.attested) {
-      const bytes = Buffer.from(JSON.stringify(provenanceOf(filename)));
+      const bytes = Buffer.from(JSON.stringify(provenanceOf(filename, options.attested === true ? PUBLISHER : options.attested)));
       provenanceSha256 = createHash('sha256').update(bytes).digest('hex');
       await blobs.put(provenanceKey(project, sha256, filename, provenanceSha256), bytes, { contentType: 'application/json', cacheControl: 'x' });
     }
@@ -227,6 +227,26 @@ describe('project status and provenance in the JSON API and the web UI', () => {
     assert.doesNotMatch(bodyOf(await get('/project/demo-pkg/1.1/')), /class="provenance"/);
     // The JSON API stays as Warehouse's: no provenance field.
     assert.doesNotMatch(bodyOf(await get('/pypi/demo-pkg/1.0/json')), /provenance|integrity/);
+  });
+
+  test('GitLab and Google publishers are named as their kind: the GitLab project linked on its instance, the service account', async () => {
+    await publish('demo-pkg', '2.0', { attested: { kind: 'GitLab', repository: 'Acme/Tools/Demo', workflow_filepath: 'ci/release.yml', environment: 'pypi' } });
+    assert.match(
+      bodyOf(await get('/project/demo-pkg/2.0/')),
+      /<div class="provenance">Verified attestations: published by GitLab project <a href="https:\/\/gitlab\.com\/Acme\/Tools\/Demo" rel="nofollow noopener noreferrer">Acme\/Tools\/Demo<\/a>, CI file <code>ci\/release\.yml<\/code>, environment <code>pypi<\/code> · <a href="\/integrity\/demo-pkg\/2\.0\//,
+    );
+    await publish('demo-pkg', '2.1', { attested: { kind: 'GitLab', repository: 'acme/demo', workflow_filepath: '.gitlab-ci.yml', claims: { issuer: 'https://git.acme.example' } } });
+    assert.match(
+      bodyOf(await get('/project/demo-pkg/2.1/')),
+      /published by GitLab project <a href="https:\/\/git\.acme\.example\/acme\/demo" rel="nofollow noopener noreferrer">acme\/demo<\/a> on https:\/\/git\.acme\.example, CI file <code>\.gitlab-ci\.yml<\/code> · /,
+    );
+    await publish('demo-pkg', '2.2', { attested: { kind: 'Google', email: 'release@acme-build.iam.gserviceaccount.com' } });
+    assert.match(bodyOf(await get('/project/demo-pkg/2.2/')), /published by Google Cloud service account <code>release@acme-build\.iam\.gserviceaccount\.com<\/code> · <a href="\/integrity\//);
+    // What a stored object names is escaped, and an instance that is not http(s) is not linked.
+    await publish('demo-pkg', '2.3', { attested: { kind: 'GitLab', repository: 'a/<b>', workflow_filepath: '<i>.yml', claims: { issuer: 'javascript:alert(1)' } } });
+    const html = bodyOf(await get('/project/demo-pkg/2.3/'));
+    assert.match(html, /published by GitLab project <code>a\/&lt;b&gt;<\/code> on javascript:alert\(1\), CI file <code>&lt;i&gt;\.yml<\/code>/);
+    assert.doesNotMatch(html, /href="javascript:/);
   });
 
   test('a provenance object that cannot be read still marks the file attested, without a publisher', async () => {
