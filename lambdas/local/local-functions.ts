@@ -116,6 +116,8 @@ export function buildLocalFunctions(deps: LocalFunctionDeps): Record<FunctionNam
       attestations: {
         publishers: deps.publishers,
         githubIssuer: (deps.oidc ?? OIDC_DEFAULTS).githubIssuer,
+        gitlabIssuers: (deps.oidc ?? OIDC_DEFAULTS).gitlabIssuers,
+        googleIssuers: (deps.oidc ?? OIDC_DEFAULTS).googleIssuers,
         ...(deps.sigstoreTrustedRoot !== undefined ? { trustedRoot: deps.sigstoreTrustedRoot } : {}),
       },
     }),

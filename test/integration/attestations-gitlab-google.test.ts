@@ -161,3 +161,47 @@ describe('PEP 740 attestations of GitLab CI/CD and Google Cloud publishers throu
     for (const project of [GL_PROJECT, GO_PROJECT]) assert.ok(!(await jsonPage(project)).versions.includes('2.0'), 'nothing listed');
   });
 });
+
+describe('the local server takes attestations from the issuers it is told to trust', () => {
+  const pki = testSigstore();
+  let wharf: LocalWharf;
+  let dir: string;
+  const SELF = 'https://gitlab.example.org';
+  const PROJECT = 'wharf-attx-selfmanaged';
+  const job: GitLabJobIdentity = { ...JOB, issuer: SELF };
+
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'wharf-attx-self-'));
+    const root = path.join(dir, 'trusted_root.json');
+    await writeFile(root, JSON.stringify(pki.trustedRoot));
+    // A self-managed GitLab besides gitlab.com, and Google off (as `wharf serve --oidc-gitlab-issuers`, ... would).
+    wharf = await startLocalWharf({ port: 0, logLevel: 'SILENT', sigstoreTrustedRoot: root, oidcGitlabIssuers: ['https://gitlab.com', SELF], oidcGoogleIssuers: [] });
+    const added = await fetch(`${wharf.url}/api/publishers`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${wharf.admin.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ provider: 'gitlab', project: PROJECT, projectPath: job.projectPath, projectId: job.projectId, namespaceId: job.namespaceId, issuer: SELF, environment: 'pypi' }),
+    });
+    assert.equal(added.status, 201, await added.text());
+  });
+  after(async () => {
+    await wharf?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  test('a self-managed GitLab it trusts is taken; Google, turned off, is not', async () => {
+    const upload = (version: string, identity: GitLabJobIdentity | GoogleAccountIdentity) => {
+      const options = { name: PROJECT, version };
+      const bytes = buildWheel(options);
+      const filename = wheelFilename(options);
+      const form = twineForm(PROJECT, version, bytes, filename);
+      form.append('attestations', JSON.stringify([pki.attest({ filename, sha256: sha256(bytes), identity })]));
+      return fetch(`${wharf.url}/legacy/`, { method: 'POST', headers: { authorization: `Bearer ${wharf.admin.token}` }, body: form });
+    };
+    const taken = await upload('1.0', job);
+    assert.equal(taken.status, 200, await taken.text());
+    const refused = await upload('1.1', ACCOUNT);
+    const text = await refused.text();
+    assert.equal(refused.status, 400, text);
+    assert.match(text, /identity from "https:\/\/accounts\.google\.com", an issuer whose trusted publishers this index does not take/);
+  });
+});
