@@ -8,10 +8,11 @@
  * NodejsFunction cannot do this: it always passes `--outfile`, and esbuild splits only into
  * an `outdir`.
  *
- * Two settings keep SDK code that a function never runs out of what its cold start loads:
- * the SDK's schemas of commands it does not send (lib/sdk-schema-keys.ts, a plugin), and the
+ * Three settings keep code that a function never runs out of what its cold start loads:
+ * the SDK's schemas of commands it does not send (lib/sdk-schema-keys.ts, a plugin), the
  * default credential chain's links that cannot answer on Lambda (an alias to
- * lambdas/functions/lambda-credential-provider.ts).
+ * lambdas/functions/lambda-credential-provider.ts), and the modules of lambdas/ whose exports
+ * it never uses (lib/own-modules-plugin.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, type BuildResult, build } from 'esbuild';
 import type { ILocalBundling } from 'aws-cdk-lib';
+import { ownModulesPlugin } from './own-modules-plugin.ts';
 import { sdkSchemaKeysPlugin } from './sdk-schema-keys.ts';
 
 /** The Lambda handler setting for a bundle made by `bundleOptions`. */
@@ -55,8 +57,9 @@ export function bundleOptions(entry: string, outdir: string, projectRoot: string
     // chunk gets the banner, and each chunk is a module of its own, so none collide.
     banner: { js: "import { createRequire } from 'node:module';const require = createRequire(import.meta.url);" },
     logLevel: 'warning',
-    // Only the AWS SDK schemas of the commands a function sends (lib/sdk-schema-keys.ts).
-    plugins: [sdkSchemaKeysPlugin()],
+    // Only the AWS SDK schemas of the commands a function sends (lib/sdk-schema-keys.ts), and
+    // only the modules of lambdas/ whose exports it uses (lib/own-modules-plugin.ts).
+    plugins: [sdkSchemaKeysPlugin(), ownModulesPlugin(projectRoot)],
   };
 }
 

@@ -1,13 +1,14 @@
 /**
  * What lib/bundling.ts leaves out of a Lambda bundle, checked on a real build of the sweeper
  * (the smallest function that sends S3 commands): the schemas of S3 commands it never sends
- * (lib/sdk-schema-keys.ts) and the default credential chain's links beyond the environment
- * (lambdas/functions/lambda-credential-provider.ts). If an SDK update changes the generated
+ * (lib/sdk-schema-keys.ts), the default credential chain's links beyond the environment
+ * (lambdas/functions/lambda-credential-provider.ts), and modules of lambdas/ it imports but
+ * never uses (lib/own-modules-plugin.ts). If an SDK update changes the generated
  * schema files so that the rewrite no longer applies, these fail instead of the cold start
  * silently growing by the whole S3 schema again.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -39,6 +40,16 @@ describe('literalSchemaKeys', () => {
     const { rewritten } = literalSchemaKeys(readFileSync(file, 'utf8'));
     assert.ok(rewritten > 500, `only ${rewritten} keys rewritten: has the SDK changed how it writes schemas?`);
   });
+});
+
+test('no module of lambdas/ is imported for its side effects alone, as lib/own-modules-plugin.ts assumes', () => {
+  const bare: string[] = [];
+  for (const entry of readdirSync(path.join(ROOT, 'lambdas'), { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    for (const line of readFileSync(file, 'utf8').split('\n')) if (/^\s*import\s*['"]/.test(line)) bare.push(`${path.relative(ROOT, file)}: ${line.trim()}`);
+  }
+  assert.deepEqual(bare, []);
 });
 
 describe('a Lambda bundle (the sweeper, built as the stack builds it)', () => {
@@ -74,6 +85,15 @@ describe('a Lambda bundle (the sweeper, built as the stack builds it)', () => {
     assert.ok(inputs.some((i) => i.includes('@aws-sdk/credential-provider-env/')));
     for (const gone of ['@aws-sdk/credential-provider-node/', '@aws-sdk/credential-provider-sso/', '@aws-sdk/credential-provider-ini/', '@aws-sdk/nested-clients/']) {
       assert.deepEqual(inputs.filter((i) => i.includes(gone)), [], `${gone} is bundled`);
+    }
+  });
+
+  test('leaves out the upload rules, which its configuration module imports but it never runs', async () => {
+    const { metafile } = await built;
+    // What lands in some chunk (metafile.inputs also names what was read and then dropped).
+    const inputs = Object.values(metafile!.outputs).flatMap((o) => Object.entries(o.inputs).filter(([, v]) => v.bytesInOutput > 0).map(([i]) => i));
+    for (const unused of ['lambdas/core/legacy-upload.ts', 'lambdas/core/core-metadata.ts', 'lambdas/core/requirements.ts']) {
+      assert.ok(!inputs.some((i) => i.endsWith(unused)), `${unused} is bundled`);
     }
   });
 });
