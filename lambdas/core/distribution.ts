@@ -10,6 +10,7 @@
  * upload sessions, `wharf import`) comes through here, so the rules hold for all.
  */
 import type { ArchiveLimits } from './archives/archive-limits.ts';
+import { scanTarGz } from './archives/tar-scanner.ts';
 import { type RandomAccessSource, type ZipEntry, openZip } from './archives/zip-reader.ts';
 import { GiB, MiB, chunksOf } from './bytes.ts';
 import { type CoreMetadata, isMetadataVersionAtLeast, parseCoreMetadata } from './core-metadata.ts';
@@ -348,9 +349,6 @@ async function inspectTarSdist(filename: string, chunks: AsyncIterable<Uint8Arra
   const parsed = parseSdistFilename(filename);
   const stem = filename.slice(0, -'.tar.gz'.length);
   const layout = new SdistLayout(filename, stem, parsed);
-  // Only a .tar.gz needs the tar reader: it loads with the first one, so a function that
-  // verifies wheels (most uploads) never compiles it (lib/bundling.ts splits it off).
-  const { scanTarGz } = await import('./archives/tar-scanner.ts');
   const found = await scanTarGz(
     filename,
     chunks,
