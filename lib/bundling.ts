@@ -15,7 +15,8 @@
  * it never uses (lib/own-modules-plugin.ts).
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, type BuildResult, build } from 'esbuild';
@@ -71,12 +72,17 @@ export async function bundle(entry: string, outdir: string, projectRoot: string,
 /** This file, run as a program by `EsbuildBundling`: `bundling.ts ENTRY OUTDIR PROJECT_ROOT`. */
 const THIS_FILE = fileURLToPath(import.meta.url);
 
+/** Where this process built each function (project root and entry), for `EsbuildBundling`. */
+const BUILT = new Map<string, string>();
+
 /**
  * Local bundling for `Code.fromAsset`: esbuild from node_modules, offline. Its fields are
  * part of the CDK asset cache key, so two functions never share a bundle.
  *
  * CDK asks for the bundle synchronously, and esbuild runs plugins only in its asynchronous
  * API: the build runs in a child Node process (this file as a program), about 0.3 s a function.
+ * A process builds each function once and copies that build for every later synth (the CDK
+ * tests synthesize the stack several times; the sources do not change under a running synth).
  */
 export class EsbuildBundling implements ILocalBundling {
   constructor(
@@ -87,11 +93,19 @@ export class EsbuildBundling implements ILocalBundling {
   ) {}
 
   tryBundle(outputDir: string): boolean {
-    execFileSync(process.execPath, ['--import', 'tsx', THIS_FILE, this.entry, outputDir, this.projectRoot], {
-      // `--import tsx` resolves from here, and tsx is a dependency of the project.
-      cwd: this.projectRoot,
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    const key = `${this.projectRoot}\0${this.entry}`;
+    let built = BUILT.get(key);
+    if (built === undefined) {
+      if (BUILT.size === 0) process.once('exit', () => BUILT.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+      built = mkdtempSync(join(tmpdir(), 'wharf-bundle-'));
+      execFileSync(process.execPath, ['--import', 'tsx', THIS_FILE, this.entry, built, this.projectRoot], {
+        // `--import tsx` resolves from here, and tsx is a dependency of the project.
+        cwd: this.projectRoot,
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
+      BUILT.set(key, built);
+    }
+    cpSync(built, outputDir, { recursive: true });
     for (const [name, source] of Object.entries(this.extraFiles)) copyFileSync(source, join(outputDir, name));
     return true;
   }
