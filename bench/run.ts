@@ -224,7 +224,6 @@ async function firstRequestFixture(): Promise<{ env: Record<string, string>; req
         AWS_REGION: 'us-east-1',
         AWS_ACCESS_KEY_ID: stores.credentials.accessKeyId,
         AWS_SECRET_ACCESS_KEY: stores.credentials.secretAccessKey,
-        POWERTOOLS_LOG_LEVEL: 'WARN',
       },
       requests: async (name) => (await requests[name]?.()) ?? [],
       close,
