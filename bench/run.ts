@@ -87,6 +87,14 @@ const out = { init: performance.now() - t0, initCpu: cpuMs(process.cpuUsage(c0))
 const context = { functionName: 'bench', functionVersion: '$LATEST', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:bench',
   memoryLimitInMB: '1024', awsRequestId: 'r', logGroupName: 'g', logStreamName: 's', getRemainingTimeInMillis: () => 29000, callbackWaitsForEmptyEventLoop: false };
 for (const r of JSON.parse(process.env.BENCH_REQUESTS || '[]')) {
+  if (r.event !== undefined) {
+    // A background function's event (an async invoke, a schedule), as Lambda hands it over.
+    const t = performance.now(), c = process.cpuUsage();
+    const res = await mod.handler(r.event, context);
+    for (const [key, value] of Object.entries(r.expect)) if (res?.[key] !== value) throw new Error(r.label + ': ' + key + ' is ' + JSON.stringify(res?.[key]) + ', not ' + JSON.stringify(value));
+    out.requests.push({ ms: performance.now() - t, cpu: cpuMs(process.cpuUsage(c)) });
+    continue;
+  }
   const event = { version: '2.0', routeKey: '$default', rawPath: r.path, rawQueryString: '', headers: { host: 'bench.example', ...r.headers },
     requestContext: { accountId: '123456789012', apiId: 'bench', domainName: 'bench.example', domainPrefix: 'bench',
       http: { method: 'GET', path: r.path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'bench' },
@@ -106,24 +114,60 @@ interface ProbeResult {
   readonly requests: readonly { readonly ms: number; readonly cpu: number }[];
 }
 
-interface FirstRequest {
+interface FirstHttpRequest {
   readonly label: string;
   readonly path: string;
   readonly status: number;
   readonly headers?: Record<string, string>;
 }
 
+/** A background function's event, and what its result must hold (top-level fields). */
+interface FirstEvent {
+  readonly label: string;
+  readonly event: unknown;
+  readonly expect: Record<string, unknown>;
+}
+
+type FirstRequest = FirstHttpRequest | FirstEvent;
+
 /**
  * Embedded stores with one project of one file and one token, for the first requests the
- * probes send: a page and a download to the read function, a whoami to the admin function.
+ * probes send: a page and a download to the read function, a whoami to the admin function;
+ * and for the first event of each background function: the verifier verifies and publishes
+ * a staged small wheel, the copier copies a small file from an upstream on loopback, the
+ * sweeper sweeps the bucket, the retention function runs with no rules. A verify or a copy
+ * changes what is stored, so each sample gets an event of its own (`requests(name)`).
  */
-async function firstRequestFixture(): Promise<{ env: Record<string, string>; requests: Record<string, FirstRequest[]>; close(): Promise<void> }> {
-  const { startEmbeddedStores, createDynamoDbClient } = await import('../lambdas/local/embedded-stores.ts');
+async function firstRequestFixture(): Promise<{ env: Record<string, string>; requests(name: string): Promise<FirstRequest[]>; close(): Promise<void> }> {
+  const { startEmbeddedStores, createDynamoDbClient, createS3Client } = await import('../lambdas/local/embedded-stores.ts');
   const { DynamoDbMetadataStore } = await import('../lambdas/adapters/dynamodb-metadata-store.ts');
   const { DynamoDbTokenStore } = await import('../lambdas/adapters/dynamodb-token-store.ts');
+  const { DynamoDbUploadSessionStore } = await import('../lambdas/adapters/dynamodb-upload-session-store.ts');
   const { TokenAdmin } = await import('../lambdas/app/token-admin.ts');
+  const { stagingKey } = await import('../lambdas/core/upload-session.ts');
+  const { buildWheel, wheelFilename } = await import('../test/support/dist-builder.ts');
+  const { PutObjectCommand } = await import('@aws-sdk/client-s3');
+  const { createHash, randomBytes, randomUUID } = await import('node:crypto');
+  const { createServer } = await import('node:http');
   const stores = await startEmbeddedStores({});
   const client = createDynamoDbClient(stores);
+  const s3 = createS3Client(stores);
+  // The copier's upstream: each path answers bytes of its own, made when the event is.
+  const upstreamFiles = new Map<string, Uint8Array>();
+  const upstream = createServer((req, res) => {
+    const body = upstreamFiles.get(req.url ?? '');
+    res.writeHead(body ? 200 : 404, { 'content-type': 'application/octet-stream' }).end(body ?? 'not here');
+  });
+  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  const upstreamPort = (upstream.address() as { port: number }).port;
+  const hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+  let sample = 0;
+  const close = async () => {
+    upstream.close();
+    s3.destroy();
+    client.destroy();
+    await stores.close();
+  };
   try {
     const metadata = new DynamoDbMetadataStore(client, stores.tableName);
     const sha256 = 'a'.repeat(64);
@@ -132,30 +176,60 @@ async function firstRequestFixture(): Promise<{ env: Record<string, string>; req
     await metadata.putProject({ name: 'bench-first', displayName: 'bench-first', createdAt: '2026-12-01T00:00:00.000Z' });
     const { token } = await new TokenAdmin(new DynamoDbTokenStore(client, stores.tokensTableName)).create({ scopes: ['read:*'], createdBy: 'bench' });
     const auth = { authorization: `Bearer ${token}` };
+    const sessions = new DynamoDbUploadSessionStore(client, stores.tableName);
+    /** An upload session left `verifying`, as the write function leaves one above the inline limit. */
+    const verifying = async (): Promise<string> => {
+      const version = `1.0.${++sample}`;
+      const bytes = buildWheel({ name: 'bench-verify', version });
+      const file = wheelFilename({ name: 'bench-verify', version });
+      const id = randomUUID();
+      const now = new Date();
+      await s3.send(new PutObjectCommand({ Bucket: stores.bucketName, Key: stagingKey(id, file), Body: bytes }));
+      await sessions.createSession({
+        id, status: 'verifying', project: 'bench-verify', filename: file, filetype: 'bdist_wheel', size: bytes.byteLength, sha256: hex(bytes),
+        mechanism: 's3-presigned-put', partSize: bytes.byteLength, partCount: 1, stagingKey: stagingKey(id, file), tokenId: 'bench',
+        createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + 3_600_000).toISOString(), verifyingSince: now.toISOString(),
+      });
+      return id;
+    };
+    /** A file the upstream on loopback serves, as the read function hands it to the copier. */
+    const upstreamFile = () => {
+      const bytes = randomBytes(64 * 1024);
+      const file = `bench_copy-1.0.${++sample}-py3-none-any.whl`;
+      upstreamFiles.set(`/${file}`, bytes);
+      return { project: 'bench-copy', sha256: hex(bytes), filename: file, url: `http://127.0.0.1:${upstreamPort}/${file}` };
+    };
+    const requests: Record<string, () => Promise<FirstRequest[]>> = {
+      read: async () => [
+        { label: 'first page', path: '/simple/bench-first/', status: 200, headers: { ...auth, accept: 'application/vnd.pypi.simple.v1+json' } },
+        { label: 'then a download', path: `/files/bench-first/${sha256}/${filename}`, status: 302, headers: auth },
+      ],
+      admin: async () => [{ label: 'first whoami', path: '/api/whoami', status: 200, headers: auth }],
+      verifier: async () => [{ label: 'first verify (a small wheel)', event: { sessionId: await verifying() }, expect: { status: 'published' } }],
+      copier: async () => [{ label: 'first copy (64 KB)', event: upstreamFile(), expect: { result: 'stored' } }],
+      sweeper: async () => [{ label: 'first sweep', event: { source: 'aws.events', 'detail-type': 'Scheduled Event' }, expect: {} }],
+      retention: async () => [{ label: 'first run (no rules)', event: { source: 'aws.events', 'detail-type': 'Scheduled Event' }, expect: { rules: 0 } }],
+    };
     return {
       env: {
         WHARF_TABLE_NAME: stores.tableName,
         WHARF_TOKENS_TABLE_NAME: stores.tokensTableName,
+        WHARF_BUCKET_NAME: stores.bucketName,
         AWS_ENDPOINT_URL_DYNAMODB: stores.dynamodbEndpoint,
+        // An IP address: the SDK then addresses the bucket by path, as s3rver needs.
+        AWS_ENDPOINT_URL_S3: stores.s3Endpoint.replace('localhost', '127.0.0.1'),
+        // s3rver corrupts streamed uploads that carry the SDK's default trailing checksums.
+        AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+        AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
         AWS_REGION: 'us-east-1',
         AWS_ACCESS_KEY_ID: stores.credentials.accessKeyId,
         AWS_SECRET_ACCESS_KEY: stores.credentials.secretAccessKey,
       },
-      requests: {
-        read: [
-          { label: 'first page', path: '/simple/bench-first/', status: 200, headers: { ...auth, accept: 'application/vnd.pypi.simple.v1+json' } },
-          { label: 'then a download', path: `/files/bench-first/${sha256}/${filename}`, status: 302, headers: auth },
-        ],
-        admin: [{ label: 'first whoami', path: '/api/whoami', status: 200, headers: auth }],
-      },
-      close: async () => {
-        client.destroy();
-        await stores.close();
-      },
+      requests: async (name) => (await requests[name]?.()) ?? [],
+      close,
     };
   } catch (err) {
-    client.destroy();
-    await stores.close();
+    await close();
     throw err;
   }
 }
@@ -166,9 +240,10 @@ async function firstRequestFixture(): Promise<{ env: Record<string, string>; req
  * static imports; the aim is 500 KB), all chunks, and the module init median (wall clock,
  * and the CPU it took: on this shared machine the CPU figure moves less with the load).
  * For the read and admin functions, also the first requests after init against embedded
- * stores (init + first page), so nothing deferred to a request goes uncounted.
+ * stores (init + first page), and for each background function its first event (init +
+ * first event), so nothing deferred to a request or an event goes uncounted.
  */
-async function bundles(baseline?: string): Promise<void> {
+async function bundles(baseline?: string, only?: readonly string[]): Promise<void> {
   const runs = 7;
   const root = path.resolve(import.meta.dirname, '..');
   // --baseline DIR: the same functions bundled from another checkout (by its own
@@ -188,7 +263,8 @@ async function bundles(baseline?: string): Promise<void> {
     const probe = path.join(dir, 'probe.mjs');
     await writeFile(probe, PROBE);
     for (const [name, spec] of Object.entries(BUNDLED_FUNCTIONS)) {
-      const requests = fixture.requests[name] ?? [];
+      if (only && !only.includes(name)) continue;
+      const requests = await fixture.requests(name);
       const built = [];
       for (const [n, checkout] of checkouts.entries()) {
         const outdir = path.join(dir, `${name}-${n}`);
@@ -199,21 +275,21 @@ async function bundles(baseline?: string): Promise<void> {
         const env = {
           ...process.env,
           NODE_OPTIONS: process.env['BENCH_NODE_OPTIONS'] ?? '--enable-source-maps',
-          WHARF_BUCKET_NAME: 'bench',
           WHARF_VERIFIER_FUNCTION_NAME: 'bench-verifier',
           WHARF_PUBLIC_READ: 'false',
           ...fixture.env,
           ...spec.env,
           BENCH_ENTRY: path.join(outdir, ENTRY_CHUNK),
-          BENCH_REQUESTS: JSON.stringify(requests),
         };
         built.push({ checkout, metafile, entry, env, samples: [] as ProbeResult[] });
       }
       // One at a time, and not execFileSync: the embedded stores answer from this process.
       for (let i = 0; i < runs; i++) {
         for (const b of built) {
+          // The first sample's events are the ones labelled; every sample gets its own.
+          const sampleRequests = i === 0 && b === built[0] ? requests : await fixture.requests(name);
           // The handlers log to stdout as on Lambda; the result is the last line.
-          const { stdout } = await execFileAsync(process.execPath, [probe], { env: b.env });
+          const { stdout } = await execFileAsync(process.execPath, [probe], { env: { ...b.env, BENCH_REQUESTS: JSON.stringify(sampleRequests) } });
           b.samples.push(JSON.parse(stdout.slice(stdout.lastIndexOf('BENCH_RESULT ') + 'BENCH_RESULT '.length)) as ProbeResult);
         }
       }
@@ -246,7 +322,7 @@ async function bundles(baseline?: string): Promise<void> {
     await fixture.close();
     await rm(dir, { recursive: true, force: true });
   }
-  console.log('  First requests of a cold function, against the embedded stores (medians of the same runs):');
+  console.log('  First requests and events of a cold function, against the embedded stores (medians of the same runs):');
   for (const line of firsts) console.log(line);
 }
 
@@ -320,7 +396,7 @@ With no SECTION, everything but soak and real-mirror. Sections:
   real-mirror   wharf import of this machine's real wheel mirrors, then pip installs from them
                 (minutes: it moves gigabytes, so it is never part of the default run)
 Options: --no-upload, --no-import leave those parts out of the default run;
-  --bundles-only stops after the bundle sizes and start-up times;
+  --bundles-only stops after the bundle sizes and start-up times (--functions a,b: only those);
   --baseline DIR also bundles and times another checkout's functions (and its wharf import), for a before/after.
 `;
 
@@ -330,6 +406,7 @@ const { values: flags, positionals: sections } = parseArgs({
     'no-upload': { type: 'boolean' },
     'no-import': { type: 'boolean' },
     'bundles-only': { type: 'boolean' },
+    functions: { type: 'string' },
     count: { type: 'string' },
     baseline: { type: 'string' },
     minutes: { type: 'string' },
@@ -371,7 +448,10 @@ if (flags.help) {
   process.stderr.write(`npm run bench: no section "${section}".\n\n${USAGE}`);
   process.exitCode = 2;
 } else if (flags['bundles-only']) {
-  await bundles(flags.baseline);
+  const only = flags.functions?.split(',').map((f) => f.trim());
+  const unknown = only?.filter((f) => !(f in BUNDLED_FUNCTIONS));
+  if (unknown?.length) throw new Error(`--functions: no function ${unknown.join(', ')}; there are ${Object.keys(BUNDLED_FUNCTIONS).join(', ')}.`);
+  await bundles(flags.baseline, only);
 } else {
   await bundles(flags.baseline);
   renders();

@@ -62,12 +62,12 @@ import type { SweepIndex } from '../app/orphan-sweep-ports.ts';
 import type { IndexedPair } from '../core/orphans.ts';
 
 import { PROJECT_SK, projectPk } from './dynamodb-project-lookup.ts';
+import { DynamoDbSweepIndex, FILE_SK_PREFIX } from './dynamodb-sweep-index.ts';
 
 export const LISTING_SHARDS = 16;
 
 const SERIAL_SK = '#SERIAL';
 const LISTING_SERIAL_PK = 'PROJECTS#SERIAL';
-const FILE_SK_PREFIX = 'FILE#';
 const TOMBSTONE_SK_PREFIX = 'TOMBSTONE#';
 
 export { projectPk } from './dynamodb-project-lookup.ts';
@@ -339,20 +339,9 @@ export class DynamoDbMetadataStore implements MetadataStore, SweepIndex, FileLoo
       });
   }
 
-  /**
-   * The (filename, sha256) of every index entry of a project, tombstoned or not: one paged
-   * Query of the FILE# items, what the orphan sweep keeps.
-   */
-  async indexedFiles(project: string): Promise<IndexedPair[]> {
-    const items = await this.queryAll({
-      TableName: this.tableName,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': projectPk(project), ':prefix': FILE_SK_PREFIX },
-      ProjectionExpression: 'filename, sha256',
-      // An entry written a moment ago must keep its bytes.
-      ConsistentRead: true,
-    });
-    return items.map((item) => ({ filename: String(item.filename), sha256: String(item.sha256) }));
+  /** The (filename, sha256) of every index entry of a project, tombstoned or not (dynamodb-sweep-index.ts). */
+  indexedFiles(project: string): Promise<IndexedPair[]> {
+    return new DynamoDbSweepIndex(this.doc, this.tableName).indexedFiles(project);
   }
 
   async getFile(project: string, filename: string): Promise<DistributionFile | undefined> {

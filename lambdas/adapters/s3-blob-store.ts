@@ -4,7 +4,7 @@ import {
   HeadObjectCommand,
   NotFound,
   PutObjectCommand,
-  type S3Client,
+  S3Client,
 } from '@aws-sdk/client-s3';
 import type { BlobStore, PutBlobOptions } from '../app/ports.ts';
 
@@ -40,4 +40,9 @@ export class S3BlobStore implements BlobStore {
       throw err;
     }
   }
+}
+
+/** A store with its own client (what the retention function loads when a run first removes a file). */
+export function createS3BlobStore(bucketName: string): S3BlobStore {
+  return new S3BlobStore(new S3Client({}), bucketName);
 }

@@ -25,6 +25,7 @@ import { ACTIVE } from '../core/project-status.ts';
 import { type BackgroundCopier, type CachedUpstreamPage, type UpstreamFetcher, type UpstreamStore } from './upstream-ports.ts';
 import type { UpstreamSettings } from '../config/upstream-config.ts';
 import { NO_METRICS, type Metrics } from './metrics-ports.ts';
+import { type CopyResult, UpstreamFileCopy } from './upstream-copy.ts';
 
 /** Where an upstream page came from: fetched now, kept from before, or kept past its time. */
 export type PageState = 'fetched' | 'cached' | 'stale';
@@ -185,13 +186,9 @@ export class UpstreamIndex {
     return answer;
   }
 
-  /** The background copy (the copier function's whole job). */
-  async copyInBackground(project: string, sha256: string, filename: string, url: string): Promise<'stored' | 'present' | 'mismatch'> {
-    if (await this.store.hasFile(project, sha256, filename)) return 'present';
-    const body = await this.fetcher.streamFile(url);
-    const stored = await this.store.putStreamVerified(project, sha256, filename, body);
-    this.log(stored ? 'upstream file copied' : 'upstream file did not match its sha256; not stored', { project, filename, sha256 });
-    return stored ? 'stored' : 'mismatch';
+  /** The background copy (the copier function's whole job, app/upstream-copy.ts). */
+  copyInBackground(project: string, sha256: string, filename: string, url: string): Promise<CopyResult> {
+    return new UpstreamFileCopy(this.fetcher, this.store, this.log).copyInBackground(project, sha256, filename, url);
   }
 
   /** An upstream file's link: the upstream's own URL, or in `cache` mode Wharf's copy of it. */

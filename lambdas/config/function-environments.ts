@@ -75,26 +75,39 @@ export interface CopierEnvironment {
   readonly upstream: UpstreamConfig;
 }
 
+// One function per entry, each imported by its own handler: esbuild cannot drop what an
+// object literal's unused properties name, so a handler that imported the table would carry
+// every function's loaders and what they import (the upload rules, PEP 440, the upstream's).
+export const readEnvironment = (env: Environment): ReadEnvironment => ({
+  config: loadConfig(env),
+  upstream: loadUpstreamConfig(env),
+  region: awsRegion(env),
+  signingKey: loadSigningKeyConfig(env),
+});
+export const writeEnvironment = (env: Environment): WriteEnvironment => ({
+  config: loadConfig(env),
+  attestations: loadAttestationConfig(env),
+  uploadSessions: loadUploadSessionsConfig(env),
+  verifierFunctionName: loadVerifierFunctionName(env),
+  region: awsRegion(env),
+});
+export const adminEnvironment = (env: Environment): AdminEnvironment => ({ config: loadAccessConfig(env), oidc: loadOidcConfig(env), tableName: required(env, ENV.tableName) });
+export const verifierEnvironment = (env: Environment): VerifierEnvironment => ({ stores: loadStoreNames(env), region: awsRegion(env) });
+export const sweeperEnvironment = (env: Environment): SweeperEnvironment => ({ stores: loadStoreNames(env), sweeper: loadSweeperConfig(env) });
+export const retentionEnvironment = (env: Environment): RetentionEnvironment => ({ stores: loadStoreNames(env), retention: loadRetentionConfig(env) });
+export const signingKeyRotationEnvironment = (env: Environment): SigningKeyRotationEnvironment => ({ rotation: loadSigningKeyRotationConfig(env) });
+export const upstreamCopierEnvironment = (env: Environment): CopierEnvironment => ({ bucketName: loadBucketName(env), upstream: loadCopierUpstreamConfig(env) });
+
+/** Every function's entry, by the function's name (the CDK contract test runs them all). */
 export const FUNCTION_ENVIRONMENTS = {
-  read: (env: Environment): ReadEnvironment => ({
-    config: loadConfig(env),
-    upstream: loadUpstreamConfig(env),
-    region: awsRegion(env),
-    signingKey: loadSigningKeyConfig(env),
-  }),
-  write: (env: Environment): WriteEnvironment => ({
-    config: loadConfig(env),
-    attestations: loadAttestationConfig(env),
-    uploadSessions: loadUploadSessionsConfig(env),
-    verifierFunctionName: loadVerifierFunctionName(env),
-    region: awsRegion(env),
-  }),
-  admin: (env: Environment): AdminEnvironment => ({ config: loadAccessConfig(env), oidc: loadOidcConfig(env), tableName: required(env, ENV.tableName) }),
-  verifier: (env: Environment): VerifierEnvironment => ({ stores: loadStoreNames(env), region: awsRegion(env) }),
-  sweeper: (env: Environment): SweeperEnvironment => ({ stores: loadStoreNames(env), sweeper: loadSweeperConfig(env) }),
-  retention: (env: Environment): RetentionEnvironment => ({ stores: loadStoreNames(env), retention: loadRetentionConfig(env) }),
-  signingKeyRotation: (env: Environment): SigningKeyRotationEnvironment => ({ rotation: loadSigningKeyRotationConfig(env) }),
-  upstreamCopier: (env: Environment): CopierEnvironment => ({ bucketName: loadBucketName(env), upstream: loadCopierUpstreamConfig(env) }),
+  read: readEnvironment,
+  write: writeEnvironment,
+  admin: adminEnvironment,
+  verifier: verifierEnvironment,
+  sweeper: sweeperEnvironment,
+  retention: retentionEnvironment,
+  signingKeyRotation: signingKeyRotationEnvironment,
+  upstreamCopier: upstreamCopierEnvironment,
 } as const;
 
 export type FunctionEnvironmentName = keyof typeof FUNCTION_ENVIRONMENTS;

@@ -10,11 +10,11 @@ import { DynamoDbPublisherStore } from '../adapters/dynamodb-publisher-store.ts'
 import { awsRegion } from '../config/environment.ts';
 import { DynamoDbTokenStore } from '../adapters/dynamodb-token-store.ts';
 import { createAdminFunction } from './admin-function.ts';
-import { FUNCTION_ENVIRONMENTS } from '../config/function-environments.ts';
+import { adminEnvironment } from '../config/function-environments.ts';
 import { lambdaDynamoDb } from './dynamodb.ts';
 import { lambdaMetrics } from './lambda-metrics.ts';
 
-const { config, oidc, tableName } = FUNCTION_ENVIRONMENTS.admin(process.env);
+const { config, oidc, tableName } = adminEnvironment(process.env);
 const dynamodb = lambdaDynamoDb(process.env);
 
 export const handler = createAdminFunction({

@@ -13,14 +13,14 @@ import { SigningCredentials, type SecretReader } from '../adapters/signing-crede
 import { UpstreamIndex } from '../app/upstream-index.ts';
 import { createReadFunction } from './read-function.ts';
 import { roleCredentials } from '../config/environment.ts';
-import { FUNCTION_ENVIRONMENTS } from '../config/function-environments.ts';
+import { readEnvironment } from '../config/function-environments.ts';
 import { lambdaDynamoDb } from './dynamodb.ts';
 import { lambdaMetrics } from './lambda-metrics.ts';
 import { PUBLISH_CLIENT_FILE } from '../config/functions.ts';
 import { publishClientReader } from './client-file.ts';
 import { deferredCopier, deferredUpstreamFetcher, deferredUpstreamStore, once } from './deferred.ts';
 
-const { config, upstream: upstreamConfig, region, signingKey } = FUNCTION_ENVIRONMENTS.read(process.env);
+const { config, upstream: upstreamConfig, region, signingKey } = readEnvironment(process.env);
 /** The role's credentials, which the runtime puts in the environment. */
 const role = roleCredentials(process.env);
 const dynamodb = lambdaDynamoDb(process.env);

@@ -2,23 +2,25 @@
  * Lambda entry of the retention function (no route): a daily schedule invokes it to apply
  * the stored retention rules (lambdas/app/retention.ts). It may read and delete package
  * data, and remove files under `files/`; it cannot write files or touch tokens.
+ *
+ * The S3 client loads when a run first removes a file (lambdas/functions/deferred.ts): a run
+ * with no rules, or with nothing past its rules, reads DynamoDB alone.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDbMetadataStore } from '../adapters/dynamodb-metadata-store.ts';
 import { DynamoDbRetentionStore } from '../adapters/dynamodb-retention-store.ts';
-import { S3BlobStore } from '../adapters/s3-blob-store.ts';
-import { FUNCTION_ENVIRONMENTS } from '../config/function-environments.ts';
+import { deferredBlobStore, once } from './deferred.ts';
+import { retentionEnvironment } from '../config/function-environments.ts';
 import { lambdaDynamoDb } from './dynamodb.ts';
 import { lambdaMetrics } from './lambda-metrics.ts';
 import { createRetentionFunction } from './retention-function.ts';
 
-const { stores, retention } = FUNCTION_ENVIRONMENTS.retention(process.env);
+const { stores, retention } = retentionEnvironment(process.env);
 const dynamodb = lambdaDynamoDb(process.env);
 
 export const handler = createRetentionFunction({
   metadata: new DynamoDbMetadataStore(dynamodb, stores.tableName),
-  blobs: new S3BlobStore(new S3Client({}), stores.bucketName),
+  blobs: deferredBlobStore(once(async () => (await import('../adapters/s3-blob-store.ts')).createS3BlobStore(stores.bucketName))),
   store: new DynamoDbRetentionStore(dynamodb, stores.tableName),
   config: retention,
   logger: new Logger({ serviceName: 'wharf-retention' }),

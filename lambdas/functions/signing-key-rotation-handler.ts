@@ -13,10 +13,10 @@ import { SecretsManagerSigningSecret } from '../adapters/secrets-manager-signing
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { answerCloudFormation } from '../adapters/cloudformation-response.ts';
 import { retireSigningKeys, type RotationStep, SigningKeyRotation } from '../app/signing-key-rotation.ts';
-import { FUNCTION_ENVIRONMENTS } from '../config/function-environments.ts';
+import { signingKeyRotationEnvironment } from '../config/function-environments.ts';
 import { lambdaMetrics } from './lambda-metrics.ts';
 
-const { rotation } = FUNCTION_ENVIRONMENTS.signingKeyRotation(process.env);
+const { rotation } = signingKeyRotationEnvironment(process.env);
 const logger = new Logger({ serviceName: 'wharf-signing-key-rotation' });
 const iam = new IAMClient({});
 const secrets = new SecretsManagerClient({});

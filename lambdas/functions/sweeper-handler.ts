@@ -4,17 +4,17 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { S3Client } from '@aws-sdk/client-s3';
-import { DynamoDbMetadataStore } from '../adapters/dynamodb-metadata-store.ts';
+import { DynamoDbSweepIndex } from '../adapters/dynamodb-sweep-index.ts';
 import { S3SweepBucket } from '../adapters/s3-sweep-bucket.ts';
-import { FUNCTION_ENVIRONMENTS } from '../config/function-environments.ts';
+import { sweeperEnvironment } from '../config/function-environments.ts';
 import { lambdaDynamoDb } from './dynamodb.ts';
 import { createSweeperFunction } from './sweeper-function.ts';
 import { lambdaMetrics } from './lambda-metrics.ts';
 
-const { stores, sweeper } = FUNCTION_ENVIRONMENTS.sweeper(process.env);
+const { stores, sweeper } = sweeperEnvironment(process.env);
 
 export const handler = createSweeperFunction({
-  index: new DynamoDbMetadataStore(lambdaDynamoDb(process.env), stores.tableName),
+  index: new DynamoDbSweepIndex(lambdaDynamoDb(process.env), stores.tableName),
   bucket: new S3SweepBucket(new S3Client({}), stores.bucketName),
   graceSeconds: sweeper.graceSeconds,
   logger: new Logger({ serviceName: 'wharf-sweeper' }),

@@ -5,7 +5,7 @@
  * server share it.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { UpstreamIndex } from '../app/upstream-index.ts';
+import type { UpstreamCopier } from '../app/upstream-copy.ts';
 import { isNormalizedName } from '../core/names.ts';
 import { isSha256Hex } from '../core/storage-keys.ts';
 import { isUpstreamFilename } from '../core/upstream.ts';
@@ -30,7 +30,7 @@ function isCopyJob(event: unknown): event is CopyJob {
 }
 
 /** `metrics`: its cold starts and a mismatch as an UpstreamFailure (EMF on Lambda); @default NO_METRICS */
-export function createCopierFunction(deps: { upstream: UpstreamIndex; logger: Logger; metrics?: Metrics }): CopierHandler {
+export function createCopierFunction(deps: { upstream: UpstreamCopier; logger: Logger; metrics?: Metrics }): CopierHandler {
   const metrics = deps.metrics ?? NO_METRICS;
   return async (event) => {
     try {

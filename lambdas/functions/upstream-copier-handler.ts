@@ -6,21 +6,18 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { S3Client } from '@aws-sdk/client-s3';
 import { HttpUpstream } from '../adapters/http-upstream.ts';
 import { S3UpstreamStore } from '../adapters/s3-upstream-store.ts';
-import { UpstreamIndex } from '../app/upstream-index.ts';
-import { FUNCTION_ENVIRONMENTS } from '../config/function-environments.ts';
+import { UpstreamFileCopy } from '../app/upstream-copy.ts';
+import { upstreamCopierEnvironment } from '../config/function-environments.ts';
 import { createCopierFunction } from './upstream-copier-function.ts';
 import { lambdaMetrics } from './lambda-metrics.ts';
 
-const { bucketName, upstream: settings } = FUNCTION_ENVIRONMENTS.upstreamCopier(process.env);
+const { bucketName, upstream: settings } = upstreamCopierEnvironment(process.env);
 const logger = new Logger({ serviceName: 'wharf-upstream-copier' });
 
 export const handler = createCopierFunction({
-  upstream: new UpstreamIndex(
-    settings,
+  upstream: new UpstreamFileCopy(
     new HttpUpstream({ timeoutMs: settings.timeoutMs }),
     new S3UpstreamStore(new S3Client({}), bucketName),
-    undefined,
-    Date.now,
     (message, extra) => logger.info(message, extra),
   ),
   logger,

@@ -10,12 +10,12 @@ import { S3BlobStore } from '../adapters/s3-blob-store.ts';
 import { S3UploadStaging } from '../adapters/s3-upload-staging.ts';
 import { roleUrlSigner } from '../adapters/s3-url-signer.ts';
 import { roleCredentials } from '../config/environment.ts';
-import { FUNCTION_ENVIRONMENTS } from '../config/function-environments.ts';
+import { verifierEnvironment } from '../config/function-environments.ts';
 import { lambdaDynamoDb } from './dynamodb.ts';
 import { createVerifierFunction } from './verifier-function.ts';
 import { lambdaMetrics } from './lambda-metrics.ts';
 
-const { stores, region } = FUNCTION_ENVIRONMENTS.verifier(process.env);
+const { stores, region } = verifierEnvironment(process.env);
 /** The role's credentials, which the runtime puts in the environment. */
 const role = roleCredentials(process.env);
 const { tableName, bucketName } = stores;

@@ -16,13 +16,13 @@ import { DynamoDbPublisherStore } from '../adapters/dynamodb-publisher-store.ts'
 import { DynamoDbRetentionStore } from '../adapters/dynamodb-retention-store.ts';
 import { roleCredentials } from '../config/environment.ts';
 import { readTrustedRoot } from '../config/trusted-root-file.ts';
-import { FUNCTION_ENVIRONMENTS } from '../config/function-environments.ts';
+import { writeEnvironment } from '../config/function-environments.ts';
 import { lambdaDynamoDb } from './dynamodb.ts';
 import { deferredBlobStore, deferredUploadStaging, once } from './deferred.ts';
 import { createWriteFunction } from './write-function.ts';
 import { lambdaMetrics } from './lambda-metrics.ts';
 
-const { config, attestations, uploadSessions, verifierFunctionName, region } = FUNCTION_ENVIRONMENTS.write(process.env);
+const { config, attestations, uploadSessions, verifierFunctionName, region } = writeEnvironment(process.env);
 /** The role's credentials, which the runtime puts in the environment. */
 const role = roleCredentials(process.env);
 // Read at start-up, so a bad file fails the cold start with its name, not the first attestation.
