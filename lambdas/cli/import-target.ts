@@ -15,9 +15,11 @@ import { DynamoDbMetadataStore } from '../adapters/dynamodb-metadata-store.ts';
 import { DynamoDbRetentionStore } from '../adapters/dynamodb-retention-store.ts';
 import type { RetentionStore } from '../app/retention-ports.ts';
 import { S3BlobStore } from '../adapters/s3-blob-store.ts';
+import { SignedS3Put, withSignedPuts } from '../adapters/s3-signed-put.ts';
 import {
   createDynamoDbClient,
   createS3Client,
+  LOCAL_REGION,
   startEmbeddedStores,
   type StoreEndpoints,
 } from '../local/embedded-stores.ts';
@@ -110,17 +112,21 @@ export function processAlive(pid: number): boolean {
 export function localTarget(endpoints: StoreEndpoints, description: string, onClose: () => Promise<void>): ImportTarget {
   const dynamodb = createDynamoDbClient(endpoints);
   const s3 = createS3Client(endpoints);
+  // The small objects (most files, every .metadata) as one signed request each: the SDK's
+  // S3 client cost the import more CPU per file than the rest of it (s3-signed-put.ts).
+  const puts = new SignedS3Put({ endpoint: endpoints.s3Endpoint, bucketName: endpoints.bucketName, region: LOCAL_REGION, credentials: endpoints.credentials });
   const metadata = new DynamoDbMetadataStore(dynamodb, endpoints.tableName);
   return {
     description,
     metadata,
     batching: dynamoDbBatching(metadata),
     retention: new DynamoDbRetentionStore(dynamodb, endpoints.tableName),
-    blobs: new S3BlobStore(s3, endpoints.bucketName),
+    blobs: withSignedPuts(new S3BlobStore(s3, endpoints.bucketName), puts),
     files: s3FileUploader(s3, endpoints.bucketName),
     async close() {
       dynamodb.destroy();
       s3.destroy();
+      puts.destroy();
       await onClose();
     },
   };

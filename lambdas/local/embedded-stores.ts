@@ -37,6 +37,7 @@ import { TABLE_KEYS } from '../config/tables.ts';
 import { closeDynaliteIterators } from './dynalite-iterators.ts';
 import { DynamoDbReadMemo } from './dynamodb-read-memo.ts';
 import { makePrivateDir, privateUmask, restrictOwnEntries } from './private-files.ts';
+import { DirectPutObject } from './s3rver-put-object.ts';
 import { generateStoreCredentials, SigV4Verifier, type Refusal, type StoreCredentials } from './sigv4-verifier.ts';
 
 export type { StoreCredentials } from './sigv4-verifier.ts';
@@ -222,7 +223,10 @@ export async function startEmbeddedStores(options: EmbeddedStoresOptions): Promi
     const dynamoService = dynamoDbService(new SigV4Verifier(credentials, LOCAL_REGION, 'dynamodb'), dynaliteHandler, readMemo);
     const dynamoFront = await listenOnLoopback(dynamoDbFront(dynamoService), options.dynamodbPort);
     cleanups.push(() => closeServer(dynamoFront));
-    const s3Front = await listenOnLoopback(s3FrontHandler(new SigV4Verifier(credentials, LOCAL_REGION, 's3'), s3.callback()), options.s3Port);
+    const s3Front = await listenOnLoopback(
+      s3FrontHandler(new SigV4Verifier(credentials, LOCAL_REGION, 's3'), s3.callback(), new DirectPutObject(s3Dir, LOCAL_BUCKET_NAME)),
+      options.s3Port,
+    );
     cleanups.push(() => closeServer(s3Front));
 
     const endpoints: StoreEndpoints = {
@@ -343,7 +347,7 @@ function asS3rverIdentity(req: IncomingMessage, accessKeyId: string): void {
  * what real S3 enforces and s3rver does not (one auth mechanism, expiry), then hands the
  * request to s3rver in this process.
  */
-function s3FrontHandler(verifier: SigV4Verifier, s3rver: RequestListener): RequestListener {
+function s3FrontHandler(verifier: SigV4Verifier, s3rver: RequestListener, direct: DirectPutObject): RequestListener {
   return (req, res) => {
     verifier
       .verify({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers })
@@ -359,6 +363,12 @@ function s3FrontHandler(verifier: SigV4Verifier, s3rver: RequestListener): Reque
           req.resume();
           return;
         }
+        // A plain PutObject is written in s3rver's layout here (s3rver-put-object.ts).
+        const failed = (err: unknown) => {
+          if (!res.headersSent) answer(res, 500, 'text/plain; charset=utf-8', `${String(err)}\n`);
+          else res.destroy();
+        };
+        if (!verdict.presigned && direct.handle(req, res, failed)) return;
         req.headers = copySourceForS3rver(req.headers);
         asS3rverIdentity(req, verifier.accessKeyId);
         s3rver(req, res);
