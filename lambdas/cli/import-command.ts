@@ -201,7 +201,12 @@ export async function importDistributions(
   }
   await Promise.all(running);
   await gathered?.finish();
-  await refreshProjectSummaries(target.metadata, [...touched], bounds.concurrency);
+  // After the page serials: each summary is stored with the serial it read. The shards'
+  // counters are raised once, after all summaries are stored, not once per summary.
+  const summaryRaises = target.batching ? gatheredRaises(target.batching) : undefined;
+  const summaries = target.batching && summaryRaises ? target.batching.deferRaises(summaryRaises.raises) : target.metadata;
+  await refreshProjectSummaries(summaries, [...touched], bounds.concurrency);
+  await summaryRaises?.finish();
   return {
     scan,
     created,
