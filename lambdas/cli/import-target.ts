@@ -7,10 +7,7 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { awsDynamoDb } from './aws-caller.ts';
 import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { DynamoDbMetadataStore } from '../adapters/dynamodb-metadata-store.ts';
 import { DynamoDbRetentionStore } from '../adapters/dynamodb-retention-store.ts';
 import type { RetentionStore } from '../app/retention-ports.ts';
@@ -68,6 +65,9 @@ export function s3FileUploader(client: S3Client, bucketName: string): FileUpload
         },
       });
       const body = createReadStream(filePath, { highWaterMark: 1024 * 1024 }).pipe(hashing);
+      // Loaded for big files only, like the AWS-only modules below: what the command loads
+      // at start is paid once per import, before the first file.
+      const { Upload } = await import('@aws-sdk/lib-storage');
       const upload = new Upload({
         client,
         params: { Bucket: bucketName, Key: key, Body: body, ContentType: options.contentType, CacheControl: options.cacheControl },
@@ -171,6 +171,7 @@ export async function openAwsTarget(options: AwsTargetOptions): Promise<ImportTa
   let tableName = options.tableName;
   let bucketName = options.bucketName;
   if (options.stackName) {
+    const { CloudFormationClient, DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
     const cfn = new CloudFormationClient(region);
     const { Stacks } = await cfn.send(new DescribeStacksCommand({ StackName: options.stackName }));
     cfn.destroy();
@@ -184,6 +185,7 @@ export async function openAwsTarget(options: AwsTargetOptions): Promise<ImportTa
   if (!tableName || !bucketName) {
     throw new Error('Name the deployed index with --stack NAME, or with both --table and --bucket.');
   }
+  const { awsDynamoDb } = await import('./aws-caller.ts');
   const dynamodb = await awsDynamoDb(options.region);
   const s3 = new S3Client(region);
   const metadata = new DynamoDbMetadataStore(dynamodb, tableName);

@@ -32,7 +32,6 @@ import dynalite from 'dynalite';
 import { DynamoDbJsonClient } from '../adapters/dynamodb-json-client.ts';
 import type { HttpRequest } from '@smithy/types';
 import { S3UrlSigner } from '../adapters/s3-url-signer.ts';
-import S3rver from 's3rver';
 import { TABLE_KEYS } from '../config/tables.ts';
 import { closeDynaliteIterators } from './dynalite-iterators.ts';
 import { DynamoDbReadMemo } from './dynamodb-read-memo.ts';
@@ -215,7 +214,10 @@ export async function startEmbeddedStores(options: EmbeddedStoresOptions): Promi
     });
     cleanups.push(() => new Promise((resolve) => dynamo.close(resolve)));
 
-    // s3rver is not started at all: the front hands it the requests it has checked.
+    // s3rver is not started at all: the front hands it the requests it has checked. Loaded
+    // here, not with this module: the CLI's commands against a running server (wharf
+    // import) use this module's clients only, and s3rver alone took a quarter second to load.
+    const { default: S3rver } = await import('s3rver');
     const s3 = new S3rver({ address: STORE_HOST, port: 0, silent: true, directory: s3Dir });
     const dynaliteHandler = dynamo.listeners('request')[0] as DynaliteHandler;
     // One memo behind both ways in: a write through either forgets what both kept.
