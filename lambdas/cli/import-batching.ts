@@ -85,7 +85,11 @@ export function batchedLookups(store: MetadataStore, lookups: FileLookups): Meta
  * Serial raises gathered and sent every RAISE_EVERY_MS, one per serial. `finish` sends what
  * is left and throws if any raise could not be sent.
  */
-export function gatheredRaises(batching: ImportBatching): { readonly raises: SerialRaises; finish(): Promise<void> } {
+export function gatheredRaises(
+  batching: ImportBatching,
+  /** What a raise left unsent means, for the error `finish` throws. */
+  unsent: (count: number) => string = (count) => `could not raise ${count} page serials`,
+): { readonly raises: SerialRaises; finish(): Promise<void> } {
   const pending = new Set<string>();
   let sending: Promise<void> = Promise.resolve();
   let failure: unknown;
@@ -117,7 +121,7 @@ export function gatheredRaises(batching: ImportBatching): { readonly raises: Ser
       if (pending.size > 0) await send();
       if (pending.size > 0) {
         throw new Error(
-          `The import stored its files, but could not raise ${pending.size} page serials (${String(failure)}); warm readers may not show the new files until the next change. Run the import again to raise them.`,
+          `The import stored its files, but ${unsent(pending.size)} (${String(failure)}); warm readers may not show the new files until the next change. Run the import again to raise them.`,
         );
       }
     },
