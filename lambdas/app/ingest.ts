@@ -119,21 +119,18 @@ export class Ingest {
 
     const fileKey = distributionKey(project, sha256, filename);
     const coreMetadataKey = metadataKey(project, sha256, filename);
-    // The file and its .metadata side by side: both are stored before the index entry
-    // that names them, whichever lands first.
-    const metadataSha256 = dist.coreMetadataFile ? sha256Hex(dist.coreMetadataFile) : undefined;
-    await Promise.all([
-      content.store(fileKey, {
-        contentType: 'application/octet-stream',
+    await content.store(fileKey, {
+      contentType: 'application/octet-stream',
+      cacheControl: IMMUTABLE_CACHE_CONTROL,
+    });
+    let metadataSha256: string | undefined;
+    if (dist.coreMetadataFile) {
+      metadataSha256 = sha256Hex(dist.coreMetadataFile);
+      await this.blobs.put(coreMetadataKey, dist.coreMetadataFile, {
+        contentType: 'text/plain; charset=utf-8',
         cacheControl: IMMUTABLE_CACHE_CONTROL,
-      }),
-      dist.coreMetadataFile
-        ? this.blobs.put(coreMetadataKey, dist.coreMetadataFile, {
-            contentType: 'text/plain; charset=utf-8',
-            cacheControl: IMMUTABLE_CACHE_CONTROL,
-          })
-        : undefined,
-    ]);
+      });
+    }
     let provenanceSha256: string | undefined;
     let ourProvenanceKey: string | undefined;
     if (provenance) {
