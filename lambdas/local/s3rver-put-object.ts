@@ -12,7 +12,7 @@
  * Anything else (a copy, a part, a query, a header s3rver acts on, a streamed or large body,
  * a key that is not a plain path) is left to s3rver, as before.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -118,6 +118,23 @@ function s3Error(res: ServerResponse, status: number, code: string, message: str
  */
 export class DirectPutObject {
   private bucketSeen = false;
+  /**
+   * Directories made lately: a file and its .metadata share one (files/PROJECT/SHA256/), so
+   * the second need not ask again. A directory s3rver removed since is made again on ENOENT.
+   */
+  private readonly madeDirs = new Set<string>();
+  private writes = 0;
+
+  private makeDir(dir: string): void {
+    mkdirSync(dir, { recursive: true });
+    if (this.madeDirs.size >= 1024) this.madeDirs.clear();
+    this.madeDirs.add(dir);
+  }
+
+  /** A name beside the object for its bytes until they are whole; not an object to s3rver. */
+  private partialPath(objectPath: string): string {
+    return `${objectPath}.${process.pid}-${++this.writes}.partial`;
+  }
 
   constructor(
     private readonly root: string,
@@ -159,18 +176,29 @@ export class DirectPutObject {
     }
     const objectPath = resourcePath(this.root, this.bucket, key, 'object');
     if (body.length <= SYNC_WRITE_BYTES) {
-      // Small: written at once. Five quick syscalls here cost less than each one's trip
+      // Small: written at once. These few syscalls here cost less than each one's trip
       // through libuv's thread pool, on a machine whose cores are busy anyway.
-      mkdirSync(path.dirname(objectPath), { recursive: true });
-      writeFileSync(resourcePath(this.root, this.bucket, key, 'object.md5'), md5);
-      writeFileSync(resourcePath(this.root, this.bucket, key, 'metadata.json'), JSON.stringify(kept, null, 2));
-      const partial = `${objectPath}.${randomBytes(6).toString('hex')}.partial`;
+      const write = () => {
+        writeFileSync(resourcePath(this.root, this.bucket, key, 'object.md5'), md5);
+        writeFileSync(resourcePath(this.root, this.bucket, key, 'metadata.json'), JSON.stringify(kept, null, 2));
+        const partial = this.partialPath(objectPath);
+        try {
+          writeFileSync(partial, body);
+          renameSync(partial, objectPath);
+        } catch (err) {
+          rmSync(partial, { force: true });
+          throw err;
+        }
+      };
+      const dir = path.dirname(objectPath);
+      if (!this.madeDirs.has(dir)) this.makeDir(dir);
       try {
-        writeFileSync(partial, body);
-        renameSync(partial, objectPath);
+        write();
       } catch (err) {
-        rmSync(partial, { force: true });
-        throw err;
+        // s3rver removes a directory its last object left: make it again, once.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        this.makeDir(dir);
+        write();
       }
       res.writeHead(200, { etag: `"${md5}"`, 'content-length': 0 });
       res.end();
@@ -181,7 +209,7 @@ export class DirectPutObject {
     // object whole or not at all (s3rver itself truncates and rewrites it in place).
     await writeFile(resourcePath(this.root, this.bucket, key, 'object.md5'), md5);
     await writeFile(resourcePath(this.root, this.bucket, key, 'metadata.json'), JSON.stringify(kept, null, 2));
-    const partial = `${objectPath}.${randomBytes(6).toString('hex')}.partial`;
+    const partial = this.partialPath(objectPath);
     try {
       await writeFile(partial, body);
       await rename(partial, objectPath);

@@ -102,10 +102,19 @@ describe('local S3: PutObject answered by the front, in s3rver layout', () => {
     assert.equal(head.ContentLength, body.length);
     assert.equal(head.ETag, `"${md5(body)}"`);
 
-    await s3.send(new DeleteObjectCommand({ Bucket: stores.bucketName, Key: signedKey }));
-    await assert.rejects(s3.send(new HeadObjectCommand({ Bucket: stores.bucketName, Key: signedKey })), { name: 'NotFound' });
     puts.destroy();
     puts = new SignedS3Put({ endpoint: stores.s3Endpoint, bucketName: stores.bucketName, region: LOCAL_REGION, credentials: stores.credentials });
+    await s3.send(new DeleteObjectCommand({ Bucket: stores.bucketName, Key: signedKey }));
+    await assert.rejects(s3.send(new HeadObjectCommand({ Bucket: stores.bucketName, Key: signedKey })), { name: 'NotFound' });
+
+    // A directory s3rver removed with its last object is made again for the next put there.
+    const lonely = 'files/lonely/def/one.whl';
+    await puts.put(lonely, body, { contentType: 'application/octet-stream' });
+    await s3.send(new DeleteObjectCommand({ Bucket: stores.bucketName, Key: lonely }));
+    await assert.rejects(readdir(path.join(dataDir, 's3', stores.bucketName, 'files', 'lonely', 'def')), { code: 'ENOENT' });
+    await puts.put(lonely, body, { contentType: 'application/octet-stream' });
+    const again = await s3.send(new GetObjectCommand({ Bucket: stores.bucketName, Key: lonely }));
+    assert.deepEqual(Buffer.from(await again.Body!.transformToByteArray()), body);
   });
 
   test('a body other than the one whose hash was signed is refused, and nothing is stored', async () => {
