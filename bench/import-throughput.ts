@@ -113,7 +113,7 @@ export async function importThroughput(count = 2_000, baseline?: string): Promis
         await server.close();
       }
     }
-    console.log(`    ${rates.join(', ')} (4 was the fixed concurrency before, 8 is the default now)`);
+    console.log(`    ${rates.join(', ')} (16 is the default, for a local index and a deployed one)`);
   } finally {
     await rm(farDir, { recursive: true, force: true });
   }

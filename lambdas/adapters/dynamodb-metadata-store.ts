@@ -90,6 +90,8 @@ const shardLabel = (shard: number) => shard.toString().padStart(2, '0');
 export const summaryPk = (shard: number) => `SUMMARIES#${shardLabel(shard)}`;
 const SUMMARY_SERIAL_PK = 'SUMMARIES#SERIAL';
 const summaryCounter = (shard: number) => `s${shardLabel(shard)}`;
+/** How a deferred raise of a summary shard's counter is named to a SerialRaises: this, then the counter. */
+const SUMMARY_COUNTER_RAISE = `${SUMMARY_SERIAL_PK}\0`;
 
 /**
  * A summary as stored: short attribute names, and what equals another field left out (the
@@ -214,6 +216,7 @@ const BATCH_GET_ATTEMPTS = 8;
 /**
  * Where serial raises go instead of straight to the table: `wharf import` gathers them and
  * raises each serial once per batch, after the writes it announces (see `raiseSerials`).
+ * The summary shards' counters come as well, and are raised together in one UpdateItem.
  */
 export interface SerialRaises {
   add(pk: string): void;
@@ -236,21 +239,46 @@ export class DynamoDbMetadataStore implements MetadataStore, SweepIndex, FileLoo
 
   /** Raise each of these serials (pk values, as handed to a SerialRaises) once. */
   async raiseSerials(pks: Iterable<string>): Promise<void> {
-    await Promise.all([...new Set(pks)].map((pk) => this.raise(pk)));
+    const serials: string[] = [];
+    const counters: string[] = [];
+    for (const pk of new Set(pks)) {
+      if (pk.startsWith(SUMMARY_COUNTER_RAISE)) counters.push(pk.slice(SUMMARY_COUNTER_RAISE.length));
+      else serials.push(pk);
+    }
+    await Promise.all([...serials.map((pk) => this.raise(pk)), ...(counters.length > 0 ? [this.raiseSummaryCounters(counters)] : [])]);
+  }
+
+  /** The summary shards' counters (s00..s15), all in one UpdateItem of their one item. */
+  private async raiseSummaryCounters(counters: readonly string[]): Promise<void> {
+    await this.doc.update({
+      TableName: this.tableName,
+      Key: { pk: SUMMARY_SERIAL_PK, sk: SERIAL_SK },
+      UpdateExpression: `ADD ${counters.map((_, i) => `#c${i} :one`).join(', ')}`,
+      ExpressionAttributeNames: Object.fromEntries(counters.map((counter, i) => [`#c${i}`, counter])),
+      ExpressionAttributeValues: { ':one': 1 },
+    });
   }
 
   /**
-   * Index entries and tombstones of many files at once: strongly consistent BatchGetItems
-   * of up to 100 keys, what single GetItems of each would read.
+   * Index entries and tombstones of many files, and project records, at once: strongly
+   * consistent BatchGetItems of up to 100 keys, what single GetItems of each would read.
    */
-  async lookupFiles(files: readonly { project: string; filename: string }[]): Promise<{ file?: DistributionFile; tombstone?: Tombstone }[]> {
+  async lookupFiles(
+    files: readonly { project: string; filename: string }[],
+    projects: readonly string[] = [],
+  ): Promise<{ files: { file?: DistributionFile; tombstone?: Tombstone }[]; projects: (ProjectRecord | undefined)[] }> {
     const keys = new Map<string, { pk: string; sk: string }>();
-    const wanted = files.map(({ project, filename }) => {
-      const file = { pk: projectPk(project), sk: fileSk(project, filename) };
-      const tombstone = { pk: projectPk(project), sk: tombstoneSk(project, filename) };
-      for (const key of [file, tombstone]) keys.set(`${key.pk}\0${key.sk}`, key);
-      return { project, file: `${file.pk}\0${file.sk}`, tombstone: `${tombstone.pk}\0${tombstone.sk}` };
-    });
+    const add = (key: { pk: string; sk: string }) => {
+      const id = `${key.pk}\0${key.sk}`;
+      keys.set(id, key);
+      return id;
+    };
+    const wanted = files.map(({ project, filename }) => ({
+      project,
+      file: add({ pk: projectPk(project), sk: fileSk(project, filename) }),
+      tombstone: add({ pk: projectPk(project), sk: tombstoneSk(project, filename) }),
+    }));
+    const records = projects.map((project) => ({ project, record: add({ pk: projectPk(project), sk: PROJECT_SK }) }));
     const found = new Map<string, Record<string, unknown>>();
     const all = [...keys.values()];
     await Promise.all(
@@ -268,11 +296,17 @@ export class DynamoDbMetadataStore implements MetadataStore, SweepIndex, FileLoo
         }
       }),
     );
-    return wanted.map(({ project, file, tombstone }) => {
-      const f = found.get(file);
-      const t = found.get(tombstone);
-      return { ...(f ? { file: fromItem(project, f) } : {}), ...(t ? { tombstone: tombstoneFromItem(project, t) } : {}) };
-    });
+    return {
+      files: wanted.map(({ project, file, tombstone }) => {
+        const f = found.get(file);
+        const t = found.get(tombstone);
+        return { ...(f ? { file: fromItem(project, f) } : {}), ...(t ? { tombstone: tombstoneFromItem(project, t) } : {}) };
+      }),
+      projects: records.map(({ project, record }) => {
+        const item = found.get(record);
+        return item ? projectFromItem(project, item) : undefined;
+      }),
+    };
   }
 
 
@@ -534,13 +568,8 @@ export class DynamoDbMetadataStore implements MetadataStore, SweepIndex, FileLoo
       ExpressionAttributeValues: { ':serial': summary.serial },
     });
     if (written) {
-      await this.doc.update({
-          TableName: this.tableName,
-          Key: { pk: SUMMARY_SERIAL_PK, sk: SERIAL_SK },
-          UpdateExpression: 'ADD #shard :one',
-          ExpressionAttributeNames: { '#shard': summaryCounter(shard) },
-          ExpressionAttributeValues: { ':one': 1 },
-        });
+      if (this.deferredRaises) this.deferredRaises.add(`${SUMMARY_COUNTER_RAISE}${summaryCounter(shard)}`);
+      else await this.raiseSummaryCounters([summaryCounter(shard)]);
     }
     return written;
   }

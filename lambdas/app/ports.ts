@@ -30,7 +30,15 @@ export type PutFileOutcome = 'created' | 'unchanged';
  * strongly consistent reads as getFile and getTombstone, fewer round trips.
  */
 export interface FileLookups {
-  lookupFiles(files: readonly { project: string; filename: string }[]): Promise<{ file?: DistributionFile; tombstone?: Tombstone }[]>;
+  /**
+   * Index entries and tombstones of `files`, and the records of `projects`, read as strongly
+   * consistent as getFile, getTombstone and getProject read them, in as few requests as the
+   * store allows; the answers in the order asked.
+   */
+  lookupFiles(
+    files: readonly { project: string; filename: string }[],
+    projects?: readonly string[],
+  ): Promise<{ files: { file?: DistributionFile; tombstone?: Tombstone }[]; projects: (ProjectRecord | undefined)[] }>;
 }
 
 export interface MetadataStore {

@@ -4,8 +4,8 @@
  * instead of once per file. Every check the ingest makes is still made, in the same order;
  * only how the reads and the serial raises travel changes.
  *
- * - Reads: Ingest asks getFile and getTombstone for each file, before and after its
- *   conditional Put. Calls made while files are in flight are queued and sent together as
+ * - Reads: Ingest asks getFile, getTombstone and getProject (its PEP 792 status) for each
+ *   file before its conditional Put, and getTombstone again after it. Calls made while files are in flight are queued and sent together as
  *   one strongly consistent BatchGetItem within 2 ms: the same reads,
  *   answered by the same table, a fraction of the round trips.
  * - Serial raises: a page's serial must be raised after the write it announces, so that a
@@ -17,7 +17,7 @@
  */
 import type { SerialRaises } from '../adapters/dynamodb-metadata-store.ts';
 import type { FileLookups, MetadataStore } from '../app/ports.ts';
-import type { DistributionFile, Tombstone } from '../core/model.ts';
+import type { DistributionFile, ProjectRecord, Tombstone } from '../core/model.ts';
 
 export interface ImportBatching {
   readonly lookups: FileLookups;
@@ -33,34 +33,48 @@ const LOOKUP_WINDOW_MS = 2;
 /** How long a warm reader's page may lag a running import. */
 export const RAISE_EVERY_MS = 250;
 
-interface Pending {
-  readonly project: string;
-  readonly filename: string;
-  readonly resolve: (found: { file?: DistributionFile; tombstone?: Tombstone }) => void;
+type Found = { file?: DistributionFile; tombstone?: Tombstone };
+
+interface Pending<T> {
+  readonly resolve: (found: T) => void;
   readonly reject: (err: unknown) => void;
 }
 
-/** `store`, with getFile and getTombstone answered by batched lookups. */
+/** `store`, with getFile, getTombstone and getProject answered by batched lookups. */
 export function batchedLookups(store: MetadataStore, lookups: FileLookups): MetadataStore {
-  let queue: Pending[] = [];
+  let files: ({ project: string; filename: string } & Pending<Found>)[] = [];
+  let projects: ({ project: string } & Pending<ProjectRecord | undefined>)[] = [];
   const flush = () => {
-    const batch = queue;
-    queue = [];
-    lookups.lookupFiles(batch).then(
-      (found) => batch.forEach((p, i) => p.resolve(found[i]!)),
-      (err: unknown) => batch.forEach((p) => p.reject(err)),
+    const [fileBatch, projectBatch] = [files, projects];
+    files = [];
+    projects = [];
+    lookups.lookupFiles(fileBatch, projectBatch.map((p) => p.project)).then(
+      (found) => {
+        fileBatch.forEach((p, i) => p.resolve(found.files[i]!));
+        projectBatch.forEach((p, i) => p.resolve(found.projects[i]));
+      },
+      (err: unknown) => [...fileBatch, ...projectBatch].forEach((p) => p.reject(err)),
     );
   };
+  // A short window, so lookups of files a few I/O callbacks apart share a batch.
+  const schedule = () => {
+    if (files.length === 0 && projects.length === 0) setTimeout(flush, LOOKUP_WINDOW_MS);
+  };
   const lookup = (project: string, filename: string) =>
-    new Promise<{ file?: DistributionFile; tombstone?: Tombstone }>((resolve, reject) => {
-      // A short window, so lookups of files a few I/O callbacks apart share a batch.
-      if (queue.length === 0) setTimeout(flush, LOOKUP_WINDOW_MS);
-      queue.push({ project, filename, resolve, reject });
+    new Promise<Found>((resolve, reject) => {
+      schedule();
+      files.push({ project, filename, resolve, reject });
+    });
+  const record = (project: string) =>
+    new Promise<ProjectRecord | undefined>((resolve, reject) => {
+      schedule();
+      projects.push({ project, resolve, reject });
     });
   return new Proxy(store, {
     get(target, property, receiver) {
       if (property === 'getFile') return async (project: string, filename: string) => (await lookup(project, filename)).file;
       if (property === 'getTombstone') return async (project: string, filename: string) => (await lookup(project, filename)).tombstone;
+      if (property === 'getProject') return (project: string) => record(project);
       const value: unknown = Reflect.get(target, property, receiver);
       return typeof value === 'function' ? value.bind(target) : value;
     },
@@ -71,7 +85,11 @@ export function batchedLookups(store: MetadataStore, lookups: FileLookups): Meta
  * Serial raises gathered and sent every RAISE_EVERY_MS, one per serial. `finish` sends what
  * is left and throws if any raise could not be sent.
  */
-export function gatheredRaises(batching: ImportBatching): { readonly raises: SerialRaises; finish(): Promise<void> } {
+export function gatheredRaises(
+  batching: ImportBatching,
+  /** What a raise left unsent means, for the error `finish` throws. */
+  unsent: (count: number) => string = (count) => `could not raise ${count} page serials`,
+): { readonly raises: SerialRaises; finish(): Promise<void> } {
   const pending = new Set<string>();
   let sending: Promise<void> = Promise.resolve();
   let failure: unknown;
@@ -103,7 +121,7 @@ export function gatheredRaises(batching: ImportBatching): { readonly raises: Ser
       if (pending.size > 0) await send();
       if (pending.size > 0) {
         throw new Error(
-          `The import stored its files, but could not raise ${pending.size} page serials (${String(failure)}); warm readers may not show the new files until the next change. Run the import again to raise them.`,
+          `The import stored its files, but ${unsent(pending.size)} (${String(failure)}); warm readers may not show the new files until the next change. Run the import again to raise them.`,
         );
       }
     },

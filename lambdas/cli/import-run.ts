@@ -7,7 +7,7 @@ import { type FileResult, IMPORT_DEFAULTS, type ImportSummary, importDistributio
 import { formatDuration, formatRate, formatSize, ImportProgressReporter, type ProgressOutput } from './import-progress.ts';
 import { ImportPathError, NOT_A_DISTRIBUTION, type ScanResult, type SkippedEntry } from './import-scan.ts';
 import { openTargetFromOptions } from './import-target.ts';
-import { defaultDataDir } from './serve-command.ts';
+import { defaultDataDir } from './data-dir.ts';
 
 export interface ImportOptions {
   'data-dir'?: string;

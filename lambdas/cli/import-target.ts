@@ -7,17 +7,16 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { awsDynamoDb } from './aws-caller.ts';
 import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { DynamoDbMetadataStore } from '../adapters/dynamodb-metadata-store.ts';
 import { DynamoDbRetentionStore } from '../adapters/dynamodb-retention-store.ts';
 import type { RetentionStore } from '../app/retention-ports.ts';
 import { S3BlobStore } from '../adapters/s3-blob-store.ts';
+import { SignedS3Put, withSignedPuts } from '../adapters/s3-signed-put.ts';
 import {
   createDynamoDbClient,
   createS3Client,
+  LOCAL_REGION,
   startEmbeddedStores,
   type StoreEndpoints,
 } from '../local/embedded-stores.ts';
@@ -66,6 +65,9 @@ export function s3FileUploader(client: S3Client, bucketName: string): FileUpload
         },
       });
       const body = createReadStream(filePath, { highWaterMark: 1024 * 1024 }).pipe(hashing);
+      // Loaded for big files only, like the AWS-only modules below: what the command loads
+      // at start is paid once per import, before the first file.
+      const { Upload } = await import('@aws-sdk/lib-storage');
       const upload = new Upload({
         client,
         params: { Bucket: bucketName, Key: key, Body: body, ContentType: options.contentType, CacheControl: options.cacheControl },
@@ -110,17 +112,21 @@ export function processAlive(pid: number): boolean {
 export function localTarget(endpoints: StoreEndpoints, description: string, onClose: () => Promise<void>): ImportTarget {
   const dynamodb = createDynamoDbClient(endpoints);
   const s3 = createS3Client(endpoints);
+  // The small objects (most files, every .metadata) as one signed request each: the SDK's
+  // S3 client cost the import more CPU per file than the rest of it (s3-signed-put.ts).
+  const puts = new SignedS3Put({ endpoint: endpoints.s3Endpoint, bucketName: endpoints.bucketName, region: LOCAL_REGION, credentials: endpoints.credentials });
   const metadata = new DynamoDbMetadataStore(dynamodb, endpoints.tableName);
   return {
     description,
     metadata,
     batching: dynamoDbBatching(metadata),
     retention: new DynamoDbRetentionStore(dynamodb, endpoints.tableName),
-    blobs: new S3BlobStore(s3, endpoints.bucketName),
+    blobs: withSignedPuts(new S3BlobStore(s3, endpoints.bucketName), puts),
     files: s3FileUploader(s3, endpoints.bucketName),
     async close() {
       dynamodb.destroy();
       s3.destroy();
+      puts.destroy();
       await onClose();
     },
   };
@@ -165,6 +171,7 @@ export async function openAwsTarget(options: AwsTargetOptions): Promise<ImportTa
   let tableName = options.tableName;
   let bucketName = options.bucketName;
   if (options.stackName) {
+    const { CloudFormationClient, DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
     const cfn = new CloudFormationClient(region);
     const { Stacks } = await cfn.send(new DescribeStacksCommand({ StackName: options.stackName }));
     cfn.destroy();
@@ -178,6 +185,7 @@ export async function openAwsTarget(options: AwsTargetOptions): Promise<ImportTa
   if (!tableName || !bucketName) {
     throw new Error('Name the deployed index with --stack NAME, or with both --table and --bucket.');
   }
+  const { awsDynamoDb } = await import('./aws-caller.ts');
   const dynamodb = await awsDynamoDb(options.region);
   const s3 = new S3Client(region);
   const metadata = new DynamoDbMetadataStore(dynamodb, tableName);

@@ -7,10 +7,9 @@ import { startLocalWharf, type LocalWharf } from '../local/local-wharf.ts';
 import { processAlive, readServerState, SERVER_STATE_FILE, type ServerState } from './import-target.ts';
 import { patternList, type UpstreamOptions } from '../config/upstream-config.ts';
 import { parseIssuerList } from '../config/wharf-config.ts';
+import { defaultDataDir } from './data-dir.ts';
 
-export function defaultDataDir(): string {
-  return process.env['WHARF_DATA_DIR'] || '.wharf';
-}
+export { defaultDataDir } from './data-dir.ts';
 
 export interface ServeOptions {
   port?: string;

@@ -32,11 +32,11 @@ import dynalite from 'dynalite';
 import { DynamoDbJsonClient, type DynamoDbTransport } from '../adapters/dynamodb-json-client.ts';
 import type { HttpRequest } from '@smithy/types';
 import { S3UrlSigner } from '../adapters/s3-url-signer.ts';
-import S3rver from 's3rver';
 import { TABLE_KEYS } from '../config/tables.ts';
 import { closeDynaliteIterators } from './dynalite-iterators.ts';
 import { DynamoDbReadMemo } from './dynamodb-read-memo.ts';
 import { makePrivateDir, privateUmask, restrictOwnEntries } from './private-files.ts';
+import { DirectPutObject } from './s3rver-put-object.ts';
 import { generateStoreCredentials, SigV4Verifier, type Refusal, type StoreCredentials } from './sigv4-verifier.ts';
 
 export type { StoreCredentials } from './sigv4-verifier.ts';
@@ -211,7 +211,10 @@ export async function startEmbeddedStores(options: EmbeddedStoresOptions): Promi
     });
     cleanups.push(() => new Promise((resolve) => dynamo.close(resolve)));
 
-    // s3rver is not started at all: the front hands it the requests it has checked.
+    // s3rver is not started at all: the front hands it the requests it has checked. Loaded
+    // here, not with this module: the CLI's commands against a running server (wharf
+    // import) use this module's clients only, and s3rver alone took a quarter second to load.
+    const { default: S3rver } = await import('s3rver');
     const s3 = new S3rver({ address: STORE_HOST, port: 0, silent: true, directory: s3Dir });
     const dynaliteHandler = dynamo.listeners('request')[0] as DynaliteHandler;
     // One memo behind both ways in: a write through either forgets what both kept.
@@ -219,7 +222,10 @@ export async function startEmbeddedStores(options: EmbeddedStoresOptions): Promi
     const dynamoService = dynamoDbService(new SigV4Verifier(credentials, LOCAL_REGION, 'dynamodb'), dynaliteHandler, readMemo);
     const dynamoFront = await listenOnLoopback(dynamoDbFront(dynamoService), options.dynamodbPort);
     cleanups.push(() => closeServer(dynamoFront));
-    const s3Front = await listenOnLoopback(s3FrontHandler(new SigV4Verifier(credentials, LOCAL_REGION, 's3'), s3.callback()), options.s3Port);
+    const s3Front = await listenOnLoopback(
+      s3FrontHandler(new SigV4Verifier(credentials, LOCAL_REGION, 's3'), s3.callback(), new DirectPutObject(s3Dir, LOCAL_BUCKET_NAME)),
+      options.s3Port,
+    );
     cleanups.push(() => closeServer(s3Front));
 
     const endpoints: StoreEndpoints = {
@@ -340,7 +346,7 @@ function asS3rverIdentity(req: IncomingMessage, accessKeyId: string): void {
  * what real S3 enforces and s3rver does not (one auth mechanism, expiry), then hands the
  * request to s3rver in this process.
  */
-function s3FrontHandler(verifier: SigV4Verifier, s3rver: RequestListener): RequestListener {
+function s3FrontHandler(verifier: SigV4Verifier, s3rver: RequestListener, direct: DirectPutObject): RequestListener {
   return (req, res) => {
     verifier
       .verify({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers })
@@ -356,6 +362,12 @@ function s3FrontHandler(verifier: SigV4Verifier, s3rver: RequestListener): Reque
           req.resume();
           return;
         }
+        // A plain PutObject is written in s3rver's layout here (s3rver-put-object.ts).
+        const failed = (err: unknown) => {
+          if (!res.headersSent) answer(res, 500, 'text/plain; charset=utf-8', `${String(err)}\n`);
+          else res.destroy();
+        };
+        if (!verdict.presigned && direct.handle(req, res, failed)) return;
         req.headers = copySourceForS3rver(req.headers);
         asS3rverIdentity(req, verifier.accessKeyId);
         s3rver(req, res);

@@ -177,7 +177,7 @@ describe('wharf import of a big file', () => {
     }
   });
 
-  test('many files at once: reads batched, serials raised once per batch and by the end, a deleted filename refused among good ones, a re-run skips all', async () => {
+  test('many files at once: reads batched, serials raised once per batch and by the end, a deleted filename and a quarantined project refused among good ones, a re-run skips all', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'wharf-import-batch-'));
     const stores = await startEmbeddedStores({});
     const dynamodb = createDynamoDbClient(stores);
@@ -186,8 +186,10 @@ describe('wharf import of a big file', () => {
     countDynamoDbCalls(dynamodb, calls);
     // The sort keys single GetItems ask for: files and tombstones must not be among them.
     const gotOne: string[] = [];
+    let summaryCounterRaises = 0;
     dynamodb.use(async (operation, input, next) => {
       if (operation === 'GetItem') gotOne.push(String((input['Key'] as { sk: string }).sk));
+      if (operation === 'UpdateItem' && (input['Key'] as { pk: string }).pk === 'SUMMARIES#SERIAL') summaryCounterRaises++;
       return next(input);
     });
     const metadata = new DynamoDbMetadataStore(dynamodb, stores.tableName);
@@ -214,24 +216,42 @@ describe('wharf import of a big file', () => {
       const deleted = wheel('batch-a', '0.9');
       await metadata.putTombstone({ project: 'batch-a', filename: deleted.filename, sha256: 'f'.repeat(64), version: '0.9', deletedAt: '2026-11-01T00:00:00.000Z', deletedBy: 'test' });
       await put(second, deleted);
+      // A project quarantined since the first run: its new file is refused, as an upload would be.
+      await put(first, wheel('batch-q', '1.0'));
+      assert.equal((await importDistributions(target, [first])).created, 1);
+      await metadata.setProjectStatus('batch-q', { status: 'quarantined', reason: 'under review' });
+      const quarantined = wheel('batch-q', '2.0');
+      await put(second, quarantined);
       calls.clear();
       gotOne.length = 0;
+      summaryCounterRaises = 0;
       const summary = await importDistributions(target, [second], {}, { concurrency: 8 });
+      const askedOne = [...gotOne];
+      const asked = new Map(calls);
       assert.equal(summary.created, 30);
-      assert.equal(summary.refused.length, 1);
-      assert.match(summary.refused[0]!.reason, /deleted/);
-      assert.doesNotMatch(summary.refused[0]!.reason, /already exist/);
-      const listed = await s3.send(new ListObjectsV2Command({ Bucket: stores.bucketName, Prefix: 'files/batch-a/' }));
-      assert.ok(!(listed.Contents ?? []).some((o) => o.Key!.endsWith(deleted.filename)), 'nothing stored for the deleted filename');
+      assert.deepEqual(summary.refused.map((r) => r.file.filename).sort(), [deleted.filename, quarantined.filename].sort());
+      const refusal = (filename: string) => summary.refused.find((r) => r.file.filename === filename)!.reason;
+      assert.match(refusal(deleted.filename), /deleted/);
+      assert.doesNotMatch(refusal(deleted.filename), /already exist/);
+      assert.match(refusal(quarantined.filename), /Upload refused: batch-q is quarantined \(reason: under review\)/);
+      for (const [project, filename] of [['batch-a', deleted.filename], ['batch-q', quarantined.filename]] as const) {
+        const listed = await s3.send(new ListObjectsV2Command({ Bucket: stores.bucketName, Prefix: `files/${project}/` }));
+        assert.ok(!(listed.Contents ?? []).some((o) => o.Key!.endsWith(filename)), `nothing stored for ${filename}`);
+      }
+      assert.equal(await metadata.getFile('batch-q', quarantined.filename), undefined);
 
       // The file and tombstone reads of 31 files, twice each (before and after the Put), went
       // in batches; the page serials went up far fewer times than there were files.
-      const single = gotOne.filter((sk) => sk.startsWith('FILE#') || sk.startsWith('TOMBSTONE#'));
-      assert.deepEqual(single, [], 'files and tombstones are read in batches, not one GetItem each');
+      const single = askedOne.filter((sk) => sk.startsWith('FILE#') || sk.startsWith('TOMBSTONE#') || sk === '#PROJECT');
+      assert.deepEqual(single, [], 'files, tombstones and project records are read in batches, not one GetItem each');
       // Each file looks twice (before its Put, and for a late tombstone after it): 62 rounds
       // alone, fewer when files share a BatchGetItem.
-      assert.ok((calls.get('BatchGetItem') ?? 0) >= 1 && (calls.get('BatchGetItem') ?? 0) < 62, `${calls.get('BatchGetItem')} BatchGetItems`);
-      assert.ok((calls.get('UpdateItem') ?? 0) < 30, `${calls.get('UpdateItem')} serial raises for 30 files`);
+      assert.ok((asked.get('BatchGetItem') ?? 0) >= 1 && (asked.get('BatchGetItem') ?? 0) < 62, `${asked.get('BatchGetItem')} BatchGetItems`);
+      assert.ok((asked.get('UpdateItem') ?? 0) < 30, `${asked.get('UpdateItem')} serial raises for 30 files`);
+      // The summaries of the three projects changed; their shards' counters went up together.
+      assert.ok(summaryCounterRaises >= 1 && summaryCounterRaises < 3, `${summaryCounterRaises} raises of the summary counters`);
+      const summaries = (await Promise.all(Array.from({ length: 16 }, (_, shard) => metadata.listProjectSummaries(shard)))).flat();
+      for (const p of projects) assert.equal(summaries.find((x) => x.name === p)?.version, '2.10', `the summary of ${p} names its newest release`);
       // And by the time the import ended, they were raised: the warm reader sees every file.
       for (const p of projects) assert.equal((await reader.keptProject(p))?.hosted.files.length, 11, p);
 
@@ -239,7 +259,7 @@ describe('wharf import of a big file', () => {
       const again = await importDistributions(target, [second]);
       assert.equal(again.created, 0);
       assert.equal(again.unchanged, 30);
-      assert.equal(again.refused.length, 1);
+      assert.equal(again.refused.length, 2);
     } finally {
       dynamodb.destroy();
       s3.destroy();
