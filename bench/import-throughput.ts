@@ -51,8 +51,18 @@ function describe(label: string, count: number, { run, serverCpu }: Measured): s
   return `  ${label.padEnd(26)} ${(count / run.seconds).toFixed(0).padStart(5)} files/s (${run.seconds.toFixed(1)} s, process start to exit)${cpu}`;
 }
 
+/**
+ * Data directories of the servers this section started, removed at its end, not as each
+ * server stops: on this machine's ext4 (no journal), a file created within a minute or so
+ * of thousands being deleted is slow to allocate (the kernel skips recently deleted inodes
+ * one by one: `recently_deleted` in ext4's inode allocator), and removing one server's
+ * 2,000-wheel data directory halved the rate of the import timed right after it.
+ */
+const leftData: string[] = [];
+
 async function measure(checkout: string | undefined, dir: string, count: number, label: string): Promise<void> {
   const server = await startServer(checkout ? { checkout } : {});
+  leftData.push(server.dataDir);
   try {
     for (const pass of ['new files', 'already there']) {
       const before = await server.cpuSeconds();
@@ -63,7 +73,7 @@ async function measure(checkout: string | undefined, dir: string, count: number,
       console.log(describe(`${label}, ${pass}:`, count, { run, ...(serverCpu !== undefined ? { serverCpu } : {}) }));
     }
   } finally {
-    await server.close();
+    await server.stop();
   }
 }
 
@@ -95,6 +105,9 @@ export async function importThroughput(count = 2_000, baseline?: string): Promis
   try {
     if (baseline) await measure(path.resolve(baseline), dir, count, 'baseline');
     await measure(undefined, dir, count, 'this checkout');
+  } catch (err) {
+    for (const data of leftData.splice(0)) await rm(data, { recursive: true, force: true });
+    throw err;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -107,14 +120,16 @@ export async function importThroughput(count = 2_000, baseline?: string): Promis
     const rates: string[] = [];
     for (const concurrency of [1, 4, 8, 16]) {
       const server = await startServer();
+      leftData.push(server.dataDir);
       try {
         rates.push(`--concurrency ${concurrency}: ${(await measureFar(server, farDir, farCount, concurrency, oneWayMs)).toFixed(0)} files/s`);
       } finally {
-        await server.close();
+        await server.stop();
       }
     }
     console.log(`    ${rates.join(', ')} (16 is the default, for a local index and a deployed one)`);
   } finally {
     await rm(farDir, { recursive: true, force: true });
+    for (const data of leftData.splice(0)) await rm(data, { recursive: true, force: true });
   }
 }

@@ -31,7 +31,10 @@ export interface BenchServer {
   readonly pid: number;
   /** CPU seconds the server process has used so far, when /proc tells. */
   cpuSeconds(): Promise<number | undefined>;
+  /** Stops the server and removes its data directory. */
   close(): Promise<void>;
+  /** Stops the server and leaves its data directory for the caller to remove (see import-throughput.ts). */
+  stop(): Promise<void>;
 }
 
 async function procCpuSeconds(pid: number): Promise<number | undefined> {
@@ -69,18 +72,22 @@ export async function startServer(options: { checkout?: string; nodeArgs?: reado
       reject(new Error(`wharf serve exited with ${code}:\n${output}`));
     });
   });
+  const stop = async () => {
+    if (child.exitCode === null) {
+      await new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      });
+    }
+  };
   return {
     dataDir,
     indexUrl,
     pid: child.pid!,
     cpuSeconds: () => procCpuSeconds(child.pid!),
+    stop,
     async close() {
-      if (child.exitCode === null) {
-        await new Promise<void>((resolve) => {
-          child.once('exit', () => resolve());
-          child.kill('SIGTERM');
-        });
-      }
+      await stop();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
