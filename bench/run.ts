@@ -453,14 +453,15 @@ if (flags.help) {
   if (unknown?.length) throw new Error(`--functions: no function ${unknown.join(', ')}; there are ${Object.keys(BUNDLED_FUNCTIONS).join(', ')}.`);
   await bundles(flags.baseline, only);
 } else {
-  await bundles(flags.baseline);
-  // Import throughput (issue 15) before the sections that remove thousands of files: on this
-  // machine's filesystem a file made within a minute of such a removal is slow to make
-  // (bench/import-throughput.ts says why). `npm run bench -- --no-import` leaves it out.
+  // Import throughput (issue 15) first, before the sections that make and remove thousands of
+  // files (the bundles' builds too): on this machine's filesystem a file made within a minute
+  // or so of such a removal is slow to make (bench/import-throughput.ts says why).
+  // `npm run bench -- --no-import` leaves it out.
   if (!flags['no-import']) {
     const { importThroughput } = await import('./import-throughput.ts');
     await importThroughput(count, flags.baseline);
   }
+  await bundles(flags.baseline);
   renders();
   await upstreamLatency();
   await pageThroughput();
