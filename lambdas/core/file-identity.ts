@@ -6,7 +6,7 @@
  */
 import { FileExistsError, InvalidInputError } from './errors.ts';
 import type { DistributionFile, Tombstone } from './model.ts';
-import { fixVersionFor } from './versions.ts';
+import { fixVersionFor, versionKinds } from './versions.ts';
 
 /**
  * The refusal of a deleted file, under its own spelling or another. It must not say
@@ -25,11 +25,15 @@ export function deletedFilenameError(tombstone: Tombstone, filename: string = to
   );
 }
 
-/** `, or 1.0.post1 for a fix to this one`: a version PEP 440 allows (a dev release takes no post segment). */
+/**
+ * `, or a post-release such as 1.0.post1 for a fix to this one`: a version PEP 440 allows (a
+ * development release takes no post segment after its dev segment: the next one instead).
+ */
 function fixHint(version: string): string {
   const fix = fixVersionFor(version);
   if (!fix) return '';
-  return `, or ${fix} for a fix to this one`;
+  const kind = versionKinds(version)?.dev ? 'the next development release' : 'a post-release such as';
+  return `, or ${kind} ${fix} for a fix to this one`;
 }
 
 /** Why two spellings are one file, in the words of the rule that makes them so. */

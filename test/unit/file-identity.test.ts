@@ -15,7 +15,7 @@ describe('the refusal of a deleted file', () => {
       ['1.1.dev7', '1.1.dev8'],
     ]) {
       const message = deletedFilenameError(tombstone(version!)).message;
-      assert.ok(message.includes(`or ${fix} for a fix to this one`), message);
+      assert.ok(message.includes(`${version!.includes('dev') ? 'the next development release' : 'a post-release such as'} ${fix} for a fix to this one`), message);
       assert.ok(isValidVersion(fix!));
       assert.doesNotMatch(message, /\.dev\d+\.post/, 'a dev release takes no post segment after it');
       assert.doesNotMatch(message, /already exist/i, 'twine --skip-existing would take that for success');
