@@ -16,10 +16,11 @@
  * jitter, on network errors, 5xx, and DynamoDB's throttling errors; each attempt is signed
  * anew. A failed condition is never retried: it is an answer, not a fault.
  */
-import { Agent as HttpAgent, type IncomingMessage, request as httpRequest } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { exchange } from './http-exchange.ts';
 import { type Credentials, SigV4 } from './sigv4.ts';
 
 export type Item = Record<string, unknown>;
@@ -187,6 +188,11 @@ function unmarshallOutput(output: Record<string, unknown>): Record<string, unkno
   return out;
 }
 
+const requestIdOf = (headers: Record<string, string | string[] | undefined>): string | undefined => {
+  const id = headers['x-amzn-requestid'];
+  return Array.isArray(id) ? id[0] : id;
+};
+
 interface Answer {
   readonly status: number;
   readonly body: string;
@@ -302,38 +308,18 @@ export class DynamoDbJsonClient implements DynamoDbDocuments {
     const sent = { ...headers, 'content-length': String(Buffer.byteLength(body)) };
     if (this.custom) {
       const answer = await this.custom({ method: 'POST', path: url.pathname, headers: sent, body });
-      const requestId = answer.headers['x-amzn-requestid'];
-      return { status: answer.status, body: answer.body, requestId: Array.isArray(requestId) ? requestId[0] : requestId };
+      return { status: answer.status, body: answer.body, requestId: requestIdOf(answer.headers) };
     }
-    return new Promise<Answer>((resolve, reject) => {
-      const req = this.transport(
-        {
-          agent: this.agent,
-          method: 'POST',
-          protocol: url.protocol,
-          hostname: url.hostname,
-          port: url.port || undefined,
-          path: url.pathname,
-          headers: sent,
-          timeout: this.timeoutMs,
-        },
-        (res: IncomingMessage) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('error', reject);
-          res.on('end', () => {
-            const requestId = res.headers['x-amzn-requestid'];
-            resolve({
-              status: res.statusCode ?? 0,
-              body: Buffer.concat(chunks).toString('utf8'),
-              requestId: Array.isArray(requestId) ? requestId[0] : requestId,
-            });
-          });
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error(`DynamoDB did not answer ${operation} within ${this.timeoutMs} ms.`)));
-      req.on('error', reject);
-      req.end(body);
+    const answer = await exchange(this.transport, {
+      agent: this.agent,
+      url,
+      method: 'POST',
+      path: url.pathname,
+      headers: sent,
+      body,
+      timeoutMs: this.timeoutMs,
+      timeoutMessage: `DynamoDB did not answer ${operation} within ${this.timeoutMs} ms.`,
     });
+    return { status: answer.status, body: answer.text, requestId: requestIdOf(answer.headers) };
   }
 }

@@ -14,9 +14,10 @@
  * checks it against the local store's signature check.
  */
 import { createHash } from 'node:crypto';
-import { Agent, type IncomingMessage, request as httpRequest } from 'node:http';
+import { Agent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { BlobStore, PutBlobOptions } from '../app/ports.ts';
+import { exchange } from './http-exchange.ts';
 import { keyPath } from './s3-keys.ts';
 import { type Credentials, SigV4 } from './sigv4.ts';
 
@@ -106,29 +107,15 @@ export class SignedS3Put {
   }
 
   private send(path: string, headers: Record<string, string>, body: Uint8Array): Promise<{ status: number; text: string }> {
-    const { url } = this;
-    return new Promise((resolve, reject) => {
-      const req = this.transport(
-        {
-          agent: this.agent,
-          method: 'PUT',
-          protocol: url.protocol,
-          hostname: url.hostname,
-          port: url.port || undefined,
-          path,
-          headers,
-          timeout: this.timeoutMs,
-        },
-        (res: IncomingMessage) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('error', reject);
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error(`S3 did not answer a PutObject within ${this.timeoutMs} ms.`)));
-      req.on('error', reject);
-      req.end(body);
+    return exchange(this.transport, {
+      agent: this.agent,
+      url: this.url,
+      method: 'PUT',
+      path,
+      headers,
+      body,
+      timeoutMs: this.timeoutMs,
+      timeoutMessage: `S3 did not answer a PutObject within ${this.timeoutMs} ms.`,
     });
   }
 }
