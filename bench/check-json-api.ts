@@ -23,6 +23,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DynamoDbMetadataStore } from '../lambdas/adapters/dynamodb-metadata-store.ts';
 import { S3BlobStore } from '../lambdas/adapters/s3-blob-store.ts';
+import { sdkS3Objects } from '../lambdas/adapters/s3-sdk-objects.ts';
 import { importDistributions } from '../lambdas/cli/import-command.ts';
 import { s3FileUploader } from '../lambdas/cli/import-target.ts';
 import type { WarehouseReleaseJson } from '../lambdas/core/warehouse-json.ts';
@@ -148,7 +149,7 @@ try {
     {
       description: 'check',
       metadata: new DynamoDbMetadataStore(dynamodb, wharf.stores.tableName),
-      blobs: new S3BlobStore(s3, wharf.stores.bucketName),
+      blobs: new S3BlobStore(sdkS3Objects(s3, wharf.stores.bucketName)),
       files: s3FileUploader(s3, wharf.stores.bucketName),
       close: async () => undefined,
     },

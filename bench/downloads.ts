@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DynamoDbMetadataStore } from '../lambdas/adapters/dynamodb-metadata-store.ts';
 import { S3BlobStore } from '../lambdas/adapters/s3-blob-store.ts';
+import { sdkS3Objects } from '../lambdas/adapters/s3-sdk-objects.ts';
 import { importDistributions } from '../lambdas/cli/import-command.ts';
 import { s3FileUploader } from '../lambdas/cli/import-target.ts';
 import { Downloads } from '../lambdas/app/downloads.ts';
@@ -38,7 +39,7 @@ export async function downloadsBench(): Promise<void> {
       {
         description: 'bench',
         metadata: new DynamoDbMetadataStore(dynamodb, wharf.stores.tableName),
-        blobs: new S3BlobStore(s3, wharf.stores.bucketName),
+        blobs: new S3BlobStore(sdkS3Objects(s3, wharf.stores.bucketName)),
         files: s3FileUploader(s3, wharf.stores.bucketName),
         close: async () => undefined,
       },

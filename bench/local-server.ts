@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDbMetadataStore } from '../lambdas/adapters/dynamodb-metadata-store.ts';
 import { S3BlobStore } from '../lambdas/adapters/s3-blob-store.ts';
+import { sdkS3Objects } from '../lambdas/adapters/s3-sdk-objects.ts';
 import { Ingest } from '../lambdas/app/ingest.ts';
 import { createDynamoDbClient, createS3Client } from '../lambdas/local/embedded-stores.ts';
 import type { LocalWharf } from '../lambdas/local/local-wharf.ts';
@@ -141,7 +142,7 @@ export async function runImport(
 export function localWheelPublisher(wharf: LocalWharf): { put(name: string, version: string): Promise<void>; close(): void } {
   const dynamodb = createDynamoDbClient(wharf.stores);
   const s3 = createS3Client(wharf.stores);
-  const ingest = new Ingest(new DynamoDbMetadataStore(dynamodb, wharf.stores.tableName), new S3BlobStore(s3, wharf.stores.bucketName));
+  const ingest = new Ingest(new DynamoDbMetadataStore(dynamodb, wharf.stores.tableName), new S3BlobStore(sdkS3Objects(s3, wharf.stores.bucketName)));
   return {
     async put(name, version) {
       const options = { name, version };

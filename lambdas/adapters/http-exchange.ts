@@ -1,6 +1,6 @@
 /**
  * One HTTP request with its whole answer as text: what Wharf's own small clients (the
- * DynamoDB JSON client, the signed S3 PUT of `wharf import`) send once they have signed it.
+ * DynamoDB JSON client, the S3 REST client) send once they have signed it.
  * Their retry rules stay theirs; a socket silent for `timeoutMs` fails the request with
  * `timeoutMessage`.
  */
@@ -12,21 +12,38 @@ export interface Exchange {
   readonly text: string;
 }
 
-export function exchange(
-  send: typeof httpRequest,
-  request: {
-    readonly agent: HttpAgent;
-    readonly url: URL;
-    readonly method: string;
-    readonly path: string;
-    readonly headers: Record<string, string>;
-    readonly body: string | Uint8Array;
-    readonly timeoutMs: number;
-    readonly timeoutMessage: string;
-  },
-): Promise<Exchange> {
+export interface ExchangeRequest {
+  readonly agent: HttpAgent;
+  readonly url: URL;
+  readonly method: string;
+  readonly path: string;
+  readonly headers: Record<string, string>;
+  readonly body: string | Uint8Array;
+  readonly timeoutMs: number;
+  readonly timeoutMessage: string;
+}
+
+export function exchange(send: typeof httpRequest, request: ExchangeRequest): Promise<Exchange> {
+  return open(send, request).then(
+    (res) =>
+      new Promise<Exchange>((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+      }),
+  );
+}
+
+/**
+ * The same request, answered with the response as it arrives (a download to stream). The
+ * socket's silence limit still holds while the body is read: a stalled body fails with
+ * `timeoutMessage` rather than hanging.
+ */
+export function open(send: typeof httpRequest, request: ExchangeRequest): Promise<IncomingMessage> {
   const { url } = request;
   return new Promise((resolve, reject) => {
+    let answered: IncomingMessage | undefined;
     const req = send(
       {
         agent: request.agent,
@@ -38,14 +55,17 @@ export function exchange(
         headers: request.headers,
         timeout: request.timeoutMs,
       },
-      (res: IncomingMessage) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', reject);
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+      (res) => {
+        answered = res;
+        resolve(res);
       },
     );
-    req.on('timeout', () => req.destroy(new Error(request.timeoutMessage)));
+    req.on('timeout', () => {
+      const err = new Error(request.timeoutMessage);
+      // Once answered, the body being read fails with it too.
+      answered?.destroy(err);
+      req.destroy(err);
+    });
     req.on('error', reject);
     req.end(request.body);
   });

@@ -1,48 +1,19 @@
-/** BlobStore on one S3 bucket. */
-import {
-  DeleteObjectCommand,
-  HeadObjectCommand,
-  NotFound,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+/** BlobStore on one S3 bucket, over its object calls (s3-objects.ts). */
 import type { BlobStore, PutBlobOptions } from '../app/ports.ts';
+import type { S3Objects } from './s3-objects.ts';
 
 export class S3BlobStore implements BlobStore {
-  constructor(
-    private readonly client: S3Client,
-    private readonly bucketName: string,
-  ) {}
+  constructor(private readonly objects: S3Objects) {}
 
   async put(key: string, body: Uint8Array, options: PutBlobOptions): Promise<void> {
-    await this.client.send(
-      new PutObjectCommand({
-        Bucket: this.bucketName,
-        Key: key,
-        Body: body,
-        ContentLength: body.byteLength,
-        ContentType: options.contentType,
-        ...(options.cacheControl ? { CacheControl: options.cacheControl } : {}),
-      }),
-    );
+    await this.objects.put(key, body, options);
   }
 
   async delete(key: string): Promise<void> {
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucketName, Key: key }));
+    await this.objects.delete(key);
   }
 
   async exists(key: string): Promise<boolean> {
-    try {
-      await this.client.send(new HeadObjectCommand({ Bucket: this.bucketName, Key: key }));
-      return true;
-    } catch (err) {
-      if (err instanceof NotFound || (err as { name?: string }).name === 'NotFound') return false;
-      throw err;
-    }
+    return (await this.objects.head(key)) !== undefined;
   }
-}
-
-/** A store with its own client (what the retention function loads when a run first removes a file). */
-export function createS3BlobStore(bucketName: string): S3BlobStore {
-  return new S3BlobStore(new S3Client({}), bucketName);
 }

@@ -4,30 +4,17 @@
  * copy and remove what was staged.
  */
 import { createHash } from 'node:crypto';
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CopyObjectCommand,
-  CreateMultipartUploadCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  NotFound,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
-import { copySource } from './s3-keys.ts';
 import type { DistributionSource } from '../core/distribution.ts';
 import { InvalidInputError } from '../core/errors.ts';
 import type { PresignOptions, PutBlobOptions, UploadStaging } from '../app/ports.ts';
+import { collect, type S3Objects } from './s3-objects.ts';
 import type { S3UrlSigner } from './s3-url-signer.ts';
 
 type SigningOptions = Omit<PresignOptions, 'responseCacheControl'>;
 
 export class S3UploadStaging implements UploadStaging {
   constructor(
-    private readonly client: S3Client,
-    private readonly bucketName: string,
+    private readonly objects: S3Objects,
     private readonly signer: Pick<S3UrlSigner, 'presignPut' | 'presignUploadPart' | 'presignGet'>,
   ) {}
 
@@ -44,39 +31,20 @@ export class S3UploadStaging implements UploadStaging {
   }
 
   async put(key: string, bytes: Uint8Array): Promise<void> {
-    await this.client.send(
-      new PutObjectCommand({ Bucket: this.bucketName, Key: key, Body: bytes, ContentLength: bytes.byteLength, ContentType: 'application/octet-stream' }),
-    );
+    await this.objects.put(key, bytes, { contentType: 'application/octet-stream' });
   }
 
-  async stat(key: string): Promise<{ size: number; etag: string } | undefined> {
-    try {
-      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucketName, Key: key }));
-      return { size: head.ContentLength ?? 0, etag: head.ETag ?? '' };
-    } catch (err) {
-      if (err instanceof NotFound || (err as { name?: string }).name === 'NotFound') return undefined;
-      throw err;
-    }
+  stat(key: string): Promise<{ size: number; etag: string } | undefined> {
+    return this.objects.head(key);
   }
 
-  async startMultipart(key: string): Promise<string> {
-    const answer = await this.client.send(
-      new CreateMultipartUploadCommand({ Bucket: this.bucketName, Key: key, ContentType: 'application/octet-stream' }),
-    );
-    if (!answer.UploadId) throw new Error(`S3 started no multipart upload for ${key}`);
-    return answer.UploadId;
+  startMultipart(key: string): Promise<string> {
+    return this.objects.startMultipart(key, 'application/octet-stream');
   }
 
   async completeMultipart(key: string, uploadId: string, parts: readonly { partNumber: number; etag: string }[]): Promise<void> {
     try {
-      await this.client.send(
-        new CompleteMultipartUploadCommand({
-          Bucket: this.bucketName,
-          Key: key,
-          UploadId: uploadId,
-          MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
-        }),
-      );
+      await this.objects.completeMultipart(key, uploadId, parts);
     } catch (err) {
       const name = (err as { name?: string }).name;
       // What the client can fix: a part it has not uploaded, a wrong ETag, a part too small.
@@ -89,7 +57,7 @@ export class S3UploadStaging implements UploadStaging {
 
   async abortMultipart(key: string, uploadId: string): Promise<void> {
     try {
-      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucketName, Key: key, UploadId: uploadId }));
+      await this.objects.abortMultipart(key, uploadId);
     } catch {
       // Best effort (the local S3 emulator has no abort); the lifecycle rule on the staging prefix aborts it.
     }
@@ -100,47 +68,35 @@ export class S3UploadStaging implements UploadStaging {
   }
 
   source(key: string, size: number): DistributionSource {
-    const get = async (range?: string) => {
-      const answer = await this.client.send(new GetObjectCommand({ Bucket: this.bucketName, Key: key, ...(range ? { Range: range } : {}) }));
-      if (!answer.Body) throw new Error(`S3 returned no body for ${key}`);
-      return answer.Body as unknown as AsyncIterable<Uint8Array> & { transformToByteArray(): Promise<Uint8Array> };
-    };
     return {
       size,
       read: async (offset, length) => {
-        const bytes = await (await get(`bytes=${offset}-${offset + length - 1}`)).transformToByteArray();
+        const bytes = await collect(await this.objects.get(key, { offset, length }));
         if (bytes.byteLength !== length) throw new Error(`S3 returned ${bytes.byteLength} bytes of ${key} for a range of ${length}`);
         return bytes;
       },
-      stream: () => ({
-        async *[Symbol.asyncIterator]() {
-          yield* await get();
-        },
-      }),
+      stream: () => {
+        const { objects } = this;
+        return {
+          async *[Symbol.asyncIterator]() {
+            yield* await objects.get(key);
+          },
+        };
+      },
     };
   }
 
   async sha256(key: string): Promise<string> {
-    const answer = await this.client.send(new GetObjectCommand({ Bucket: this.bucketName, Key: key }));
     const hash = createHash('sha256');
-    for await (const chunk of answer.Body as unknown as AsyncIterable<Uint8Array>) hash.update(chunk);
+    for await (const chunk of await this.objects.get(key)) hash.update(chunk);
     return hash.digest('hex');
   }
 
-  async copy(from: string, to: string, options: PutBlobOptions): Promise<void> {
-    await this.client.send(
-      new CopyObjectCommand({
-        Bucket: this.bucketName,
-        Key: to,
-        CopySource: copySource(this.bucketName, from),
-        MetadataDirective: 'REPLACE',
-        ContentType: options.contentType,
-        ...(options.cacheControl ? { CacheControl: options.cacheControl } : {}),
-      }),
-    );
+  copy(from: string, to: string, options: PutBlobOptions): Promise<void> {
+    return this.objects.copy(from, to, options);
   }
 
-  async delete(key: string): Promise<void> {
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucketName, Key: key }));
+  delete(key: string): Promise<void> {
+    return this.objects.delete(key);
   }
 }

@@ -12,11 +12,11 @@ import { DynamoDbMetadataStore } from '../adapters/dynamodb-metadata-store.ts';
 import { DynamoDbRetentionStore } from '../adapters/dynamodb-retention-store.ts';
 import type { RetentionStore } from '../app/retention-ports.ts';
 import { S3BlobStore } from '../adapters/s3-blob-store.ts';
-import { SignedS3Put, withSignedPuts } from '../adapters/s3-signed-put.ts';
+import { sdkS3Objects } from '../adapters/s3-sdk-objects.ts';
 import {
   createDynamoDbClient,
   createS3Client,
-  LOCAL_REGION,
+  createS3Objects,
   startEmbeddedStores,
   type StoreEndpoints,
 } from '../local/embedded-stores.ts';
@@ -112,21 +112,22 @@ export function processAlive(pid: number): boolean {
 export function localTarget(endpoints: StoreEndpoints, description: string, onClose: () => Promise<void>): ImportTarget {
   const dynamodb = createDynamoDbClient(endpoints);
   const s3 = createS3Client(endpoints);
-  // The small objects (most files, every .metadata) as one signed request each: the SDK's
-  // S3 client cost the import more CPU per file than the rest of it (s3-signed-put.ts).
-  const puts = new SignedS3Put({ endpoint: endpoints.s3Endpoint, bucketName: endpoints.bucketName, region: LOCAL_REGION, credentials: endpoints.credentials });
+  // The small objects (most files, every .metadata) by Wharf's own S3 client: the SDK's cost
+  // the import more CPU per file than the rest of it (s3-rest-client.ts). Files too big to
+  // read into memory still stream through the SDK's multipart upload.
+  const objects = createS3Objects(endpoints);
   const metadata = new DynamoDbMetadataStore(dynamodb, endpoints.tableName);
   return {
     description,
     metadata,
     batching: dynamoDbBatching(metadata),
     retention: new DynamoDbRetentionStore(dynamodb, endpoints.tableName),
-    blobs: withSignedPuts(new S3BlobStore(s3, endpoints.bucketName), puts),
+    blobs: new S3BlobStore(objects),
     files: s3FileUploader(s3, endpoints.bucketName),
     async close() {
       dynamodb.destroy();
       s3.destroy();
-      puts.destroy();
+      objects.destroy();
       await onClose();
     },
   };
@@ -194,7 +195,7 @@ export async function openAwsTarget(options: AwsTargetOptions): Promise<ImportTa
     metadata,
     batching: dynamoDbBatching(metadata),
     retention: new DynamoDbRetentionStore(dynamodb, tableName),
-    blobs: new S3BlobStore(s3, bucketName),
+    blobs: new S3BlobStore(sdkS3Objects(s3, bucketName)),
     files: s3FileUploader(s3, bucketName),
     async close() {
       dynamodb.destroy();

@@ -76,6 +76,7 @@ export const LAMBDA_RUNTIME_ENV = {
   sessionToken: 'AWS_SESSION_TOKEN',
   /** The AWS SDKs' endpoint overrides (a local emulator); none on a deployed stack. */
   dynamodbEndpoint: 'AWS_ENDPOINT_URL_DYNAMODB',
+  s3Endpoint: 'AWS_ENDPOINT_URL_S3',
   endpoint: 'AWS_ENDPOINT_URL',
 } as const;
 
@@ -94,6 +95,12 @@ export class ConfigError extends Error {}
 /** Where DynamoDB is, when not at its regional endpoint: the SDKs' own override variables. */
 export function dynamoDbEndpoint(env: Environment): { endpoint?: string } {
   const endpoint = env[LAMBDA_RUNTIME_ENV.dynamodbEndpoint] || env[LAMBDA_RUNTIME_ENV.endpoint];
+  return endpoint ? { endpoint } : {};
+}
+
+/** Where S3 is, when not at its regional endpoint: the SDKs' own override variables. */
+export function s3Endpoint(env: Environment): { endpoint?: string } {
+  const endpoint = env[LAMBDA_RUNTIME_ENV.s3Endpoint] || env[LAMBDA_RUNTIME_ENV.endpoint];
   return endpoint ? { endpoint } : {};
 }
 

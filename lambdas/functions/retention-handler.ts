@@ -20,7 +20,7 @@ const dynamodb = lambdaDynamoDb(process.env);
 
 export const handler = createRetentionFunction({
   metadata: new DynamoDbMetadataStore(dynamodb, stores.tableName),
-  blobs: deferredBlobStore(once(async () => (await import('../adapters/s3-blob-store.ts')).createS3BlobStore(stores.bucketName))),
+  blobs: deferredBlobStore(once(async () => (await import('./s3-stores.ts')).createS3BlobStore(process.env, stores.bucketName))),
   store: new DynamoDbRetentionStore(dynamodb, stores.tableName),
   config: retention,
   logger: new Logger({ serviceName: 'wharf-retention' }),

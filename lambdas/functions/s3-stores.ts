@@ -1,18 +1,30 @@
 /**
- * The files bucket's adapters on one S3 client: what the write function loads with
- * `import()` when a request first touches the bucket (lambdas/functions/deferred.ts).
+ * The files bucket's adapters on Wharf's S3 REST client (adapters/s3-rest-client.ts), in the
+ * function's region, with its role's credentials, at the endpoint the AWS SDKs' override
+ * variables name if any (the deployed-bundles test and the bench point it at the local
+ * stores). The write and retention functions load this with `import()` when a request or
+ * a run first touches the bucket (lambdas/functions/deferred.ts); the verifier, whose every
+ * event does, loads it at start.
  */
-import { S3Client } from '@aws-sdk/client-s3';
 import { S3BlobStore } from '../adapters/s3-blob-store.ts';
+import { S3RestClient } from '../adapters/s3-rest-client.ts';
 import { S3UploadStaging } from '../adapters/s3-upload-staging.ts';
 import { roleUrlSigner } from '../adapters/s3-url-signer.ts';
-import type { Credentials } from '../adapters/sigv4.ts';
+import { awsRegion, type Environment, roleCredentials, s3Endpoint } from '../config/environment.ts';
 
-export function createS3Stores(bucketName: string, region: string, credentials: Credentials): { blobs: S3BlobStore; staging: S3UploadStaging } {
-  const s3 = new S3Client({});
+export function lambdaS3(env: Environment, bucketName: string): S3RestClient {
+  return new S3RestClient({ bucketName, region: awsRegion(env), credentials: roleCredentials(env), ...s3Endpoint(env) });
+}
+
+export function createS3BlobStore(env: Environment, bucketName: string): S3BlobStore {
+  return new S3BlobStore(lambdaS3(env, bucketName));
+}
+
+export function createS3Stores(env: Environment, bucketName: string): { blobs: S3BlobStore; staging: S3UploadStaging } {
+  const objects = lambdaS3(env, bucketName);
   return {
-    blobs: new S3BlobStore(s3, bucketName),
+    blobs: new S3BlobStore(objects),
     // Presigned with the role's own credentials: the URLs live no longer than they do.
-    staging: new S3UploadStaging(s3, bucketName, roleUrlSigner(bucketName, region, credentials)),
+    staging: new S3UploadStaging(objects, roleUrlSigner(bucketName, awsRegion(env), roleCredentials(env))),
   };
 }

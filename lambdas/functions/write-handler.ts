@@ -14,7 +14,6 @@ import { DynamoDbMetadataStore } from '../adapters/dynamodb-metadata-store.ts';
 import { DynamoDbTokenStore } from '../adapters/dynamodb-token-store.ts';
 import { DynamoDbPublisherStore } from '../adapters/dynamodb-publisher-store.ts';
 import { DynamoDbRetentionStore } from '../adapters/dynamodb-retention-store.ts';
-import { roleCredentials } from '../config/environment.ts';
 import { readTrustedRoot } from '../config/trusted-root-file.ts';
 import { writeEnvironment } from '../config/function-environments.ts';
 import { lambdaDynamoDb } from './dynamodb.ts';
@@ -22,13 +21,11 @@ import { deferredBlobStore, deferredUploadStaging, once } from './deferred.ts';
 import { createWriteFunction } from './write-function.ts';
 import { lambdaMetrics } from './lambda-metrics.ts';
 
-const { config, attestations, uploadSessions, verifierFunctionName, region } = writeEnvironment(process.env);
-/** The role's credentials, which the runtime puts in the environment. */
-const role = roleCredentials(process.env);
+const { config, attestations, uploadSessions, verifierFunctionName } = writeEnvironment(process.env);
 // Read at start-up, so a bad file fails the cold start with its name, not the first attestation.
 const trustedRoot = attestations.trustedRootFile !== undefined ? readTrustedRoot(attestations.trustedRootFile) : undefined;
 const dynamodb = lambdaDynamoDb(process.env);
-const s3 = once(async () => (await import('./s3-stores.ts')).createS3Stores(config.bucketName, region, role));
+const s3 = once(async () => (await import('./s3-stores.ts')).createS3Stores(process.env, config.bucketName));
 const startVerification = once(async () => (await import('../adapters/lambda-verification.ts')).createLambdaVerification(verifierFunctionName));
 
 const publishers = new DynamoDbPublisherStore(dynamodb, config.tokensTableName);

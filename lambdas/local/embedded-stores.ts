@@ -32,6 +32,7 @@ import dynalite from 'dynalite';
 import { DynamoDbJsonClient, type DynamoDbTransport } from '../adapters/dynamodb-json-client.ts';
 import type { HttpRequest } from '@smithy/types';
 import { S3UrlSigner } from '../adapters/s3-url-signer.ts';
+import { S3RestClient } from '../adapters/s3-rest-client.ts';
 import { TABLE_KEYS } from '../config/tables.ts';
 import { closeDynaliteIterators } from './dynalite-iterators.ts';
 import { DynamoDbReadMemo } from './dynamodb-read-memo.ts';
@@ -113,6 +114,11 @@ export function downloadEndpoint(s3Endpoint: string): string {
  */
 export function createLocalUrlSigner(stores: StoreEndpoints, endpoint: string = downloadEndpoint(stores.s3Endpoint)): S3UrlSigner {
   return new S3UrlSigner({ endpoint, bucketName: stores.bucketName, region: LOCAL_REGION, credentials: stores.credentials });
+}
+
+/** Wharf's S3 REST client on the local bucket: what the local functions store and read with. */
+export function createS3Objects(stores: StoreEndpoints): S3RestClient {
+  return new S3RestClient({ endpoint: stores.s3Endpoint, bucketName: stores.bucketName, region: LOCAL_REGION, credentials: stores.credentials });
 }
 
 export function createS3Client(stores: StoreEndpoints): S3Client {

@@ -17,6 +17,7 @@ import {
   createDynamoDbClient,
   createLocalUrlSigner,
   createS3Client,
+  createS3Objects,
   startEmbeddedStores,
   type StoreEndpoints,
 } from './embedded-stores.ts';
@@ -201,11 +202,14 @@ async function startUnlocked(options: LocalWharfOptions): Promise<LocalWharf> {
     await stores.close();
     throw err;
   }
+  // The functions' own S3 client (adapters/s3-rest-client.ts) for what they store and read;
+  // the SDK's above only for the upstream store and the orphan sweep, as on Lambda.
+  const objects = createS3Objects(stores);
   const handlers = buildLocalFunctions({
     metadata: new DynamoDbMetadataStore(dynamodb, stores.tableName),
     retention: new DynamoDbRetentionStore(dynamodb, stores.tableName),
     signer: createLocalUrlSigner(stores),
-    blobs: new S3BlobStore(s3, stores.bucketName),
+    blobs: new S3BlobStore(objects),
     tokens,
     publishers: new DynamoDbPublisherStore(dynamodb, stores.tokensTableName),
     oidc,
@@ -229,7 +233,7 @@ async function startUnlocked(options: LocalWharfOptions): Promise<LocalWharf> {
     ...(upstream ? { upstream } : {}),
     uploads: {
       sessions: new DynamoDbUploadSessionStore(dynamodb, stores.tableName),
-      staging: new S3UploadStaging(s3, stores.bucketName, createLocalUrlSigner(stores)),
+      staging: new S3UploadStaging(objects, createLocalUrlSigner(stores)),
       config: { ...SESSION_DEFAULTS, ...options.uploadSessions },
     },
   });
@@ -287,6 +291,7 @@ async function startUnlocked(options: LocalWharfOptions): Promise<LocalWharf> {
       });
       dynamodb.destroy();
       s3.destroy();
+      objects.destroy();
       await stores.close();
     },
   };

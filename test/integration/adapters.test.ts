@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { S3BlobStore } from '../../lambdas/adapters/s3-blob-store.ts';
+import { sdkS3Objects } from '../../lambdas/adapters/s3-sdk-objects.ts';
 import { createLocalUrlSigner } from '../../lambdas/local/embedded-stores.ts';
 import { startTestStores, type TestStores } from '../support/embedded.ts';
 import { metadataStoreContract } from '../support/contracts/metadata-store-contract.ts';
@@ -22,7 +23,7 @@ describe('S3BlobStore on s3rver', () => {
   let blobs: S3BlobStore;
   before(async () => {
     t = await startTestStores();
-    blobs = new S3BlobStore(t.s3, t.stores.bucketName);
+    blobs = new S3BlobStore(sdkS3Objects(t.s3, t.stores.bucketName));
   });
   after(() => t.close());
 

@@ -14,6 +14,7 @@ import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { strToU8, zipSync } from 'fflate';
 import { DynamoDbMetadataStore } from '../../lambdas/adapters/dynamodb-metadata-store.ts';
 import { S3BlobStore } from '../../lambdas/adapters/s3-blob-store.ts';
+import { sdkS3Objects } from '../../lambdas/adapters/s3-sdk-objects.ts';
 import { SimpleIndex } from '../../lambdas/app/simple-index.ts';
 import { importDistributions } from '../../lambdas/cli/import-command.ts';
 import { localTarget, s3FileUploader, type ImportTarget } from '../../lambdas/cli/import-target.ts';
@@ -196,7 +197,7 @@ describe('wharf import of a big file', () => {
     const target: ImportTarget = {
       description: 'test',
       metadata,
-      blobs: new S3BlobStore(s3, stores.bucketName),
+      blobs: new S3BlobStore(sdkS3Objects(s3, stores.bucketName)),
       files: s3FileUploader(s3, stores.bucketName),
       batching: { lookups: metadata, deferRaises: (raises) => metadata.withSerialRaisesTo(raises), raiseSerials: (pks) => metadata.raiseSerials(pks) },
       close: async () => undefined,

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DynamoDbMetadataStore } from '../../lambdas/adapters/dynamodb-metadata-store.ts';
 import { S3BlobStore } from '../../lambdas/adapters/s3-blob-store.ts';
+import { sdkS3Objects } from '../../lambdas/adapters/s3-sdk-objects.ts';
 import { importDistributions } from '../../lambdas/cli/import-command.ts';
 import { s3FileUploader } from '../../lambdas/cli/import-target.ts';
 import { createDynamoDbClient, createS3Client } from '../../lambdas/local/embedded-stores.ts';
@@ -49,7 +50,7 @@ describe('pip against a local Wharf', { skip: skip ?? false }, () => {
       {
         description: 'test',
         metadata: new DynamoDbMetadataStore(dynamodb, wharf.stores.tableName),
-        blobs: new S3BlobStore(s3, wharf.stores.bucketName),
+        blobs: new S3BlobStore(sdkS3Objects(s3, wharf.stores.bucketName)),
         files: s3FileUploader(s3, wharf.stores.bucketName),
         close: async () => undefined,
       },
@@ -260,7 +261,7 @@ describe('pip against a local Wharf', { skip: skip ?? false }, () => {
     const target = {
       description: 'test',
       metadata: new DynamoDbMetadataStore(dynamodb, wharf.stores.tableName),
-      blobs: new S3BlobStore(s3, wharf.stores.bucketName),
+      blobs: new S3BlobStore(sdkS3Objects(s3, wharf.stores.bucketName)),
       files: s3FileUploader(s3, wharf.stores.bucketName),
       close: async () => undefined,
     };

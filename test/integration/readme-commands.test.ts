@@ -25,6 +25,7 @@ import { after, before, describe, test } from 'node:test';
 import { DynamoDbMetadataStore } from '../../lambdas/adapters/dynamodb-metadata-store.ts';
 import { DynamoDbTokenStore } from '../../lambdas/adapters/dynamodb-token-store.ts';
 import { S3BlobStore } from '../../lambdas/adapters/s3-blob-store.ts';
+import { sdkS3Objects } from '../../lambdas/adapters/s3-sdk-objects.ts';
 import { TokenAdmin } from '../../lambdas/app/token-admin.ts';
 import { importDistributions } from '../../lambdas/cli/import-command.ts';
 import { s3FileUploader } from '../../lambdas/cli/import-target.ts';
@@ -111,7 +112,7 @@ describe('README commands', () => {
         {
           description: 'test',
           metadata: new DynamoDbMetadataStore(dynamodb, wharf.stores.tableName),
-          blobs: new S3BlobStore(s3, wharf.stores.bucketName),
+          blobs: new S3BlobStore(sdkS3Objects(s3, wharf.stores.bucketName)),
           files: s3FileUploader(s3, wharf.stores.bucketName),
           close: async () => undefined,
         },

@@ -1,7 +1,7 @@
 /**
  * The local S3 store's front writes a plain PutObject itself, in s3rver's on-disk layout
- * (lambdas/local/s3rver-put-object.ts), and `wharf import` sends small objects as one signed
- * request (lambdas/adapters/s3-signed-put.ts). Whatever took the PUT, s3rver must read,
+ * (lambdas/local/s3rver-put-object.ts), and Wharf's own S3 client sends small objects as one
+ * signed request (lambdas/adapters/s3-rest-client.ts). Whatever took the PUT, s3rver must read,
  * list, copy and delete the object as its own, across a restart; the signature and the
  * signed payload hash are checked; anything else still goes to s3rver.
  */
@@ -21,7 +21,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { SignedS3Put } from '../../lambdas/adapters/s3-signed-put.ts';
+import { S3RestClient } from '../../lambdas/adapters/s3-rest-client.ts';
 import { SigV4 } from '../../lambdas/adapters/sigv4.ts';
 import { createS3Client, LOCAL_REGION, startEmbeddedStores, type EmbeddedStores } from '../../lambdas/local/embedded-stores.ts';
 
@@ -54,13 +54,13 @@ describe('local S3: PutObject answered by the front, in s3rver layout', () => {
   let dataDir: string;
   let stores: EmbeddedStores;
   let s3: S3Client;
-  let puts: SignedS3Put;
+  let puts: S3RestClient;
 
   before(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'wharf-s3-direct-'));
     stores = await startEmbeddedStores({ dataDir });
     s3 = createS3Client(stores);
-    puts = new SignedS3Put({ endpoint: stores.s3Endpoint, bucketName: stores.bucketName, region: LOCAL_REGION, credentials: stores.credentials });
+    puts = new S3RestClient({ endpoint: stores.s3Endpoint, bucketName: stores.bucketName, region: LOCAL_REGION, credentials: stores.credentials });
   });
   after(async () => {
     puts?.destroy();
@@ -103,7 +103,7 @@ describe('local S3: PutObject answered by the front, in s3rver layout', () => {
     assert.equal(head.ETag, `"${md5(body)}"`);
 
     puts.destroy();
-    puts = new SignedS3Put({ endpoint: stores.s3Endpoint, bucketName: stores.bucketName, region: LOCAL_REGION, credentials: stores.credentials });
+    puts = new S3RestClient({ endpoint: stores.s3Endpoint, bucketName: stores.bucketName, region: LOCAL_REGION, credentials: stores.credentials });
     await s3.send(new DeleteObjectCommand({ Bucket: stores.bucketName, Key: signedKey }));
     await assert.rejects(s3.send(new HeadObjectCommand({ Bucket: stores.bucketName, Key: signedKey })), { name: 'NotFound' });
 
@@ -146,7 +146,7 @@ describe('local S3: PutObject answered by the front, in s3rver layout', () => {
   });
 
   test('the signed put says which key failed and why when S3 refuses it', async () => {
-    const wrong = new SignedS3Put({ endpoint: stores.s3Endpoint, bucketName: 'no-such-bucket', region: LOCAL_REGION, credentials: stores.credentials });
+    const wrong = new S3RestClient({ endpoint: stores.s3Endpoint, bucketName: 'no-such-bucket', region: LOCAL_REGION, credentials: stores.credentials });
     try {
       await assert.rejects(wrong.put('files/z.whl', Buffer.from('z'), { contentType: 'text/plain' }), (err: Error) => {
         assert.equal(err.name, 'NoSuchBucket');

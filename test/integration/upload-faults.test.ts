@@ -20,6 +20,7 @@ import { type Zippable, strToU8, zipSync } from 'fflate';
 import { DynamoDbMetadataStore } from '../../lambdas/adapters/dynamodb-metadata-store.ts';
 import { DynamoDbTokenStore } from '../../lambdas/adapters/dynamodb-token-store.ts';
 import { S3BlobStore } from '../../lambdas/adapters/s3-blob-store.ts';
+import { sdkS3Objects } from '../../lambdas/adapters/s3-sdk-objects.ts';
 import { TokenAdmin } from '../../lambdas/app/token-admin.ts';
 import { DEFAULTS } from '../../lambdas/config/wharf-config.ts';
 import type { WharfLambdaHandler } from '../../lambdas/http/lambda-handler.ts';
@@ -225,7 +226,7 @@ describe('upload faults: a 500, nothing half written visible, and the retry repa
   before(async () => {
     t = await startTestStores();
     metadata = new DynamoDbMetadataStore(t.dynamodb, t.stores.tableName);
-    blobs = new S3BlobStore(t.s3, t.stores.bucketName);
+    blobs = new S3BlobStore(sdkS3Objects(t.s3, t.stores.bucketName));
     const tokens = new DynamoDbTokenStore(t.dynamodb, t.stores.tokensTableName);
     const { token } = await new TokenAdmin(tokens).create({ scopes: ['upload:*'], createdBy: 'test' });
     authorization = `Basic ${Buffer.from(`__token__:${token}`).toString('base64')}`;

@@ -13,6 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { DynamoDbMetadataStore } from '../../lambdas/adapters/dynamodb-metadata-store.ts';
 import { S3BlobStore } from '../../lambdas/adapters/s3-blob-store.ts';
+import { sdkS3Objects } from '../../lambdas/adapters/s3-sdk-objects.ts';
 import { importDistributions } from '../../lambdas/cli/import-command.ts';
 import { s3FileUploader } from '../../lambdas/cli/import-target.ts';
 import { createDynamoDbClient, createS3Client } from '../../lambdas/local/embedded-stores.ts';
@@ -70,7 +71,7 @@ describe('upstream index', { skip: skip ?? false }, () => {
       {
         description: 'test',
         metadata: new DynamoDbMetadataStore(dynamodb, wharf.stores.tableName),
-        blobs: new S3BlobStore(s3, wharf.stores.bucketName),
+        blobs: new S3BlobStore(sdkS3Objects(s3, wharf.stores.bucketName)),
         files: s3FileUploader(s3, wharf.stores.bucketName),
         close: async () => undefined,
       },

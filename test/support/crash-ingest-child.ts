@@ -14,6 +14,7 @@ import type { BlobStore, MetadataStore } from '../../lambdas/app/ports.ts';
 import { openLocalTarget } from '../../lambdas/cli/import-target.ts';
 import { DynamoDbMetadataStore } from '../../lambdas/adapters/dynamodb-metadata-store.ts';
 import { S3BlobStore } from '../../lambdas/adapters/s3-blob-store.ts';
+import { sdkS3Objects } from '../../lambdas/adapters/s3-sdk-objects.ts';
 import { startLocalWharf } from '../../lambdas/local/local-wharf.ts';
 import { METADATA_SUFFIX } from '../../lambdas/core/storage-keys.ts';
 import { localStoreClients } from './local-store-clients.ts';
@@ -40,7 +41,7 @@ if (mode === 'import') {
   const wharf = await startLocalWharf({ dataDir, port: 0, logLevel: 'SILENT' });
   const clients = localStoreClients(wharf.stores);
   metadata = new DynamoDbMetadataStore(clients.dynamodb, wharf.stores.tableName);
-  blobs = new S3BlobStore(clients.s3, wharf.stores.bucketName);
+  blobs = new S3BlobStore(sdkS3Objects(clients.s3, wharf.stores.bucketName));
 }
 
 const wheel = (version: string) => {
