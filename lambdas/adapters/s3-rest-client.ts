@@ -173,6 +173,11 @@ export class S3RestClient implements S3Objects {
     await this.send({ operation: 'AbortMultipartUpload', method: 'DELETE', key, query: `uploadId=${rfc3986(uploadId)}` });
   }
 
+  /** Where a key's object is, as this client addresses it. */
+  objectUrl(key: string): string {
+    return `${this.url.origin}${this.base}/${keyPath(key)}`;
+  }
+
   /** Ends the kept-alive connections. */
   destroy(): void {
     this.agent.destroy();
@@ -198,12 +203,12 @@ export class S3RestClient implements S3Objects {
             : undefined
           : (errorDocument(answer.text) ?? { code: codeOfStatus(answer.status), message: '' });
       if (!failure) return answer;
-      const status = answer.status >= 300 ? answer.status : 500;
-      if (attempt < this.maxAttempts && (status >= 500 || RETRIED_CODES.has(failure.code))) {
+      // An error after a 200 is retried only when its code says so (InternalError, SlowDown).
+      if (attempt < this.maxAttempts && (answer.status >= 500 || RETRIED_CODES.has(failure.code))) {
         await sleep(backoffMs(attempt));
         continue;
       }
-      throw this.refusal(call, failure, status);
+      throw this.refusal(call, failure, answer.status);
     }
   }
 
