@@ -7,6 +7,7 @@
  * A refusal is thrown as an Error whose `name` is S3's error code (NoSuchKey, InvalidPart,
  * SlowDown...), as the SDK names its exceptions; a HEAD of a missing key answers undefined.
  */
+import { concatBytes } from '../core/bytes.ts';
 
 /** How a stored object is served again: its Content-Type and Cache-Control. */
 export interface ObjectHeaders {
@@ -33,17 +34,6 @@ export interface S3Objects {
 /** All of a stream's bytes, in one array. */
 export async function collect(stream: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    chunks.push(chunk);
-    size += chunk.byteLength;
-  }
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
+  for await (const chunk of stream) chunks.push(chunk);
+  return chunks.length === 1 ? chunks[0]! : concatBytes(chunks);
 }
