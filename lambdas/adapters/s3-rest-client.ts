@@ -94,6 +94,8 @@ interface Call {
   readonly operation: string;
   readonly method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE';
   readonly key: string;
+  /** What messages name, when not the key (a listing's prefix). */
+  readonly subject?: string;
   /** Already encoded, without the `?`: `uploads`, `uploadId=...`. */
   readonly query?: string;
   readonly headers?: Record<string, string>;
@@ -154,11 +156,18 @@ export class S3RestClient implements S3Objects {
     await this.send({ operation: 'DeleteObject', method: 'DELETE', key });
   }
 
-  async startMultipart(key: string, contentType: string): Promise<string> {
-    const { text } = await this.send({ operation: 'CreateMultipartUpload', method: 'POST', key, query: 'uploads', headers: { 'content-type': contentType } });
+  async startMultipart(key: string, headers: ObjectHeaders): Promise<string> {
+    const { text } = await this.send({ operation: 'CreateMultipartUpload', method: 'POST', key, query: 'uploads', headers: objectHeaders(headers) });
     const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(text)?.[1];
     if (!uploadId) throw new Error(`S3 started no multipart upload for ${key}: ${text.slice(0, 200)}`);
     return unescapeXml(uploadId);
+  }
+
+  async uploadPart(key: string, uploadId: string, partNumber: number, body: Uint8Array): Promise<string> {
+    const { headers } = await this.send({ operation: 'UploadPart', method: 'PUT', key, query: `partNumber=${partNumber}&uploadId=${rfc3986(uploadId)}`, body });
+    const etag = headers['etag'];
+    if (typeof etag !== 'string' || etag === '') throw new Error(`S3 answered part ${partNumber} of ${key} without an ETag`);
+    return etag;
   }
 
   async completeMultipart(key: string, uploadId: string, parts: readonly { partNumber: number; etag: string }[]): Promise<void> {
@@ -171,6 +180,19 @@ export class S3RestClient implements S3Objects {
 
   async abortMultipart(key: string, uploadId: string): Promise<void> {
     await this.send({ operation: 'AbortMultipartUpload', method: 'DELETE', key, query: `uploadId=${rfc3986(uploadId)}` });
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const query = `list-type=2&prefix=${rfc3986(prefix)}${token ? `&continuation-token=${rfc3986(token)}` : ''}`;
+      const { text } = await this.send({ operation: 'ListObjectsV2', method: 'GET', key: '', subject: `prefix ${prefix}`, query });
+      for (const match of text.matchAll(/<Contents>[\s\S]*?<Key>([^<]*)<\/Key>/g)) keys.push(unescapeXml(match[1]!));
+      const next = /<NextContinuationToken>([^<]+)<\/NextContinuationToken>/.exec(text)?.[1];
+      token = /<IsTruncated>true<\/IsTruncated>/.test(text) && next ? unescapeXml(next) : undefined;
+    } while (token);
+    return keys;
   }
 
   /** Where a key's object is, as this client addresses it. */
@@ -238,7 +260,7 @@ export class S3RestClient implements S3Objects {
 
   private refusal(call: Call, failure: { code: string; message: string }, status: number): S3RestError {
     const why = failure.message || `S3 answered ${status} (${failure.code})`;
-    return new S3RestError(failure.code, `${call.operation} of ${call.key}: ${why}`, status);
+    return new S3RestError(failure.code, `${call.operation} of ${call.subject ?? call.key}: ${why}`, status);
   }
 
   private async request(call: Call) {
@@ -265,7 +287,7 @@ export class S3RestClient implements S3Objects {
       headers,
       body: bytes,
       timeoutMs: this.timeoutMs,
-      timeoutMessage: `S3 was silent for ${this.timeoutMs} ms during ${call.operation} of ${call.key}.`,
+      timeoutMessage: `S3 was silent for ${this.timeoutMs} ms during ${call.operation} of ${call.subject ?? call.key}.`,
     };
   }
 }

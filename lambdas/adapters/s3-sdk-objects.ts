@@ -12,7 +12,9 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
+  UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { ObjectHeaders, S3Objects } from './s3-objects.ts';
@@ -51,10 +53,15 @@ export function sdkS3Objects(client: S3Client, bucketName: string): S3Objects {
     async delete(key) {
       await client.send(new DeleteObjectCommand({ Bucket, Key: key }));
     },
-    async startMultipart(key, contentType) {
-      const answer = await client.send(new CreateMultipartUploadCommand({ Bucket, Key: key, ContentType: contentType }));
+    async startMultipart(key, headers) {
+      const answer = await client.send(new CreateMultipartUploadCommand({ Bucket, Key: key, ...sdkHeaders(headers) }));
       if (!answer.UploadId) throw new Error(`S3 started no multipart upload for ${key}`);
       return answer.UploadId;
+    },
+    async uploadPart(key, uploadId, partNumber, body) {
+      const answer = await client.send(new UploadPartCommand({ Bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: body, ContentLength: body.byteLength }));
+      if (!answer.ETag) throw new Error(`S3 answered part ${partNumber} of ${key} without an ETag`);
+      return answer.ETag;
     },
     async completeMultipart(key, uploadId, parts) {
       await client.send(
@@ -63,6 +70,16 @@ export function sdkS3Objects(client: S3Client, bucketName: string): S3Objects {
     },
     async abortMultipart(key, uploadId) {
       await client.send(new AbortMultipartUploadCommand({ Bucket, Key: key, UploadId: uploadId }));
+    },
+    async list(prefix) {
+      const keys: string[] = [];
+      let token: string | undefined;
+      do {
+        const out = await client.send(new ListObjectsV2Command({ Bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
+        for (const o of out.Contents ?? []) if (o.Key) keys.push(o.Key);
+        token = out.IsTruncated ? out.NextContinuationToken : undefined;
+      } while (token);
+      return keys;
     },
   };
 }

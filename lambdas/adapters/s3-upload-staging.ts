@@ -39,7 +39,7 @@ export class S3UploadStaging implements UploadStaging {
   }
 
   startMultipart(key: string): Promise<string> {
-    return this.objects.startMultipart(key, 'application/octet-stream');
+    return this.objects.startMultipart(key, { contentType: 'application/octet-stream' });
   }
 
   async completeMultipart(key: string, uploadId: string, parts: readonly { partNumber: number; etag: string }[]): Promise<void> {

@@ -38,7 +38,7 @@ function upstream(): UpstreamIndex | undefined {
       const { HttpUpstream } = await import('../adapters/http-upstream.ts');
       return new HttpUpstream({ timeoutMs: upstreamConfig.timeoutMs });
     })),
-    deferredUpstreamStore(once(async () => (await import('../adapters/s3-upstream-store.ts')).createS3UpstreamStore(config.bucketName))),
+    deferredUpstreamStore(once(async () => (await import('./s3-stores.ts')).createS3UpstreamStore(process.env, config.bucketName))),
     copierFunction
       ? deferredCopier(once(async () => (await import('../adapters/lambda-copier.ts')).createLambdaCopier(copierFunction)))
       : undefined,

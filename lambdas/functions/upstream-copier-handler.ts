@@ -3,11 +3,10 @@
  * function, it may read and write under `upstream/` in the bucket and nothing else.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { S3Client } from '@aws-sdk/client-s3';
 import { HttpUpstream } from '../adapters/http-upstream.ts';
-import { S3UpstreamStore } from '../adapters/s3-upstream-store.ts';
 import { UpstreamFileCopy } from '../app/upstream-copy.ts';
 import { upstreamCopierEnvironment } from '../config/function-environments.ts';
+import { createS3UpstreamStore } from './s3-stores.ts';
 import { createCopierFunction } from './upstream-copier-function.ts';
 import { lambdaMetrics } from './lambda-metrics.ts';
 
@@ -17,7 +16,7 @@ const logger = new Logger({ serviceName: 'wharf-upstream-copier' });
 export const handler = createCopierFunction({
   upstream: new UpstreamFileCopy(
     new HttpUpstream({ timeoutMs: settings.timeoutMs }),
-    new S3UpstreamStore(new S3Client({}), bucketName),
+    createS3UpstreamStore(process.env, bucketName),
     (message, extra) => logger.info(message, extra),
   ),
   logger,

@@ -33,7 +33,7 @@ import type { UpstreamMode } from '../core/upstream.ts';
 import { upstreamSettings, type UpstreamOptions } from '../config/upstream-config.ts';
 import { createCopierFunction } from '../functions/upstream-copier-function.ts';
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { S3Client } from '@aws-sdk/client-s3';
+import type { S3Objects } from '../adapters/s3-objects.ts';
 import { DynamoDbUploadSessionStore } from '../adapters/dynamodb-upload-session-store.ts';
 import { S3UploadStaging } from '../adapters/s3-upload-staging.ts';
 import { SESSION_DEFAULTS, type UploadSessionsConfig } from '../config/upload-config.ts';
@@ -167,7 +167,10 @@ async function startUnlocked(options: LocalWharfOptions): Promise<LocalWharf> {
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
   });
   const dynamodb = createDynamoDbClient(stores);
+  // The functions' own S3 client (adapters/s3-rest-client.ts) for what they store and read;
+  // the SDK's only for the orphan sweep, as on Lambda.
   const s3 = createS3Client(stores);
+  const objects = createS3Objects(stores);
   const tokens = new DynamoDbTokenStore(dynamodb, stores.tokensTableName);
   const publicRead = options.publicRead ?? isLoopback(host);
   let admin: LocalAdminToken;
@@ -176,6 +179,7 @@ async function startUnlocked(options: LocalWharfOptions): Promise<LocalWharf> {
   } catch (err) {
     dynamodb.destroy();
     s3.destroy();
+    objects.destroy();
     await stores.close();
     throw err;
   }
@@ -187,6 +191,7 @@ async function startUnlocked(options: LocalWharfOptions): Promise<LocalWharf> {
   } catch (err) {
     dynamodb.destroy();
     s3.destroy();
+    objects.destroy();
     await stores.close();
     throw err;
   }
@@ -195,16 +200,14 @@ async function startUnlocked(options: LocalWharfOptions): Promise<LocalWharf> {
   const metrics = localMetrics(options.logLevel);
   let upstream: UpstreamIndex | undefined;
   try {
-    upstream = localUpstream(options, s3, stores.bucketName, background, metrics.read);
+    upstream = localUpstream(options, objects, background, metrics.read);
   } catch (err) {
     dynamodb.destroy();
     s3.destroy();
+    objects.destroy();
     await stores.close();
     throw err;
   }
-  // The functions' own S3 client (adapters/s3-rest-client.ts) for what they store and read;
-  // the SDK's above only for the upstream store and the orphan sweep, as on Lambda.
-  const objects = createS3Objects(stores);
   const handlers = buildLocalFunctions({
     metadata: new DynamoDbMetadataStore(dynamodb, stores.tableName),
     retention: new DynamoDbRetentionStore(dynamodb, stores.tableName),
@@ -303,8 +306,7 @@ async function startUnlocked(options: LocalWharfOptions): Promise<LocalWharf> {
  */
 function localUpstream(
   options: LocalWharfOptions,
-  s3: S3Client,
-  bucketName: string,
+  objects: S3Objects,
   background: Set<Promise<unknown>>,
   metrics: Metrics,
 ): UpstreamIndex | undefined {
@@ -313,7 +315,7 @@ function localUpstream(
   const logger = new Logger({ serviceName: 'wharf-upstream', logLevel: options.logLevel ?? 'WARN' });
   const log = (message: string, extra: Record<string, unknown>) => logger.info(message, extra);
   const fetcher = new HttpUpstream({ timeoutMs: settings.timeoutMs });
-  const store = new S3UpstreamStore(s3, bucketName);
+  const store = new S3UpstreamStore(objects);
   const copier = createCopierFunction({ upstream: new UpstreamIndex(settings, fetcher, store, undefined, Date.now, log), logger });
   return new UpstreamIndex(
     settings,

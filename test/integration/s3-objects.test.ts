@@ -10,13 +10,16 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { S3RestClient } from '../../lambdas/adapters/s3-rest-client.ts';
-import { collect, type S3Objects } from '../../lambdas/adapters/s3-objects.ts';
+import { collect, putStream, type S3Objects } from '../../lambdas/adapters/s3-objects.ts';
 import { sdkS3Objects } from '../../lambdas/adapters/s3-sdk-objects.ts';
 import { createLocalUrlSigner, createS3Objects, LOCAL_REGION } from '../../lambdas/local/embedded-stores.ts';
 import { startTestStores, type TestStores } from '../support/embedded.ts';
 
 const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('hex');
 const bytesOf = (n: number, seed: number) => new Uint8Array(n).map((_, i) => (i * seed + 11) % 251);
+async function* chunked(bytes: Uint8Array, size: number) {
+  for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
+}
 
 let t: TestStores;
 let rest: S3RestClient;
@@ -75,7 +78,7 @@ for (const [label, objects] of clients) {
     test('a multipart upload: started, parts PUT to presigned URLs, assembled in order', async () => {
       const k = key('staging/big.whl');
       const parts = [bytesOf(5 * 1024 * 1024, 5), bytesOf(1234, 9)];
-      const uploadId = await objects().startMultipart(k, 'application/octet-stream');
+      const uploadId = await objects().startMultipart(k, { contentType: 'application/octet-stream' });
       const signer = createLocalUrlSigner(t.stores);
       const etags: string[] = [];
       for (const [i, part] of parts.entries()) {
@@ -88,6 +91,33 @@ for (const [label, objects] of clients) {
       const whole = Buffer.concat(parts);
       assert.equal((await other().head(k))?.size, whole.length);
       assert.deepEqual(Buffer.from(await collect(await objects().get(k))), whole);
+    });
+
+    test('list: every key under a prefix and none outside it, keys with & + and spaces as stored', async () => {
+      const under = [key('listed/a.whl'), key('listed/b & c+1.whl'), key('listed/deep/d.whl')];
+      for (const k of [...under, key('listed-not/x.whl'), key('other/listed/y.whl')]) await other().put(k, Buffer.from(k), { contentType: 'text/plain' });
+      assert.deepEqual((await objects().list(key('listed/'))).sort(), under.sort());
+      assert.deepEqual(await objects().list(key('nothing-under-here/')), []);
+    });
+
+    test('putStream: a short body as one object; a long one in parts, in order; a body that fails stores nothing', async () => {
+      const short = key('stream/short.bin');
+      await putStream(objects(), short, chunked(bytesOf(1000, 3), 7), { contentType: 'application/zip', cacheControl: 'max-age=1' });
+      assert.deepEqual(Buffer.from(await collect(await other().get(short))), Buffer.from(bytesOf(1000, 3)));
+      const long = key('stream/long.bin');
+      const body = bytesOf(40 * 1024 * 1024 + 12345, 17);
+      await putStream(objects(), long, chunked(body, 1024 * 1024 + 3), { contentType: 'application/zip' });
+      const head = await t.s3.send(new HeadObjectCommand({ Bucket: t.stores.bucketName, Key: long }));
+      assert.equal(head.ContentLength, body.length);
+      assert.equal(head.ContentType, 'application/zip');
+      assert.equal(createHash('sha256').update(await collect(await objects().get(long))).digest('hex'), createHash('sha256').update(body).digest('hex'));
+      const broken = key('stream/broken.bin');
+      async function* failing() {
+        yield* chunked(bytesOf(20 * 1024 * 1024, 5), 1024 * 1024);
+        throw new Error('the upstream hung up');
+      }
+      await assert.rejects(putStream(objects(), broken, failing(), { contentType: 'application/zip' }), /the upstream hung up/);
+      assert.equal(await other().head(broken), undefined);
     });
 
     // (A part never uploaded is left to test/unit/s3-rest-client.test.ts: s3rver never answers

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { NodeSha256 } from '../../lambdas/adapters/node-sha256.ts';
-import { collect } from '../../lambdas/adapters/s3-objects.ts';
+import { collect, putStream } from '../../lambdas/adapters/s3-objects.ts';
 import { S3RestClient, type S3RestClientOptions } from '../../lambdas/adapters/s3-rest-client.ts';
 
 const CREDENTIALS = { accessKeyId: 'ASIAEXAMPLE', secretAccessKey: 'c2VjcmV0/+=', sessionToken: 'FwoGZXIvYXdzE//+token=with/odd+chars' };
@@ -101,7 +101,7 @@ describe('S3RestClient: the requests it sends', () => {
       await s3.copy('staging/up load+1', key, { contentType: 'application/octet-stream' });
       await s3.delete(key);
       script.push((_req, res) => res.end('<InitiateMultipartUploadResult><Bucket>wharf-files</Bucket><Key>k</Key><UploadId>VXBs+b2Fk/SWQ=&amp;1</UploadId></InitiateMultipartUploadResult>'));
-      const uploadId = await s3.startMultipart('staging/big', 'application/octet-stream');
+      const uploadId = await s3.startMultipart('staging/big', { contentType: 'application/octet-stream' });
       assert.equal(uploadId, 'VXBs+b2Fk/SWQ=&1');
       script.push((_req, res) => res.end('<CompleteMultipartUploadResult><ETag>"y-2"</ETag></CompleteMultipartUploadResult>'));
       await s3.completeMultipart('staging/big', uploadId, [
@@ -253,5 +253,102 @@ describe('S3RestClient: answers and faults', () => {
     } finally {
       s3.destroy();
     }
+  });
+});
+
+describe('S3RestClient: listing and parts', () => {
+  test('ListObjectsV2 pages through continuation tokens; UploadPart answers its ETag; both signed as the SDK signs them', async () => {
+    const s3 = client();
+    try {
+      script.push(
+        (_req, res) =>
+          res.end('<ListBucketResult><IsTruncated>true</IsTruncated><Contents><Key>upstream/files/a &amp; b.whl</Key><Size>1</Size></Contents><Contents><Key>upstream/files/c.whl</Key></Contents><NextContinuationToken>1/tok+en=</NextContinuationToken></ListBucketResult>'),
+        (_req, res) => res.end('<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>upstream/files/d.whl</Key></Contents></ListBucketResult>'),
+        (_req, res) => {
+          res.writeHead(200, { etag: '"part-etag"' });
+          res.end();
+        },
+      );
+      assert.deepEqual(await s3.list('upstream/files/'), ['upstream/files/a & b.whl', 'upstream/files/c.whl', 'upstream/files/d.whl']);
+      assert.equal(await s3.uploadPart('staging/big', 'up/id', 3, Buffer.from('part bytes')), '"part-etag"');
+      assert.deepEqual(
+        seen.map((r) => `${r.method} ${r.url}`),
+        [
+          'GET /wharf-files/?list-type=2&prefix=upstream%2Ffiles%2F',
+          'GET /wharf-files/?list-type=2&prefix=upstream%2Ffiles%2F&continuation-token=1%2Ftok%2Ben%3D',
+          'PUT /wharf-files/staging/big?partNumber=3&uploadId=up%2Fid',
+        ],
+      );
+      assert.equal(seen[2]!.headers['x-amz-content-sha256'], sha256('part bytes'));
+      for (const request of seen) assert.equal(request.headers['authorization'], await smithyAuthorization(request), `${request.method} ${request.url}`);
+    } finally {
+      s3.destroy();
+    }
+  });
+});
+
+describe('putStream (a body of unknown length)', () => {
+  /** S3Objects in memory, recording calls; `failPart` fails that part number. */
+  function memoryObjects(failPart?: number) {
+    const calls: string[] = [];
+    const parts = new Map<number, Uint8Array>();
+    const stored = new Map<string, Uint8Array>();
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const objects = {
+      put: async (key: string, body: Uint8Array) => void (calls.push(`put ${body.byteLength}`), stored.set(key, body)),
+      startMultipart: async () => (calls.push('start'), 'u1'),
+      uploadPart: async (_key: string, _id: string, n: number, body: Uint8Array) => {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        inFlight--;
+        if (n === failPart) throw Object.assign(new Error('part refused'), { name: 'InternalError' });
+        parts.set(n, body.slice());
+        calls.push(`part ${n} ${body.byteLength}`);
+        return `"e${n}"`;
+      },
+      completeMultipart: async (key: string, _id: string, list: readonly { partNumber: number; etag: string }[]) => {
+        calls.push(`complete ${list.map((p) => `${p.partNumber}=${p.etag}`).join(',')}`);
+        stored.set(key, Buffer.concat(list.map((p) => parts.get(p.partNumber)!)));
+      },
+      abortMultipart: async () => void calls.push('abort'),
+    };
+    return { objects: objects as unknown as Parameters<typeof putStream>[0], calls, stored, maxInFlight: () => maxInFlight };
+  }
+  async function* chunks(total: number, size: number, read?: { n: number }) {
+    for (let at = 0; at < total; at += size) {
+      if (read) read.n += Math.min(size, total - at);
+      yield new Uint8Array(Math.min(size, total - at)).fill(at % 251);
+    }
+  }
+  const MiB = 1024 * 1024;
+
+  test('up to one part: a single PutObject, an empty body included', async () => {
+    const m = memoryObjects();
+    await putStream(m.objects, 'k', chunks(16 * MiB, 3 * MiB), { contentType: 'x/y' });
+    await putStream(m.objects, 'e', chunks(0, 1), { contentType: 'x/y' });
+    assert.deepEqual(m.calls, [`put ${16 * MiB}`, 'put 0']);
+  });
+
+  test('more: 16 MiB parts in order, at most four in flight, the last one short, then completed', async () => {
+    const m = memoryObjects();
+    const total = 100 * MiB + 7;
+    await putStream(m.objects, 'k', chunks(total, MiB + 1), { contentType: 'x/y' });
+    assert.equal(m.calls[0], 'start');
+    assert.equal(m.calls.at(-1), 'complete 1="e1",2="e2",3="e3",4="e4",5="e5",6="e6",7="e7"');
+    assert.deepEqual(m.calls.filter((c) => c.startsWith('part')).sort(), [1, 2, 3, 4, 5, 6].map((n) => `part ${n} ${16 * MiB}`).concat(`part 7 ${total - 96 * MiB}`).sort());
+    assert.equal(m.stored.get('k')!.byteLength, total);
+    assert.ok(m.maxInFlight() <= 4 && m.maxInFlight() >= 2, `${m.maxInFlight()} in flight`);
+  });
+
+  test('a refused part aborts the upload and fails it without reading the body to its end', async () => {
+    const m = memoryObjects(2);
+    const read = { n: 0 };
+    await assert.rejects(putStream(m.objects, 'k', chunks(1024 * MiB, MiB, read), { contentType: 'x/y' }), /part refused/);
+    assert.equal(m.calls.at(-1), 'abort');
+    assert.ok(!m.calls.some((c) => c.startsWith('complete')));
+    assert.ok(read.n < 200 * MiB, `read ${read.n / MiB} MiB of 1024`);
+    assert.equal(m.stored.size, 0);
   });
 });
