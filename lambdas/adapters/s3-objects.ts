@@ -18,21 +18,48 @@ export interface ObjectHeaders {
 export interface S3Objects {
   /** PutObject of bytes in hand. */
   put(key: string, body: Uint8Array, headers: ObjectHeaders): Promise<void>;
-  /** HeadObject: size and ETag, or undefined when there is no such key. */
-  head(key: string): Promise<{ readonly size: number; readonly etag: string } | undefined>;
+  /** HeadObject: what is stored at `key`, or undefined when there is no such key. */
+  head(key: string): Promise<ObjectInfo | undefined>;
   /** GetObject: the whole object, or `length` bytes from `offset`, as it arrives. */
   get(key: string, range?: { readonly offset: number; readonly length: number }): Promise<AsyncIterable<Uint8Array>>;
   /** CopyObject within the bucket, with new headers (MetadataDirective REPLACE). */
   copy(from: string, to: string, headers: ObjectHeaders): Promise<void>;
-  delete(key: string): Promise<void>;
+  /** DeleteObject: of exactly `versionId` when given (on a versioned bucket, else a delete marker). */
+  delete(key: string, versionId?: string): Promise<void>;
   /** CreateMultipartUpload (with the headers the assembled object is served with): its UploadId. */
   startMultipart(key: string, headers: ObjectHeaders): Promise<string>;
   /** UploadPart: the part's ETag. */
   uploadPart(key: string, uploadId: string, partNumber: number, body: Uint8Array): Promise<string>;
   completeMultipart(key: string, uploadId: string, parts: readonly { readonly partNumber: number; readonly etag: string }[]): Promise<void>;
   abortMultipart(key: string, uploadId: string): Promise<void>;
-  /** ListObjectsV2 of every key under `prefix` (all pages). */
-  list(prefix: string): Promise<string[]>;
+  /** One page of ListObjectsV2 under `prefix`: up to `pageSize` objects (S3's most is 1000), and the next page's token. */
+  listPage(prefix: string, page?: { readonly pageSize?: number; readonly token?: string }): Promise<ObjectPage>;
+}
+
+export interface ObjectInfo {
+  readonly size: number;
+  readonly etag: string;
+  readonly lastModified?: Date;
+  /** On a versioned bucket: the current version ("null" for one written before versioning). */
+  readonly versionId?: string;
+}
+
+export interface ObjectPage {
+  readonly objects: readonly { readonly key: string; readonly lastModified?: Date }[];
+  /** Where the next page starts; absent on the last page. */
+  readonly next?: string;
+}
+
+/** Every key under `prefix`, over all pages. */
+export async function listKeys(objects: S3Objects, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await objects.listPage(prefix, token ? { token } : {});
+    for (const object of page.objects) keys.push(object.key);
+    token = page.next;
+  } while (token);
+  return keys;
 }
 
 /** Parts of a streamed upload: S3's minimum part is 5 MiB; 16 MiB keeps a 5 GB file at 320 parts. */

@@ -28,7 +28,7 @@ import { createHash } from 'node:crypto';
 import { Agent, type IncomingMessage, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { exchange, open } from './http-exchange.ts';
-import type { ObjectHeaders, S3Objects } from './s3-objects.ts';
+import type { ObjectHeaders, ObjectInfo, ObjectPage, S3Objects } from './s3-objects.ts';
 import { copySource, keyPath, rfc3986 } from './s3-keys.ts';
 import { type Credentials, SigV4 } from './sigv4.ts';
 
@@ -78,7 +78,11 @@ function errorDocument(text: string): { code: string; message: string } | undefi
 }
 
 const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-const unescapeXml = (text: string) => text.replace(/&(amp|lt|gt|quot|apos);/g, (_, name: string) => XML_ENTITIES[name]!);
+/** XML text as read: the five named entities and character references (`&#38;`, `&#x26;`). */
+const unescapeXml = (text: string) =>
+  text.replace(/&(amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);/g, (_, name: string) =>
+    name.startsWith('#x') ? String.fromCodePoint(Number.parseInt(name.slice(2), 16)) : name.startsWith('#') ? String.fromCodePoint(Number(name.slice(1))) : XML_ENTITIES[name]!,
+  );
 const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** What an error answer without a document (a HEAD's) is called, as the SDK calls it. */
@@ -128,10 +132,17 @@ export class S3RestClient implements S3Objects {
     await this.send({ operation: 'PutObject', method: 'PUT', key, headers: objectHeaders(headers), body });
   }
 
-  async head(key: string): Promise<{ size: number; etag: string } | undefined> {
+  async head(key: string): Promise<ObjectInfo | undefined> {
     try {
       const { headers } = await this.send({ operation: 'HeadObject', method: 'HEAD', key });
-      return { size: Number(headers['content-length'] ?? 0), etag: String(headers['etag'] ?? '') };
+      const modified = headers['last-modified'] ? new Date(headers['last-modified']) : undefined;
+      const versionId = headers['x-amz-version-id'];
+      return {
+        size: Number(headers['content-length'] ?? 0),
+        etag: String(headers['etag'] ?? ''),
+        ...(modified && !Number.isNaN(modified.getTime()) ? { lastModified: modified } : {}),
+        ...(typeof versionId === 'string' && versionId !== '' ? { versionId } : {}),
+      };
     } catch (err) {
       if (err instanceof S3RestError && err.status === 404) return undefined;
       throw err;
@@ -152,8 +163,8 @@ export class S3RestClient implements S3Objects {
     });
   }
 
-  async delete(key: string): Promise<void> {
-    await this.send({ operation: 'DeleteObject', method: 'DELETE', key });
+  async delete(key: string, versionId?: string): Promise<void> {
+    await this.send({ operation: 'DeleteObject', method: 'DELETE', key, ...(versionId !== undefined ? { query: `versionId=${rfc3986(versionId)}` } : {}) });
   }
 
   async startMultipart(key: string, headers: ObjectHeaders): Promise<string> {
@@ -182,17 +193,22 @@ export class S3RestClient implements S3Objects {
     await this.send({ operation: 'AbortMultipartUpload', method: 'DELETE', key, query: `uploadId=${rfc3986(uploadId)}` });
   }
 
-  async list(prefix: string): Promise<string[]> {
-    const keys: string[] = [];
-    let token: string | undefined;
-    do {
-      const query = `list-type=2&prefix=${rfc3986(prefix)}${token ? `&continuation-token=${rfc3986(token)}` : ''}`;
-      const { text } = await this.send({ operation: 'ListObjectsV2', method: 'GET', key: '', subject: `prefix ${prefix}`, query });
-      for (const match of text.matchAll(/<Contents>[\s\S]*?<Key>([^<]*)<\/Key>/g)) keys.push(unescapeXml(match[1]!));
-      const next = /<NextContinuationToken>([^<]+)<\/NextContinuationToken>/.exec(text)?.[1];
-      token = /<IsTruncated>true<\/IsTruncated>/.test(text) && next ? unescapeXml(next) : undefined;
-    } while (token);
-    return keys;
+  async listPage(prefix: string, page: { pageSize?: number; token?: string } = {}): Promise<ObjectPage> {
+    const query =
+      `list-type=2&prefix=${rfc3986(prefix)}` +
+      (page.pageSize !== undefined ? `&max-keys=${page.pageSize}` : '') +
+      (page.token ? `&continuation-token=${rfc3986(page.token)}` : '');
+    const { text } = await this.send({ operation: 'ListObjectsV2', method: 'GET', key: '', subject: `prefix ${prefix}`, query });
+    const objects: { key: string; lastModified?: Date }[] = [];
+    for (const [, contents] of text.matchAll(/<Contents>([\s\S]*?)<\/Contents>/g)) {
+      const key = /<Key>([^<]*)<\/Key>/.exec(contents!)?.[1];
+      if (key === undefined) continue;
+      const modified = /<LastModified>([^<]+)<\/LastModified>/.exec(contents!)?.[1];
+      const lastModified = modified ? new Date(modified) : undefined;
+      objects.push({ key: unescapeXml(key), ...(lastModified && !Number.isNaN(lastModified.getTime()) ? { lastModified } : {}) });
+    }
+    const next = /<NextContinuationToken>([^<]+)<\/NextContinuationToken>/.exec(text)?.[1];
+    return { objects, ...(/<IsTruncated>true<\/IsTruncated>/.test(text) && next ? { next: unescapeXml(next) } : {}) };
   }
 
   /** Where a key's object is, as this client addresses it. */

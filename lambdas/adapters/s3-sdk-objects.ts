@@ -34,7 +34,12 @@ export function sdkS3Objects(client: S3Client, bucketName: string): S3Objects {
     async head(key) {
       try {
         const head = await client.send(new HeadObjectCommand({ Bucket, Key: key }));
-        return { size: head.ContentLength ?? 0, etag: head.ETag ?? '' };
+        return {
+          size: head.ContentLength ?? 0,
+          etag: head.ETag ?? '',
+          ...(head.LastModified ? { lastModified: head.LastModified } : {}),
+          ...(head.VersionId ? { versionId: head.VersionId } : {}),
+        };
       } catch (err) {
         if ((err as { name?: string }).name === 'NotFound') return undefined;
         throw err;
@@ -50,8 +55,8 @@ export function sdkS3Objects(client: S3Client, bucketName: string): S3Objects {
     async copy(from, to, headers) {
       await client.send(new CopyObjectCommand({ Bucket, Key: to, CopySource: copySource(bucketName, from), MetadataDirective: 'REPLACE', ...sdkHeaders(headers) }));
     },
-    async delete(key) {
-      await client.send(new DeleteObjectCommand({ Bucket, Key: key }));
+    async delete(key, versionId) {
+      await client.send(new DeleteObjectCommand({ Bucket, Key: key, ...(versionId !== undefined ? { VersionId: versionId } : {}) }));
     },
     async startMultipart(key, headers) {
       const answer = await client.send(new CreateMultipartUploadCommand({ Bucket, Key: key, ...sdkHeaders(headers) }));
@@ -71,15 +76,12 @@ export function sdkS3Objects(client: S3Client, bucketName: string): S3Objects {
     async abortMultipart(key, uploadId) {
       await client.send(new AbortMultipartUploadCommand({ Bucket, Key: key, UploadId: uploadId }));
     },
-    async list(prefix) {
-      const keys: string[] = [];
-      let token: string | undefined;
-      do {
-        const out = await client.send(new ListObjectsV2Command({ Bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
-        for (const o of out.Contents ?? []) if (o.Key) keys.push(o.Key);
-        token = out.IsTruncated ? out.NextContinuationToken : undefined;
-      } while (token);
-      return keys;
+    async listPage(prefix, page = {}) {
+      const out = await client.send(
+        new ListObjectsV2Command({ Bucket, Prefix: prefix, ...(page.pageSize !== undefined ? { MaxKeys: page.pageSize } : {}), ...(page.token ? { ContinuationToken: page.token } : {}) }),
+      );
+      const objects = (out.Contents ?? []).flatMap((o) => (o.Key === undefined ? [] : [{ key: o.Key, ...(o.LastModified ? { lastModified: o.LastModified } : {}) }]));
+      return { objects, ...(out.IsTruncated && out.NextContinuationToken ? { next: out.NextContinuationToken } : {}) };
     },
   };
 }

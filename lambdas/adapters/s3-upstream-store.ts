@@ -11,7 +11,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { CachedUpstreamPage, UpstreamStore } from '../app/upstream-ports.ts';
 import { UPSTREAM_FILES_PREFIX, UPSTREAM_INCOMING_PREFIX, UPSTREAM_PAGES_PREFIX, upstreamFileKey } from '../core/upstream.ts';
 import { IMMUTABLE_CACHE_CONTROL } from '../core/storage-keys.ts';
-import { collect, putStream, type S3Objects } from './s3-objects.ts';
+import { collect, listKeys, putStream, type S3Objects } from './s3-objects.ts';
 
 function isMissing(err: unknown): boolean {
   const name = (err as { name?: string })?.name;
@@ -47,7 +47,7 @@ export class S3UpstreamStore implements UpstreamStore {
 
   async listFiles(project: string): Promise<string[]> {
     const prefix = `${UPSTREAM_FILES_PREFIX}${project}/`;
-    return (await this.objects.list(prefix)).filter((key) => !key.endsWith('.metadata')).map((key) => key.slice(prefix.length));
+    return (await listKeys(this.objects, prefix)).filter((key) => !key.endsWith('.metadata')).map((key) => key.slice(prefix.length));
   }
 
   async putFile(project: string, sha256: string, filename: string, body: Uint8Array): Promise<void> {

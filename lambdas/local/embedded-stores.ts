@@ -229,7 +229,7 @@ export async function startEmbeddedStores(options: EmbeddedStoresOptions): Promi
     const dynamoFront = await listenOnLoopback(dynamoDbFront(dynamoService), options.dynamodbPort);
     cleanups.push(() => closeServer(dynamoFront));
     const s3Front = await listenOnLoopback(
-      s3FrontHandler(new SigV4Verifier(credentials, LOCAL_REGION, 's3'), s3.callback(), new DirectPutObject(s3Dir, LOCAL_BUCKET_NAME)),
+      s3FrontHandler(new SigV4Verifier(credentials, LOCAL_REGION, 's3'), s3.callback(), new DirectPutObject(s3Dir, LOCAL_BUCKET_NAME), (s3 as unknown as { store: S3rverStore }).store),
       options.s3Port,
     );
     cleanups.push(() => closeServer(s3Front));
@@ -352,7 +352,68 @@ function asS3rverIdentity(req: IncomingMessage, accessKeyId: string): void {
  * what real S3 enforces and s3rver does not (one auth mechanism, expiry), then hands the
  * request to s3rver in this process.
  */
-function s3FrontHandler(verifier: SigV4Verifier, s3rver: RequestListener, direct: DirectPutObject): RequestListener {
+/** What the front asks of s3rver's filesystem store for a listing. */
+interface S3rverStore {
+  getBucket(name: string): Promise<unknown>;
+  listObjects(
+    bucket: string,
+    options: { prefix: string; startAfter: string; maxKeys: number; delimiter: string },
+  ): Promise<{ objects: { key: string; lastModifiedDate: Date; size: number; metadata: Record<string, string> }[]; commonPrefixes: string[]; isTruncated: boolean }>;
+}
+
+/**
+ * ListObjectsV2, answered by the front from s3rver's own store. s3rver pages with a
+ * continuation token it enciphers with DES, which OpenSSL 3 (Node 17 and later) refuses, so
+ * any listing longer than a page failed with InternalError: a local data directory with
+ * more than 1,000 objects under `files/` (about 500 files with their `.metadata`) could not
+ * be swept at start. The token here is the last key, base64url-encoded; S3's tokens are as
+ * opaque to clients. Anything else about a listing (`encoding-type`, a missing bucket) still
+ * goes to s3rver.
+ */
+async function answerListObjectsV2(store: S3rverStore, bucket: string, query: URLSearchParams, res: ServerResponse): Promise<void> {
+  const token = query.get('continuation-token');
+  const startAfter = token !== null ? Buffer.from(token, 'base64url').toString('utf8') : (query.get('start-after') ?? '');
+  const asked = query.get('max-keys');
+  const maxKeys = asked === null ? 1000 : Math.min(1000, Math.max(0, Number.parseInt(asked, 10) || 0));
+  const prefix = query.get('prefix') ?? '';
+  const delimiter = query.get('delimiter') ?? '';
+  const result = maxKeys === 0 ? { objects: [], commonPrefixes: [], isTruncated: false } : await store.listObjects(bucket, { prefix, startAfter, maxKeys, delimiter });
+  const last = result.objects.at(-1)?.key;
+  const contents = result.objects
+    .map(
+      (o) =>
+        `<Contents><Key>${escapeXml(o.key)}</Key><LastModified>${o.lastModifiedDate.toISOString()}</LastModified>` +
+        `<ETag>${escapeXml(o.metadata['etag'] ?? '')}</ETag><Size>${o.size}</Size><StorageClass>STANDARD</StorageClass></Contents>`,
+    )
+    .join('');
+  const prefixes = result.commonPrefixes.map((p) => `<CommonPrefixes><Prefix>${escapeXml(p)}</Prefix></CommonPrefixes>`).join('');
+  answer(
+    res,
+    200,
+    'application/xml',
+    '<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">' +
+      `<Name>${escapeXml(bucket)}</Name><Prefix>${escapeXml(prefix)}</Prefix>` +
+      (token !== null ? `<ContinuationToken>${escapeXml(token)}</ContinuationToken>` : query.has('start-after') ? `<StartAfter>${escapeXml(startAfter)}</StartAfter>` : '') +
+      (result.isTruncated && last !== undefined ? `<NextContinuationToken>${Buffer.from(last).toString('base64url')}</NextContinuationToken>` : '') +
+      `<KeyCount>${result.objects.length + result.commonPrefixes.length}</KeyCount><MaxKeys>${maxKeys}</MaxKeys>` +
+      (delimiter ? `<Delimiter>${escapeXml(delimiter)}</Delimiter>` : '') +
+      `<IsTruncated>${result.isTruncated}</IsTruncated>${contents}${prefixes}</ListBucketResult>`,
+  );
+}
+
+/** The bucket a ListObjectsV2 (`GET /{bucket}?list-type=2...`) lists, when the front answers it. */
+function listingOf(method: string | undefined, url: string): { bucket: string; query: URLSearchParams } | undefined {
+  if (method !== 'GET') return undefined;
+  const q = url.indexOf('?');
+  if (q < 0) return undefined;
+  const path = url.slice(0, q).replace(/\/$/, '');
+  if (!/^\/[^/]+$/.test(path)) return undefined;
+  const query = new URLSearchParams(url.slice(q + 1));
+  if (query.get('list-type') !== '2' || query.has('encoding-type')) return undefined;
+  return { bucket: decodeURIComponent(path.slice(1)), query };
+}
+
+function s3FrontHandler(verifier: SigV4Verifier, s3rver: RequestListener, direct: DirectPutObject, store: S3rverStore): RequestListener {
   return (req, res) => {
     verifier
       .verify({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers })
@@ -374,6 +435,22 @@ function s3FrontHandler(verifier: SigV4Verifier, s3rver: RequestListener, direct
           else res.destroy();
         };
         if (!verdict.presigned && direct.handle(req, res, failed)) return;
+        const listing = listingOf(req.method, req.url ?? '/');
+        if (listing) {
+          req.resume();
+          void store
+            .getBucket(listing.bucket)
+            .then((known) => {
+              if (!known) {
+                asS3rverIdentity(req, verifier.accessKeyId);
+                s3rver(req, res);
+                return;
+              }
+              return answerListObjectsV2(store, listing.bucket, listing.query, res);
+            })
+            .catch(failed);
+          return;
+        }
         req.headers = copySourceForS3rver(req.headers);
         asS3rverIdentity(req, verifier.accessKeyId);
         s3rver(req, res);

@@ -16,7 +16,6 @@ import { checkAudience, checkIssuerUrl, DEFAULTS, OIDC_DEFAULTS } from '../confi
 import {
   createDynamoDbClient,
   createLocalUrlSigner,
-  createS3Client,
   createS3Objects,
   startEmbeddedStores,
   type StoreEndpoints,
@@ -167,9 +166,7 @@ async function startUnlocked(options: LocalWharfOptions): Promise<LocalWharf> {
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
   });
   const dynamodb = createDynamoDbClient(stores);
-  // The functions' own S3 client (adapters/s3-rest-client.ts) for what they store and read;
-  // the SDK's only for the orphan sweep, as on Lambda.
-  const s3 = createS3Client(stores);
+  // The functions' own S3 client (adapters/s3-rest-client.ts), as on Lambda.
   const objects = createS3Objects(stores);
   const tokens = new DynamoDbTokenStore(dynamodb, stores.tokensTableName);
   const publicRead = options.publicRead ?? isLoopback(host);
@@ -178,7 +175,6 @@ async function startUnlocked(options: LocalWharfOptions): Promise<LocalWharf> {
     admin = await ensureLocalAdminToken(tokens, options.dataDir);
   } catch (err) {
     dynamodb.destroy();
-    s3.destroy();
     objects.destroy();
     await stores.close();
     throw err;
@@ -186,11 +182,10 @@ async function startUnlocked(options: LocalWharfOptions): Promise<LocalWharf> {
   let orphanSweep: SweepReport | undefined;
   try {
     if (options.dataDir) {
-      orphanSweep = await sweepOrphansAtStart({ dynamodb, s3, tableName: stores.tableName, bucketName: stores.bucketName, ...(options.orphanGraceSeconds !== undefined ? { graceSeconds: options.orphanGraceSeconds } : {}), ...(options.logLevel ? { logLevel: options.logLevel } : {}) });
+      orphanSweep = await sweepOrphansAtStart({ dynamodb, objects, tableName: stores.tableName, ...(options.orphanGraceSeconds !== undefined ? { graceSeconds: options.orphanGraceSeconds } : {}), ...(options.logLevel ? { logLevel: options.logLevel } : {}) });
     }
   } catch (err) {
     dynamodb.destroy();
-    s3.destroy();
     objects.destroy();
     await stores.close();
     throw err;
@@ -203,7 +198,6 @@ async function startUnlocked(options: LocalWharfOptions): Promise<LocalWharf> {
     upstream = localUpstream(options, objects, background, metrics.read);
   } catch (err) {
     dynamodb.destroy();
-    s3.destroy();
     objects.destroy();
     await stores.close();
     throw err;
@@ -293,7 +287,6 @@ async function startUnlocked(options: LocalWharfOptions): Promise<LocalWharf> {
         server.closeAllConnections();
       });
       dynamodb.destroy();
-      s3.destroy();
       objects.destroy();
       await stores.close();
     },

@@ -12,7 +12,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDbDocuments } from '../adapters/dynamodb-json-client.ts';
-import type { S3Client } from '@aws-sdk/client-s3';
+import type { S3Objects } from '../adapters/s3-objects.ts';
 import { DynamoDbMetadataStore } from '../adapters/dynamodb-metadata-store.ts';
 import { S3SweepBucket } from '../adapters/s3-sweep-bucket.ts';
 import { OrphanSweeper, type SweepReport } from '../app/orphan-sweeper.ts';
@@ -23,9 +23,9 @@ export const LOCAL_GRACE_SECONDS = 60;
 
 export interface LocalSweepOptions {
   readonly dynamodb: DynamoDbDocuments;
-  readonly s3: S3Client;
+  /** The files bucket's objects. */
+  readonly objects: S3Objects;
   readonly tableName: string;
-  readonly bucketName: string;
   readonly graceSeconds?: number;
   readonly logLevel?: LogLevel;
 }
@@ -33,7 +33,7 @@ export interface LocalSweepOptions {
 export async function sweepOrphansAtStart(options: LocalSweepOptions): Promise<SweepReport> {
   const logger = new Logger({ serviceName: 'wharf-sweeper', logLevel: options.logLevel ?? 'INFO' });
   const sweeper = new OrphanSweeper(
-    new S3SweepBucket(options.s3, options.bucketName),
+    new S3SweepBucket(options.objects),
     new DynamoDbMetadataStore(options.dynamodb, options.tableName),
     {
       graceSeconds: options.graceSeconds ?? LOCAL_GRACE_SECONDS,

@@ -12,8 +12,9 @@ import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { NodeSha256 } from '../../lambdas/adapters/node-sha256.ts';
-import { collect, putStream } from '../../lambdas/adapters/s3-objects.ts';
+import { collect, listKeys, putStream } from '../../lambdas/adapters/s3-objects.ts';
 import { S3RestClient, type S3RestClientOptions } from '../../lambdas/adapters/s3-rest-client.ts';
+import { S3SweepBucket } from '../../lambdas/adapters/s3-sweep-bucket.ts';
 
 const CREDENTIALS = { accessKeyId: 'ASIAEXAMPLE', secretAccessKey: 'c2VjcmV0/+=', sessionToken: 'FwoGZXIvYXdzE//+token=with/odd+chars' };
 const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
@@ -262,14 +263,14 @@ describe('S3RestClient: listing and parts', () => {
     try {
       script.push(
         (_req, res) =>
-          res.end('<ListBucketResult><IsTruncated>true</IsTruncated><Contents><Key>upstream/files/a &amp; b.whl</Key><Size>1</Size></Contents><Contents><Key>upstream/files/c.whl</Key></Contents><NextContinuationToken>1/tok+en=</NextContinuationToken></ListBucketResult>'),
+          res.end('<ListBucketResult><IsTruncated>true</IsTruncated><Contents><Key>upstream/files/a &amp; b.whl</Key><Size>1</Size></Contents><Contents><Key>upstream/files/c&#43;&#x20;.whl</Key></Contents><NextContinuationToken>1/tok+en=</NextContinuationToken></ListBucketResult>'),
         (_req, res) => res.end('<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>upstream/files/d.whl</Key></Contents></ListBucketResult>'),
         (_req, res) => {
           res.writeHead(200, { etag: '"part-etag"' });
           res.end();
         },
       );
-      assert.deepEqual(await s3.list('upstream/files/'), ['upstream/files/a & b.whl', 'upstream/files/c.whl', 'upstream/files/d.whl']);
+      assert.deepEqual(await listKeys(s3, 'upstream/files/'), ['upstream/files/a & b.whl', 'upstream/files/c+ .whl', 'upstream/files/d.whl']);
       assert.equal(await s3.uploadPart('staging/big', 'up/id', 3, Buffer.from('part bytes')), '"part-etag"');
       assert.deepEqual(
         seen.map((r) => `${r.method} ${r.url}`),
@@ -281,6 +282,47 @@ describe('S3RestClient: listing and parts', () => {
       );
       assert.equal(seen[2]!.headers['x-amz-content-sha256'], sha256('part bytes'));
       for (const request of seen) assert.equal(request.headers['authorization'], await smithyAuthorization(request), `${request.method} ${request.url}`);
+    } finally {
+      s3.destroy();
+    }
+  });
+});
+
+describe('S3RestClient: versions (what the orphan sweep removes exactly)', () => {
+  test('HeadObject reads Last-Modified and the version; DeleteObject of that version names it, signed as the SDK signs it', async () => {
+    const s3 = client();
+    try {
+      script.push((_req, res) => {
+        res.writeHead(200, { 'content-length': '5', etag: '"e"', 'last-modified': 'Tue, 01 Dec 2026 10:11:12 GMT', 'x-amz-version-id': '3/L4kqtJl+40Nr8X8gdRQBpUMLUo' });
+        res.end();
+      });
+      const head = await s3.head('files/orphan.whl');
+      assert.deepEqual(head, { size: 5, etag: '"e"', lastModified: new Date('2026-12-01T10:11:12Z'), versionId: '3/L4kqtJl+40Nr8X8gdRQBpUMLUo' });
+      await s3.delete('files/orphan.whl', head!.versionId);
+      await s3.delete('files/orphan.whl', 'null');
+      await s3.delete('files/orphan.whl');
+      assert.deepEqual(
+        seen.slice(1).map((r) => `${r.method} ${r.url}`),
+        [
+          'DELETE /wharf-files/files/orphan.whl?versionId=3%2FL4kqtJl%2B40Nr8X8gdRQBpUMLUo',
+          'DELETE /wharf-files/files/orphan.whl?versionId=null',
+          'DELETE /wharf-files/files/orphan.whl',
+        ],
+      );
+      for (const request of seen) assert.equal(request.headers['authorization'], await smithyAuthorization(request), `${request.method} ${request.url}`);
+    } finally {
+      s3.destroy();
+    }
+  });
+
+  test('ListObjectsV2 pages carry each object\'s LastModified, and max-keys when a page size is asked', async () => {
+    const s3 = client();
+    try {
+      script.push((_req, res) =>
+        res.end('<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>files/a.whl</Key><LastModified>2026-11-30T08:00:00.000Z</LastModified></Contents><Contents><Key>files/b.whl</Key></Contents></ListBucketResult>'),
+      );
+      assert.deepEqual(await s3.listPage('files/', { pageSize: 2 }), { objects: [{ key: 'files/a.whl', lastModified: new Date('2026-11-30T08:00:00Z') }, { key: 'files/b.whl' }] });
+      assert.equal(seen[0]!.url, '/wharf-files/?list-type=2&prefix=files%2F&max-keys=2');
     } finally {
       s3.destroy();
     }
@@ -350,5 +392,30 @@ describe('putStream (a body of unknown length)', () => {
     assert.ok(!m.calls.some((c) => c.startsWith('complete')));
     assert.ok(read.n < 200 * MiB, `read ${read.n / MiB} MiB of 1024`);
     assert.equal(m.stored.size, 0);
+  });
+});
+
+describe('S3SweepBucket on S3Objects', () => {
+  test('removes exactly the version it was shown, and lists pages with their dates (none: treated as new)', async () => {
+    const deleted: [string, string | undefined][] = [];
+    const modified = new Date('2026-11-01T00:00:00Z');
+    const objects = {
+      head: async (key: string) => (key === 'files/versioned' ? { size: 1, etag: '"e"', lastModified: modified, versionId: 'v/1+' } : key === 'files/plain' ? { size: 1, etag: '"e"', lastModified: modified } : undefined),
+      delete: async (key: string, versionId?: string) => void deleted.push([key, versionId]),
+      listPage: async (_prefix: string, page: { pageSize?: number; token?: string } = {}) =>
+        page.token ? { objects: [{ key: 'files/c' }] } : { objects: [{ key: 'files/a', lastModified: modified }, { key: 'files/b', lastModified: modified }], next: 'T' },
+    } as unknown as ConstructorParameters<typeof S3SweepBucket>[0];
+    const bucket = new S3SweepBucket(objects, 2);
+    const pages: { key: string; lastModified: Date }[][] = [];
+    for await (const page of bucket.list('files/')) pages.push([...page]);
+    assert.deepEqual(pages.map((p) => p.map((o) => o.key)), [['files/a', 'files/b'], ['files/c']]);
+    assert.equal(pages[0]![0]!.lastModified.getTime(), modified.getTime());
+    assert.ok(Date.now() - pages[1]![0]!.lastModified.getTime() < 60_000);
+    const versioned = await bucket.head('files/versioned');
+    assert.deepEqual(versioned, { lastModified: modified, versionId: 'v/1+' });
+    await bucket.remove('files/versioned', versioned!);
+    await bucket.remove('files/plain', (await bucket.head('files/plain'))!);
+    assert.equal(await bucket.head('files/none'), undefined);
+    assert.deepEqual(deleted, [['files/versioned', 'v/1+'], ['files/plain', undefined]]);
   });
 });
