@@ -23,16 +23,19 @@ export interface ExchangeRequest {
   readonly timeoutMessage: string;
 }
 
-export function exchange(send: typeof httpRequest, request: ExchangeRequest): Promise<Exchange> {
-  return open(send, request).then(
-    (res) =>
-      new Promise<Exchange>((resolve, reject) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', reject);
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
-      }),
-  );
+export async function exchange(send: typeof httpRequest, request: ExchangeRequest): Promise<Exchange> {
+  const res = await open(send, request);
+  return { status: res.statusCode ?? 0, headers: res.headers, text: await textOf(res) };
+}
+
+/** A response's whole body, as UTF-8 text. */
+export function textOf(res: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (chunk: Buffer) => chunks.push(chunk));
+    res.on('error', reject);
+    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+  });
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
- * The S3 object calls Wharf's file adapters make (S3BlobStore, S3UploadStaging), on one
- * bucket. Two ways to send them: Wharf's own small REST client (s3-rest-client.ts), which
+ * The S3 object calls Wharf's file adapters make (S3BlobStore, S3UploadStaging,
+ * S3UpstreamStore, S3SweepBucket), on one bucket. Two ways to send them: Wharf's own small REST client (s3-rest-client.ts), which
  * the functions and the local server use, and the AWS SDK's S3 client (s3-sdk-objects.ts),
  * for callers that already hold one (`wharf import` into a deployed stack, tests).
  *

@@ -1,13 +1,12 @@
 /**
  * The S3 object calls of Wharf's file adapters (s3-objects.ts) as plain signed REST
- * requests over a keep-alive agent, without the AWS SDK: what the functions that touch the
- * bucket (verifier, write, retention), the local server and `wharf import` into the local
- * stores send.
+ * requests over a keep-alive agent, without the AWS SDK: what every function that touches
+ * the bucket, the local server and `wharf import` into the local stores send.
  *
  * Why not @aws-sdk/client-s3: its client (the smithy middleware stack, the endpoint rules,
  * the XML serde, the checksum plugins) was about 240 KB of the verifier's 377 KB cold start
  * and half its module init, and its PutObject cost `wharf import` more CPU per file than
- * the rest of the import (`npm run bench -- --bundles-only`). The eight calls here are
+ * the rest of the import (`npm run bench -- --bundles-only`). The ten calls here are
  * small and stable, as DynamoDB's are (dynamodb-json-client.ts).
  *
  * - Addressing: virtual-hosted `https://{bucket}.s3.{region}.amazonaws.com/{key}`, as the
@@ -27,7 +26,7 @@
 import { createHash } from 'node:crypto';
 import { Agent, type IncomingMessage, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { exchange, open } from './http-exchange.ts';
+import { open, textOf } from './http-exchange.ts';
 import type { ObjectHeaders, ObjectInfo, ObjectPage, S3Objects } from './s3-objects.ts';
 import { copySource, keyPath, rfc3986 } from './s3-keys.ts';
 import { type Credentials, SigV4 } from './sigv4.ts';
@@ -222,11 +221,29 @@ export class S3RestClient implements S3Objects {
   }
 
   /** One call, answered in full; an error answer (or a 200 carrying one) is thrown. */
-  private async send(call: Call): Promise<{ headers: IncomingMessage['headers']; text: string }> {
+  private send(call: Call): Promise<{ headers: IncomingMessage['headers']; text: string }> {
+    return this.attempts(call, false);
+  }
+
+  /** A GET whose body is handed over as it arrives; failures before the body are retried. */
+  private stream(call: Call): Promise<AsyncIterable<Uint8Array>> {
+    return this.attempts(call, true);
+  }
+
+  /** The call, attempted up to `maxAttempts` times by the retry rules above. */
+  private async attempts(call: Call, streamed: true): Promise<IncomingMessage>;
+  private async attempts(call: Call, streamed: false): Promise<{ headers: IncomingMessage['headers']; text: string }>;
+  private async attempts(call: Call, streamed: boolean): Promise<IncomingMessage | { headers: IncomingMessage['headers']; text: string }> {
     for (let attempt = 1; ; attempt++) {
-      let answer: { status: number; headers: IncomingMessage['headers']; text: string };
+      let status: number;
+      let headers: IncomingMessage['headers'];
+      let text: string;
       try {
-        answer = await exchange(this.transport, await this.request(call));
+        const res = await open(this.transport, await this.request(call));
+        status = res.statusCode ?? 0;
+        if (streamed && status >= 200 && status < 300) return res;
+        headers = res.headers;
+        text = await textOf(res);
       } catch (err) {
         // The connection failed or went silent: every call here may be sent again.
         if (attempt >= this.maxAttempts) throw err;
@@ -234,38 +251,14 @@ export class S3RestClient implements S3Objects {
         continue;
       }
       const failure =
-        answer.status >= 200 && answer.status < 300
+        status >= 200 && status < 300
           ? // CopyObject and CompleteMultipartUpload answer 200 before they are done.
             call.method === 'PUT' || call.method === 'POST'
-            ? errorDocument(answer.text)
+            ? errorDocument(text)
             : undefined
-          : (errorDocument(answer.text) ?? { code: codeOfStatus(answer.status), message: '' });
-      if (!failure) return answer;
+          : (errorDocument(text) ?? { code: codeOfStatus(status), message: '' });
+      if (!failure) return { headers, text };
       // An error after a 200 is retried only when its code says so (InternalError, SlowDown).
-      if (attempt < this.maxAttempts && (answer.status >= 500 || RETRIED_CODES.has(failure.code))) {
-        await sleep(backoffMs(attempt));
-        continue;
-      }
-      throw this.refusal(call, failure, answer.status);
-    }
-  }
-
-  /** A GET whose body is handed over as it arrives; failures before the body are retried. */
-  private async stream(call: Call): Promise<AsyncIterable<Uint8Array>> {
-    for (let attempt = 1; ; attempt++) {
-      let res: IncomingMessage;
-      try {
-        res = await open(this.transport, await this.request(call));
-      } catch (err) {
-        if (attempt >= this.maxAttempts) throw err;
-        await sleep(backoffMs(attempt));
-        continue;
-      }
-      const status = res.statusCode ?? 0;
-      if (status >= 200 && status < 300) return res;
-      const chunks: Buffer[] = [];
-      for await (const chunk of res) chunks.push(chunk as Buffer);
-      const failure = errorDocument(Buffer.concat(chunks).toString('utf8')) ?? { code: codeOfStatus(status), message: '' };
       if (attempt < this.maxAttempts && (status >= 500 || RETRIED_CODES.has(failure.code))) {
         await sleep(backoffMs(attempt));
         continue;
